@@ -1,0 +1,36 @@
+# One virtual environment under .venv, made on first use; every target depends on it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DATE := 2026-11-25
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/
+
+lint: $(STAMP)
+	$(BIN)/ruff check paytrace_abas tests bench
+	$(BIN)/ruff format --check paytrace_abas tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy paytrace_abas
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

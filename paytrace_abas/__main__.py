@@ -1,0 +1,3 @@
+from paytrace_abas.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""abas ERP: REST client, export/import files, and normalization to the open_items frame."""

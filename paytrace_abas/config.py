@@ -1,0 +1,354 @@
+"""Frozen Settings from TOML plus environment secrets; every problem is reported at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from paytrace_abas.errors import ConfigError
+
+CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
+DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
+SECRET_ENV_VARS = (
+    "PAYTRACE_USERNAME",
+    "PAYTRACE_PASSWORD",
+    "PAYTRACE_INTEGRATOR_ID",
+    "ABAS_PASSWORD",
+    "ABAS_TOKEN",
+    "SMTP_PASSWORD",
+)
+
+
+@dataclass(frozen=True)
+class PaytraceSettings:
+    source: str = "file"
+    file: Path | None = None
+    base_url: str = "https://api.paytrace.com"
+    timezone: str = "America/Los_Angeles"
+    currency: str = "USD"
+    overlap_days: int = 2
+    timeout_seconds: float = 30.0
+    max_attempts: int = 4
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class AbasSettings:
+    source: str = "file"
+    open_items_file: Path | None = None
+    import_file: Path | None = None
+    base_url: str = ""
+    client: str = ""
+    #: canonical column name -> header used by this installation's export
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    path: Path = Path("paytrace-abas.sqlite3")
+
+
+@dataclass(frozen=True)
+class MatchingSettings:
+    tolerance_cents: int = 1
+    min_reference_length: int = 4
+    #: a reference token that fully matches this but is no known invoice counts as "unknown invoice"
+    invoice_pattern: str = ""
+    max_invoices_per_payment: int = 5
+    #: PayTrace customer_id -> abas customer number, where the two differ
+    customer_map: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    locale: str = "en_US"
+    out_dir: Path = Path("out")
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Credentials from the environment; never printed (repr hides every value)."""
+
+    paytrace_username: str = field(default="", repr=False)
+    paytrace_password: str = field(default="", repr=False)
+    paytrace_integrator_id: str = field(default="", repr=False)
+    abas_password: str = field(default="", repr=False)
+    abas_token: str = field(default="", repr=False)
+    smtp_password: str = field(default="", repr=False)
+
+    def values(self) -> list[str]:
+        """Every non-empty secret, so that log filters can redact them."""
+        return [value for value in vars(self).values() if value]
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path | None = None
+    paytrace: PaytraceSettings = field(default_factory=PaytraceSettings)
+    abas: AbasSettings = field(default_factory=AbasSettings)
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    secrets: Secrets = field(default_factory=Secrets)
+
+
+def find_config_path(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """--config, then $PAYTRACE_ABAS_CONFIG, then ./paytrace-abas.toml; None if none is there."""
+    if explicit:
+        return Path(explicit)
+    if environ.get(CONFIG_ENV_VAR):
+        return Path(environ[CONFIG_ENV_VAR])
+    candidate = cwd / DEFAULT_CONFIG_NAME
+    return candidate if candidate.exists() else None
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
+    """Read and validate the TOML file at ``path`` (defaults alone when None)."""
+    document = _read_toml(path) if path else {}
+    base_dir = path.parent if path else Path.cwd()
+    problems: list[str] = []
+    reader = _Document(document, base_dir, problems)
+    settings = Settings(
+        config_path=path,
+        paytrace=_read_paytrace(reader.section("paytrace")),
+        abas=_read_abas(reader.section("abas")),
+        ledger=_read_ledger(reader.section("ledger")),
+        matching=_read_matching(reader.section("matching")),
+        report=_read_report(reader.section("report")),
+        secrets=_read_secrets(environ),
+    )
+    reader.reject_unknown_sections()
+    if problems:
+        where = f"{path}" if path else "the configuration"
+        raise ConfigError(f"{where} has {len(problems)} problem(s): " + "; ".join(problems))
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _read_paytrace(section: _Section) -> PaytraceSettings:
+    defaults = PaytraceSettings()
+    settings = PaytraceSettings(
+        source=section.choice("source", defaults.source, ("file", "api")),
+        file=section.path("file", must_exist=section.peek("source") != "api"),
+        base_url=section.url("base_url", defaults.base_url),
+        timezone=section.timezone("timezone", defaults.timezone),
+        currency=section.currency("currency", defaults.currency),
+        overlap_days=section.integer("overlap_days", defaults.overlap_days, minimum=0),
+        timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
+        max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_abas(section: _Section) -> AbasSettings:
+    settings = AbasSettings(
+        source=section.choice("source", "file", ("file", "api")),
+        open_items_file=section.path("open_items_file", must_exist=section.peek("source") != "api"),
+        import_file=section.path("import_file", must_exist=False),
+        base_url=section.url("base_url", ""),
+        client=section.text("client", ""),
+        columns=section.string_table("columns"),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_ledger(section: _Section) -> LedgerSettings:
+    path = section.path("path", must_exist=False) or LedgerSettings().path
+    settings = LedgerSettings(path=path)
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_matching(section: _Section) -> MatchingSettings:
+    defaults = MatchingSettings()
+    settings = MatchingSettings(
+        tolerance_cents=section.integer("tolerance_cents", defaults.tolerance_cents, minimum=0),
+        min_reference_length=section.integer(
+            "min_reference_length", defaults.min_reference_length, minimum=1
+        ),
+        invoice_pattern=section.regex("invoice_pattern", defaults.invoice_pattern),
+        max_invoices_per_payment=section.integer(
+            "max_invoices_per_payment", defaults.max_invoices_per_payment, minimum=1
+        ),
+        customer_map=section.string_table("customer_map"),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_report(section: _Section) -> ReportSettings:
+    defaults = ReportSettings()
+    settings = ReportSettings(
+        locale=section.choice("locale", defaults.locale, ("en_US", "de_DE")),
+        out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_secrets(environ: Mapping[str, str]) -> Secrets:
+    return Secrets(
+        paytrace_username=environ.get("PAYTRACE_USERNAME", ""),
+        paytrace_password=environ.get("PAYTRACE_PASSWORD", ""),
+        paytrace_integrator_id=environ.get("PAYTRACE_INTEGRATOR_ID", ""),
+        abas_password=environ.get("ABAS_PASSWORD", ""),
+        abas_token=environ.get("ABAS_TOKEN", ""),
+        smtp_password=environ.get("SMTP_PASSWORD", ""),
+    )
+
+
+class _Document:
+    """The parsed TOML; hands out sections and remembers which ones were read."""
+
+    def __init__(self, document: dict[str, Any], base_dir: Path, problems: list[str]) -> None:
+        self._document = document
+        self._base_dir = base_dir
+        self._problems = problems
+        self._read: set[str] = set()
+
+    def section(self, name: str) -> _Section:
+        self._read.add(name)
+        table = self._document.get(name, {})
+        if not isinstance(table, dict):
+            self._problems.append(f"[{name}] must be a table")
+            table = {}
+        return _Section(name, table, self._base_dir, self._problems)
+
+    def reject_unknown_sections(self) -> None:
+        for name in sorted(set(self._document) - self._read):
+            self._problems.append(f"unknown section or key [{name}]")
+
+
+class _Section:
+    """Typed access to one TOML table; wrong types and unknown keys become problems."""
+
+    def __init__(
+        self, name: str, table: dict[str, Any], base_dir: Path, problems: list[str]
+    ) -> None:
+        self.name = name
+        self._table = table
+        self._base_dir = base_dir
+        self._problems = problems
+        self._used: set[str] = set()
+
+    def peek(self, key: str) -> Any:
+        return self._table.get(key)
+
+    def _get(self, key: str, kind: type | tuple[type, ...], label: str) -> Any:
+        self._used.add(key)
+        if key not in self._table:
+            return None
+        value = self._table[key]
+        # TOML booleans are ints to Python; a number key must not accept ``true``.
+        is_wrong_bool = isinstance(value, bool) and kind is not bool
+        if is_wrong_bool or not isinstance(value, kind):
+            self._problem(key, f"must be {label}, not {value!r}")
+            return None
+        return value
+
+    def _problem(self, key: str, text: str) -> None:
+        self._problems.append(f"[{self.name}] {key} {text}")
+
+    def text(self, key: str, default: str) -> str:
+        value = self._get(key, str, "a string")
+        return default if value is None else str(value)
+
+    def integer(self, key: str, default: int, minimum: int | None = None) -> int:
+        value = self._get(key, int, "a whole number")
+        if value is None:
+            return default
+        if minimum is not None and value < minimum:
+            self._problem(key, f"must be at least {minimum}, not {value}")
+            return default
+        return int(value)
+
+    def number(self, key: str, default: float) -> float:
+        value = self._get(key, (int, float), "a number")
+        if value is None:
+            return default
+        if value <= 0:
+            self._problem(key, f"must be positive, not {value}")
+            return default
+        return float(value)
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(key, default)
+        if value not in choices:
+            self._problem(key, f"must be one of {', '.join(choices)}, not {value!r}")
+            return default
+        return value
+
+    def url(self, key: str, default: str) -> str:
+        value = self.text(key, default)
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            self._problem(key, f"must be an http(s) URL, not {value!r}")
+        return value.rstrip("/")
+
+    def timezone(self, key: str, default: str) -> str:
+        value = self.text(key, default)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self._problem(key, f"is not a known time zone name: {value!r}")
+            return default
+        return value
+
+    def currency(self, key: str, default: str) -> str:
+        value = self.text(key, default)
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            self._problem(key, f"must be a 3-letter ISO 4217 code, not {value!r}")
+            return default
+        return value
+
+    def regex(self, key: str, default: str) -> str:
+        value = self.text(key, default)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            self._problem(key, f"is not a valid regular expression: {exc}")
+            return default
+        return value
+
+    def path(self, key: str, must_exist: bool) -> Path | None:
+        value = self._get(key, str, "a path string")
+        if not value:
+            return None
+        resolved = Path(value).expanduser()
+        if not resolved.is_absolute():
+            resolved = self._base_dir / resolved
+        if must_exist and not resolved.exists():
+            self._problem(key, f"names {resolved}, which does not exist")
+        return resolved
+
+    def string_table(self, key: str) -> dict[str, str]:
+        value = self._get(key, dict, "a table")
+        if value is None:
+            return {}
+        bad = [name for name, item in value.items() if not isinstance(item, str)]
+        for name in bad:
+            self._problem(f"{key}.{name}", "must be a string")
+        return {str(name): str(item) for name, item in value.items() if name not in bad}
+
+    def reject_unknown_keys(self) -> None:
+        """Report every key of the table that no reader asked for (typos, stale keys)."""
+        for key in sorted(set(self._table) - self._used):
+            self._problem(key, "is not a known key")

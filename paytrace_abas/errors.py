@@ -1,0 +1,29 @@
+"""Exception hierarchy: one root, subclasses named for what the caller should do."""
+
+
+class PaytraceAbasError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class UsageError(PaytraceAbasError):
+    """The user asked for something impossible (bad dates, bad options); exit code 2."""
+
+
+class ConfigError(PaytraceAbasError):
+    """The configuration is missing, malformed or inconsistent; exit code 2."""
+
+
+class InputFileError(PaytraceAbasError):
+    """An input file is missing or malformed; the message names file, line and field; exit code 2."""
+
+
+class MoneyError(PaytraceAbasError):
+    """A text is not an exact amount of money in cents."""
+
+
+class SourceError(PaytraceAbasError):
+    """An external system (PayTrace, abas) failed or answered nonsense; exit code 1."""
+
+
+class TransientSourceError(SourceError):
+    """A failure worth retrying: timeout, connection reset, 5xx, 429, locked record."""

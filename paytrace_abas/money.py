@@ -1,0 +1,65 @@
+"""The only place that parses or formats money: exact Decimal <-> integer cents."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency
+
+from paytrace_abas.errors import MoneyError
+
+_CENT = Decimal("0.01")
+_GERMAN_AMOUNT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?$|^[+-]?\d+(,\d+)?$")
+
+
+def to_cents(value: Decimal | int | str) -> int:
+    """Exact integer cents of an amount; raises MoneyError on sub-cent precision or non-numbers."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise MoneyError(f"{value!r} is not a number") from None
+    if not amount.is_finite():
+        raise MoneyError(f"{value!r} is not a finite amount")
+    if amount != amount.quantize(_CENT):
+        raise MoneyError(f"{value!r} has more than two decimal places")
+    return int(amount.quantize(_CENT) * 100)
+
+
+def parse_decimal_comma(text: str) -> int:
+    """Cents of a German-formatted amount such as ``1.234,56`` or ``-12,5``."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _GERMAN_AMOUNT.match(cleaned):
+        raise MoneyError(f"{text!r} is not an amount with a decimal comma (like 1.234,56)")
+    return to_cents(cleaned.replace(".", "").replace(",", "."))
+
+
+def parse_percent_basis_points(text: str) -> int:
+    """Basis points of a percentage written with a decimal comma or point: ``2,5`` -> 250."""
+    cleaned = text.strip().replace(",", ".").rstrip("%").strip()
+    if not cleaned:
+        return 0
+    try:
+        percent = Decimal(cleaned)
+    except InvalidOperation:
+        raise MoneyError(f"{text!r} is not a percentage") from None
+    basis_points = percent * 100
+    if basis_points != basis_points.to_integral_value() or not 0 <= percent < 100:
+        raise MoneyError(f"{text!r} is not a percentage between 0 and 100 with at most 2 decimals")
+    return int(basis_points)
+
+
+def percent_of(cents: int, basis_points: int) -> int:
+    """``basis_points`` of ``cents``, rounded half up to a whole cent (how abas rounds Skonto)."""
+    share = Decimal(cents) * Decimal(basis_points) / Decimal(10_000)
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def cents_to_decimal(cents: int) -> Decimal:
+    """Exact Decimal amount of integer cents."""
+    return (Decimal(cents) / 100).quantize(_CENT)
+
+
+def format_cents(cents: int, currency: str, locale: str = "en_US") -> str:
+    """Human text for an amount, in the given locale (``$1,234.56`` / ``1.234,56 $``)."""
+    return str(format_currency(cents_to_decimal(cents), currency, locale=locale))

@@ -1,0 +1,73 @@
+"""PayTrace export files: JSON bodies of ``POST /v1/transactions/export/by_date_range``."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from paytrace_abas.errors import InputFileError
+from paytrace_abas.paytrace.normalize import RawTransaction
+
+
+def read_export_files(path: Path) -> list[RawTransaction]:
+    """Every transaction in one export file, or in every ``*.json`` file of a folder."""
+    if path.is_dir():
+        files = sorted(path.glob("*.json"))
+        if not files:
+            raise InputFileError(f"PayTrace export folder {path} contains no .json files")
+    elif path.exists():
+        files = [path]
+    else:
+        raise InputFileError(f"PayTrace export file {path} does not exist")
+    records: list[RawTransaction] = []
+    for file in files:
+        records.extend(read_export_file(file))
+    return records
+
+
+def read_export_file(path: Path) -> list[RawTransaction]:
+    """The transactions of one export body, each tagged with where it came from."""
+    body = _load_json(path)
+    transactions = export_transactions(body, str(path))
+    return [
+        RawTransaction(record=record, source=f"{path}: transactions[{index}]")
+        for index, record in enumerate(transactions)
+    ]
+
+
+def export_transactions(body: Any, origin: str) -> list[dict[str, Any]]:
+    """The ``transactions`` list of an export body; InputFileError if it is not one."""
+    if not isinstance(body, dict) or "transactions" not in body:
+        raise InputFileError(
+            f"{origin} is not a PayTrace export body "
+            '(expected a JSON object with "success" and "transactions")'
+        )
+    if body.get("success") is not True:
+        raise InputFileError(f"{origin} is a PayTrace error response, not an export: {_errors(body)}")
+    transactions = body["transactions"]
+    if not isinstance(transactions, list) or not all(isinstance(t, dict) for t in transactions):
+        raise InputFileError(f'{origin}: "transactions" must be a list of objects')
+    return transactions
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputFileError(f"cannot read PayTrace export file {path}: {exc.strerror}") from None
+    try:
+        # Decimal, never float: amounts arrive as JSON numbers (110, 1.5).
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{path} line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from None
+
+
+def _errors(body: dict[str, Any]) -> str:
+    errors = body.get("errors")
+    if isinstance(errors, dict) and errors:
+        return "; ".join(f"{code}: {' '.join(map(str, msgs))}" for code, msgs in errors.items())
+    return str(body.get("status_message", "no message"))
