@@ -1,0 +1,221 @@
+"""What the passes decide, collected per payment, and the results frame built from it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from paytrace_abas.matching.book import NO_DAY, Book, Ints, Payments
+from paytrace_abas.models import RESULT_COLUMNS, Category
+
+_LINK_COLUMNS = ["pay", "item", "applied", "discount"]
+_TEXT_EVIDENCE = ("runner_up", "runner_up_reason", "found_in", "exchange_rate")
+
+
+@dataclass
+class Decisions:
+    """One decision per payment (in paying order) and the invoices each decision names.
+
+    Local to one ``match_payments`` call; deciding a payment twice is a bug and raises.
+    """
+
+    size: int
+    category: npt.NDArray[np.object_] = field(init=False)
+    rule: npt.NDArray[np.object_] = field(init=False)
+    reason: npt.NDArray[np.object_] = field(init=False)
+    difference: Ints = field(init=False)
+    expected: Ints = field(init=False)
+    has_expected: npt.NDArray[np.bool_] = field(init=False)
+    confidence: npt.NDArray[np.float64] = field(init=False)
+    text: dict[str, npt.NDArray[np.object_]] = field(init=False)
+    links: list[pd.DataFrame] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.category = np.full(self.size, None, dtype=object)
+        self.rule = np.full(self.size, "", dtype=object)
+        self.reason = np.full(self.size, "", dtype=object)
+        self.difference = np.zeros(self.size, dtype=np.int64)
+        self.expected = np.zeros(self.size, dtype=np.int64)
+        self.has_expected = np.zeros(self.size, dtype=bool)
+        self.confidence = np.zeros(self.size, dtype=np.float64)
+        self.text = {name: np.full(self.size, "", dtype=object) for name in _TEXT_EVIDENCE}
+
+    def pending(self) -> npt.NDArray[np.bool_]:
+        """Payments no pass has decided yet."""
+        result: npt.NDArray[np.bool_] = pd.isna(self.category)
+        return result
+
+    def decide(
+        self,
+        pays: Ints,
+        category: Category,
+        rule: str | npt.NDArray[np.object_],
+        reason: Any,
+        *,
+        confidence: float = 0.0,
+        difference: Ints | None = None,
+        expected: Ints | None = None,
+        **evidence: Any,
+    ) -> None:
+        """Record ``category`` for ``pays``; array arguments align with ``pays``."""
+        if len(pays) == 0:
+            return
+        if not pd.isna(self.category[pays]).all():
+            raise AssertionError(f"{rule}: a payment was decided twice")
+        self.category[pays] = category.value
+        self.rule[pays] = rule
+        self.reason[pays] = reason
+        self.confidence[pays] = confidence
+        if difference is not None:
+            self.difference[pays] = difference
+        if expected is not None:
+            self.expected[pays] = expected
+            self.has_expected[pays] = True
+        for name, values in evidence.items():
+            self.text[name][pays] = values
+
+    def set_amounts(self, pays: Ints, difference: Ints, expected: Ints) -> None:
+        """Record how far the amount is from what the invoices ask, and what they ask."""
+        self.difference[pays] = difference
+        self.expected[pays] = expected
+        self.has_expected[pays] = True
+
+    def adopt(self, other: Decisions, pays: Ints) -> None:
+        """Take ``other``'s decisions (and named invoices) for ``pays``."""
+        if not pd.isna(self.category[pays]).all():
+            raise AssertionError("a payment was decided twice")
+        for name in (
+            "category",
+            "rule",
+            "reason",
+            "difference",
+            "expected",
+            "has_expected",
+            "confidence",
+        ):
+            getattr(self, name)[pays] = getattr(other, name)[pays]
+        for name, values in other.text.items():
+            self.text[name][pays] = values[pays]
+        for links in other.links:
+            self.links.append(links[np.isin(links["pay"].to_numpy(), pays)])
+
+    def link(
+        self, pays: Ints, items: Ints, applied: Ints | None = None, discount: Ints | None = None
+    ) -> None:
+        """Name invoices in the decisions of ``pays`` (one row per payment and invoice)."""
+        if len(pays) == 0:
+            return
+        zeros = np.zeros(len(pays), dtype=np.int64)
+        self.links.append(
+            pd.DataFrame(
+                {
+                    "pay": pays,
+                    "item": items,
+                    "applied": zeros if applied is None else applied,
+                    "discount": zeros if discount is None else discount,
+                }
+            )
+        )
+
+
+def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.DataFrame:
+    """The results frame (RESULT_COLUMNS), one row per payment, in the payments' input order."""
+    links = _ordered_links(decisions.links, book)
+    count = np.bincount(links["pay"].to_numpy(), minlength=len(payments))
+    items = links["item"].to_numpy()
+    first_item = np.full(len(payments), -1, dtype=np.int64)
+    starts = np.cumsum(count) - count
+    first_item[count > 0] = items[starts[count > 0]]
+    discount = np.bincount(
+        links["pay"].to_numpy(), weights=links["discount"].to_numpy(), minlength=len(payments)
+    ).astype(np.int64)
+    columns: dict[str, Any] = {
+        "transaction_id": payments.transaction_id,
+        "category": decisions.category,
+        "rule": decisions.rule,
+        "invoice_nos": _lists(book.invoice_no[items], count),
+        "applied_cents": _lists(links["applied"].to_numpy(), count, as_int=True),
+        "amount_cents": payments.amount,
+        "currency": payments.currency.to_numpy(dtype=object),
+        "discount_cents": discount,
+        "invoice_discounts_cents": _lists(links["discount"].to_numpy(), count, as_int=True),
+        "difference_cents": decisions.difference,
+        "customer_no": np.where(first_item >= 0, book.customer_no[np.maximum(first_item, 0)], ""),
+        "days_from_invoice": _days_from_invoice(payments, book, links),
+        "confidence": decisions.confidence,
+        "runner_up": decisions.text["runner_up"],
+        "runner_up_reason": decisions.text["runner_up_reason"],
+        "reason": decisions.reason,
+        "payer_customer_no": payments.payer,
+        "expected_cents": pd.array(
+            np.where(decisions.has_expected, decisions.expected, 0), dtype="Int64"
+        ),
+        "found_in": decisions.text["found_in"],
+        "exchange_rate": decisions.text["exchange_rate"],
+    }
+    expected = columns["expected_cents"]
+    expected[~decisions.has_expected] = pd.NA
+    frame = pd.DataFrame(columns)
+    input_position = np.empty(len(payments), dtype=np.int64)
+    input_position[payments.order] = np.arange(len(payments))
+    frame = frame.iloc[input_position].reset_index(drop=True)
+    return frame.astype(
+        {"amount_cents": "Int64", "discount_cents": "Int64", "difference_cents": "Int64"}
+    )[RESULT_COLUMNS]
+
+
+def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
+    """All links by payment; several invoices of one payment oldest first, then by number."""
+    if not parts:
+        return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in _LINK_COLUMNS})
+    links = pd.concat(parts, ignore_index=True)
+    links = links.sort_values("pay", kind="stable").reset_index(drop=True)
+    several = links["pay"].duplicated(keep=False).to_numpy()
+    if several.any():
+        group = links[several].copy()
+        group["day"] = book.invoice_day[group["item"].to_numpy()]
+        group["number"] = book.invoice_no[group["item"].to_numpy()]
+        group = group.sort_values(["pay", "day", "number"])[_LINK_COLUMNS]
+        links = pd.concat([links[~several], group]).sort_values("pay", kind="stable")
+    return links.reset_index(drop=True)
+
+
+def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> list[list[Any]]:
+    """Split ``values`` into one list per payment, ``count[p]`` values for payment ``p``."""
+    plain = values.tolist() if as_int else list(values)
+    result: list[list[Any]] = []
+    position = 0
+    for size in count.tolist():
+        result.append(plain[position : position + size])
+        position += size
+    return result
+
+
+def _days_from_invoice(
+    payments: Payments, book: Book, links: pd.DataFrame
+) -> pd.arrays.IntegerArray:
+    """Days from the oldest named invoice to the payment; missing when no dated invoice."""
+    day = book.invoice_day[links["item"].to_numpy()]
+    dated = day != NO_DAY
+    oldest = np.full(len(payments), np.iinfo(np.int64).max)
+    np.minimum.at(oldest, links["pay"].to_numpy()[dated], day[dated])
+    known = oldest != np.iinfo(np.int64).max
+    days = pd.array(np.where(known, payments.paid_day - oldest, 0), dtype="Int64")
+    days[~known] = pd.NA
+    return days
+
+
+def claims_from_ledger(book: Book, paid_before: Mapping[str, str]) -> npt.NDArray[np.object_]:
+    """Who already paid each open item: the ledger's transaction id, or "" for nobody yet."""
+    claimed = np.full(len(book), "", dtype=object)
+    if paid_before:
+        numbers = pd.Index(list(paid_before), dtype=object)
+        position = book.by_number.get_indexer(numbers)
+        known = position >= 0
+        claimed[position[known]] = np.asarray(list(paid_before.values()), dtype=object)[known]
+    return claimed
