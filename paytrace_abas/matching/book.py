@@ -72,6 +72,14 @@ class Payments:
         return len(self.order)
 
 
+def take(values: np.ndarray, positions: Ints, missing: object) -> np.ndarray:
+    """``values[positions]``, with ``missing`` where a position is -1 (also for no values)."""
+    found = positions >= 0
+    result = np.full(len(positions), missing, dtype=values.dtype)
+    result[found] = values[positions[found]]
+    return result
+
+
 def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
     """Index the open items; invoice numbers must be unique (the abas reader checks that)."""
     numbers = open_items["invoice_no"].astype(str).to_numpy(dtype=object)

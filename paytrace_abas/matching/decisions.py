@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from paytrace_abas.matching.book import NO_DAY, Book, Ints, Payments
+from paytrace_abas.matching.book import NO_DAY, Book, Ints, Payments, take
 from paytrace_abas.models import RESULT_COLUMNS, Category
 
 _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
@@ -145,7 +145,7 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
         "discount_cents": discount,
         "invoice_discounts_cents": _lists(links["discount"].to_numpy(), count, as_int=True),
         "difference_cents": decisions.difference,
-        "customer_no": np.where(first_item >= 0, book.customer_no[np.maximum(first_item, 0)], ""),
+        "customer_no": take(book.customer_no, first_item, ""),
         "days_from_invoice": _days_from_invoice(payments, book, links),
         "confidence": decisions.confidence,
         "runner_up": decisions.text["runner_up"],

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import Book, Payments
+from paytrace_abas.matching.book import Book, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.named import RULE, NamedInvoices
 from paytrace_abas.matching.references import extract_tokens
@@ -68,9 +68,10 @@ def _classified_tokens(
     item = book.by_number.get_indexer(pd.Index(tokens["token"], dtype=object)).astype(np.int64)
     tokens["item"] = item
     known = item >= 0
-    tokens["is_open"] = known & (book.open_cents[np.maximum(item, 0)] > 0)
+    tokens["is_open"] = take(book.open_cents, item, 0) > 0
     tokens["is_cleared"] = known & ~tokens["is_open"].to_numpy()
-    tokens["ledger_payer"] = tokens["token"].map(dict(paid_before)).fillna("").astype(object)
+    payer = tokens["token"].map(dict(paid_before)) if paid_before else None
+    tokens["ledger_payer"] = "" if payer is None else payer.astype(object).fillna("")
     looks = np.zeros(len(tokens), dtype=bool)
     if settings.invoice_pattern:
         unknown = ~known
