@@ -12,6 +12,8 @@ the same payer has to wait), in which case the payment is judged again in the ne
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -27,8 +29,11 @@ from paytrace_abas.matching.customer_outcomes import (
     decide_taken,
 )
 from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.matching.groups import ordered_rows
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.models import Category
+
+log = logging.getLogger(__name__)
 
 
 def match_on_customer_amount(
@@ -41,42 +46,55 @@ def match_on_customer_amount(
     """Decide every undecided payment whose PayTrace customer has open items in abas."""
     waiting = np.flatnonzero(decisions.pending() & (payments.payer_code >= 0))
     while len(waiting):
+        log.debug("customer + amount: %d payments waiting", len(waiting))
         proposal = Decisions(len(payments))
-        pool = _judge(waiting, payments, book, settings, proposal, claimed_by)
-        kept = _unaffected(waiting, pool, proposal, payments, len(book))
+        looked_at = _judge(waiting, payments, book, settings, proposal, claimed_by)
+        claims = _claims(proposal)
+        kept = ~np.isin(waiting, _must_wait(looked_at, claims, len(book)))
         decisions.adopt(proposal, waiting[kept])
-        for links in proposal.links:
-            mine = np.isin(links["pay"].to_numpy(), waiting[kept])
-            claims = links[
-                mine & (proposal.category[links["pay"].to_numpy()] == Category.MATCHED.value)
-            ]
-            claimed_by[claims["item"].to_numpy()] = payments.transaction_id[
-                claims["pay"].to_numpy()
-            ]
+        kept_claims = claims[np.isin(claims["pay"].to_numpy(), waiting[kept])]
+        pays = kept_claims["pay"].to_numpy()
+        claimed_by[kept_claims["item"].to_numpy()] = payments.transaction_id[pays]
         waiting = waiting[~kept]
 
 
-def _unaffected(
-    waiting: Ints, pool: pd.DataFrame, proposal: Decisions, payments: Payments, item_count: int
-) -> npt.NDArray[np.bool_]:
-    """Which proposals stand: no earlier payment of the round takes an item they looked at."""
-    taken = np.full(item_count, np.iinfo(np.int64).max)
-    for links in proposal.links:
-        pays = links["pay"].to_numpy()
-        matched = proposal.category[pays] == Category.MATCHED.value
-        np.minimum.at(taken, links["item"].to_numpy()[matched], pays[matched])
-    if not len(pool):
-        return np.ones(len(waiting), dtype=bool)
-    pays = pool["pay"].to_numpy()
-    conflict_pays = pays[taken[pool["item"].to_numpy()] < pays]
-    conflicted = np.isin(waiting, conflict_pays)
-    # Once a payer's payment waits, that payer's later payments wait too.
-    payer = payments.payer_code[waiting]
-    order = np.lexsort((waiting, payer))
-    blocked = pd.Series(conflicted[order]).groupby(payer[order]).cummax().to_numpy(dtype=bool)
-    result = np.empty(len(waiting), dtype=bool)
-    result[order] = ~blocked
-    return result
+def _claims(proposal: Decisions) -> pd.DataFrame:
+    """(pay, item) of every invoice a proposed match would take."""
+    if not proposal.links:
+        return pd.DataFrame({"pay": np.zeros(0, np.int64), "item": np.zeros(0, np.int64)})
+    links = pd.concat(proposal.links, ignore_index=True)
+    matched = proposal.category[links["pay"].to_numpy()] == Category.MATCHED.value
+    return pd.DataFrame(links.loc[matched, ["pay", "item"]])
+
+
+def _must_wait(looked_at: pd.DataFrame, claims: pd.DataFrame, item_count: int) -> Ints:
+    """Payments whose proposal may not stand; each waits for the next round.
+
+    A proposal depends only on the items the payment looked at (claim-independent: the items
+    that fit the amount, or the whole pool the sets come from). It stands unless an earlier
+    payment takes one of them: an earlier proposal that stands takes exactly its claims, an
+    earlier one that waits may take any item it looked at. The first waiting payment of each
+    customer always stands, so every round makes progress.
+    """
+    pays = looked_at["pay"].to_numpy()
+    items = looked_at["item"].to_numpy()
+    blocked = _touched_by(
+        pays, items, claims["pay"].to_numpy(), claims["item"].to_numpy(), item_count
+    )
+    while True:
+        mine = np.isin(pays, blocked)
+        more = _touched_by(pays, items, pays[mine], items[mine], item_count)
+        grown = np.union1d(blocked, more)
+        if len(grown) == len(blocked):
+            return blocked
+        blocked = grown
+
+
+def _touched_by(pays: Ints, items: Ints, by_pays: Ints, by_items: Ints, item_count: int) -> Ints:
+    """Payments that looked at an item which an earlier payment (of ``by_*``) touches."""
+    earliest = np.full(item_count, np.iinfo(np.int64).max)
+    np.minimum.at(earliest, by_items, by_pays)
+    return np.unique(pays[earliest[items] < pays])
 
 
 def _judge(
@@ -87,7 +105,11 @@ def _judge(
     proposal: Decisions,
     claimed_by: npt.NDArray[np.object_],
 ) -> pd.DataFrame:
-    """Propose a decision for each waiting payment; return the (pay, item) rows it looked at."""
+    """Propose a decision for each waiting payment; return the (pay, item) rows it looked at.
+
+    A payment looked at the items that fit its amount, or, when none does, the pool of items
+    the exact-sum sets are built from.
+    """
     rows = _candidate_rows(waiting, payments, book, settings)
     convertible = rows[rows["has_rate"].to_numpy()].copy()
     _decide_no_rate(waiting, rows, convertible, payments, proposal)
@@ -107,7 +129,9 @@ def _judge(
     decide_sets(search, payments, book, settings, proposal)
     rest = waiting[proposal.pending()[waiting]]
     decide_nothing_fits(rest, unclaimed, too_many, payments, settings, proposal)
-    looked_at: pd.DataFrame = pool[["pay", "item"]]
+    fitting_pays = pool.loc[pool["fits"].to_numpy(), "pay"].unique()
+    looked = pool["fits"].to_numpy() | ~pool["pay"].isin(fitting_pays).to_numpy()
+    looked_at: pd.DataFrame = pool.loc[looked, ["pay", "item"]]
     return looked_at
 
 
@@ -153,7 +177,13 @@ def _candidate_rows(
             "currency": item_currency.to_numpy(dtype=object),
         }
     )
-    return pd.DataFrame(rows.sort_values(["pay", "gap", "day", "number"]).reset_index(drop=True))
+    order = ordered_rows(
+        rows["pay"].to_numpy(),
+        rows["gap"].to_numpy(),
+        rows["day"].to_numpy(),
+        rows["number"].to_numpy(),
+    )
+    return rows.iloc[order].reset_index(drop=True)
 
 
 def _decide_no_rate(

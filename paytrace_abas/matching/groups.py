@@ -60,3 +60,29 @@ class Groups:
     def spread(self, per_group: np.ndarray) -> np.ndarray:
         """A per-group value repeated onto each row."""
         return per_group[self.row_group]
+
+
+def ordered_rows(*keys: np.ndarray) -> Ints:
+    """Row order by several keys, the last of them text (an invoice number) and rarely needed.
+
+    Sorting on text is slow, so the integer keys are sorted first and only rows that tie on all
+    of them are ordered by the text key.
+    """
+    *numbers, text = keys
+    order = np.lexsort(tuple(reversed(numbers))).astype(np.int64)
+    if len(order) < 2:
+        return order
+    same = np.ones(len(order) - 1, dtype=bool)
+    for key in numbers:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    if not same.any():
+        return order
+    tie = np.zeros(len(order), dtype=bool)
+    tie[1:] |= same
+    tie[:-1] |= same
+    run = np.cumsum(~np.concatenate(([False], same)))
+    tied = np.flatnonzero(tie)
+    fixed = tied[np.lexsort((text[order[tied]].astype(str), run[tied]))]
+    order[tied] = order[fixed]
+    return order

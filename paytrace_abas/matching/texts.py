@@ -32,7 +32,24 @@ def plural(count: int, word: str) -> str:
 
 
 def joined_by_payment(pays: np.ndarray, values: Sequence[Any] | np.ndarray) -> pd.Series:
-    """Distinct values joined by ", " into one text per payment (index: payment), in order."""
-    frame = pd.DataFrame({"pay": pays, "value": [str(value) for value in values]})
-    frame = frame.drop_duplicates()
-    return frame.groupby("pay", sort=True)["value"].agg(", ".join)
+    """Distinct values joined by ", " into one text per payment (index: payment), in order.
+
+    Most payments have one value; only the others pay for a Python-level join.
+    """
+    order = np.argsort(pays, kind="stable")
+    keys = np.asarray(pays)[order]
+    texts = np.asarray(
+        [str(value) for value in np.asarray(values, dtype=object)[order]], dtype=object
+    )
+    if not len(keys):
+        return pd.Series([], dtype=object)
+    boundary = np.empty(len(keys), dtype=bool)
+    boundary[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=boundary[1:])
+    starts = np.flatnonzero(boundary)
+    ends = np.append(starts[1:], len(keys))
+    joined = texts[starts].copy()
+    for group in np.flatnonzero(ends - starts > 1):
+        part = texts[starts[group] : ends[group]]
+        joined[group] = ", ".join(dict.fromkeys(part))
+    return pd.Series(joined, index=keys[starts], dtype=object)
