@@ -6,6 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+
+from paytrace_abas.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -20,3 +23,9 @@ def demo_copy(tmp_path: Path) -> Path:
     (tmp_path / "config").mkdir()
     shutil.copy(DEMO_CONFIG, tmp_path / "config" / "demo.toml")
     return tmp_path / "config" / "demo.toml"
+
+
+def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
+    """``paytrace-abas --config config/demo.toml reconcile --date 2026-11-25 --dry-run``."""
+    args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
+    return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])

@@ -1,5 +1,7 @@
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,7 @@ from click.testing import CliRunner
 from paytrace_abas import __version__
 from paytrace_abas.cli import cli
 
-from .conftest import DEMO_CONFIG, ROOT
+from .conftest import DEMO_CONFIG, ROOT, reconcile_sample_day
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -29,16 +31,8 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
 
 
 def test_dry_run_prints_summary_and_writes_workbook_and_plan(tmp_path: Path) -> None:
-    code, out, err = run(
-        "--config",
-        str(DEMO_CONFIG),
-        "reconcile",
-        "--date",
-        "2026-11-25",
-        "--dry-run",
-        "--out",
-        str(tmp_path),
-    )
+    result = reconcile_sample_day(tmp_path)
+    code, out, err = result.exit_code, result.stdout, result.stderr
     assert (code, err) == (0, "")
     assert re.search(r"matched\s+38\s+\$81,099\.60", out)
     assert "dry run, nothing posted" in out
@@ -49,18 +43,8 @@ def test_dry_run_prints_summary_and_writes_workbook_and_plan(tmp_path: Path) -> 
 
 
 def test_json_output_follows_the_contract(tmp_path: Path) -> None:
-    code, out, _ = run(
-        "--config",
-        str(DEMO_CONFIG),
-        "reconcile",
-        "--date",
-        "2026-11-25",
-        "--dry-run",
-        "--out",
-        str(tmp_path),
-        "--format",
-        "json",
-    )
+    result = reconcile_sample_day(tmp_path, "--format", "json")
+    code, out = result.exit_code, result.stdout
     document = json.loads(out)
     assert code == 0
     assert set(document) == {
@@ -157,5 +141,11 @@ def test_check_config_reports_sources() -> None:
     assert f"config: {DEMO_CONFIG} is valid" in out
 
 
-def test_python_dash_m_entry_point_exists() -> None:
-    assert (ROOT / "paytrace_abas" / "__main__.py").exists()
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "paytrace_abas", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, f"paytrace-abas, version {__version__}")

@@ -7,31 +7,13 @@ rule and invoices a clerk expects (see sample_data/generate.py for the story of 
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from paytrace_abas.cli import cli
-
-from .conftest import DEMO_CONFIG
+from .conftest import reconcile_sample_day
 
 EXPECTED = Path(__file__).parent / "golden" / "sample_day_expected.json"
 
 
 def test_sample_day_matches_the_hand_written_expectations(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "--config",
-            str(DEMO_CONFIG),
-            "reconcile",
-            "--date",
-            "2026-11-25",
-            "--dry-run",
-            "--out",
-            str(tmp_path),
-            "--format",
-            "json",
-        ],
-    )
+    result = reconcile_sample_day(tmp_path, "--format", "json")
     assert result.exit_code == 0, result.stderr
     actual = {
         item["transaction_id"]: {
