@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/
+	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
+		--chargebacks sample_data/chargebacks-$(DEMO_DATE).csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check paytrace_abas tests bench
@@ -29,7 +30,12 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+# The benchmarks' reference implementations (DuckDB) are a bench-only dependency.
+$(VENV)/.bench-stamp: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+bench: $(VENV)/.bench-stamp
 	$(BIN)/python bench/run.py
 
 clean:

@@ -3,10 +3,10 @@
     python bench/matching.py                # N = 200,000 (about a minute)
     python bench/matching.py --n 1000000    # the issue's target size
 
-The dataset (bench/dataset.py, seeded) is generated once and pickled; each implementation then
-runs in a fresh process that loads it, so that peak memory (the worker's maximum resident set,
-inputs included) is measured the same way for both. Prints both times, the ratio, both peaks
-and how many outcomes (category, rule, invoices) agree.
+The dataset (bench/_matching_dataset.py, seeded) is generated once and pickled; each
+implementation then runs in a fresh process that loads it, so that peak memory (the worker's
+maximum resident set, inputs included) is measured the same way for both. Prints both
+times, the ratio, both peaks and how many outcomes (category, rule, invoices) agree.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 SETTINGS = {"invoice_pattern": r"\d{8}"}
+ENGINE = "engine (pandas, 1 core):"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _compare(n: int, seed: int, threads: int) -> int:
-    import dataset
+    import _matching_dataset as dataset
 
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as folder:
         data = Path(folder) / "data.pickle"
@@ -50,13 +51,15 @@ def _compare(n: int, seed: int, threads: int) -> int:
         with data.open("wb") as handle:
             pickle.dump((payments, open_items), handle, protocol=pickle.HIGHEST_PROTOCOL)
         del payments, open_items
-        print(f"dataset: {n:,} payments x {n:,} open items (seed {seed}), "
-              f"{time.perf_counter() - started:.1f}s to generate")
+        print(
+            f"dataset: {n:,} payments x {n:,} open items (seed {seed}), "
+            f"{time.perf_counter() - started:.1f}s to generate"
+        )
         runs = {name: _run(name, data, Path(folder), threads) for name in ("engine", "duckdb")}
         agree = _agreement(Path(folder))
     engine, duck = runs["engine"], runs["duckdb"]
-    print(f"engine (pandas, 1 core):     {engine['seconds']:8.2f}s   peak {engine['peak_mb']:7,.0f} MB")
-    print(f"DuckDB ({threads} threads):          {duck['seconds']:8.2f}s   peak {duck['peak_mb']:7,.0f} MB")
+    for label, run in ((ENGINE, engine), (f"DuckDB ({threads} threads):", duck)):
+        print(f"{label:<28} {run['seconds']:8.2f}s   peak {run['peak_mb']:7,.0f} MB")
     print(f"ratio engine/DuckDB:         {engine['seconds'] / duck['seconds']:8.2f}x")
     print(f"same outcome (category, rule, invoices): {agree:.2%} of payments")
     return 0
@@ -64,8 +67,18 @@ def _compare(n: int, seed: int, threads: int) -> int:
 
 def _run(name: str, data: Path, folder: Path, threads: int) -> dict[str, float]:
     out = folder / f"{name}.json"
-    command = [sys.executable, __file__, "--worker", name, "--data", str(data),
-               "--out", str(out), "--threads", str(threads)]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        name,
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--threads",
+        str(threads),
+    ]
     subprocess.run(command, check=True)
     result: dict[str, float] = json.loads(out.read_text())
     return result
@@ -85,7 +98,7 @@ def _work(name: str, data: Path, out: Path, threads: int) -> int:
         started = time.perf_counter()
         results = match_payments(payments, open_items, settings)
     else:
-        from duckdb_reference import match_with_duckdb
+        from _matching_duckdb import match_with_duckdb
 
         started = time.perf_counter()
         results = match_with_duckdb(payments, open_items, settings, threads=threads)
@@ -94,7 +107,10 @@ def _work(name: str, data: Path, out: Path, threads: int) -> int:
     outcome = pd.DataFrame(
         {
             "transaction_id": results["transaction_id"].astype(str),
-            "outcome": results["category"].astype(str) + " " + results["rule"].astype(str) + " "
+            "outcome": results["category"].astype(str)
+            + " "
+            + results["rule"].astype(str)
+            + " "
             + results["invoice_nos"].map(lambda nos: ",".join(sorted(map(str, nos)))),
         }
     )
@@ -110,8 +126,10 @@ def _agreement(folder: Path) -> float:
     duck = pd.read_pickle(folder / "duckdb.outcome.pickle").set_index("transaction_id")
     same = engine["outcome"] == duck["outcome"].reindex(engine.index)
     for transaction_id in same[~same].index[:5]:
-        print(f"  differs {transaction_id}: engine {engine.loc[transaction_id, 'outcome']!r}, "
-              f"DuckDB {duck.loc[transaction_id, 'outcome']!r}")
+        print(
+            f"  differs {transaction_id}: engine {engine.loc[transaction_id, 'outcome']!r}, "
+            f"DuckDB {duck.loc[transaction_id, 'outcome']!r}"
+        )
     return float(same.mean()) if len(same) else 1.0
 
 

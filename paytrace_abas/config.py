@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -69,9 +70,9 @@ class MatchingSettings:
     #: a payment may fall short of / exceed what the invoices ask by at most this many cents ...
     under_tolerance_cents: int = 1
     over_tolerance_cents: int = 1
-    #: ... and, when set, by at most this share of it (basis points; the smaller limit wins)
-    under_tolerance_bp: int | None = None
-    over_tolerance_bp: int | None = None
+    #: ... and, when set, by at most this percentage of it (the smaller limit wins)
+    under_tolerance_percent: Decimal | None = None
+    over_tolerance_percent: Decimal | None = None
     min_reference_length: int = 4
     #: what an invoice number looks like in payment text; found only as a whole token
     reference_pattern: str = r"\d+"
@@ -88,6 +89,16 @@ class MatchingSettings:
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def under_tolerance_bp(self) -> int | None:
+        """The underpayment percentage in basis points (at most two decimals are allowed)."""
+        return _basis_points(self.under_tolerance_percent)
+
+    @property
+    def over_tolerance_bp(self) -> int | None:
+        """The overpayment percentage in basis points."""
+        return _basis_points(self.over_tolerance_percent)
+
     def rate(self, from_currency: str, to_currency: str) -> Decimal | None:
         """Units of ``to_currency`` per unit of ``from_currency``; None when no rate is known."""
         if from_currency == to_currency:
@@ -97,6 +108,10 @@ class MatchingSettings:
             return direct
         reverse = self.exchange_rates.get(f"{to_currency}/{from_currency}")
         return None if reverse is None else Decimal(1) / reverse
+
+
+def _basis_points(percent: Decimal | None) -> int | None:
+    return None if percent is None else int(percent * 100)
 
 
 @dataclass(frozen=True)
@@ -217,8 +232,8 @@ def _read_matching(section: _Section) -> MatchingSettings:
     settings = MatchingSettings(
         under_tolerance_cents=section.integer("under_tolerance_cents", both, minimum=0),
         over_tolerance_cents=section.integer("over_tolerance_cents", both, minimum=0),
-        under_tolerance_bp=section.percent_bp("under_tolerance_percent"),
-        over_tolerance_bp=section.percent_bp("over_tolerance_percent"),
+        under_tolerance_percent=section.percent("under_tolerance_percent"),
+        over_tolerance_percent=section.percent("over_tolerance_percent"),
         min_reference_length=section.integer(
             "min_reference_length", defaults.min_reference_length, minimum=1
         ),
@@ -380,7 +395,8 @@ class _Section:
             return None
         resolved = Path(value).expanduser()
         if not resolved.is_absolute():
-            resolved = self._base_dir / resolved
+            # normpath keeps messages readable: sample_data/x.csv, not config/../sample_data/x.csv
+            resolved = Path(os.path.normpath(self._base_dir / resolved))
         if must_exist and not resolved.exists():
             self._problem(key, f"names {resolved}, which does not exist")
         return resolved
@@ -409,13 +425,13 @@ class _Section:
             return default
         return tuple(str(item) for item in value)
 
-    def percent_bp(self, key: str) -> int | None:
-        """A percentage such as ``0.5`` or ``"0,5"`` as basis points; None when absent."""
+    def percent(self, key: str) -> Decimal | None:
+        """A percentage like ``0.5`` or ``"0,5"`` (two decimals at most); None if absent or ""."""
         value = self._get(key, (int, float, str), "a percentage")
-        if value is None:
+        if value is None or value == "":
             return None
         try:
-            return parse_percent_basis_points(str(value))
+            return Decimal(parse_percent_basis_points(str(value))) / 100
         except MoneyError as exc:
             self._problem(key, str(exc))
             return None

@@ -9,11 +9,12 @@ from typing import Any
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matching_frames import item, open_items_frame, payment, payments_frame
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Category
+
+from .matching_frames import item, open_items_frame, payment, payments_frame
 
 CUSTOMERS = ["70001", "70002", "70003"]
 AMOUNTS = [1_000, 2_500, 5_000, 7_500, 9_800, 10_000]
@@ -23,7 +24,10 @@ SETTINGS = [
     BASE,
     dataclasses.replace(BASE, exchange_rates={"EUR/USD": RATE}),
     dataclasses.replace(
-        BASE, under_tolerance_cents=300, under_tolerance_bp=500, over_tolerance_cents=0
+        BASE,
+        under_tolerance_cents=300,
+        under_tolerance_percent=Decimal("5.0"),
+        over_tolerance_cents=0,
     ),
 ]
 

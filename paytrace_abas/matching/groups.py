@@ -57,6 +57,11 @@ class Groups:
             return np.zeros(0, dtype=np.int64)
         return np.minimum.reduceat(values, self.starts).astype(np.int64)
 
+    def max(self, values: Ints) -> Ints:
+        if self.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.maximum.reduceat(values, self.starts).astype(np.int64)
+
     def spread(self, per_group: np.ndarray) -> np.ndarray:
         """A per-group value repeated onto each row."""
         return per_group[self.row_group]

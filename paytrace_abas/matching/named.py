@@ -16,10 +16,10 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
-from paytrace_abas.matching.book import Book, Ints, Payments
+from paytrace_abas.matching.book import NO_DAY, Book, Ints, Payments
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Flags, Groups
-from paytrace_abas.matching.texts import amount, joined_by_payment
+from paytrace_abas.matching.texts import amount, day, joined_by_payment
 from paytrace_abas.models import Category
 
 RULE = "reference"
@@ -67,7 +67,9 @@ class NamedInvoices:
         self.rate: Texts = np.asarray(rate, dtype=object)[g.starts]
         self.open_total: Ints = g.sum(self.open)
         self.discount_total: Ints = g.sum(self.discount)
-        self.expired_total: Ints = g.sum(expired_discount(gross, bp, until, paid_day))
+        expired = expired_discount(gross, bp, until, paid_day)
+        self.expired_total: Ints = g.sum(expired)
+        self.expired_until: Ints = g.max(np.where(expired > 0, until, NO_DAY))
 
     def decide(
         self,
@@ -226,6 +228,7 @@ class NamedInvoices:
             self.open_total[mask],
             self.discount_total[mask],
             self.expired_total[mask],
+            self.expired_until[mask],
         )
         picked = np.flatnonzero(mask)
         self._record(mask, category, reasons, decisions)
@@ -271,10 +274,11 @@ def _short_or_over_reasons(
     open_total: Ints,
     discount: Ints,
     expired: Ints,
+    expired_until: Ints,
 ) -> list[str]:
     reasons = []
-    rows = zip(numbers, count, paid, open_total, discount, expired, strict=True)
-    for number, size, pays, due, offered, lapsed in rows:
+    rows = zip(numbers, count, paid, open_total, discount, expired, expired_until, strict=True)
+    for number, size, pays, due, offered, lapsed, until in rows:
         what = f"{'invoice' if size == 1 else 'invoices'} {number}"
         if category is Category.PARTIAL_PAYMENT:
             text = (
@@ -284,7 +288,10 @@ def _short_or_over_reasons(
             if offered:
                 text += f" Even the {amount(offered)} cash discount does not explain it."
             if lapsed:
-                text += f" A {amount(lapsed)} cash discount would, but its date had passed."
+                text += (
+                    f" A {amount(lapsed)} cash discount would explain it, "
+                    f"but it ran out on {day(until)}."
+                )
         else:
             text = (
                 f"Pays {amount(pays)} for {amount(due)} open on {what}; "

@@ -41,7 +41,7 @@ def match_with_duckdb(
     under, over = settings.under_tolerance_cents, settings.over_tolerance_cents
     prefixes = "|".join(settings.reference_prefixes)
     steps = [
-        f"""CREATE TEMP TABLE pay AS
+        """CREATE TEMP TABLE pay AS
             SELECT row_number() OVER (ORDER BY created_at, transaction_id) - 1 AS pay,
                    row_number() OVER () - 1 AS input_row,
                    transaction_id, kind, status, amount_cents::BIGINT AS amount, currency,
@@ -60,7 +60,7 @@ def match_with_duckdb(
                    0::BIGINT AS difference
             FROM pay WHERE {CARD_STATE} IS NOT NULL""",
         # tokens: whole alphanumeric words, amounts and dates removed, optional glued prefix
-        f"""CREATE TEMP TABLE word AS
+        """CREATE TEMP TABLE word AS
             SELECT pay, field, unnest(regexp_extract_all(
                        regexp_replace(upper(text), '[0-9]+([.,][0-9]+)+', ' ', 'g'),
                        '[0-9A-Z]+')) AS word
@@ -81,7 +81,7 @@ def match_with_duckdb(
                      AS looks_like_invoice
             FROM token t LEFT JOIN item i ON i.invoice_no = t.token""",
         # reference: open named invoices per payment, compared with the amount
-        f"""CREATE TEMP TABLE ref_cand AS
+        """CREATE TEMP TABLE ref_cand AS
             SELECT n.pay, n.item, i.customer_no, i.currency AS item_currency, p.currency,
                    i.open_cents,
                    CASE WHEN i.discount_bp > 0 AND p.paid_on <= i.discount_until
@@ -90,7 +90,7 @@ def match_with_duckdb(
                    p.amount, p.payer, p.payer IN (SELECT customer_no FROM item) AS payer_known
             FROM named n JOIN item i USING (item) JOIN pay p USING (pay)
             WHERE n.is_open""",
-        f"""CREATE TEMP TABLE ref_pay AS
+        """CREATE TEMP TABLE ref_pay AS
             SELECT pay, any_value(amount) AS amount, count(*) AS n,
                    sum(open_cents) AS open_total, sum(discount) AS discount_total,
                    bool_or(payer_known AND customer_no <> payer) AS mismatch,
@@ -118,7 +118,7 @@ def match_with_duckdb(
                    (SELECT transaction_id FROM pay WHERE pay.pay = t.first_payer), ', ') AS by
             FROM ref_cand c JOIN (SELECT DISTINCT item, first_payer FROM ref_claim) t USING (item)
             GROUP BY c.pay""",
-        f"""INSERT INTO decided
+        """INSERT INTO decided
             SELECT j.pay,
               CASE WHEN coalesce(t.taken, false) AND j.verdict NOT IN ('customer_mismatch', 'currency_mismatch')
                      THEN 'duplicate'
@@ -157,7 +157,7 @@ def match_with_duckdb(
             WHERE item IS NOT NULL AND NOT is_open
               AND pay IN (SELECT pay FROM decided WHERE category = 'invoice_not_open')""",
         # customer + amount: the payer's unclaimed open items that fit the amount
-        f"""CREATE TEMP TABLE cust_cand AS
+        """CREATE TEMP TABLE cust_cand AS
             SELECT p.pay, i.item, p.amount, i.open_cents, i.invoice_date, i.invoice_no,
                    i.open_cents - CASE WHEN i.discount_bp > 0 AND p.paid_on <= i.discount_until
                         THEN least((2 * i.gross_cents * i.discount_bp + 10000) // 20000, i.open_cents)
@@ -181,7 +181,7 @@ def match_with_duckdb(
         """CREATE TEMP TABLE cust_single AS
             SELECT *, min(pay) OVER (PARTITION BY item) AS first_payer
             FROM cust_best WHERE place = 1 AND ties = 1""",
-        f"""INSERT INTO decided
+        """INSERT INTO decided
             SELECT pay, CASE WHEN first_payer = pay THEN 'matched' ELSE 'duplicate' END,
                    'customer_amount',
                    CASE WHEN first_payer = pay

@@ -76,7 +76,9 @@ def _payments(n: int, items: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     is_ = {name: scenario == name for name in MIX}
     idle = is_["card_state"] | is_["unmatched"] | is_["not_open"] | is_["currency"]
     pairs = is_["reference_multi"] | is_["customer_set"]
-    target, partner = _targets(usable, pairs, ~idle & ~is_["duplicate"] & ~is_["reference_discount"])
+    target, partner = _targets(
+        usable, pairs, ~idle & ~is_["duplicate"] & ~is_["reference_discount"]
+    )
     amount = usable["open_cents"].to_numpy()[target].copy()
     number = usable["invoice_no"].to_numpy(dtype=object)[target]
     customer = usable["customer_no"].to_numpy(dtype=object)[target].copy()
@@ -90,17 +92,27 @@ def _payments(n: int, items: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     text[multi] = [f"{a}/{b}" for a, b in zip(number[multi], partner_number[multi], strict=True)]
     cust_set = is_["customer_set"] & (partner >= 0)
     amount[cust_set] += usable["open_cents"].to_numpy()[partner[cust_set]]
-    discounted = items[(items["discount_bp"] > 0) & (items["open_cents"] == items["gross_cents"]) & (items["currency"] == "USD")]
-    disc_pick = discounted.iloc[rng.integers(0, max(len(discounted), 1), n) % max(len(discounted), 1)]
+    discounted = items[
+        (items["discount_bp"] > 0)
+        & (items["open_cents"] == items["gross_cents"])
+        & (items["currency"] == "USD")
+    ]
+    disc_pick = discounted.iloc[
+        rng.integers(0, max(len(discounted), 1), n) % max(len(discounted), 1)
+    ]
     rd = is_["reference_discount"] & (len(discounted) > 0)
-    amount[rd] = (disc_pick["gross_cents"].to_numpy() - (disc_pick["gross_cents"].to_numpy() * 2 + 50) // 100)[rd]
+    amount[rd] = (
+        disc_pick["gross_cents"].to_numpy() - (disc_pick["gross_cents"].to_numpy() * 2 + 50) // 100
+    )[rd]
     number[rd] = disc_pick["invoice_no"].to_numpy()[rd]
     customer[rd] = disc_pick["customer_no"].to_numpy()[rd]
     text[rd] = number[rd]
     amount[is_["partial"]] = amount[is_["partial"]] // 2
     amount[is_["overpayment"]] += 1_000
     customer[is_["customer_mismatch"]] = second["customer_no"].to_numpy()[is_["customer_mismatch"]]
-    text[is_["not_open"]] = [f"RE {x}" for x in rng.integers(90_000_000, 99_999_999, int(is_["not_open"].sum()))]
+    text[is_["not_open"]] = [
+        f"RE {x}" for x in rng.integers(90_000_000, 99_999_999, int(is_["not_open"].sum()))
+    ]
     eur = items[items["currency"] == "EUR"]
     if len(eur):
         eur_pick = eur.iloc[rng.integers(0, len(eur), n)]
@@ -122,7 +134,9 @@ def _payments(n: int, items: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     seconds = rng.integers(0, 82_800, n)
     if len(source) and len(dup):
         seconds[dup] = seconds[origin] + 3_600
-    created_at = pd.Series(pd.Timestamp(DAY.isoformat(), tz="UTC") + pd.to_timedelta(seconds, unit="s"))
+    created_at = pd.Series(
+        pd.Timestamp(DAY.isoformat(), tz="UTC") + pd.to_timedelta(seconds, unit="s")
+    )
     return pd.DataFrame(
         {
             "transaction_id": (600_000_000 + np.arange(n)).astype(str),
@@ -156,14 +170,17 @@ def _targets(
     n = len(wants_pair)
     rank = usable.groupby("customer_no").cumcount().to_numpy()
     first = np.flatnonzero(rank == 0)
-    second_of = pd.Series(np.flatnonzero(rank == 1), index=usable["customer_no"].to_numpy()[rank == 1])
+    second_of = pd.Series(
+        np.flatnonzero(rank == 1), index=usable["customer_no"].to_numpy()[rank == 1]
+    )
     paired_first = first[pd.Index(usable["customer_no"].to_numpy()[first]).isin(second_of.index)]
     pair_rows = np.flatnonzero(wants_pair)[: len(paired_first)]
     a = paired_first[: len(pair_rows)]
     b = second_of.reindex(usable["customer_no"].to_numpy()[a]).to_numpy()
     used = np.zeros(len(usable), dtype=bool)
     used[a] = used[b] = True
-    target = np.zeros(n, dtype=np.int64)
+    # Payments that pay no particular invoice still come from some customer.
+    target = np.random.default_rng(len(usable)).integers(0, len(usable), n).astype(np.int64)
     single_rows = np.flatnonzero(consumes & ~np.isin(np.arange(n), pair_rows))
     target[single_rows] = np.resize(np.flatnonzero(~used), len(single_rows))
     partner = np.full(n, -1, dtype=np.int64)
@@ -174,15 +191,27 @@ def _targets(
 def _card_states(card: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     n = len(card)
     state = rng.choice(["declined", "void", "pending", "refund"], size=n)
-    kind = np.where(card & (state == "refund"), "refund", np.where(card & (state == "void"), "void", "sale"))
-    status = np.where(card & (state == "declined"), "declined", np.where(card & (state == "void"), "voided", np.where(card & (state == "pending"), "pending", "settled")))
+    kind = np.where(
+        card & (state == "refund"), "refund", np.where(card & (state == "void"), "void", "sale")
+    )
+    status = np.where(
+        card & (state == "declined"),
+        "declined",
+        np.where(
+            card & (state == "void"),
+            "voided",
+            np.where(card & (state == "pending"), "pending", "settled"),
+        ),
+    )
     return kind.astype(object), status.astype(object)
 
 
 def _open_items_frame(items: pd.DataFrame) -> pd.DataFrame:
     day = pd.Timestamp(DAY.isoformat())
     invoice_date = day - pd.to_timedelta(items["invoice_day"], unit="D")
-    until = (day + pd.to_timedelta(items["discount_left"], unit="D")).where(items["discount_bp"] > 0)
+    until = (day + pd.to_timedelta(items["discount_left"], unit="D")).where(
+        items["discount_bp"] > 0
+    )
     return pd.DataFrame(
         {
             "invoice_no": items["invoice_no"],

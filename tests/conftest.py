@@ -1,0 +1,32 @@
+"""Shared fixtures: the bundled sample day and small hand-made frames."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from paytrace_abas.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE_DATA = ROOT / "sample_data"
+DEMO_CONFIG = ROOT / "config" / "demo.toml"
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of config/demo.toml and sample_data/, so tests may break or extend them."""
+    shutil.copytree(SAMPLE_DATA, tmp_path / "sample_data", ignore=shutil.ignore_patterns("*.py"))
+    (tmp_path / "config").mkdir()
+    shutil.copy(DEMO_CONFIG, tmp_path / "config" / "demo.toml")
+    return tmp_path / "config" / "demo.toml"
+
+
+def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
+    """What ``make demo`` runs: the sample day, dry run, with its chargeback file."""
+    args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
+    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
+    return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
