@@ -208,6 +208,10 @@ def match_with_duckdb(
                    'No invoice named; the fitting invoice ' || min(invoice_no) || ' was already paid.', 0
             FROM cust_fit WHERE gap IS NOT NULL AND claimed AND pay NOT IN (SELECT pay FROM decided)
             GROUP BY pay""",
+        """INSERT INTO links
+            SELECT pay, min(item), 0, 0 FROM cust_fit
+            WHERE gap IS NOT NULL AND claimed AND pay NOT IN (SELECT pay FROM links)
+              AND pay IN (SELECT pay FROM decided WHERE category = 'duplicate') GROUP BY pay""",
     ]
     for step in steps:
         started = time.perf_counter()

@@ -60,6 +60,12 @@ def cents_to_decimal(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(_CENT)
 
 
+def plain_amount(cents: int) -> str:
+    """``1,234.56`` without a currency, from integers alone (for reasons built by the million)."""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole:,}.{fraction:02d}"
+
+
 def format_cents(cents: int, currency: str, locale: str = "en_US") -> str:
     """Human text for an amount, in the given locale (``$1,234.56`` / ``1.234,56 $``)."""
     return str(format_currency(cents_to_decimal(cents), currency, locale=locale))

@@ -17,6 +17,7 @@ from paytrace_abas.config import MatchingSettings
 
 Cents = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
+Texts = npt.NDArray[np.object_]
 
 
 def tolerance(expected: Cents, cents: int, basis_points: int | None) -> Cents:
@@ -57,20 +58,19 @@ def expired_discount(gross: Cents, basis_points: Cents, until_day: Cents, paid_d
 
 
 def convert(
-    cents: Cents, from_currency: pd.Series, to_currency: pd.Series, settings: MatchingSettings
-) -> tuple[Cents, Flags, list[str]]:
+    cents: Cents, source: Texts, target: Texts, settings: MatchingSettings
+) -> tuple[Cents, Flags, Texts]:
     """Amounts in the target currency, whether a rate was known, and the rate used (as text).
 
-    Same-currency rows keep their amount and an empty rate text.
+    ``source`` and ``target`` are currency codes per row. Same-currency rows keep their amount
+    and an empty rate text.
     """
     result = cents.copy()
     known = np.ones(len(cents), dtype=bool)
-    rate_text = np.full(len(cents), "", dtype=object)
-    source = from_currency.to_numpy(dtype=object)
-    target = to_currency.to_numpy(dtype=object)
+    rate_text: Texts = np.full(len(cents), "", dtype=object)
     foreign = source != target
     if not foreign.any():
-        return result, known, list(rate_text)
+        return result, known, rate_text
     pairs = pd.DataFrame({"source": source[foreign], "target": target[foreign]})
     positions = np.flatnonzero(foreign)
     for (from_code, to_code), group in pairs.groupby(["source", "target"], sort=False):
@@ -81,7 +81,7 @@ def convert(
             continue
         result[rows] = [_times(int(value), rate) for value in cents[rows]]
         rate_text[rows] = f"{from_code}/{to_code} {_rate_text(rate)}"
-    return result, known, list(rate_text)
+    return result, known, rate_text
 
 
 def _times(cents: int, rate: Decimal) -> int:

@@ -13,9 +13,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.matching.references import is_case_sensitive
 
-Ints = npt.NDArray[np.int64]
 #: a day number for a missing date: before every real one
 NO_DAY = np.int64(-(2**40))
 
@@ -26,7 +26,7 @@ class Book:
 
     invoice_no: npt.NDArray[np.object_]
     customer_no: npt.NDArray[np.object_]
-    currency: pd.Series
+    currency: npt.NDArray[np.object_]
     open_cents: Ints
     gross_cents: Ints
     discount_bp: Ints
@@ -62,11 +62,11 @@ class Payments:
     kind: npt.NDArray[np.object_]
     status: npt.NDArray[np.object_]
     amount: Ints
-    currency: pd.Series
+    currency: npt.NDArray[np.object_]
     paid_day: Ints
     payer: npt.NDArray[np.object_]
     payer_code: Ints
-    texts: dict[str, pd.Series]
+    texts: dict[str, npt.NDArray[np.object_]]
 
     def __len__(self) -> int:
         return len(self.order)
@@ -82,12 +82,12 @@ def take(values: np.ndarray, positions: Ints, missing: object) -> np.ndarray:
 
 def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
     """Index the open items; invoice numbers must be unique (the abas reader checks that)."""
-    numbers = open_items["invoice_no"].astype(str).to_numpy(dtype=object)
+    numbers = _texts(open_items["invoice_no"])
     keys = numbers if is_case_sensitive(settings) else np.char.upper(numbers.astype(str))
     by_number = pd.Index(keys, dtype=object)
     if not by_number.is_unique:
         raise ValueError("open items must have unique invoice numbers")
-    customer = open_items["customer_no"].astype(str).to_numpy(dtype=object)
+    customer = _texts(open_items["customer_no"])
     codes, customers = pd.factorize(customer, sort=False)
     grouped = np.argsort(codes, kind="stable").astype(np.int64)
     start = np.zeros(len(customers) + 1, dtype=np.int64)
@@ -95,7 +95,7 @@ def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
     return Book(
         invoice_no=numbers,
         customer_no=customer,
-        currency=open_items["currency"].astype(str).reset_index(drop=True),
+        currency=_texts(open_items["currency"]),
         open_cents=_cents(open_items["open_cents"]),
         gross_cents=_cents(open_items["gross_cents"]),
         discount_bp=_cents(open_items["discount_bp"]),
@@ -111,22 +111,18 @@ def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
 
 def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSettings) -> Payments:
     """Payments sorted by creation time, then transaction id (stable under any input order)."""
-    ids = payments["transaction_id"].astype(str).to_numpy(dtype=object)
+    ids = _texts(payments["transaction_id"])
     created = pd.to_datetime(payments["created_at"], utc=True).to_numpy(dtype="datetime64[ns]")
-    order = np.lexsort((ids, created.astype(np.int64))).astype(np.int64)
-    customer_ref = payments["customer_ref"].fillna("").astype(str).to_numpy(dtype=object)[order]
-    payer = _payers(customer_ref, settings)
-    texts = {
-        name: _text(payments, name).iloc[order].reset_index(drop=True)
-        for name in settings.reference_fields
-    }
+    order = ordered_rows(created.astype(np.int64), ids)
+    payer = _payers(_texts(payments["customer_ref"])[order], settings)
+    texts = {name: _text(payments, name)[order] for name in settings.reference_fields}
     return Payments(
         order=order,
         transaction_id=ids[order],
-        kind=payments["kind"].astype(str).to_numpy(dtype=object)[order],
-        status=payments["status"].astype(str).to_numpy(dtype=object)[order],
+        kind=_texts(payments["kind"])[order],
+        status=_texts(payments["status"])[order],
         amount=_cents(payments["amount_cents"])[order],
-        currency=payments["currency"].astype(str).iloc[order].reset_index(drop=True),
+        currency=_texts(payments["currency"])[order],
         paid_day=_days(payments["paid_on"])[order],
         payer=payer,
         payer_code=book.customers.get_indexer(pd.Index(payer, dtype=object)).astype(np.int64),
@@ -141,10 +137,18 @@ def _payers(customer_ref: npt.NDArray[np.object_], settings: MatchingSettings) -
     return mapped.fillna(pd.Series(customer_ref, dtype=object)).to_numpy(dtype=object)
 
 
-def _text(payments: pd.DataFrame, name: str) -> pd.Series:
+def _text(payments: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     if name not in payments.columns:
-        return pd.Series([""] * len(payments), dtype=object)
-    return payments[name].astype(object).fillna("").astype(str)
+        return np.full(len(payments), "", dtype=object)
+    return _texts(payments[name])
+
+
+def _texts(column: pd.Series) -> npt.NDArray[np.object_]:
+    """A text column as an object array, missing values as "" (numbers become their text)."""
+    values = column.to_numpy(dtype=object, na_value="")
+    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+        values = np.asarray([str(value) for value in values], dtype=object)
+    return values
 
 
 def _cents(column: pd.Series) -> Ints:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, fits
-from paytrace_abas.matching.book import Book, Ints, Payments
+from paytrace_abas.matching.book import Book, Payments
 from paytrace_abas.matching.customer_outcomes import (
     RULE,
     decide_nothing_fits,
@@ -29,7 +29,7 @@ from paytrace_abas.matching.customer_outcomes import (
     decide_taken,
 )
 from paytrace_abas.matching.decisions import Decisions
-from paytrace_abas.matching.groups import ordered_rows
+from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.models import Category
 
@@ -143,8 +143,8 @@ def _candidate_rows(
     pay = waiting[owner]
     is_open = book.open_cents[item] > 0
     pay, item = pay[is_open], item[is_open]
-    pay_currency = payments.currency.iloc[pay].reset_index(drop=True)
-    item_currency = book.currency.iloc[item].reset_index(drop=True)
+    pay_currency = payments.currency[pay]
+    item_currency = book.currency[item]
     open_cents = book.open_cents[item]
     discount = np.minimum(
         cash_discount(
@@ -174,7 +174,7 @@ def _candidate_rows(
             "gap": np.abs(paid - np.where(fits_after, after, full)),
             "day": book.invoice_day[item],
             "number": book.invoice_no[item],
-            "currency": item_currency.to_numpy(dtype=object),
+            "currency": item_currency,
         }
     )
     order = ordered_rows(
@@ -205,7 +205,7 @@ def _decide_no_rate(
         RULE,
         [
             f"No invoice named; the open items of customer {payments.payer[p]} are in {codes[p]}"
-            f" and no exchange rate to {payments.currency.iloc[p]} is configured."
+            f" and no exchange rate to {payments.currency[p]} is configured."
             for p in blind
         ],
     )

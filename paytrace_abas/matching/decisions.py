@@ -12,7 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from paytrace_abas.matching.book import NO_DAY, Book, Ints, Payments, take
+from paytrace_abas.matching.book import NO_DAY, Book, Payments, take
+from paytrace_abas.matching.groups import Ints
 from paytrace_abas.models import RESULT_COLUMNS, Category
 
 _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
@@ -127,48 +128,47 @@ class Decisions:
 
 def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.DataFrame:
     """The results frame (RESULT_COLUMNS), one row per payment, in the payments' input order."""
+    size = len(payments)
+    # ``at[p]`` is the paying-order position of input row p: every column is taken through it.
+    at = np.empty(size, dtype=np.int64)
+    at[payments.order] = np.arange(size)
     links = _ordered_links(decisions.links, book)
-    count = np.bincount(links["pay"].to_numpy(), minlength=len(payments))
-    items = links["item"].to_numpy()
-    first_item = np.full(len(payments), -1, dtype=np.int64)
-    starts = np.cumsum(count) - count
-    first_item[count > 0] = items[starts[count > 0]]
-    discount = np.bincount(
-        links["pay"].to_numpy(), weights=links["discount"].to_numpy(), minlength=len(payments)
-    ).astype(np.int64)
+    link_pay = links["pay"].to_numpy()
+    by_input = np.argsort(payments.order[link_pay], kind="stable")
+    items = links["item"].to_numpy()[by_input]
+    count = np.bincount(payments.order[link_pay], minlength=size)
+    first_item = np.full(size, -1, dtype=np.int64)
+    has_links = count > 0
+    first_item[has_links] = items[(np.cumsum(count) - count)[has_links]]
+    discount = np.zeros(size, dtype=np.int64)
+    np.add.at(discount, link_pay, links["discount"].to_numpy())
+    expected = pd.array(decisions.expected[at], dtype="Int64")
+    expected[~decisions.has_expected[at]] = pd.NA
     columns: dict[str, Any] = {
-        "transaction_id": payments.transaction_id,
-        "category": decisions.category,
-        "rule": decisions.rule,
+        "transaction_id": payments.transaction_id[at],
+        "category": decisions.category[at],
+        "rule": decisions.rule[at],
         "invoice_nos": _lists(book.invoice_no[items], count),
-        "applied_cents": _lists(links["applied"].to_numpy(), count, as_int=True),
-        "amount_cents": payments.amount,
-        "currency": payments.currency.to_numpy(dtype=object),
-        "discount_cents": discount,
-        "invoice_discounts_cents": _lists(links["discount"].to_numpy(), count, as_int=True),
-        "difference_cents": decisions.difference,
-        "customer_no": take(book.customer_no, first_item, ""),
-        "days_from_invoice": _days_from_invoice(payments, book, links),
-        "confidence": decisions.confidence,
-        "runner_up": decisions.text["runner_up"],
-        "runner_up_reason": decisions.text["runner_up_reason"],
-        "reason": decisions.reason,
-        "payer_customer_no": payments.payer,
-        "expected_cents": pd.array(
-            np.where(decisions.has_expected, decisions.expected, 0), dtype="Int64"
+        "applied_cents": _lists(links["applied"].to_numpy()[by_input], count, as_int=True),
+        "amount_cents": pd.array(payments.amount[at], dtype="Int64"),
+        "currency": payments.currency[at],
+        "discount_cents": pd.array(discount[at], dtype="Int64"),
+        "invoice_discounts_cents": _lists(
+            links["discount"].to_numpy()[by_input], count, as_int=True
         ),
-        "found_in": decisions.text["found_in"],
-        "exchange_rate": decisions.text["exchange_rate"],
+        "difference_cents": pd.array(decisions.difference[at], dtype="Int64"),
+        "customer_no": take(book.customer_no, first_item, ""),
+        "days_from_invoice": _days_from_invoice(payments, book, links)[at],
+        "confidence": decisions.confidence[at],
+        "runner_up": decisions.text["runner_up"][at],
+        "runner_up_reason": decisions.text["runner_up_reason"][at],
+        "reason": decisions.reason[at],
+        "payer_customer_no": payments.payer[at],
+        "expected_cents": expected,
+        "found_in": decisions.text["found_in"][at],
+        "exchange_rate": decisions.text["exchange_rate"][at],
     }
-    expected = columns["expected_cents"]
-    expected[~decisions.has_expected] = pd.NA
-    frame = pd.DataFrame(columns)
-    input_position = np.empty(len(payments), dtype=np.int64)
-    input_position[payments.order] = np.arange(len(payments))
-    frame = frame.iloc[input_position].reset_index(drop=True)
-    return frame.astype(
-        {"amount_cents": "Int64", "discount_cents": "Int64", "difference_cents": "Int64"}
-    )[RESULT_COLUMNS]
+    return pd.DataFrame(columns, columns=RESULT_COLUMNS)
 
 
 def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:

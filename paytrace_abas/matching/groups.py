@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from paytrace_abas.matching.book import Ints
-
+Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
 
 

@@ -16,9 +16,9 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
-from paytrace_abas.matching.book import NO_DAY, Book, Ints, Payments
+from paytrace_abas.matching.book import NO_DAY, Book, Payments
 from paytrace_abas.matching.decisions import Decisions
-from paytrace_abas.matching.groups import Flags, Groups
+from paytrace_abas.matching.groups import Flags, Groups, Ints
 from paytrace_abas.matching.texts import amount, day, joined_by_payment
 from paytrace_abas.models import Category
 
@@ -37,8 +37,8 @@ class NamedInvoices:
         self.pay: Ints = rows["pay"].to_numpy()
         self.item: Ints = rows["item"].to_numpy()
         self.groups = g = Groups.of(self.pay)
-        self.item_currency: Texts = book.currency.to_numpy(dtype=object)[self.item]
-        self.pay_currency: Texts = payments.currency.to_numpy(dtype=object)[self.pay]
+        self.item_currency: Texts = book.currency[self.item]
+        self.pay_currency: Texts = payments.currency[self.pay]
         self._compare_amounts()
         owner = book.customer_no[self.item]
         payer_known = payments.payer_code[g.keys] >= 0
@@ -59,12 +59,12 @@ class NamedInvoices:
         gross, bp, until = book.gross_cents[item], book.discount_bp[item], book.discount_until[item]
         open_cents = book.open_cents[item]
         discount = np.minimum(cash_discount(gross, bp, until, paid_day), open_cents)
-        source, target = pd.Series(self.item_currency), pd.Series(self.pay_currency)
+        source, target = self.item_currency, self.pay_currency
         self.open, has_rate, rate = convert(open_cents, source, target, self.settings)
         after, _, _ = convert(open_cents - discount, source, target, self.settings)
         self.discount: Ints = self.open - after
         self.no_rate: Flags = g.any(~has_rate)
-        self.rate: Texts = np.asarray(rate, dtype=object)[g.starts]
+        self.rate: Texts = rate[g.starts]
         self.open_total: Ints = g.sum(self.open)
         self.discount_total: Ints = g.sum(self.discount)
         expired = expired_discount(gross, bp, until, paid_day)

@@ -60,7 +60,7 @@ def _classified_tokens(
 ) -> pd.DataFrame:
     """Tokens of undecided payments that name something: an open, cleared or unknown invoice."""
     waiting = np.flatnonzero(decisions.pending())
-    texts = {name: values.iloc[waiting] for name, values in payments.texts.items()}
+    texts = {name: values[waiting] for name, values in payments.texts.items()}
     tokens = extract_tokens(texts, settings)
     if tokens.empty:
         return tokens

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
@@ -57,7 +58,9 @@ def find_reference_tokens(text: str, settings: MatchingSettings) -> list[str]:
     return list(dict.fromkeys(t for t in found if len(t) >= settings.min_reference_length))
 
 
-def extract_tokens(texts: dict[str, pd.Series], settings: MatchingSettings) -> pd.DataFrame:
+def extract_tokens(
+    texts: dict[str, npt.NDArray[np.object_]], settings: MatchingSettings
+) -> pd.DataFrame:
     """Tokens of every payment: columns ``pay`` (row position), ``token`` and ``field``.
 
     ``texts`` maps a field name to that field's values, aligned by position. A token named in
@@ -70,37 +73,39 @@ def extract_tokens(texts: dict[str, pd.Series], settings: MatchingSettings) -> p
     owners: list[np.ndarray] = []
     fields: list[np.ndarray] = []
     for field_no, values in enumerate(texts.values()):
-        array = values.to_numpy(dtype=object, na_value="")
-        present = np.flatnonzero(array != "")
-        chunks.extend(array[present].tolist())
+        present = np.flatnonzero(values != "")
+        chunks.extend(values[present].tolist())
         owners.append(present)
         fields.append(np.full(len(present), field_no))
     if not chunks:
         return pd.DataFrame({"pay": [], "token": [], "field": []}).astype(
             {"pay": "int64", "token": object, "field": object}
         )
+    # One scan: a separator matches as "" (the token group stays empty), a token as itself,
+    # so counting the separators before a token tells whose text it came from.
+    scanner = re.compile(rf"{_SEPARATOR}|{pattern.pattern}", pattern.flags)
+    joined = _SEPARATOR.join(chunks)
+    if scanner.groups == 1:
+        found = np.asarray(scanner.findall(joined), dtype=object)
+    else:  # a configured pattern with groups of its own
+        matches = scanner.finditer(joined)
+        found = np.asarray([m.group("token") or "" for m in matches], dtype=object)
+    is_separator = found == ""
+    chunk_of = np.cumsum(is_separator)[~is_separator]
     owner = np.concatenate(owners)
     field = np.concatenate(fields)
-    lengths = np.fromiter((len(chunk) for chunk in chunks), dtype=np.int64, count=len(chunks))
-    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    joined = _SEPARATOR.join(chunks)
-    positions: list[int] = []
-    tokens: list[str] = []
-    for match in pattern.finditer(joined):
-        positions.append(match.start("token"))
-        tokens.append(match.group("token"))
-    chunk_of = np.searchsorted(starts, np.asarray(positions, dtype=np.int64), side="right") - 1
     names = np.array(list(texts), dtype=object)
-    found = pd.DataFrame(
+    tokens = pd.DataFrame(
         {
             "pay": owner[chunk_of],
-            "token": _fold(tokens, settings),
+            "token": _fold(found[~is_separator].tolist(), settings),
             "field": names[field[chunk_of]],
         }
     )
-    long_enough = found["token"].str.len() >= settings.min_reference_length
-    found = found[long_enough.to_numpy(dtype=bool)]
-    return found.drop_duplicates(["pay", "token"]).reset_index(drop=True)
+    if not is_case_sensitive(settings) or settings.reference_pattern != DIGITS:
+        long_enough = tokens["token"].str.len() >= settings.min_reference_length
+        tokens = tokens[long_enough.to_numpy(dtype=bool)]
+    return tokens.drop_duplicates(["pay", "token"]).reset_index(drop=True)
 
 
 def _fold(tokens: list[str], settings: MatchingSettings) -> np.ndarray:

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.money import plain_amount
 
 
 def amount(cents: int) -> str:
     """``1,234.56``: the currency is in the row's own column."""
-    return f"{cents_to_decimal(int(cents)):,}"
-
-
-def amounts(values: Iterable[int]) -> list[str]:
-    """:func:`amount` of each value."""
-    return [amount(int(value)) for value in values]
+    return plain_amount(int(cents))
 
 
 def day(number: int) -> str:
     """ISO date of a day number (days since 1970-01-01)."""
     return str(np.datetime64(int(number), "D"))
-
-
-def plural(count: int, word: str) -> str:
-    """``invoice`` or ``invoices`` by count."""
-    return word if count == 1 else f"{word}s"
 
 
 def joined_by_payment(pays: np.ndarray, values: Sequence[Any] | np.ndarray) -> pd.Series:
