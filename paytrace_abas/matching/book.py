@@ -113,7 +113,7 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
     """Payments sorted by creation time, then transaction id (stable under any input order)."""
     ids = _texts(payments["transaction_id"])
     created = pd.to_datetime(payments["created_at"], utc=True).to_numpy(dtype="datetime64[ns]")
-    order = ordered_rows(created.astype(np.int64), ids)
+    order = ordered_rows(created.astype(np.int64), _sortable(ids))
     payer = _payers(_texts(payments["customer_ref"])[order], settings)
     texts = {name: _text(payments, name)[order] for name in settings.reference_fields}
     return Payments(
@@ -128,6 +128,16 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
         payer_code=book.customers.get_indexer(pd.Index(payer, dtype=object)).astype(np.int64),
         texts=texts,
     )
+
+
+def _sortable(ids: npt.NDArray[np.object_]) -> np.ndarray:
+    """Transaction ids as numbers when all are (PayTrace's are): ties sort fast and the same way."""
+    numbers = pd.to_numeric(pd.Series(ids, dtype=object), errors="coerce")
+    whole = numbers.notna().all() and (numbers % 1 == 0).all() and (numbers.abs() < 2**53).all()
+    # "007" and "7" would tie and fall back on input order: numbers only when they are unique.
+    if len(ids) and whole and numbers.is_unique:
+        return numbers.to_numpy(dtype=np.int64)
+    return ids
 
 
 def _payers(customer_ref: npt.NDArray[np.object_], settings: MatchingSettings) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import Book, Payments
+from paytrace_abas.matching.book import Book, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.sets import find_exact_sum_sets
@@ -20,7 +20,7 @@ RULE_SET = "customer_amount_set"
 
 def decide_singles(
     fitting: pd.DataFrame,
-    convertible: pd.DataFrame,
+    nearest: pd.DataFrame,
     payments: Payments,
     book: Book,
     proposal: Decisions,
@@ -35,15 +35,14 @@ def decide_singles(
     ties = groups.sum(is_best.astype(np.int64))
     best = fitting.iloc[groups.starts]
     single = ties == 1
-    _decide_single_match(best[single], fitting, convertible, payments, book, proposal)
+    _decide_single_match(best[single], nearest, payments, book, proposal)
     tied_rows = fitting[is_best & groups.spread(~single)]
     _decide_ambiguous_items(tied_rows, payments, proposal)
 
 
 def _decide_single_match(
     best: pd.DataFrame,
-    fitting: pd.DataFrame,
-    convertible: pd.DataFrame,
+    nearest: pd.DataFrame,
     payments: Payments,
     book: Book,
     proposal: Decisions,
@@ -55,7 +54,7 @@ def _decide_single_match(
     expected = np.where(best["uses_discount"], best["after"], best["full"]).astype(np.int64)
     discount = (best["full"].to_numpy() - expected).astype(np.int64)
     difference = payments.amount[pays] - expected
-    runner, why = _runner_up_items(convertible, pays, items)
+    runner, why = _runner_up_items(nearest, pays, items, book)
     reasons = _match_reasons(
         "pays the open amount of invoice {numbers}, the only open item of customer {customer}"
         " that fits",
@@ -81,27 +80,19 @@ def _decide_single_match(
 
 
 def _runner_up_items(
-    convertible: pd.DataFrame, pays: Ints, chosen: Ints
+    nearest: pd.DataFrame, pays: Ints, chosen: Ints, book: Book
 ) -> tuple[np.ndarray, np.ndarray]:
     """The payer's next-closest open item to the amount, and by how much it misses."""
-    others = convertible[convertible["pay"].isin(pays).to_numpy()]
-    others = others[
-        others["item"].to_numpy() != chosen[np.searchsorted(pays, others["pay"].to_numpy())]
-    ]
-    first = others.drop_duplicates("pay").set_index("pay").reindex(pays)
-    runner = first["number"].fillna("").to_numpy(dtype=object)
-    gap = first["gap"].to_numpy()
-    why = np.array(
-        [
-            ""
-            if not number
-            else ("fits too, but less closely" if fitted else f"differs by {amount(int(g))}")
-            for number, g, fitted in zip(
-                runner, np.nan_to_num(gap), first["fits"].fillna(False), strict=True
-            )
-        ],
-        dtype=object,
-    )
+    near = nearest.reindex(pays)
+    use_second = near["first"].to_numpy() == chosen
+    item = np.where(use_second, near["second"], near["first"]).astype(np.int64)
+    gap = np.where(use_second, near["second_gap"], near["first_gap"]).astype(np.int64)
+    fitted = np.where(use_second, near["second_fits"], near["first_fits"]).astype(bool)
+    runner = take(book.invoice_no, item, "")
+    why = np.full(len(pays), "", dtype=object)
+    why[(item >= 0) & fitted] = "fits too, but less closely"
+    differs = np.flatnonzero((item >= 0) & ~fitted)
+    why[differs] = [f"differs by {amount(g)}" for g in gap[differs]]
     return runner, why
 
 
@@ -241,19 +232,20 @@ def _decide_ambiguous_sets(
 
 def decide_nothing_fits(
     rest: Ints,
-    convertible: pd.DataFrame,
+    nearest: pd.DataFrame,
     too_many: np.ndarray,
     payments: Payments,
+    book: Book,
     settings: MatchingSettings,
     proposal: Decisions,
 ) -> None:
     if not len(rest):
         return
-    candidates = convertible[convertible["pay"].isin(rest).to_numpy()]
-    count = candidates.groupby("pay").size().reindex(rest, fill_value=0).to_numpy()
-    closest = candidates.drop_duplicates("pay").set_index("pay").reindex(rest)
-    runner = closest["number"].fillna("").to_numpy(dtype=object)
-    gap = np.nan_to_num(closest["gap"].to_numpy(dtype=float)).astype(np.int64)
+    near = nearest.reindex(rest)
+    count = near["count"].fillna(0).to_numpy(dtype=np.int64)
+    item = near["first"].fillna(-1).to_numpy(dtype=np.int64)
+    gap = near["first_gap"].fillna(0).to_numpy(dtype=np.int64)
+    runner = take(book.invoice_no, item, "")
     skipped = np.isin(rest, too_many)
     reasons = []
     for p, n, r, g, s in zip(rest, count, runner, gap, skipped, strict=True):
@@ -267,7 +259,7 @@ def decide_nothing_fits(
             else f", nor does any set of up to {settings.max_invoices_per_payment}"
         )
         reasons.append(
-            text + (f"; the closest, invoice {r}, differs by {amount(int(g))}." if r else ".")
+            text + (f"; the closest, invoice {r}, differs by {amount(g)}." if r else ".")
         )
     proposal.decide(
         rest,
@@ -276,7 +268,7 @@ def decide_nothing_fits(
         reasons,
         runner_up=runner,
         runner_up_reason=np.asarray(
-            [f"differs by {amount(int(g))}" if r else "" for r, g in zip(runner, gap, strict=True)],
+            [f"differs by {amount(g)}" if r else "" for r, g in zip(runner, gap, strict=True)],
             dtype=object,
         ),
     )

@@ -29,7 +29,7 @@ from paytrace_abas.matching.customer_outcomes import (
     decide_taken,
 )
 from paytrace_abas.matching.decisions import Decisions
-from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.matching.groups import Groups, Ints, ordered_rows
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.models import Category
 
@@ -110,16 +110,10 @@ def _judge(
     A payment looked at the items that fit its amount, or, when none does, the pool of items
     the exact-sum sets are built from.
     """
-    rows = _candidate_rows(waiting, payments, book, settings)
-    convertible = rows[rows["has_rate"].to_numpy()].copy()
-    _decide_no_rate(waiting, rows, convertible, payments, proposal)
-    convertible["claimant"] = claimed_by[convertible["item"].to_numpy()]
-    unclaimed = convertible[(convertible["claimant"] == "").to_numpy()]
-    ceiling = payments.amount[convertible["pay"].to_numpy()] + settings.over_tolerance_cents
-    pool = convertible[(convertible["after"].to_numpy() <= ceiling)]
+    pool, nearest = _candidate_rows(waiting, payments, book, settings, claimed_by, proposal)
     free = pool[(pool["claimant"] == "").to_numpy()]
     fitting = free[free["fits"].to_numpy()]
-    decide_singles(fitting, unclaimed, payments, book, proposal)
+    decide_singles(fitting, nearest, payments, book, proposal)
     taken = pool[(pool["claimant"] != "").to_numpy() & pool["fits"].to_numpy()]
     decide_taken(taken[proposal.pending()[taken["pay"].to_numpy()]], payments, book, proposal)
     search = free[proposal.pending()[free["pay"].to_numpy()]]
@@ -128,7 +122,7 @@ def _judge(
     search = search[(count >= 2) & (count <= settings.max_items_for_set_search)]
     decide_sets(search, payments, book, settings, proposal)
     rest = waiting[proposal.pending()[waiting]]
-    decide_nothing_fits(rest, unclaimed, too_many, payments, settings, proposal)
+    decide_nothing_fits(rest, nearest, too_many, payments, book, settings, proposal)
     fitting_pays = pool.loc[pool["fits"].to_numpy(), "pay"].unique()
     looked = pool["fits"].to_numpy() | ~pool["pay"].isin(fitting_pays).to_numpy()
     looked_at: pd.DataFrame = pool.loc[looked, ["pay", "item"]]
@@ -136,15 +130,25 @@ def _judge(
 
 
 def _candidate_rows(
-    waiting: Ints, payments: Payments, book: Book, settings: MatchingSettings
-) -> pd.DataFrame:
-    """Every open item of each waiting payment's customer, in the payment's currency."""
+    waiting: Ints,
+    payments: Payments,
+    book: Book,
+    settings: MatchingSettings,
+    claimed_by: npt.NDArray[np.object_],
+    proposal: Decisions,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pool of each waiting payment's customer, and its two closest unclaimed open items.
+
+    Pool: the customer's open items, in the payment's currency, small enough to be paid by it
+    (alone or in a set), sorted by payment, closeness to the amount, date and number. Nearest:
+    per payment, the two unclaimed items closest to the amount (for the runner-up).
+    Payments whose customer has only items in currencies without a rate are decided here.
+    """
     owner, item = book.items_of(payments.payer_code[waiting])
     pay = waiting[owner]
     is_open = book.open_cents[item] > 0
     pay, item = pay[is_open], item[is_open]
-    pay_currency = payments.currency[pay]
-    item_currency = book.currency[item]
+    pay_currency, item_currency = payments.currency[pay], book.currency[item]
     open_cents = book.open_cents[item]
     discount = np.minimum(
         cash_discount(
@@ -157,48 +161,69 @@ def _candidate_rows(
     )
     full, has_rate, rate = convert(open_cents, item_currency, pay_currency, settings)
     after, _, _ = convert(open_cents - discount, item_currency, pay_currency, settings)
+    if not has_rate.all():
+        _decide_no_rate(pay, item_currency, has_rate, payments, proposal)
+        pay, item, full, after = pay[has_rate], item[has_rate], full[has_rate], after[has_rate]
+        rate = rate[has_rate]
     paid = payments.amount[pay]
     fits_full = fits(paid, full, settings)
     fits_after = ~fits_full & (after < full) & fits(paid, after, settings)
-    rows = pd.DataFrame(
+    gap = np.abs(paid - np.where(fits_after, after, full))
+    day, number, claimant = book.invoice_day[item], book.invoice_no[item], claimed_by[item]
+    order = ordered_rows(pay, gap, day, number)
+    rows = {
+        "pay": pay,
+        "item": item,
+        "amount": paid,
+        "full": full,
+        "after": after,
+        "fits": fits_full | fits_after,
+        "uses_discount": fits_after,
+        "gap": gap,
+        "day": day,
+        "number": number,
+        "claimant": claimant,
+        "rate": rate,
+    }
+    in_pool = (after <= paid + settings.over_tolerance_cents)[order]
+    pool = pd.DataFrame({name: values[order][in_pool] for name, values in rows.items()})
+    return pool, _nearest(rows, order[(claimant == "")[order]])
+
+
+def _nearest(rows: dict[str, np.ndarray], order: Ints) -> pd.DataFrame:
+    """Per payment (index): count of unclaimed items, the closest two (item, gap, fits)."""
+    groups = Groups.of(rows["pay"][order])
+    first = order[groups.starts]
+    has_second = groups.count() > 1
+    second = np.where(has_second, order[np.minimum(groups.starts + 1, len(order) - 1)], -1)
+    safe = np.maximum(second, 0)
+    return pd.DataFrame(
         {
-            "pay": pay,
-            "item": item,
-            "amount": paid,
-            "full": full,
-            "after": after,
-            "has_rate": has_rate,
-            "rate": rate,
-            "fits": fits_full | fits_after,
-            "uses_discount": fits_after,
-            "gap": np.abs(paid - np.where(fits_after, after, full)),
-            "day": book.invoice_day[item],
-            "number": book.invoice_no[item],
-            "currency": item_currency,
-        }
+            "count": groups.count(),
+            "first": rows["item"][first],
+            "first_gap": rows["gap"][first],
+            "first_fits": rows["fits"][first],
+            "second": np.where(has_second, rows["item"][safe], -1),
+            "second_gap": rows["gap"][safe],
+            "second_fits": has_second & rows["fits"][safe],
+        },
+        index=groups.keys,
     )
-    order = ordered_rows(
-        rows["pay"].to_numpy(),
-        rows["gap"].to_numpy(),
-        rows["day"].to_numpy(),
-        rows["number"].to_numpy(),
-    )
-    return rows.iloc[order].reset_index(drop=True)
 
 
 def _decide_no_rate(
-    waiting: Ints,
-    rows: pd.DataFrame,
-    convertible: pd.DataFrame,
+    pay: Ints,
+    currency: npt.NDArray[np.object_],
+    has_rate: npt.NDArray[np.bool_],
     payments: Payments,
     proposal: Decisions,
 ) -> None:
     """The payer's open items are all in currencies without a configured rate."""
-    blind = np.setdiff1d(rows["pay"].unique(), convertible["pay"].unique())
+    blind = np.setdiff1d(pay[~has_rate], pay[has_rate])
     if not len(blind):
         return
-    unconvertible = rows[rows["pay"].isin(blind).to_numpy()]
-    codes = joined_by_payment(unconvertible["pay"].to_numpy(), list(unconvertible["currency"]))
+    rows = np.isin(pay, blind)
+    codes = joined_by_payment(pay[rows], currency[rows])
     proposal.decide(
         blind,
         Category.CURRENCY_MISMATCH,

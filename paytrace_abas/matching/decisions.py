@@ -168,7 +168,16 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
         "found_in": decisions.text["found_in"][at],
         "exchange_rate": decisions.text["exchange_rate"][at],
     }
-    return pd.DataFrame(columns, columns=RESULT_COLUMNS)
+    # Text columns stay plain object columns: inferring a string dtype costs seconds per million.
+    frame = {
+        name: pd.Series(values, dtype=object) if _is_text(values) else values
+        for name, values in columns.items()
+    }
+    return pd.DataFrame(frame, columns=RESULT_COLUMNS)
+
+
+def _is_text(values: Any) -> bool:
+    return isinstance(values, list) or (isinstance(values, np.ndarray) and values.dtype == object)
 
 
 def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:

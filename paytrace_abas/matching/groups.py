@@ -73,6 +73,8 @@ def ordered_rows(*keys: np.ndarray) -> Ints:
     of them are ordered by the text key.
     """
     *numbers, text = keys
+    if text.dtype != object:  # the last key is a number too: one sort does it
+        return np.lexsort(tuple(reversed(keys))).astype(np.int64)
     order = np.lexsort(tuple(reversed(numbers))).astype(np.int64)
     if len(order) < 2:
         return order
