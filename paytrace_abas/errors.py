@@ -27,3 +27,11 @@ class SourceError(PaytraceAbasError):
 
 class TransientSourceError(SourceError):
     """A failure worth retrying: timeout, connection reset, 5xx, 429, locked record."""
+
+
+class PostingRejectedError(SourceError):
+    """abas refused a posting for a reason retrying will not fix; it goes to dead letters."""
+
+
+class LockedError(PaytraceAbasError):
+    """Another run holds the run lock; exit code 4."""
