@@ -63,3 +63,8 @@ def cents_to_decimal(cents: int) -> Decimal:
 def format_cents(cents: int, currency: str, locale: str = "en_US") -> str:
     """Human text for an amount, in the given locale (``$1,234.56`` / ``1.234,56 $``)."""
     return str(format_currency(cents_to_decimal(cents), currency, locale=locale))
+
+
+def format_decimal_comma(cents: int) -> str:
+    """An amount as abas input takes it: decimal comma, no grouping (``123456`` -> ``1234,56``)."""
+    return str(cents_to_decimal(cents)).replace(".", ",")
