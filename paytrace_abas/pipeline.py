@@ -1,11 +1,14 @@
-"""One run end to end: load, match, plan, report. The only place that reads the clock."""
+"""One run end to end: load, match, plan, post, report. The only place that reads the clock."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -13,14 +16,38 @@ from paytrace_abas.abas.files import read_open_items_export
 from paytrace_abas.abas.normalize import normalize_open_items
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, UsageError
+from paytrace_abas.frames import records
+from paytrace_abas.ledger import POSTED, Ledger, PostingRecord, RunLock, RunRecord
 from paytrace_abas.matching import match_payments
-from paytrace_abas.models import Window
+from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
-from paytrace_abas.planning import Plan, build_plan, input_hash, write_plan
+from paytrace_abas.planning import (
+    Plan,
+    Recheck,
+    build_plan,
+    input_hash,
+    read_plan,
+    recheck_plan,
+    write_plan,
+)
+from paytrace_abas.posting import DeliveryReport, Outcome
+from paytrace_abas.posting_runs import (
+    EXIT_DEAD_LETTERS,
+    EXIT_OK,
+    deliver_unfinished,
+    finish_and_alert,
+    post_receipts,
+    recorded_run,
+)
 from paytrace_abas.report import RunHeader, write_workbook
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    """The clock; everything below gets "now" from here."""
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -35,30 +62,306 @@ class RunOutcome:
     plan: Plan
     workbook_path: Path
     plan_path: Path | None
+    delivery: DeliveryReport | None = None
+    dead_letters: int = 0
+    exit_code: int = EXIT_OK
 
 
 def reconcile(
     settings: Settings, window: Window, dry_run: bool, out_dir: Path, now: dt.datetime | None = None
 ) -> RunOutcome:
     """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written."""
-    if not dry_run:
-        raise UsageError(
-            "posting to abas is not available in this version; run with --dry-run "
-            "and review the workbook"
-        )
-    started = now or dt.datetime.now(dt.UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    started = now or utc_now()
+    if not dry_run and not settings.accounts.default:
+        raise ConfigError("[accounts] default is required before anything is posted to abas")
+    with open_ledger(settings) as ledger:
+        parameters = {"dry_run": dry_run, "out_dir": str(out_dir)}
+        with recorded_run(
+            ledger, settings, started, "reconcile", window, dry_run, parameters
+        ) as run_id:
+            outcome = _reconcile_in_ledger(ledger, settings, run_id, window, dry_run, out_dir)
+            chargebacks = _ids(outcome.results, Category.CHARGEBACK)
+            finish_and_alert(
+                ledger,
+                settings,
+                run_id,
+                "reconcile",
+                outcome.exit_code,
+                counts=_counts(outcome),
+                window=str(window),
+                workbook=outcome.workbook_path,
+                plan=outcome.plan_path,
+                input_hash=outcome.plan.input_hash,
+                chargebacks=chargebacks,
+                quiet=dry_run,
+            )
+    return outcome
+
+
+def _reconcile_in_ledger(
+    ledger: Ledger, settings: Settings, run_id: str, window: Window, dry_run: bool, out_dir: Path
+) -> RunOutcome:
     payments = load_payments(settings, window)
     open_items = load_open_items(settings)
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
-    results = match_payments(payments, open_items, settings.matching)
-    plan = build_plan(run_id, window, results, payments, input_hash(payments, open_items))
+    already_posted, paid_before = ledger_history(ledger, payments)
+    results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    fingerprint = input_hash(payments, open_items)
+    plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
+    delivery = None
+    if not dry_run:
+        delivery = post_receipts(ledger, settings, run_id, list(plan.receipts()))
+        _carry_exceptions(ledger, run_id, results)
+    results = with_posting_columns(results, plan, ledger)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
-    header = RunHeader(run_id, str(window), dry_run, settings.paytrace.currency, started)
+    header = RunHeader(run_id, str(window), dry_run, settings.paytrace.currency, utc_now())
     write_workbook(workbook_path, header, results, payments)
-    return RunOutcome(run_id, window, dry_run, results, payments, plan, workbook_path, plan_path)
+    dead_letters = ledger.count_in_state("dead_letter")
+    if not dry_run:
+        ledger.advance_watermark(window.last_day, run_id)
+    return RunOutcome(
+        run_id,
+        window,
+        dry_run,
+        results,
+        payments,
+        plan,
+        workbook_path,
+        plan_path,
+        delivery,
+        dead_letters,
+        EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
+    )
+
+
+@contextmanager
+def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
+    """The ledger, under the run lock unless ``locked`` is False (read-only commands)."""
+    if not locked:
+        with Ledger.open(settings.ledger.path, utc_now) as ledger:
+            yield ledger
+        return
+    with RunLock.beside(settings.ledger.path), Ledger.open(settings.ledger.path, utc_now) as ledger:
+        yield ledger
+
+
+def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """(already_posted, paid_before) for matching, from the ledger.
+
+    A receipt the ledger holds but has not posted yet (a crashed run, a dead letter) is
+    matched again like new, so it keeps its invoices; the ledger's copy is what gets posted.
+    """
+    already_posted = ledger.posted_documents()
+    in_window = {str(tid) for tid in payments["transaction_id"]}
+    paid_before = {
+        invoice: tid
+        for invoice, (tid, state) in ledger.invoice_payers().items()
+        if state == POSTED or tid not in in_window
+    }
+    return already_posted, paid_before
+
+
+def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:
+    """Results plus ``account`` (from the plan) and ``posting_state`` (from the ledger)."""
+    accounts = {posting.transaction_id: posting.account for posting in plan.postings}
+    states = {
+        tid: record.state
+        for tid in results["transaction_id"].astype(str)
+        if (record := ledger.posting(tid)) is not None
+    }
+    enriched = results.copy()
+    ids = enriched["transaction_id"].astype(str)
+    enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
+    enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
+    return enriched
+
+
+def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
+    """From the day after the last completed window up to yesterday (PayTrace time zone).
+
+    None when the ledger is already complete through yesterday.
+    """
+    today = (now or utc_now()).astimezone(settings.paytrace.zone).date()
+    yesterday = today - dt.timedelta(days=1)
+    with open_ledger(settings, locked=False) as ledger:
+        completed = ledger.watermark()
+    if completed is None:
+        raise UsageError(
+            f"--since-last needs a completed run in the ledger {settings.ledger.path}; "
+            "run once with --date D or --from D --to D"
+        )
+    first = completed + dt.timedelta(days=1)
+    return Window(first, yesterday) if first <= yesterday else None
+
+
+def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
+    wanted = {c.value for c in EXCEPTIONS} - {Category.ALREADY_POSTED.value}
+    exceptions = [
+        (str(r["transaction_id"]), str(r["category"]), str(r["reason"]), int(r["amount_cents"]))
+        for r in records(results)
+        if r["category"] in wanted
+    ]
+    done = {Category.MATCHED.value, Category.ALREADY_POSTED.value}
+    resolved = [str(r["transaction_id"]) for r in records(results) if r["category"] in done]
+    ledger.carry_exceptions(run_id, exceptions, resolved)
+
+
+def _ids(results: pd.DataFrame, category: Category) -> list[str]:
+    return [
+        str(tid) for tid in results.loc[results["category"] == category.value, "transaction_id"]
+    ]
+
+
+def _counts(outcome: RunOutcome) -> dict[str, Any]:
+    counts: dict[str, Any] = {
+        str(name): int(n) for name, n in outcome.results["category"].value_counts().items()
+    }
+    if outcome.delivery is not None:
+        for name, n in (
+            ("posted_now", outcome.delivery.count(Outcome.POSTED)),
+            ("found_in_abas", outcome.delivery.count(Outcome.FOUND)),
+        ):
+            counts[name] = n
+    counts["dead_letters"] = outcome.dead_letters
+    return counts
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What ``apply PLAN`` did."""
+
+    run_id: str
+    plan: Plan
+    rechecks: tuple[Recheck, ...]
+    skipped: tuple[str, ...]
+    delivery: DeliveryReport
+    dead_letters: int
+    exit_code: int
+
+
+def apply_plan_file(
+    settings: Settings, plan_path: Path, now: dt.datetime | None = None
+) -> ApplyOutcome:
+    """Post exactly a reviewed plan, after re-checking each invoice against abas."""
+    started = now or utc_now()
+    plan = read_plan(plan_path)
+    unaccounted = sorted({p.transaction_id for p in plan.postings if not p.account})
+    if unaccounted:
+        raise ConfigError(
+            f"plan {plan_path} has no counter account for transaction {', '.join(unaccounted)}; "
+            "set [accounts] default and plan again"
+        )
+    window = Window(dt.date.fromisoformat(plan.window_from), dt.date.fromisoformat(plan.window_to))
+    parameters = {"plan": str(plan_path), "plan_run_id": plan.run_id}
+    with (
+        open_ledger(settings) as ledger,
+        recorded_run(ledger, settings, started, "apply", window, False, parameters) as run_id,
+    ):
+        open_items = load_open_items(settings)
+        ready, rechecks = recheck_plan(plan, open_items)
+        ready, duplicates, skipped = _against_ledger(ledger, ready)
+        rechecks += duplicates
+        for problem in rechecks:
+            log.warning("transaction %s not posted: %s", problem.transaction_id, problem.reason)
+        delivery = post_receipts(ledger, settings, run_id, ready)
+        dead_letters = ledger.count_in_state("dead_letter")
+        exit_code = EXIT_DEAD_LETTERS if dead_letters else EXIT_OK
+        counts = {
+            "receipts_in_plan": len(plan.receipts()),
+            "changed_since_plan": len({r.transaction_id for r in rechecks}),
+            "already_in_ledger": len(skipped),
+            "posted_now": delivery.count(Outcome.POSTED),
+            "found_in_abas": delivery.count(Outcome.FOUND),
+            "dead_letters": dead_letters,
+        }
+        finish_and_alert(
+            ledger, settings, run_id, "apply", exit_code, counts, str(window), plan=plan_path
+        )
+    return ApplyOutcome(
+        run_id, plan, tuple(rechecks), tuple(skipped), delivery, dead_letters, exit_code
+    )
+
+
+def _against_ledger(
+    ledger: Ledger, receipts: list[Receipt]
+) -> tuple[list[Receipt], list[Recheck], list[str]]:
+    """(new receipts, ones whose invoice another transaction paid, ones the ledger holds)."""
+    payers = ledger.invoice_payers()
+    ready: list[Receipt] = []
+    duplicates: list[Recheck] = []
+    skipped: list[str] = []
+    for receipt in receipts:
+        if ledger.posting(receipt.transaction_id) is not None:
+            skipped.append(receipt.transaction_id)
+            continue
+        taken = [
+            (line.invoice_no, payers[line.invoice_no][0])
+            for line in receipt.lines
+            if line.invoice_no in payers
+        ]
+        if taken:
+            invoice, payer = taken[0]
+            reason = f"Invoice {invoice} was already paid by transaction {payer}."
+            duplicates.append(Recheck(receipt.transaction_id, invoice, Category.DUPLICATE, reason))
+            continue
+        ready.append(receipt)
+    return ready, duplicates, skipped
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What ``retry-dead-letters`` did."""
+
+    run_id: str
+    delivery: DeliveryReport
+    dead_letters: int
+    exit_code: int
+
+
+def retry_dead_letters(settings: Settings, now: dt.datetime | None = None) -> RetryOutcome:
+    """Try every dead letter (and anything a crashed run left unfinished) once more."""
+    started = now or utc_now()
+    with (
+        open_ledger(settings) as ledger,
+        recorded_run(ledger, settings, started, "retry-dead-letters", None, False, {}) as run_id,
+    ):
+        delivery = deliver_unfinished(ledger, settings, run_id, include_dead_letters=True)
+        dead_letters = ledger.count_in_state("dead_letter")
+        exit_code = EXIT_DEAD_LETTERS if dead_letters else EXIT_OK
+        counts = {
+            "tried": len(delivery.outcomes),
+            "posted_now": delivery.count(Outcome.POSTED),
+            "found_in_abas": delivery.count(Outcome.FOUND),
+            "dead_letters": dead_letters,
+        }
+        finish_and_alert(ledger, settings, run_id, "retry-dead-letters", exit_code, counts)
+    return RetryOutcome(run_id, delivery, dead_letters, exit_code)
+
+
+def run_history(settings: Settings, limit: int) -> list[RunRecord]:
+    """The newest runs of the ledger."""
+    with open_ledger(settings, locked=False) as ledger:
+        return ledger.runs(limit)
+
+
+def run_details(settings: Settings, run_id: str) -> RunDetails:
+    """One run with the postings it planned or moved; UsageError if the ledger has no such run."""
+    with open_ledger(settings, locked=False) as ledger:
+        run = ledger.run(run_id)
+        if run is None:
+            raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
+        return RunDetails(run, ledger.postings_of_run(run_id), ledger.open_exceptions())
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """A run row, its postings and the exceptions still open."""
+
+    run: RunRecord
+    postings: list[PostingRecord]
+    open_exceptions: list[tuple[str, str, str, str]]
 
 
 def load_payments(settings: Settings, window: Window) -> pd.DataFrame:

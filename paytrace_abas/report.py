@@ -53,6 +53,8 @@ _MATCHED_COLUMNS: Sequence[tuple[str, str]] = (
     ("Applied", "applied"),
     ("Discount", "discount"),
     ("Difference", "difference"),
+    ("Counter account", "account"),
+    ("Posting", "posting_state"),
     ("Rule", "rule"),
     ("Reason", "reason"),
 )
@@ -213,6 +215,9 @@ def _report_rows(results: pd.DataFrame, payments: pd.DataFrame) -> list[dict[str
                 "runner_up": result["runner_up"],
                 "customer_ref": payment["customer_ref"],
                 "invoice_ref": payment["invoice_ref"],
+                # added by the pipeline once a plan exists (absent in a bare match result)
+                "account": result.get("account", ""),
+                "posting_state": result.get("posting_state", ""),
             }
         )
     return rows
