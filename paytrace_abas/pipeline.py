@@ -14,6 +14,7 @@ import pandas as pd
 
 from paytrace_abas.abas.files import read_open_items_export
 from paytrace_abas.abas.normalize import normalize_open_items
+from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, UsageError
 from paytrace_abas.frames import records
@@ -72,8 +73,8 @@ def reconcile(
 ) -> RunOutcome:
     """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written."""
     started = now or utc_now()
-    if not dry_run and not settings.accounts.default:
-        raise ConfigError("[accounts] default is required before anything is posted to abas")
+    if not dry_run:
+        check_posting_settings(settings)
     with open_ledger(settings) as ledger:
         parameters = {"dry_run": dry_run, "out_dir": str(out_dir)}
         with recorded_run(
@@ -134,6 +135,13 @@ def _reconcile_in_ledger(
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
     )
+
+
+def check_posting_settings(settings: Settings) -> None:
+    """ConfigError before a posting run starts, rather than half-way through it."""
+    if not settings.accounts.default:
+        raise ConfigError("[accounts] default is required before anything is posted to abas")
+    check_sink(settings.abas, settings.secrets)
 
 
 @contextmanager
@@ -246,6 +254,7 @@ def apply_plan_file(
 ) -> ApplyOutcome:
     """Post exactly a reviewed plan, after re-checking each invoice against abas."""
     started = now or utc_now()
+    check_sink(settings.abas, settings.secrets)
     plan = read_plan(plan_path)
     unaccounted = sorted({p.transaction_id for p in plan.postings if not p.account})
     if unaccounted:
@@ -323,6 +332,7 @@ class RetryOutcome:
 def retry_dead_letters(settings: Settings, now: dt.datetime | None = None) -> RetryOutcome:
     """Try every dead letter (and anything a crashed run left unfinished) once more."""
     started = now or utc_now()
+    check_sink(settings.abas, settings.secrets)
     with (
         open_ledger(settings) as ledger,
         recorded_run(ledger, settings, started, "retry-dead-letters", None, False, {}) as run_id,

@@ -47,8 +47,9 @@ class FakeAbasState:
     documents: list[Document] = field(default_factory=list)
     exec_calls: int = 0
     query_calls: int = 0
-    #: called with the exec call number before it commits; may kill the client
-    on_exec: Callable[[int], None] | None = None
+    #: called with the exec call number before it commits (it may kill the client); when it
+    #: returns True the request is dropped as if it never arrived, else abas commits it anyway
+    on_exec: Callable[[int], bool] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     rng: random.Random = field(init=False)
 
@@ -130,8 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "locked":
             self._error(409, "RECORD_LOCKED", "Datensatz ist gesperrt")
             return
-        if state.on_exec is not None:
-            state.on_exec(call)
+        if state.on_exec is not None and state.on_exec(call):
+            self.close_connection = True
+            return
         document = _commit(state, body)
         if fault == "lost_answer":
             self._reply(500, {})
@@ -208,6 +210,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
     state: FakeAbasState
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request is what the crash test does; stay quiet about it."""
 
 
 class FakeAbas:

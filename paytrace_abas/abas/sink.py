@@ -36,20 +36,25 @@ class ReceiptSink(Protocol):
         """Release connections or files."""
 
 
-def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:
-    """The configured sink, ready to post; raises ConfigError when it cannot be used."""
-    if settings.sink == "api":
-        from paytrace_abas.abas.rest import RestSink
-
-        if not (secrets.abas_password or secrets.abas_token):
-            raise ConfigError(
-                '[abas] sink = "api" needs ABAS_PASSWORD or ABAS_TOKEN in the environment'
-            )
-        return RestSink(settings, secrets, pool_size=workers)
-    from paytrace_abas.abas.import_file import ImportFileSink
-
-    if settings.import_file is None:
+def check_sink(settings: AbasSettings, secrets: Secrets) -> None:
+    """Raise ConfigError when the configured sink cannot post (checked before a run starts)."""
+    if settings.sink == "api" and not (secrets.abas_password or secrets.abas_token):
+        raise ConfigError(
+            '[abas] sink = "api" needs ABAS_PASSWORD or ABAS_TOKEN in the environment'
+        )
+    if settings.sink == "file" and settings.import_file is None:
         raise ConfigError(
             '[abas] import_file must name the EDP import file to post to when sink = "file"'
         )
+
+
+def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:
+    """The configured sink, ready to post; raises ConfigError when it cannot be used."""
+    check_sink(settings, secrets)
+    if settings.sink == "api":
+        from paytrace_abas.abas.rest import RestSink
+
+        return RestSink(settings, secrets, pool_size=workers)
+    from paytrace_abas.abas.import_file import ImportFileSink
+
     return ImportFileSink(settings)
