@@ -72,6 +72,8 @@ class FakeAbasState:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for a delayed ACK.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -109,7 +111,14 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    def _wait_out_latency(self, started: float) -> None:
+        """Answer ``latency`` after the request arrived, whatever the fake itself spent."""
+        left = self.server.state.latency - (time.perf_counter() - started)
+        if left > 0:
+            time.sleep(left)
+
     def do_POST(self) -> None:
+        started = time.perf_counter()
         state = self.server.state
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length) or b"{}")
@@ -119,8 +128,6 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not self._authorized():
             return
-        if state.latency:
-            time.sleep(state.latency)
         with state.lock:
             state.exec_calls += 1
             call = state.exec_calls
@@ -135,6 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         document = _commit(state, body)
+        self._wait_out_latency(started)
         if fault == "lost_answer":
             self._reply(500, {})
             return
@@ -156,6 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def do_GET(self) -> None:
+        started = time.perf_counter()
         state = self.server.state
         parts = urlsplit(self.path)
         match = re.fullmatch(rf"/mw/r/{re.escape(state.client)}/obj/data/([^/]+)", parts.path)
@@ -164,8 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not self._authorized():
             return
-        if state.latency:
-            time.sleep(state.latency)
+        self._wait_out_latency(started)
         with state.lock:
             state.query_calls += 1
         if state.draw_fault() in ("unavailable", "lost_answer"):

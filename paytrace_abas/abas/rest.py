@@ -13,13 +13,12 @@ the one place that decides it. Messages never carry credentials or query strings
 from __future__ import annotations
 
 import base64
+import json
 import logging
-import threading
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 
 from paytrace_abas.abas.sink import Found
 from paytrace_abas.config import AbasSettings, Secrets
@@ -35,39 +34,34 @@ _CREDENTIAL_CATEGORIES = frozenset({"AUTHENTICATION_FAILURE", "ACCESS_DENIED"})
 
 
 class RestSink:
-    """Posts receipts through the abas REST API; one HTTP session per worker thread."""
+    """Posts receipts through the abas REST API over one thread-safe connection pool.
+
+    urllib3 directly, not requests: at 20 ms per abas call the client's own overhead decides
+    how close the workers get to their ceiling, and requests costs about 2 ms more per call.
+    """
 
     def __init__(self, settings: AbasSettings, secrets: Secrets, pool_size: int = 4) -> None:
         self._settings = settings
         self._root = f"{settings.base_url}/mw/r/{quote(settings.client, safe='@')}"
-        self._auth_header = _authorization(settings, secrets)
-        self._pool_size = pool_size
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
-
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.mount("https://", HTTPAdapter(pool_maxsize=self._pool_size))
-            session.mount("http://", HTTPAdapter(pool_maxsize=self._pool_size))
-            session.headers.update(
-                {
-                    "Authorization": self._auth_header,
-                    "Accept": "application/json",
-                    "Accept-Language": self._settings.language,
-                }
-            )
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
+        self._headers = {
+            "Authorization": _authorization(settings, secrets),
+            "Accept": "application/json",
+            "Accept-Language": settings.language,
+            "Content-Type": "application/json",
+            "X-abas-mw-ws-label": "paytrace-abas",
+        }
+        self._pool = urllib3.PoolManager(
+            num_pools=2,
+            maxsize=pool_size,
+            block=True,
+            retries=False,
+            timeout=urllib3.Timeout(total=settings.timeout_seconds),
+        )
 
     def post(self, receipt: Receipt) -> str:
         """Open the editor, fill head and rows, commit; returns the document abas reports."""
-        body = exec_payload(receipt, self._settings)
-        answer = self._call("POST", f"{self._root}/exec", receipt, json=body)
+        body = json.dumps(exec_payload(receipt, self._settings)).encode()
+        answer = self._call("POST", f"{self._root}/exec", receipt, {}, body)
         document = _document_id(answer) or receipt.transaction_id
         log.debug("transaction %s posted as abas document %s", receipt.transaction_id, document)
         return document
@@ -81,7 +75,7 @@ class RestSink:
             "headFields": f"id,{reference}",
             "limit": "0",
         }
-        answer = self._call("GET", f"{self._root}/obj/data/{table}", receipt, params=params)
+        answer = self._call("GET", f"{self._root}/obj/data/{table}", receipt, params, None)
         objects = _dig(answer, "content", "data", "erpDataObjects") or []
         if not objects:
             return None
@@ -89,30 +83,32 @@ class RestSink:
         return Found(document, frozenset(line.invoice_no for line in receipt.lines))
 
     def close(self) -> None:
-        with self._sessions_lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
+        self._pool.clear()
 
-    def _call(self, method: str, url: str, receipt: Receipt, **kwargs: Any) -> dict[str, Any]:
-        what = f"abas {method} {url.split('?')[0]} for transaction {receipt.transaction_id}"
+    def _call(
+        self,
+        method: str,
+        url: str,
+        receipt: Receipt,
+        params: dict[str, str],
+        body: bytes | None,
+    ) -> dict[str, Any]:
+        what = f"abas {method} {url} for transaction {receipt.transaction_id}"
+        query = urlencode({"variableLanguage": self._settings.language, **params})
         try:
-            response = self._session().request(
-                method,
-                url,
-                params={"variableLanguage": self._settings.language, **kwargs.pop("params", {})},
-                headers={"X-abas-mw-ws-label": "paytrace-abas"},
-                timeout=self._settings.timeout_seconds,
-                **kwargs,
+            response = self._pool.request(
+                method, f"{url}?{query}", body=body, headers=self._headers
             )
-        except requests.Timeout:
+        except urllib3.exceptions.TimeoutError:
             raise TransientSourceError(f"{what}: no answer within the timeout") from None
-        except requests.ConnectionError:
-            raise TransientSourceError(f"{what}: connection failed") from None
-        payload = _json(response)
-        if response.ok and _dig(payload, "content", "error") is None:
+        except urllib3.exceptions.HTTPError as exc:
+            raise TransientSourceError(
+                f"{what}: connection failed ({type(exc).__name__})"
+            ) from None
+        payload = _json(response.data)
+        if 200 <= response.status < 300 and _dig(payload, "content", "error") is None:
             return payload
-        raise classify_failure(what, response.status_code, payload)
+        raise classify_failure(what, response.status, payload)
 
 
 def classify_failure(what: str, status: int, payload: dict[str, Any]) -> SourceError:
@@ -181,9 +177,9 @@ def _authorization(settings: AbasSettings, secrets: Secrets) -> str:
     return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+def _json(data: bytes) -> dict[str, Any]:
     try:
-        payload = response.json()
+        payload = json.loads(data) if data else {}
     except ValueError:
         return {}
     return payload if isinstance(payload, dict) else {}
