@@ -99,6 +99,8 @@ class RestSink:
             response = self._pool.request(
                 method, f"{url}?{query}", body=body, headers=self._headers
             )
+        except urllib3.exceptions.NewConnectionError:  # a subclass of the timeout error
+            raise TransientSourceError(f"{what}: connection failed") from None
         except urllib3.exceptions.TimeoutError:
             raise TransientSourceError(f"{what}: no answer within the timeout") from None
         except urllib3.exceptions.HTTPError as exc:
