@@ -23,7 +23,14 @@ from paytrace_abas.errors import (
     UsageError,
 )
 from paytrace_abas.frames import records
-from paytrace_abas.history import describe_apply, describe_retry, describe_run, runs_table
+from paytrace_abas.history import (
+    describe_apply,
+    describe_retry,
+    describe_run,
+    run_details,
+    run_history,
+    runs_table,
+)
 from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
@@ -32,8 +39,6 @@ from paytrace_abas.pipeline import (
     apply_plan_file,
     reconcile,
     retry_dead_letters,
-    run_details,
-    run_history,
     window_since_last,
 )
 from paytrace_abas.posting_runs import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
@@ -140,6 +145,12 @@ def _window(
     default="table",
     show_default=True,
 )
+@click.option(
+    "--chargebacks",
+    "chargebacks_file",
+    type=click.Path(dir_okay=False),
+    help="CSV of chargebacks from the processor portal (see docs/inputs.md).",
+)
 @click.pass_context
 def reconcile_command(
     ctx: click.Context,
@@ -150,6 +161,7 @@ def reconcile_command(
     dry_run: bool,
     out_dir: str | None,
     output_format: str,
+    chargebacks_file: str | None,
 ) -> None:
     """Match a window of PayTrace transactions to abas open items, post the matches, report.
 
@@ -163,7 +175,8 @@ def reconcile_command(
             click.echo("nothing to do: the ledger is complete through yesterday")
             return
         target = Path(out_dir) if out_dir else settings.report.out_dir
-        outcome = reconcile(settings, window, dry_run, target)
+        chargebacks = Path(chargebacks_file) if chargebacks_file else None
+        outcome = reconcile(settings, window, dry_run, target, chargebacks_file=chargebacks)
     except PaytraceAbasError as exc:
         _fail(exc)
     if output_format == "json":
@@ -195,9 +208,8 @@ def outcome_json(outcome: RunOutcome) -> dict[str, Any]:
             "invoice_nos": list(row["invoice_nos"]),
             "amount_cents": int(row["amount_cents"]),
             "discount_cents": int(row["discount_cents"]),
+            # in abas now (posted by this run or an earlier one), per the ledger
             "posted": row.get("posting_state") == "posted",
-            "posting_state": row.get("posting_state") or None,
-            "account": row.get("account") or None,
             "reason": row["reason"],
         }
         for row in records(outcome.results)
@@ -214,7 +226,6 @@ def outcome_json(outcome: RunOutcome) -> dict[str, Any]:
         "items": items,
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
-        "dead_letters": outcome.dead_letters,
     }
 
 

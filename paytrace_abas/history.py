@@ -1,17 +1,41 @@
-"""Console text for the ledger commands (runs, show) and for posting outcomes."""
+"""Run history from the ledger (runs, show) and console text for posting outcomes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from tabulate import tabulate
 
-from paytrace_abas.ledger import RunRecord
+from paytrace_abas.config import Settings
+from paytrace_abas.errors import UsageError
+from paytrace_abas.ledger import PostingRecord, RunRecord
 from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.pipeline import ApplyOutcome, open_ledger
 from paytrace_abas.posting import DeliveryReport, Outcome
 
-if TYPE_CHECKING:  # pipeline imports this module's callers; only types are needed here
-    from paytrace_abas.pipeline import ApplyOutcome, RunDetails
+
+def run_history(settings: Settings, limit: int) -> list[RunRecord]:
+    """The newest runs of the ledger."""
+    with open_ledger(settings, locked=False) as ledger:
+        return ledger.runs(limit)
+
+
+def run_details(settings: Settings, run_id: str) -> RunDetails:
+    """One run with the postings it planned or moved; UsageError if the ledger has no such run."""
+    with open_ledger(settings, locked=False) as ledger:
+        run = ledger.run(run_id)
+        if run is None:
+            raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
+        return RunDetails(run, ledger.postings_of_run(run_id), ledger.open_exceptions())
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """A run row, its postings and the exceptions still open."""
+
+    run: RunRecord
+    postings: list[PostingRecord]
+    open_exceptions: list[tuple[str, str, str, str]]
 
 
 def runs_table(runs: list[RunRecord]) -> str:

@@ -18,9 +18,10 @@ from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, UsageError
 from paytrace_abas.frames import records
-from paytrace_abas.ledger import POSTED, Ledger, PostingRecord, RunLock, RunRecord
+from paytrace_abas.ledger import POSTED, Ledger, RunLock
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
+from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
 from paytrace_abas.planning import (
@@ -69,18 +70,29 @@ class RunOutcome:
 
 
 def reconcile(
-    settings: Settings, window: Window, dry_run: bool, out_dir: Path, now: dt.datetime | None = None
+    settings: Settings,
+    window: Window,
+    dry_run: bool,
+    out_dir: Path,
+    now: dt.datetime | None = None,
+    chargebacks_file: Path | None = None,
 ) -> RunOutcome:
     """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written."""
     started = now or utc_now()
     if not dry_run:
         check_posting_settings(settings)
     with open_ledger(settings) as ledger:
-        parameters = {"dry_run": dry_run, "out_dir": str(out_dir)}
+        parameters = {
+            "dry_run": dry_run,
+            "out_dir": str(out_dir),
+            "chargebacks": str(chargebacks_file) if chargebacks_file else None,
+        }
         with recorded_run(
             ledger, settings, started, "reconcile", window, dry_run, parameters
         ) as run_id:
-            outcome = _reconcile_in_ledger(ledger, settings, run_id, window, dry_run, out_dir)
+            outcome = _reconcile_in_ledger(
+                ledger, settings, run_id, window, dry_run, out_dir, chargebacks_file
+            )
             chargebacks = _ids(outcome.results, Category.CHARGEBACK)
             finish_and_alert(
                 ledger,
@@ -100,9 +112,20 @@ def reconcile(
 
 
 def _reconcile_in_ledger(
-    ledger: Ledger, settings: Settings, run_id: str, window: Window, dry_run: bool, out_dir: Path
+    ledger: Ledger,
+    settings: Settings,
+    run_id: str,
+    window: Window,
+    dry_run: bool,
+    out_dir: Path,
+    chargebacks_file: Path | None,
 ) -> RunOutcome:
     payments = load_payments(settings, window)
+    if chargebacks_file is not None:
+        payments = pd.concat(
+            [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
+        )
+        payments = payments.reset_index(drop=True)
     open_items = load_open_items(settings)
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
     already_posted, paid_before = ledger_history(ledger, payments)
@@ -350,30 +373,6 @@ def retry_dead_letters(settings: Settings, now: dt.datetime | None = None) -> Re
     return RetryOutcome(run_id, delivery, dead_letters, exit_code)
 
 
-def run_history(settings: Settings, limit: int) -> list[RunRecord]:
-    """The newest runs of the ledger."""
-    with open_ledger(settings, locked=False) as ledger:
-        return ledger.runs(limit)
-
-
-def run_details(settings: Settings, run_id: str) -> RunDetails:
-    """One run with the postings it planned or moved; UsageError if the ledger has no such run."""
-    with open_ledger(settings, locked=False) as ledger:
-        run = ledger.run(run_id)
-        if run is None:
-            raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
-        return RunDetails(run, ledger.postings_of_run(run_id), ledger.open_exceptions())
-
-
-@dataclass(frozen=True)
-class RunDetails:
-    """A run row, its postings and the exceptions still open."""
-
-    run: RunRecord
-    postings: list[PostingRecord]
-    open_exceptions: list[tuple[str, str, str, str]]
-
-
 def load_payments(settings: Settings, window: Window) -> pd.DataFrame:
     """The window's PayTrace transactions as the canonical payments frame."""
     paytrace = settings.paytrace
@@ -386,6 +385,24 @@ def load_payments(settings: Settings, window: Window) -> pd.DataFrame:
     raw = read_export_files(paytrace.file)
     payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
     return select_window(payments, window, paytrace.zone)
+
+
+def load_chargebacks(
+    settings: Settings, window: Window, path: Path, payments: pd.DataFrame
+) -> pd.DataFrame:
+    """Chargebacks of the window from a processor file, tied to the disputed sale if pulled."""
+    zone = settings.paytrace.zone
+    every = read_chargebacks(path, zone, settings.paytrace.currency)
+    inside = select_window(every, window, zone)
+    if len(inside) < len(every):
+        log.warning(
+            "%s: %d of %d chargebacks are outside %s and were skipped",
+            path,
+            len(every) - len(inside),
+            len(every),
+            window,
+        )
+    return with_original_payer(inside, payments)
 
 
 def load_open_items(settings: Settings) -> pd.DataFrame:

@@ -1,7 +1,8 @@
-"""Shared fixtures: a CLI runner and the loopback fake abas."""
+"""Shared fixtures: the bundled sample day, small hand-made frames, the loopback fake abas."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,27 @@ from click.testing import CliRunner, Result
 from paytrace_abas.cli import cli
 from tests.fake_abas import FakeAbas
 
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE_DATA = ROOT / "sample_data"
+DEMO_CONFIG = ROOT / "config" / "demo.toml"
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of config/demo.toml and sample_data/, so tests may break or extend them."""
+    shutil.copytree(SAMPLE_DATA, tmp_path / "sample_data", ignore=shutil.ignore_patterns("*.py"))
+    (tmp_path / "config").mkdir()
+    shutil.copy(DEMO_CONFIG, tmp_path / "config" / "demo.toml")
+    return tmp_path / "config" / "demo.toml"
+
+
+def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
+    """What ``make demo`` runs: the sample day, dry run, with its chargeback file."""
+    args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
+    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
+    return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
+
 
 def run_cli(config: Path, *args: str) -> Result:
     """Invoke the CLI in-process with ``--config``; never raises, read ``exit_code``."""
@@ -19,6 +41,7 @@ def run_cli(config: Path, *args: str) -> Result:
 
 @pytest.fixture
 def fake_abas() -> Iterator[FakeAbas]:
+    """The loopback fake abas REST API (tests/fake_abas.py)."""
     with FakeAbas() as fake:
         yield fake
 

@@ -80,7 +80,7 @@ def test_receipt_field_names_can_be_renamed_per_installation(tmp_path: Path) -> 
     assert (fields["amount"], fields["reference"]) == ("ybetrag", "beleg")
 
 
-@pytest.mark.parametrize("name", ["example.toml", "demo.toml"])
-def test_shipped_configs_load(name: str) -> None:
-    settings = load_settings(ROOT / "config" / name, {})
-    assert settings.posting.workers >= 1
+def test_demo_config_posts_to_an_import_file_in_out() -> None:
+    settings = load_settings(ROOT / "config" / "demo.toml", {})
+    assert (settings.abas.sink, settings.accounts.default) == ("file", "18100")
+    assert settings.abas.import_file == ROOT / "out" / "demo-abas-import.edp"

@@ -94,7 +94,11 @@ class RestSink:
         body: bytes | None,
     ) -> dict[str, Any]:
         what = f"abas {method} {url} for transaction {receipt.transaction_id}"
-        query = urlencode({"variableLanguage": self._settings.language, **params})
+        session = {
+            "variableLanguage": self._settings.language,
+            "maxWaitOnLock": str(self._settings.max_wait_on_lock_seconds),
+        }
+        query = urlencode({**session, **params})
         try:
             response = self._pool.request(
                 method, f"{url}?{query}", body=body, headers=self._headers
