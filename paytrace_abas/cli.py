@@ -34,13 +34,8 @@ from paytrace_abas.history import (
 from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
-from paytrace_abas.pipeline import (
-    RunOutcome,
-    apply_plan_file,
-    reconcile,
-    retry_dead_letters,
-    window_since_last,
-)
+from paytrace_abas.pipeline import RunOutcome, reconcile, window_since_last
+from paytrace_abas.posting_commands import apply_plan_file, retry_dead_letters
 from paytrace_abas.posting_runs import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
 from paytrace_abas.report import console_summary
 

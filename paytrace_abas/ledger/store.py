@@ -14,74 +14,31 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from paytrace_abas.errors import PaytraceAbasError
+from paytrace_abas.ledger.records import (
+    PLANNED,
+    SENDING,
+    TRANSITIONS,
+    LedgerError,
+    PostingRecord,
+    RunRecord,
+    create_private,
+    posting_record,
+    record_event,
+    run_record,
+    track_dead_letter,
+)
 from paytrace_abas.ledger.schema import MIGRATIONS
-from paytrace_abas.models import Receipt, ReceiptLine
+from paytrace_abas.models import Receipt
 
 log = logging.getLogger(__name__)
-
-PLANNED, SENDING, POSTED, FAILED, DEAD_LETTER = (
-    "planned",
-    "sending",
-    "posted",
-    "failed",
-    "dead_letter",
-)
-#: The state machine of DESIGN §6; ``posted`` is final. A failed or dead-lettered receipt may be
-#: found in abas by the existence check (its last send did arrive), hence ``-> posted``.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    PLANNED: frozenset({SENDING}),
-    SENDING: frozenset({POSTED, FAILED}),
-    FAILED: frozenset({SENDING, POSTED, DEAD_LETTER}),
-    DEAD_LETTER: frozenset({SENDING, POSTED}),
-    POSTED: frozenset(),
-}
-UNFINISHED = (PLANNED, SENDING, FAILED)
-
-
-class LedgerError(PaytraceAbasError):
-    """The ledger file cannot be used (newer schema, corrupt, not writable); exit code 1."""
 
 
 class StateError(PaytraceAbasError):
     """A posting was asked to make a transition the state machine does not allow (a bug)."""
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One row of the runs table."""
-
-    run_id: str
-    command: str
-    started_at: str
-    finished_at: str | None
-    window_from: str | None
-    window_to: str | None
-    dry_run: bool
-    status: str
-    exit_code: int | None
-    counts: dict[str, Any]
-    parameters: dict[str, Any]
-    input_hash: str | None
-    workbook_path: str | None
-    plan_path: str | None
-
-
-@dataclass(frozen=True)
-class PostingRecord:
-    """A receipt and where it stands in the state machine."""
-
-    receipt: Receipt
-    run_id: str
-    state: str
-    attempts: int
-    last_error: str | None
-    document: str | None
-    updated_at: str
 
 
 class Ledger:
@@ -98,7 +55,7 @@ class Ledger:
     @classmethod
     def open(cls, path: Path, clock: Callable[[], dt.datetime]) -> Ledger:
         """Open (creating with mode 0600) and migrate the ledger at ``path``."""
-        _create_private(path)
+        create_private(path)
         try:
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
@@ -255,11 +212,11 @@ class Ledger:
         rows = self._query(
             "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [limit]
         )
-        return [_run_record(row) for row in rows]
+        return [run_record(row) for row in rows]
 
     def run(self, run_id: str) -> RunRecord | None:
         rows = self._query("SELECT * FROM runs WHERE run_id = ?", [run_id])
-        return _run_record(rows[0]) if rows else None
+        return run_record(rows[0]) if rows else None
 
     # -- postings ---------------------------------------------------------------------------
 
@@ -306,7 +263,7 @@ class Ledger:
                         for line in receipt.lines
                     ],
                 )
-                _event(db, receipt.transaction_id, run_id, None, PLANNED, None, now)
+                record_event(db, receipt.transaction_id, run_id, None, PLANNED, None, now)
         return new
 
     def transition(
@@ -340,8 +297,8 @@ class Ledger:
                 " document = COALESCE(?, document) WHERE transaction_id = ?",
                 (to_state, now, int(to_state == SENDING), error, document, transaction_id),
             )
-            _event(db, transaction_id, run_id, from_state, to_state, error or document, now)
-            _track_dead_letter(db, transaction_id, run_id, from_state, to_state, error, now)
+            record_event(db, transaction_id, run_id, from_state, to_state, error or document, now)
+            track_dead_letter(db, transaction_id, run_id, from_state, to_state, error, now)
 
     def posting(self, transaction_id: str) -> PostingRecord | None:
         found = self._postings("WHERE p.transaction_id = ?", [transaction_id])
@@ -370,7 +327,7 @@ class Ledger:
         grouped: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
             grouped.setdefault(str(row["transaction_id"]), []).append(row)
-        return [_posting_record(lines) for lines in grouped.values()]
+        return [posting_record(lines) for lines in grouped.values()]
 
     def posted_documents(self) -> dict[str, str]:
         """transaction_id -> abas document of every posted receipt."""
@@ -447,102 +404,3 @@ class Ledger:
             " WHERE resolved_run_id IS NULL ORDER BY first_run_id, transaction_id"
         )
         return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
-
-
-def _create_private(path: Path) -> None:
-    """Create the ledger file readable by its owner only (SQLite gives WAL/SHM the same mode)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(descriptor)
-        os.chmod(path, 0o600)
-    except OSError as exc:
-        raise LedgerError(f"ledger {path} cannot be created: {exc.strerror}") from None
-
-
-def _event(
-    db: sqlite3.Connection,
-    transaction_id: str,
-    run_id: str,
-    from_state: str | None,
-    to_state: str,
-    detail: str | None,
-    now: str,
-) -> None:
-    db.execute(
-        "INSERT INTO posting_events (transaction_id, run_id, from_state, to_state, at, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (transaction_id, run_id, from_state, to_state, now, detail),
-    )
-
-
-def _track_dead_letter(
-    db: sqlite3.Connection,
-    transaction_id: str,
-    run_id: str,
-    from_state: str,
-    to_state: str,
-    error: str | None,
-    now: str,
-) -> None:
-    if to_state == DEAD_LETTER:
-        db.execute(
-            "INSERT INTO dead_letters (transaction_id, run_id, error, attempts, created_at)"
-            " SELECT transaction_id, ?, COALESCE(?, last_error, ''), attempts, ?"
-            " FROM postings WHERE transaction_id = ?",
-            (run_id, error, now, transaction_id),
-        )
-    elif from_state == DEAD_LETTER:
-        db.execute(
-            "UPDATE dead_letters SET resolved_at = ?, resolved_run_id = ?"
-            " WHERE transaction_id = ? AND resolved_at IS NULL",
-            (now, run_id, transaction_id),
-        )
-
-
-def _run_record(row: sqlite3.Row) -> RunRecord:
-    return RunRecord(
-        run_id=str(row["run_id"]),
-        command=str(row["command"]),
-        started_at=str(row["started_at"]),
-        finished_at=row["finished_at"],
-        window_from=row["window_from"],
-        window_to=row["window_to"],
-        dry_run=bool(row["dry_run"]),
-        status=str(row["status"]),
-        exit_code=row["exit_code"],
-        counts=json.loads(row["counts"]),
-        parameters=json.loads(row["parameters"]),
-        input_hash=row["input_hash"],
-        workbook_path=row["workbook_path"],
-        plan_path=row["plan_path"],
-    )
-
-
-def _posting_record(rows: list[sqlite3.Row]) -> PostingRecord:
-    head = rows[0]
-    receipt = Receipt(
-        transaction_id=str(head["transaction_id"]),
-        customer_no=str(head["customer_no"]),
-        currency=str(head["currency"]),
-        paid_on=dt.date.fromisoformat(str(head["paid_on"])),
-        account=str(head["account"]),
-        lines=tuple(
-            ReceiptLine(
-                invoice_no=str(row["invoice_no"]),
-                amount_cents=int(row["line_amount"]),
-                discount_cents=int(row["line_discount"]),
-                open_cents=None if row["line_open"] is None else int(row["line_open"]),
-            )
-            for row in rows
-        ),
-    )
-    return PostingRecord(
-        receipt=receipt,
-        run_id=str(head["run_id"]),
-        state=str(head["state"]),
-        attempts=int(head["attempts"]),
-        last_error=head["last_error"],
-        document=head["document"],
-        updated_at=str(head["updated_at"]),
-    )
