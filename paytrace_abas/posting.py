@@ -35,6 +35,7 @@ from paytrace_abas.ledger import (
     Ledger,
     PostingRecord,
 )
+from paytrace_abas.models import Receipt
 from paytrace_abas.privacy import mask_pans
 
 log = logging.getLogger(__name__)
@@ -86,11 +87,13 @@ class _Delivery:
     settings: PostingSettings
     sleep: Callable[[float], None]
     rng: random.Random
+    #: moved planned -> sending (durably) by this run and not sent yet: send without asking
+    claimed: bool = False
     state: str = ""
     last_error: str = ""
 
     def run(self) -> Outcome:
-        self.state = self.record.state
+        self.state = self.state or self.record.state
         if self.state == POSTED:
             return Outcome.SKIPPED
         backoff = Backoff(self.settings.backoff_seconds, self.settings.backoff_max_seconds)
@@ -112,6 +115,9 @@ class _Delivery:
     def _attempt(self) -> Outcome | None:
         receipt = self.record.receipt
         tid = receipt.transaction_id
+        if self.claimed:
+            self.claimed = False  # a retry must ask abas first, like any other
+            return self._send(receipt)
         if self.state != PLANNED:
             # An earlier send may have reached abas: ask before sending again.
             found = self.sink.find(receipt)
@@ -128,6 +134,9 @@ class _Delivery:
             if self.state == SENDING:
                 self._move(FAILED, error="interrupted before abas confirmed; not found in abas")
         self._move(SENDING)
+        return self._send(receipt)
+
+    def _send(self, receipt: Receipt) -> Outcome:
         document = self.sink.post(receipt)
         self._move(POSTED, document=document)
         return Outcome.POSTED
@@ -154,6 +163,22 @@ class _Delivery:
         self.state = state
 
 
+#: Receipts a worker marks ``sending`` together, made durable by one shared fsync. A crash
+#: leaves at most this many per worker marked but not sent; the rerun asks abas about them.
+_CLAIM_BATCH = 8
+
+
+def _claim(ledger: Ledger, run_id: str, jobs: list[_Delivery]) -> None:
+    """Mark the batch's planned receipts ``sending`` (one transaction each), then sync once."""
+    claimed = [job for job in jobs if job.record.state == PLANNED]
+    for job in claimed:
+        tid = job.record.receipt.transaction_id
+        ledger.transition(tid, run_id, SENDING, wait_durable=False)
+        job.state, job.claimed = SENDING, True
+    if claimed:
+        ledger.sync()
+
+
 def deliver(
     ledger: Ledger,
     sink: ReceiptSink,
@@ -175,18 +200,24 @@ def deliver(
     seeds = [base.getrandbits(32) for _ in records]
     lock = threading.Lock()
 
-    def one(index: int) -> None:
-        record = records[index]
-        job = _Delivery(ledger, sink, run_id, record, settings, sleep, random.Random(seeds[index]))
-        outcome = job.run()
-        with lock:
-            report.outcomes[record.receipt.transaction_id] = outcome
-            if job.last_error and outcome is Outcome.DEAD_LETTER:
-                report.errors[record.receipt.transaction_id] = job.last_error
+    def batch(indexes: range) -> None:
+        jobs = [
+            _Delivery(ledger, sink, run_id, records[i], settings, sleep, random.Random(seeds[i]))
+            for i in indexes
+        ]
+        _claim(ledger, run_id, jobs)
+        for job in jobs:
+            outcome = job.run()
+            with lock:
+                report.outcomes[job.record.receipt.transaction_id] = outcome
+                if job.last_error and outcome is Outcome.DEAD_LETTER:
+                    report.errors[job.record.receipt.transaction_id] = job.last_error
 
     workers = max(1, min(settings.workers, len(records)))
+    size = max(1, min(_CLAIM_BATCH, len(records) // workers))
+    batches = [range(i, min(i + size, len(records))) for i in range(0, len(records), size)]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="post") as pool:
-        futures = [pool.submit(one, index) for index in range(len(records))]
+        futures = [pool.submit(batch, indexes) for indexes in batches]
         try:
             for future in futures:
                 future.result()

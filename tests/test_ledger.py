@@ -178,3 +178,36 @@ def test_second_holder_of_the_run_lock_is_told_the_file_and_pid(tmp_path: Path) 
     assert str(tmp_path / "ledger.sqlite3.lock") in str(caught.value)
     assert f"pid {os.getpid()}" in str(caught.value)
     RunLock.beside(tmp_path / "ledger.sqlite3").acquire()  # released again
+
+
+def test_sending_marks_are_synced_in_groups(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from paytrace_abas.ledger import durability
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(descriptor: int) -> None:
+        synced.append(descriptor)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(durability.os, "fsync", counting_fsync)
+    run = ledger.start_run("R", "reconcile", None, False, {})
+    ledger.record_planned(run, [receipt(str(n), str(500 + n)) for n in range(40)])
+    for n in range(8):  # a worker's batch: eight marks, one fsync
+        ledger.transition(str(n), run, SENDING, wait_durable=False)
+    ledger.sync()
+    assert len(synced) == 1
+    threads = [
+        threading.Thread(target=ledger.transition, args=(str(n), run, SENDING))
+        for n in range(8, 40)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 2 <= len(synced) <= 33  # every waiter is durable; concurrent ones share fsyncs
+    assert ledger.count_in_state(SENDING) == 40

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from paytrace_abas.errors import PaytraceAbasError
+from paytrace_abas.ledger.durability import WalSync
 from paytrace_abas.ledger.records import (
     PLANNED,
     SENDING,
@@ -51,6 +52,8 @@ class Ledger:
         self.path = path
         self._clock = clock
         self._lock = threading.RLock()
+        self._wal_sync = WalSync(path)
+        self._last_commit = 0
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], dt.datetime]) -> Ledger:
@@ -61,8 +64,8 @@ class Ledger:
             connection.execute("PRAGMA journal_mode=WAL")
             # Most changes may be lost with the machine's power and still be recovered: a lost
             # "posted" falls back to "sending", and abas is asked. Only "-> sending" must be on
-            # disk before the send, so that commit (and what precedes it) is synced: see
-            # transition(). NORMAL in WAL mode still never corrupts the file.
+            # disk before the send; transition() syncs the WAL for it, in groups (WalSync).
+            # NORMAL in WAL mode never corrupts the file.
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA busy_timeout=10000")
@@ -75,6 +78,7 @@ class Ledger:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._wal_sync.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -85,22 +89,17 @@ class Ledger:
     # -- plumbing ---------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
-        """One transaction; ``durable`` fsyncs it (and every commit before it) on COMMIT."""
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short transaction; the WAL is synced later, see :meth:`transition`."""
         with self._lock:
-            if durable:
-                self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-            finally:
-                if durable:
-                    self._db.execute("PRAGMA synchronous=NORMAL")
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._last_commit = self._wal_sync.committed()
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -273,14 +272,17 @@ class Ledger:
         to_state: str,
         error: str | None = None,
         document: str | None = None,
+        wait_durable: bool = True,
     ) -> None:
         """Move one posting to ``to_state`` in its own transaction; ``-> sending`` counts a try.
 
-        ``-> sending`` is fsynced before this returns: no receipt leaves before its mark is on
-        disk.
+        ``-> sending`` is on disk before this returns (the WAL is fsynced, shared with other
+        workers' commits): no receipt leaves before its mark is durable. A caller marking
+        several receipts at once passes ``wait_durable=False`` and calls :meth:`sync` before
+        sending any of them.
         """
         now = self._now()
-        with self._transaction(durable=to_state == SENDING) as db:
+        with self._transaction() as db:
             row = db.execute(
                 "SELECT state FROM postings WHERE transaction_id = ?", (transaction_id,)
             ).fetchone()
@@ -299,6 +301,15 @@ class Ledger:
             )
             record_event(db, transaction_id, run_id, from_state, to_state, error or document, now)
             track_dead_letter(db, transaction_id, run_id, from_state, to_state, error, now)
+            sequence = self._last_commit + 1  # the number this transaction's COMMIT will get
+        if to_state == SENDING and wait_durable:
+            self._wal_sync.wait_durable(sequence)
+
+    def sync(self) -> None:
+        """Make every change committed so far durable (after ``wait_durable=False`` marks)."""
+        with self._lock:
+            sequence = self._last_commit
+        self._wal_sync.wait_durable(sequence)
 
     def posting(self, transaction_id: str) -> PostingRecord | None:
         found = self._postings("WHERE p.transaction_id = ?", [transaction_id])
