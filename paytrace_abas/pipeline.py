@@ -18,7 +18,7 @@ from paytrace_abas.models import Window
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
 from paytrace_abas.planning import Plan, build_plan, input_hash, write_plan
-from paytrace_abas.report import RunHeader, write_workbook
+from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,17 @@ def reconcile(
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
-    header = RunHeader(run_id, str(window), dry_run, settings.paytrace.currency, started)
-    write_workbook(workbook_path, header, results, payments)
+    report = settings.report
+    header = RunHeader(
+        run_id,
+        str(window),
+        dry_run,
+        settings.paytrace.currency,
+        started,
+        locale=report.locale,
+        language=report.workbook_language,
+    )
+    write_workbook(workbook_path, header, results, payments, planned_posting_rows(plan))
     return RunOutcome(run_id, window, dry_run, results, payments, plan, workbook_path, plan_path)
 
 
