@@ -25,7 +25,7 @@ from paytrace_abas.frames import records
 from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
-from paytrace_abas.pipeline import RunOutcome, reconcile
+from paytrace_abas.pipeline import RunOutcome, reconcile, resolve_workbook
 from paytrace_abas.report import console_summary
 
 EXIT_FAILED = 1
@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 def _fail(exc: PaytraceAbasError) -> NoReturn:
     """One sentence on stderr, no traceback; the exit code says what kind of failure."""
     bad_input = isinstance(exc, UsageError | ConfigError | InputFileError)
-    click.echo(f"error: {exc}", err=True)
+    for line in getattr(exc, "problems", None) or [str(exc)]:
+        click.echo(f"error: {line}", err=True)
     sys.exit(EXIT_BAD_INPUT if bad_input else EXIT_FAILED)
 
 
@@ -186,6 +187,42 @@ def outcome_json(outcome: RunOutcome) -> dict[str, Any]:
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
     }
+
+
+@cli.command(
+    "resolve",
+    epilog="Example: paytrace-abas resolve out/reconcile-2026-11-25-20261126T060000Z.xlsx\n\n"
+    "The Resolution syntax is in docs/workbook.md.",
+)
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option(
+    "--plan",
+    "plan_path",
+    metavar="PLAN",
+    help="The run's dry-run plan (default: plan-RUN.json next to the workbook).",
+)
+@click.option("--out", "out_path", metavar="FILE", help="Where to write the resolved plan.")
+@click.pass_context
+def resolve_command(
+    ctx: click.Context, workbook: str, plan_path: str | None, out_path: str | None
+) -> None:
+    """Turn the clerk's Resolution column into a checked plan for apply."""
+    settings = _settings(ctx)
+    try:
+        outcome = resolve_workbook(
+            settings,
+            Path(workbook),
+            Path(plan_path) if plan_path else None,
+            Path(out_path) if out_path else None,
+        )
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    added = len(outcome.plan.postings) - outcome.run_postings
+    click.echo(
+        f"{outcome.decisions} decision(s) read: {added} posting line(s) added to the run's "
+        f"{outcome.run_postings}"
+    )
+    click.echo(f"plan: {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
 
 
 @cli.command("check-config", epilog="Example: paytrace-abas --config config/demo.toml check-config")

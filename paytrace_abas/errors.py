@@ -27,3 +27,11 @@ class SourceError(PaytraceAbasError):
 
 class TransientSourceError(SourceError):
     """A failure worth retrying: timeout, connection reset, 5xx, 429, locked record."""
+
+
+class ResolutionError(InputFileError):
+    """A clerk's decisions in a workbook do not hold; one problem per bad row; exit code 2."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

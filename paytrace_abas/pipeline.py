@@ -17,8 +17,9 @@ from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
-from paytrace_abas.planning import Plan, build_plan, input_hash, write_plan
-from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
+from paytrace_abas.planning import Plan, build_plan, input_hash, read_plan, write_plan
+from paytrace_abas.report import RunHeader, planned_posting_rows, read_decisions, write_workbook
+from paytrace_abas.resolution import resolve_decisions
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +95,42 @@ def load_open_items(settings: Settings) -> pd.DataFrame:
             '[abas] open_items_file must name the open-items export when source = "file"'
         )
     return normalize_open_items(read_open_items_export(abas.open_items_file, abas.columns))
+
+
+@dataclass(frozen=True)
+class ResolveOutcome:
+    """The plan built from a clerk's decisions, and where it was written."""
+
+    plan: Plan
+    plan_path: Path
+    run_postings: int
+    decisions: int
+
+
+def resolve_workbook(
+    settings: Settings, workbook: Path, run_plan_path: Path | None, out_path: Path | None
+) -> ResolveOutcome:
+    """Read the decisions in ``workbook``, check them and write the plan ``apply`` posts."""
+    found = read_decisions(workbook)
+    run_plan_path = run_plan_path or workbook.parent / f"plan-{found.run_id}.json"
+    run_plan = read_plan(run_plan_path)
+    if run_plan.run_id != found.run_id:
+        raise UsageError(
+            f"{run_plan_path} belongs to run {run_plan.run_id}, the workbook to run {found.run_id}"
+        )
+    window = Window(
+        dt.date.fromisoformat(run_plan.window_from), dt.date.fromisoformat(run_plan.window_to)
+    )
+    payments = load_payments(settings, window)
+    open_items = load_open_items(settings)
+    plan = resolve_decisions(
+        found.rows,
+        payments,
+        open_items,
+        run_plan,
+        (settings.paytrace.currency, settings.report.locale),
+    )
+    target = out_path or workbook.parent / f"plan-{found.run_id}-resolved.json"
+    write_plan(plan, target)
+    log.info("%d decisions from %s written to %s", len(found.rows), workbook, target)
+    return ResolveOutcome(plan, target, len(run_plan.postings), len(found.rows))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from paytrace_abas.errors import InputFileError
 from paytrace_abas.frames import records
 from paytrace_abas.models import Category, Window
 
@@ -28,6 +29,22 @@ class Posting:
     currency: str
     paid_on: str
     card_type: str
+    #: set on a line that books money to a GL account (a clerk's write-off) instead of an invoice
+    account: str = ""
+    #: "match" for the matching engine's postings, "resolution" for a clerk's decision
+    source: str = "match"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A clerk's decision on an exception, kept in the plan even when it posts nothing."""
+
+    transaction_id: str
+    action: str
+    resolution: str
+    note: str
+    where: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,7 @@ class Plan:
     window_to: str
     input_hash: str
     postings: tuple[Posting, ...]
+    decisions: tuple[Decision, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +65,7 @@ class Plan:
             "window": {"from": self.window_from, "to": self.window_to},
             "input_hash": self.input_hash,
             "postings": [asdict(posting) for posting in self.postings],
+            "decisions": [asdict(decision) for decision in self.decisions],
         }
 
 
@@ -97,3 +116,26 @@ def write_plan(plan: Plan, path: Path) -> None:
     """Write the plan as pretty JSON (a clerk or reviewer may read it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def read_plan(path: Path) -> Plan:
+    """A plan file written by ``write_plan``; InputFileError names the file and what is wrong."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputFileError(f"plan file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError(f"plan file {path} is not readable JSON: {exc}") from None
+    if not isinstance(document, dict) or document.get("format_version") != PLAN_FORMAT_VERSION:
+        raise InputFileError(f"plan file {path} is not a version {PLAN_FORMAT_VERSION} plan")
+    try:
+        return Plan(
+            run_id=str(document["run_id"]),
+            window_from=str(document["window"]["from"]),
+            window_to=str(document["window"]["to"]),
+            input_hash=str(document["input_hash"]),
+            postings=tuple(Posting(**item) for item in document["postings"]),
+            decisions=tuple(Decision(**item) for item in document.get("decisions", [])),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InputFileError(f"plan file {path} is missing or has a wrong field: {exc}") from None

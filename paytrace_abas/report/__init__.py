@@ -1,6 +1,7 @@
 """The only openpyxl importer: run and period workbooks, reading decisions back, console tables."""
 
 from paytrace_abas.report.console import console_summary
+from paytrace_abas.report.reading import WorkbookDecisions, read_decisions
 from paytrace_abas.report.run_book import (
     DEAD_LETTER_COLUMNS,
     POSTING_ROW_COLUMNS,
@@ -15,7 +16,9 @@ __all__ = [
     "EXCEL_MAX_ROWS",
     "POSTING_ROW_COLUMNS",
     "RunHeader",
+    "WorkbookDecisions",
     "console_summary",
     "planned_posting_rows",
+    "read_decisions",
     "write_workbook",
 ]
