@@ -25,7 +25,7 @@ from paytrace_abas.frames import records
 from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
-from paytrace_abas.pipeline import RunOutcome, reconcile, resolve_workbook
+from paytrace_abas.pipeline import RunOutcome, period_report, reconcile, resolve_workbook
 from paytrace_abas.report import console_summary
 
 EXIT_FAILED = 1
@@ -223,6 +223,29 @@ def resolve_command(
         f"{outcome.run_postings}"
     )
     click.echo(f"plan: {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+
+
+@cli.command("report", epilog="Example: paytrace-abas report --from 2026-11-01 --to 2026-11-30")
+@click.option("--from", "first", metavar="D", required=True, help="First day of the period.")
+@click.option("--to", "last", metavar="D", required=True, help="Last day (inclusive).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the workbook (default [report] out_dir).",
+)
+@click.pass_context
+def report_command(ctx: click.Context, first: str, last: str, out_dir: str | None) -> None:
+    """Consolidated workbook over past runs: daily totals, postings, open exceptions."""
+    settings = _settings(ctx)
+    try:
+        window = _window(None, first, last, False)
+        path = period_report(
+            settings, window, Path(out_dir) if out_dir else settings.report.out_dir
+        )
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    click.echo(f"workbook: {path}")
 
 
 @cli.command("check-config", epilog="Example: paytrace-abas --config config/demo.toml check-config")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -17,8 +19,16 @@ from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
+from paytrace_abas.period import RunSnapshot, summarize_period
 from paytrace_abas.planning import Plan, build_plan, input_hash, read_plan, write_plan
-from paytrace_abas.report import RunHeader, planned_posting_rows, read_decisions, write_workbook
+from paytrace_abas.report import (
+    PeriodHeader,
+    RunHeader,
+    planned_posting_rows,
+    read_decisions,
+    write_period_workbook,
+    write_workbook,
+)
 from paytrace_abas.resolution import resolve_decisions
 
 log = logging.getLogger(__name__)
@@ -134,3 +144,51 @@ def resolve_workbook(
     write_plan(plan, target)
     log.info("%d decisions from %s written to %s", len(found.rows), workbook, target)
     return ResolveOutcome(plan, target, len(run_plan.postings), len(found.rows))
+
+
+class RunHistory(Protocol):
+    """Past runs as the period report reads them (the ledger implements this)."""
+
+    def snapshots(self, first_day: dt.date, last_day: dt.date) -> list[RunSnapshot]:
+        """Every run whose window overlaps the days, plus earlier runs with open exceptions."""
+        ...
+
+    def postings(self, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
+        """Postings (report.POSTING_ROW_COLUMNS) of payments made in the days."""
+        ...
+
+    def resolved(self) -> Mapping[str, dt.date]:
+        """Transaction ids a clerk's applied decision closed, with the day it was applied."""
+        ...
+
+
+def period_report(
+    settings: Settings,
+    window: Window,
+    out_dir: Path,
+    history: RunHistory | None = None,
+    now: dt.datetime | None = None,
+) -> Path:
+    """Write the consolidated workbook of ``window`` from the run history; returns its path."""
+    if history is None:
+        raise UsageError(
+            "the period report reads past runs from the run ledger, which this version does "
+            "not have yet"
+        )
+    started = now or dt.datetime.now(dt.UTC)
+    report = summarize_period(
+        history.snapshots(window.first_day, window.last_day),
+        history.postings(window.first_day, window.last_day),
+        history.resolved(),
+        window.first_day,
+        window.last_day,
+    )
+    header = PeriodHeader(
+        settings.paytrace.currency,
+        started,
+        locale=settings.report.locale,
+        language=settings.report.workbook_language,
+    )
+    path = out_dir / f"period-{window}-{started.strftime('%Y%m%dT%H%M%SZ')}.xlsx"
+    write_period_workbook(path, header, report)
+    return path

@@ -102,6 +102,10 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "run_id": {"en": "Run", "de": "Lauf"},
     "count": {"en": "Count", "de": "Anzahl"},
     "age_days": {"en": "Age (days)", "de": "Alter (Tage)"},
+    "received_cents": {"en": "Received", "de": "Eingang"},
+    "refunded_cents": {"en": "Refunded", "de": "Erstattet"},
+    "net_cents": {"en": "Net", "de": "Netto"},
+    "first_seen": {"en": "First seen in run", "de": "Erstmals in Lauf"},
     "resolution": {"en": "Resolution", "de": "Entscheidung"},
     "note": {"en": "Note", "de": "Notiz"},
 }

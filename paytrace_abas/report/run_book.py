@@ -153,7 +153,7 @@ def write_workbook(
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
     styles = Styles(header.currency, header.locale)
-    book = _Book(workbook, styles, language, row_limit)
+    book = TableBook(workbook, styles, language, row_limit)
     rows = report_frame(results, payments)
     if dead_letters is not None and not dead_letters.empty:
         book.table(
@@ -195,7 +195,7 @@ def write_workbook(
     workbook.save(path)
 
 
-class _Book:
+class TableBook:
     """Writes tables into one workbook and remembers which sheets they took."""
 
     def __init__(self, workbook: Workbook, styles: Styles, language: str, row_limit: int) -> None:
