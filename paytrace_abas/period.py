@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from paytrace_abas.frames import records
 from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, Category
 
 #: Columns of RunSnapshot.items: one row per transaction the run decided.
