@@ -41,7 +41,7 @@ OPEN_EXCEPTION_COLUMNS = (
     Column("amount", Kind.MONEY, total=True),
     Column("age_days", Kind.COUNT),
     Column("invoices"),
-    Column("reason"),
+    Column("reason", wrap=True),
     Column("first_seen"),
     Column("run_id"),
 )

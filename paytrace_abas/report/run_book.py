@@ -90,7 +90,7 @@ MATCHED_COLUMNS = (
     Column("difference", Kind.MONEY, total=True),
     Column("rule"),
     Column("confidence", Kind.CONFIDENCE),
-    Column("reason"),
+    Column("reason", wrap=True),
 )
 EXCEPTION_COLUMNS = (
     *_PAYMENT,
@@ -100,20 +100,20 @@ EXCEPTION_COLUMNS = (
     Column("days_from_invoice", Kind.COUNT),
     Column("confidence", Kind.CONFIDENCE),
     Column("rule"),
-    Column("reason"),
-    Column("runner_up"),
+    Column("reason", wrap=True),
+    Column("runner_up", wrap=True),
     Column("customer_ref"),
     Column("invoice_ref"),
 )
-RESOLUTION_COLUMNS = (Column("resolution"), Column("note"))
+RESOLUTION_COLUMNS = (Column("resolution", min_width=30), Column("note", min_width=24))
 MONEY_OUT_COLUMNS = (
     Column("category"),
     *_PAYMENT,
     Column("customer_ref"),
     Column("invoice_ref"),
-    Column("reason"),
+    Column("reason", wrap=True),
 )
-NOT_MONEY_COLUMNS = (Column("category"), *_PAYMENT, Column("reason"))
+NOT_MONEY_COLUMNS = (Column("category"), *_PAYMENT, Column("reason", wrap=True))
 POSTING_COLUMNS = (
     Column("transaction_id"),
     Column("invoice_no"),
@@ -125,14 +125,14 @@ POSTING_COLUMNS = (
     Column("status"),
     Column("abas_document"),
     Column("attempts", Kind.COUNT),
-    Column("last_error"),
+    Column("last_error", wrap=True),
 )
 DEAD_LETTER_SHEET_COLUMNS = (
     Column("transaction_id"),
     Column("invoice_no"),
     Column("amount", Kind.MONEY, total=True),
     Column("attempts", Kind.COUNT),
-    Column("last_error"),
+    Column("last_error", wrap=True),
     Column("failed_at", Kind.DATE_TIME),
 )
 # Result columns the sheets above show (directly or folded into another column).

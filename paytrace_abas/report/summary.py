@@ -63,6 +63,9 @@ def write_summary(
     dimensions: Any = sheet  # the stubs lack column_dimensions on write-only sheets
     for column, width in _WIDTHS.items():
         dimensions.column_dimensions[column].width = width
+    dimensions.page_setup.fitToWidth = 1
+    dimensions.page_setup.fitToHeight = 0
+    dimensions.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.append([writer.cell(facts.title, font=_TITLE)])
     sheet.append([])
     for label, value in facts.lines:

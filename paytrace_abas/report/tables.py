@@ -58,6 +58,10 @@ class Column:
     key: str
     kind: Kind = Kind.TEXT
     total: bool = False
+    #: long prose (reasons): wrapped in a narrower column instead of one endless line
+    wrap: bool = False
+    #: at least this wide (columns a clerk types into)
+    min_width: float = 8
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ class Styles:
             cell.border = Border(top=_THIN)
         elif role == "note":
             cell.font = Font(italic=True, color="595959")
+        elif role == "wrap":
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
         if fill:
             cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
 
@@ -210,17 +216,26 @@ def _open_sheet(
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    return _SheetStream(sheet, styles, spec)
+    lines = max(
+        math.ceil(len(label) / max(width - 3, 1))
+        for label, width in zip(spec.labels, widths, strict=True)
+    )
+    return _SheetStream(sheet, styles, spec, str(15 * min(lines, 3)))
 
 
 class _SheetStream:
     """One sheet of a table being written: header first, then data, then totals and notes."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet, styles: Styles, spec: TableSpec) -> None:
+    def __init__(
+        self, sheet: WriteOnlyWorksheet, styles: Styles, spec: TableSpec, header_height: str
+    ) -> None:
         self.sheet = sheet
         self.spec = spec
         self.letters = [get_column_letter(n) for n in range(1, len(spec.columns) + 1)]
-        self.data_styles = [styles.id_for(sheet, c.kind, "data") for c in spec.columns]
+        self.data_styles = [
+            styles.id_for(sheet, c.kind, "wrap" if c.wrap else "data") for c in spec.columns
+        ]
+        self.header_height = header_height
         self.total_styles = [styles.id_for(sheet, c.kind, "total") for c in spec.columns]
         self.header_style = styles.id_for(sheet, None, "header", spec.colour)
         self.note_style = styles.id_for(sheet, None, "note")
@@ -252,6 +267,9 @@ class _SheetStream:
         self.row_index = row_index
         role, values = row
         element = Element("row", r=str(row_index))
+        if role == "header" and self.header_height != "15":
+            element.set("ht", self.header_height)
+            element.set("customHeight", "1")
         if role == "data":
             self._data_cells(element, values, row_index)
         elif role == "header":
@@ -337,7 +355,8 @@ def _column_widths(spec: TableSpec, sample: Sequence[Sequence[Any]]) -> list[flo
     for position, (column, label) in enumerate(zip(spec.columns, spec.labels, strict=True)):
         longest = max((len(_shown(column.kind, row[position])) for row in sample), default=0)
         header = max(len(word) for word in label.split()) + 3  # room for the filter button
-        widths.append(float(min(max(longest + 2, header, 8), 60)))
+        widest = 48 if column.wrap else 60
+        widths.append(float(min(max(longest + 2, header, column.min_width), widest)))
     return widths
 
 
@@ -345,7 +364,7 @@ def _shown(kind: Kind, value: Any) -> str:
     if _is_missing(value):
         return ""
     if kind is Kind.MONEY:
-        return f"{cents_to_decimal(int(value)):,}  $"
+        return f"{cents_to_decimal(int(value)):,}   $"
     if kind in (Kind.DATE, Kind.DATE_TIME):
-        return "00/00/0000" + (" 00:00" if kind is Kind.DATE_TIME else "")
+        return "00/00/00000" + (" 00:00" if kind is Kind.DATE_TIME else "")
     return str(value)
