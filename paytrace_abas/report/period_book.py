@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -67,26 +66,19 @@ def write_period_workbook(
     summary = workbook.create_sheet(labels.sheet_name("summary", language))
     styles = Styles(header.currency, header.locale)
     book = TableBook(workbook, styles, language, row_limit)
-    book.table("daily", NEUTRAL_COLOUR, DAILY_COLUMNS, _with_money(report.daily))
+    book.table("daily", NEUTRAL_COLOUR, DAILY_COLUMNS, report.daily)
     book.table("card_types", NEUTRAL_COLOUR, CARD_TYPE_COLUMNS, report.card_types)
     book.table("batches", NEUTRAL_COLOUR, BATCH_COLUMNS, report.batches)
-    postings = report.postings.rename(
-        columns={"amount_cents": "amount", "discount_cents": "discount"}
-    )
-    book.table("postings", NEUTRAL_COLOUR, POSTING_COLUMNS, postings)
+    book.table("postings", NEUTRAL_COLOUR, POSTING_COLUMNS, report.postings)
     book.table(
         "open_exceptions",
         CATEGORY_COLOURS["unmatched"],
         OPEN_EXCEPTION_COLUMNS,
-        _with_money(report.open_exceptions),
+        report.open_exceptions,
     )
     _write_summary(summary, styles, header, report)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
-
-
-def _with_money(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns={"amount_cents": "amount"})
 
 
 def _write_summary(sheet: Any, styles: Styles, header: PeriodHeader, report: PeriodReport) -> None:

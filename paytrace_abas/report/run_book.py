@@ -160,7 +160,7 @@ def write_workbook(
             "dead_letters",
             labels.ALERT_COLOUR,
             DEAD_LETTER_SHEET_COLUMNS,
-            _money_rows(dead_letters),
+            dead_letters,
         )
     evidence = _evidence_columns(results)
     for category in [c for c in Category if c in EXCEPTIONS - MONEY_OUT]:
@@ -178,7 +178,7 @@ def write_workbook(
     matched = rows[rows["category"] == Category.MATCHED.value]
     book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, matched)
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
-    book.table("postings", NEUTRAL_COLOUR, POSTING_COLUMNS, _money_rows(posting_rows))
+    book.table("postings", NEUTRAL_COLOUR, POSTING_COLUMNS, posting_rows)
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
@@ -308,6 +308,8 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "discount": _copy("discount_cents"),
     "difference": _copy("difference_cents"),
     "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
+    # The engine leaves confidence at 0 where it did not judge one; 0% would read as a verdict.
+    "confidence": lambda frame, language: [v or None for v in frame["confidence"].tolist()],
     "resolution": _empty_column,
     "note": _empty_column,
 }
@@ -328,12 +330,6 @@ def _evidence_column(results: pd.DataFrame, name: str) -> Column:
     if pd.api.types.is_integer_dtype(series):
         return Column(name, Kind.COUNT)
     return Column(name)
-
-
-def _money_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """A postings-like frame with the sheet's column names (amount, discount)."""
-    renamed = frame.rename(columns={"amount_cents": "amount", "discount_cents": "discount"})
-    return renamed
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:

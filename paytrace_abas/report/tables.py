@@ -303,8 +303,10 @@ class _SheetStream:
                 continue
             letter = self.letters[position]
             cell = SubElement(element, "c", r=f"{letter}{row_index}", s=self.total_styles[position])
-            # SUBTOTAL(109, …) follows the autofilter; the cached value shows without recalculation.
-            SubElement(cell, "f").text = f"SUBTOTAL(109,{letter}2:{letter}{max(last_row, 2)})"
+            if last_row > 1:
+                # SUBTOTAL(109, …) follows the autofilter; the cached value is what viewers
+                # that do not recalculate show.
+                SubElement(cell, "f").text = f"SUBTOTAL(109,{letter}2:{letter}{last_row})"
             SubElement(cell, "v").text = _number(column.kind, self.sums[position])
             self.sums[position] = 0
 
