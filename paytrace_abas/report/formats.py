@@ -56,7 +56,8 @@ def moment_text(moment: dt.datetime, locale: str) -> str:
 
 def share_text(share: float, locale: str) -> str:
     """A share as a percentage with one decimal: ``82.3%`` / ``82,3 %``."""
-    return str(format_percent(share, "#,##0.0%", locale=locale))
+    pattern = Locale.parse(locale).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+    return str(format_percent(share, pattern, locale=locale))
 
 
 def count_text(count: int, locale: str) -> str:

@@ -150,15 +150,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ausbuchen auf 6855 (Notiz nötig) | ignorieren. Siehe docs/workbook.md.",
     },
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
-    Category.PARTIAL_PAYMENT: {"en": "Partial payments", "de": "Teilzahlungen"},
-    Category.OVERPAYMENT: {"en": "Overpayments", "de": "Überzahlungen"},
-    Category.AMBIGUOUS: {"en": "Ambiguous", "de": "Mehrdeutig"},
-    Category.UNMATCHED: {"en": "Unmatched", "de": "Nicht zugeordnet"},
-    Category.INVOICE_NOT_OPEN: {"en": "Invoice not open", "de": "Rechnung nicht offen"},
-    Category.DUPLICATE: {"en": "Duplicates", "de": "Doppelzahlungen"},
-    Category.CUSTOMER_MISMATCH: {"en": "Customer mismatch", "de": "Anderer Kunde"},
-    Category.CURRENCY_MISMATCH: {"en": "Currency mismatch", "de": "Andere Währung"},
-    Category.ALREADY_POSTED: {"en": "Already posted", "de": "Bereits gebucht"},
+    "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
 }
 
 
