@@ -40,7 +40,13 @@ def test_console_summary_formats_amounts_and_shares_in_the_locale(
     ("locale", "money", "day", "window", "share"),
     [
         ("en_US", '"$"#,##0.00;-"$"#,##0.00', "mm/dd/yyyy", "Nov 1, 2026 – Nov 3, 2026", "7.5%"),
-        ("de_DE", '#,##0.00 "$";-#,##0.00 "$"', "dd.mm.yyyy", "01.11.2026 – 03.11.2026", "7,5\xa0%"),
+        (
+            "de_DE",
+            '#,##0.00 "$";-#,##0.00 "$"',
+            "dd.mm.yyyy",
+            "01.11.2026 – 03.11.2026",
+            "7,5\xa0%",
+        ),
     ],
 )
 def test_formats_per_locale(locale: str, money: str, day: str, window: str, share: str) -> None:

@@ -118,6 +118,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "PayTrace ↔ abas Periodenbericht",
     },
     "run": {"en": "Run", "de": "Lauf"},
+    "runs": {"en": "Runs", "de": "Läufe"},
     "window": {"en": "Window", "de": "Zeitraum"},
     "mode": {"en": "Mode", "de": "Modus"},
     "dry_run": {"en": "Dry run: nothing posted", "de": "Probelauf: nichts gebucht"},

@@ -17,7 +17,7 @@ from paytrace_abas.period import PeriodReport
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.run_book import POSTING_COLUMNS, TableBook
-from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, Kind, Styles
+from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, Kind, Styles, fit_to_page_width
 
 DAILY_COLUMNS = (
     Column("day", Kind.DATE),
@@ -86,6 +86,7 @@ def _write_summary(sheet: Any, styles: Styles, header: PeriodHeader, report: Per
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 24
     sheet.column_dimensions["C"].width = 18
+    fit_to_page_width(sheet)
 
     def cell(value: Any, font: Font | None = None, number_format: str | None = None) -> Any:
         item = WriteOnlyCell(sheet, value=value)
@@ -103,7 +104,7 @@ def _write_summary(sheet: Any, styles: Styles, header: PeriodHeader, report: Per
     generated = formats.moment_text(header.generated_at, locale)
     for key, value in (("window", window), ("generated", generated), ("currency", header.currency)):
         sheet.append([cell(labels.text(key, language), _BOLD), cell(value)])
-    sheet.append([cell(labels.text("run", language), _BOLD), cell(report.run_count)])
+    sheet.append([cell(labels.text("runs", language), _BOLD), cell(report.run_count)])
     sheet.append([])
     sheet.append(
         [cell(labels.column_label(key, language), _BOLD) for key in ("category", "count", "amount")]

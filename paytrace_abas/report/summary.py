@@ -17,7 +17,7 @@ from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, Category
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS
-from paytrace_abas.report.tables import Styles, WrittenTable
+from paytrace_abas.report.tables import Styles, WrittenTable, fit_to_page_width
 
 _TITLE = Font(bold=True, size=14)
 _BOLD = Font(bold=True)
@@ -63,9 +63,7 @@ def write_summary(
     dimensions: Any = sheet  # the stubs lack column_dimensions on write-only sheets
     for column, width in _WIDTHS.items():
         dimensions.column_dimensions[column].width = width
-    dimensions.page_setup.fitToWidth = 1
-    dimensions.page_setup.fitToHeight = 0
-    dimensions.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page_width(sheet)
     sheet.append([writer.cell(facts.title, font=_TITLE)])
     sheet.append([])
     for label, value in facts.lines:

@@ -139,6 +139,13 @@ class Styles:
             cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
 
 
+def fit_to_page_width(sheet: Any) -> None:
+    """Print (and convert to PDF) a sheet one page wide, as many pages long as it takes."""
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def planned_sheet_names(base: str, row_count: int, capacity: int) -> list[str]:
     """The sheet names a table of ``row_count`` rows will take, given rows per sheet."""
     sheets = max(1, math.ceil(row_count / capacity))
@@ -211,9 +218,7 @@ def _open_sheet(
     sheet.sheet_properties.tabColor = spec.colour
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page_width(sheet)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     lines = max(
@@ -299,9 +304,13 @@ class _SheetStream:
     def _total_cells(self, element: Any, last_row: int, row_index: int) -> None:
         _text_cell(element, f"A{row_index}", self.spec.total_label, self.total_styles[0])
         for position, column in enumerate(self.spec.columns):
-            if not column.total:
-                continue
             letter = self.letters[position]
+            if position == 0:
+                continue
+            if not column.total:
+                # an empty cell all the same, so the rule above the totals runs across
+                SubElement(element, "c", r=f"{letter}{row_index}", s=self.total_styles[position])
+                continue
             cell = SubElement(element, "c", r=f"{letter}{row_index}", s=self.total_styles[position])
             if last_row > 1:
                 # SUBTOTAL(109, …) follows the autofilter; the cached value is what viewers
