@@ -128,6 +128,12 @@ def _window(day: str | None, first: str | None, last: str | None, since_last: bo
     default="table",
     show_default=True,
 )
+@click.option(
+    "--chargebacks",
+    "chargebacks_file",
+    type=click.Path(dir_okay=False),
+    help="CSV of chargebacks from the processor portal (see docs/inputs.md).",
+)
 @click.pass_context
 def reconcile_command(
     ctx: click.Context,
@@ -138,13 +144,15 @@ def reconcile_command(
     dry_run: bool,
     out_dir: str | None,
     output_format: str,
+    chargebacks_file: str | None,
 ) -> None:
     """Match a window of PayTrace transactions to abas open items and write the workbook."""
     settings = _settings(ctx)
     try:
         window = _window(day, first, last, since_last)
         target = Path(out_dir) if out_dir else settings.report.out_dir
-        outcome = reconcile(settings, window, dry_run, target)
+        chargebacks = Path(chargebacks_file) if chargebacks_file else None
+        outcome = reconcile(settings, window, dry_run, target, chargebacks_file=chargebacks)
     except PaytraceAbasError as exc:
         _fail(exc)
     if output_format == "json":

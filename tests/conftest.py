@@ -1,178 +1,53 @@
-"""Shared fixtures: a small, fully known run (results + payments) for the workbook tests."""
+"""Shared fixtures: the bundled sample day and small hand-made frames."""
 
 from __future__ import annotations
 
-import datetime as dt
+import shutil
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner, Result
 
-from paytrace_abas.models import RESULT_COLUMNS
+from paytrace_abas.cli import cli
 
-REPO = Path(__file__).resolve().parent.parent
-GENERATED_AT = dt.datetime(2026, 11, 26, 6, 30, tzinfo=dt.UTC)
+from . import workbook_data
 
-
-def _result(
-    transaction_id: str,
-    category: str,
-    amount_cents: int,
-    invoices: list[str] | None = None,
-    applied: list[int] | None = None,
-    difference_cents: int = 0,
-    customer_no: str = "",
-    rule: str = "none",
-    reason: str = "",
-    runner_up: str = "",
-    confidence: float = 0.0,
-    days: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "transaction_id": transaction_id,
-        "category": category,
-        "rule": rule,
-        "invoice_nos": invoices or [],
-        "applied_cents": applied or [],
-        "amount_cents": amount_cents,
-        "currency": "USD",
-        "discount_cents": 0,
-        "invoice_discounts_cents": [0] * len(applied or []),
-        "difference_cents": difference_cents,
-        "customer_no": customer_no,
-        "days_from_invoice": days,
-        "confidence": confidence,
-        "runner_up": runner_up,
-        "reason": reason,
-    }
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE_DATA = ROOT / "sample_data"
+DEMO_CONFIG = ROOT / "config" / "demo.toml"
 
 
-def _payment(
-    transaction_id: str,
-    amount_cents: int,
-    billing_name: str,
-    invoice_ref: str = "",
-    kind: str = "sale",
-    status: str = "settled",
-    card_type: str = "VISA",
-    last4: str = "1111",
-    customer_ref: str = "",
-    batch: int | None = 7001,
-) -> dict[str, Any]:
-    return {
-        "transaction_id": transaction_id,
-        "kind": kind,
-        "status": status,
-        "amount_cents": amount_cents,
-        "currency": "USD",
-        "invoice_ref": invoice_ref,
-        "customer_ref": customer_ref,
-        "card_type": card_type,
-        "card_last4": last4,
-        "billing_name": billing_name,
-        "batch_number": batch,
-        "paid_on": dt.date(2026, 11, 25),
-    }
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of config/demo.toml and sample_data/, so tests may break or extend them."""
+    shutil.copytree(SAMPLE_DATA, tmp_path / "sample_data", ignore=shutil.ignore_patterns("*.py"))
+    (tmp_path / "config").mkdir()
+    shutil.copy(DEMO_CONFIG, tmp_path / "config" / "demo.toml")
+    return tmp_path / "config" / "demo.toml"
+
+
+def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
+    """What ``make demo`` runs: the sample day, dry run, with its chargeback file."""
+    args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
+    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
+    return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
 
 
 @pytest.fixture
 def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Six transactions, one per interesting sheet; every value below is in the golden file."""
-    results = pd.DataFrame(
-        [
-            _result(
-                "T1",
-                "matched",
-                10_000,
-                ["400100"],
-                [10_000],
-                0,
-                "C1",
-                "reference",
-                "Names invoice 400100 and pays it.",
-                confidence=1.0,
-                days=10,
-            ),
-            _result(
-                "T2",
-                "partial_payment",
-                5_000,
-                ["400200"],
-                [],
-                -3_000,
-                "C2",
-                "reference",
-                "Pays 50.00 of 80.00.",
-                days=20,
-            ),
-            _result("T3", "unmatched", 2_550, reason="No invoice number."),
-            _result("T4", "refund", 1_000, rule="card_state", reason="Money returned."),
-            _result("T5", "declined", 500, rule="card_state", reason="The card was declined."),
-            _result(
-                "T6",
-                "overpayment",
-                12_000,
-                ["400300"],
-                [],
-                2_000,
-                "C3",
-                "reference",
-                "Pays 120.00 for 100.00.",
-                runner_up="400301",
-                days=5,
-            ),
-        ],
-        columns=RESULT_COLUMNS,
-    )
-    payments = pd.DataFrame(
-        [
-            _payment("T1", 10_000, "Acme Corp", "RE-400100"),
-            _payment("T2", 5_000, "Beta LLC", "400200", card_type="MASTERCARD", last4="4444"),
-            _payment("T3", 2_550, '=HYPERLINK("http://x")', "card 4111 1111 1111 1111"),
-            _payment("T4", 1_000, "Acme Corp", kind="refund"),
-            _payment("T5", 500, "Gamma Inc", status="declined", batch=None),
-            _payment("T6", 12_000, "Delta GmbH", "@400300", card_type="UNKNOWN", last4="0005"),
-        ]
-    )
-    payments["batch_number"] = payments["batch_number"].astype("Int64")
-    return results, payments
+    """Six transactions, one per interesting workbook sheet (see tests/workbook_data.py)."""
+    return workbook_data.small_run()
 
 
 @pytest.fixture
 def posting_rows() -> pd.DataFrame:
     """One posted line, as the posting step reports it."""
-    return pd.DataFrame(
-        [
-            {
-                "transaction_id": "T1",
-                "invoice_no": "400100",
-                "account": "",
-                "customer_no": "C1",
-                "amount_cents": 10_000,
-                "discount_cents": 0,
-                "paid_on": dt.date(2026, 11, 25),
-                "status": "posted",
-                "abas_document": "ZE-1001",
-                "attempts": 1,
-                "last_error": "",
-            }
-        ]
-    )
+    return workbook_data.posting_rows()
 
 
 @pytest.fixture
 def dead_letter_rows() -> pd.DataFrame:
     """One posting that ran out of attempts."""
-    return pd.DataFrame(
-        [
-            {
-                "transaction_id": "T7",
-                "invoice_no": "400700",
-                "amount_cents": 3_300,
-                "attempts": 5,
-                "last_error": "abas did not answer within 30 s",
-                "failed_at": dt.datetime(2026, 11, 26, 5, 0, tzinfo=dt.UTC),
-            }
-        ]
-    )
+    return workbook_data.dead_letter_rows()

@@ -6,11 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from conftest import GENERATED_AT
 from openpyxl import load_workbook
 
 from paytrace_abas.period import ITEM_COLUMNS, RunSnapshot, summarize_period
 from paytrace_abas.report import PeriodHeader, write_period_workbook
+
+from .workbook_data import GENERATED_AT
 
 NOV = dt.date(2026, 11, 1)
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import GENERATED_AT, REPO
-from workbook_dump import compact_json, dump_workbook
 
 from paytrace_abas.report import RunHeader, write_workbook
+
+from .workbook_data import GENERATED_AT, REPO
+from .workbook_dump import compact_json, dump_workbook
 
 GOLDEN = REPO / "tests" / "golden"
 

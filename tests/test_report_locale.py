@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO
 
 from paytrace_abas.config import load_settings
 from paytrace_abas.errors import ConfigError
@@ -65,9 +64,3 @@ def test_language_follows_the_locale_unless_set(tmp_path: Path) -> None:
     config.write_text('[report]\nlanguage = "fr"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="language must be one of"):
         load_settings(config, {})
-
-
-def test_example_config_documents_the_report_keys() -> None:
-    settings = load_settings(REPO / "config" / "example.toml", {})
-    assert settings.report.locale == "en_US"
-    assert settings.report.language == ""

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import GENERATED_AT
-from test_period import RUNS, day
-from test_report_golden import write_small_workbook
 
 from paytrace_abas.period import summarize_period
 from paytrace_abas.report import PeriodHeader, write_period_workbook
+
+from .test_period import RUNS, day
+from .test_report_golden import write_small_workbook
+from .workbook_data import GENERATED_AT
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import GENERATED_AT
 from openpyxl import Workbook, load_workbook
 
 from paytrace_abas.report import RunHeader, write_workbook
 from paytrace_abas.report.labels import continuation_name
 from paytrace_abas.report.tables import Column, Kind, Styles, TableSpec, write_table
+
+from .workbook_data import GENERATED_AT
 
 SPEC = TableSpec(
     name="Unmatched",

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
 from openpyxl import Workbook, load_workbook
 
 from paytrace_abas.cli import cli
@@ -22,6 +21,8 @@ from paytrace_abas.resolution import (
     parse_resolution,
     resolve_decisions,
 )
+
+from .workbook_data import REPO
 
 
 @pytest.mark.parametrize(
