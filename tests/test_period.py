@@ -6,9 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from paytrace_abas.cli import cli
+from paytrace_abas.config import Settings
+from paytrace_abas.models import Window
 from paytrace_abas.period import ITEM_COLUMNS, RunSnapshot, summarize_period
+from paytrace_abas.pipeline import period_report
 from paytrace_abas.report import PeriodHeader, write_period_workbook
 
 from .workbook_data import GENERATED_AT
@@ -147,3 +152,33 @@ def test_period_workbook_has_a_sheet_per_view(tmp_path: Path) -> None:
     summary = {row[0]: row[1] for row in workbook["Übersicht"].iter_rows(values_only=True)}
     assert summary["Zeitraum"] == "23.11.2026 – 24.11.2026"
     assert summary["Offene Klärfälle"] == 3
+
+
+class FakeHistory:
+    """What the run ledger will provide: the RunHistory read interface."""
+
+    def snapshots(self, first_day: dt.date, last_day: dt.date) -> list[RunSnapshot]:
+        return RUNS
+
+    def postings(self, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def resolved(self) -> dict[str, dt.date]:
+        return {"A": day(25)}
+
+
+def test_period_report_reads_the_history_and_writes_the_workbook(tmp_path: Path) -> None:
+    settings = Settings()
+    window = Window(day(24), day(25))
+    path = period_report(settings, window, tmp_path, FakeHistory(), GENERATED_AT)
+    assert path == tmp_path / "period-2026-11-24..2026-11-25-20261126T063000Z.xlsx"
+    opened = list(load_workbook(path)["Open exceptions"].iter_rows(values_only=True))
+    assert [row[0] for row in opened[1:-1]] == ["C", "F"]  # A was resolved on the 25th
+
+
+def test_report_command_says_the_ledger_is_missing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["report", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "run ledger" in result.output
