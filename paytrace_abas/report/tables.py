@@ -137,6 +137,9 @@ class Styles:
             cell.font = Font(italic=True, color="595959")
         elif role == "wrap":
             cell.alignment = Alignment(vertical="top", wrap_text=True)
+        else:
+            # data cells sit at the top, level with the first line of a wrapped reason
+            cell.alignment = Alignment(vertical="top")
         if fill:
             cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
 
@@ -227,14 +230,19 @@ def _open_sheet(
         math.ceil(len(label) / max(width - 3, 1))
         for label, width in zip(spec.labels, widths, strict=True)
     )
-    return _SheetStream(sheet, styles, spec, str(15 * min(lines, 3)))
+    return _SheetStream(sheet, styles, spec, widths, str(15 * min(lines, 3)))
 
 
 class _SheetStream:
     """One sheet of a table being written: header first, then data, then totals and notes."""
 
     def __init__(
-        self, sheet: WriteOnlyWorksheet, styles: Styles, spec: TableSpec, header_height: str
+        self,
+        sheet: WriteOnlyWorksheet,
+        styles: Styles,
+        spec: TableSpec,
+        widths: list[float],
+        header_height: str,
     ) -> None:
         self.sheet = sheet
         self.spec = spec
@@ -243,6 +251,7 @@ class _SheetStream:
             styles.id_for(sheet, c.kind, "wrap" if c.wrap else "data") for c in spec.columns
         ]
         self.header_height = header_height
+        self.wrap_widths = [max(width - 2, 1) for width in widths]
         self.total_styles = [styles.id_for(sheet, c.kind, "total") for c in spec.columns]
         self.header_style = styles.id_for(sheet, None, "header", spec.colour)
         self.note_style = styles.id_for(sheet, None, "note")
@@ -292,7 +301,8 @@ class _SheetStream:
     def _data_row(self, values: Sequence[Any], row_index: int) -> Any:
         """One data row as XML text parsed in one go: far cheaper than an element per node."""
         row = str(row_index)
-        parts = [f'<row r="{row}">']
+        parts = [""]  # the row element, once the wrapped text has told its height
+        lines = 1
         cells = zip(self.spec.columns, self.letters, self.data_styles, values, strict=True)
         for position, (column, letter, style, value) in enumerate(cells):
             if _is_missing(value):
@@ -301,10 +311,11 @@ class _SheetStream:
                 text = _clean_text(value if isinstance(value, str) else str(value))
                 if not text:
                     continue
-                styled = f' s="{style}"' if column.wrap else ""
+                if column.wrap:
+                    lines = max(lines, math.ceil(len(text) / self.wrap_widths[position]))
                 space = ' xml:space="preserve"' if text != text.strip() else ""
                 parts.append(
-                    f'<c r="{letter}{row}" t="inlineStr"{styled}><is><t{space}>'
+                    f'<c r="{letter}{row}" t="inlineStr" s="{style}"><is><t{space}>'
                     f"{text.translate(_XML_ESCAPES)}</t></is></c>"
                 )
                 continue
@@ -313,6 +324,10 @@ class _SheetStream:
             number = _number(column.kind, value)
             parts.append(f'<c r="{letter}{row}" s="{style}" t="n"><v>{number}</v></c>')
         parts.append("</row>")
+        # Neither Excel nor LibreOffice grows a row for wrapped text on opening a file, so
+        # the height is estimated here (a character is about one unit of column width).
+        height = f' ht="{15 * min(lines, 8)}" customHeight="1"' if lines > 1 else ""
+        parts[0] = f'<row r="{row}"{height}>'
         return fromstring("".join(parts))
 
     def _total_cells(self, element: Any, last_row: int, row_index: int) -> None:
