@@ -10,8 +10,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from paytrace_abas.report import RunHeader, write_workbook
+from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import continuation_name
-from paytrace_abas.report.tables import Column, Kind, Styles, TableSpec, write_table
+from paytrace_abas.report.tables import Column, Styles, TableSpec, write_table
 
 from .workbook_data import GENERATED_AT
 

@@ -15,9 +15,10 @@ from paytrace_abas.frames import records
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.period import PeriodReport
 from paytrace_abas.report import formats, labels
+from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.run_book import POSTING_COLUMNS, TableBook
-from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, Kind, Styles, fit_to_page_width
+from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, Styles, fit_to_page_width
 
 DAILY_COLUMNS = (
     Column("day", Kind.DATE),

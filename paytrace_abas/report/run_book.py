@@ -15,12 +15,12 @@ from openpyxl.packaging.custom import StringProperty
 from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, RESULT_COLUMNS, Category
 from paytrace_abas.planning import Plan
 from paytrace_abas.report import formats, labels
+from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
     EXCEL_MAX_ROWS,
     Column,
-    Kind,
     Styles,
     TableSpec,
     WrittenTable,
@@ -342,7 +342,7 @@ def planned_posting_rows(plan: Plan) -> pd.DataFrame:
         {
             "transaction_id": p.transaction_id,
             "invoice_no": p.invoice_no,
-            "account": getattr(p, "account", ""),
+            "account": p.account,
             "customer_no": p.customer_no,
             "amount_cents": p.amount_cents,
             "discount_cents": p.discount_cents,

@@ -9,48 +9,29 @@ That keeps 100,000-row sheets faster than a plain unstyled dump (bench/workbook.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.xml.functions import Element, SubElement, fromstring
 
-from paytrace_abas.money import cents_to_decimal
-from paytrace_abas.privacy import mask_pans
 from paytrace_abas.report import formats
+from paytrace_abas.report.cells import Kind, clean_text, is_missing, number_text, shown_text
 from paytrace_abas.report.labels import continuation_name
 
 #: Excel's hard limit of rows per sheet.
 EXCEL_MAX_ROWS = 1_048_576
-_MAX_CELL_TEXT = 32_767
-_SHORTEST_PAN = 13
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _WIDTH_SAMPLE = 200
 _THIN = Side(style="thin", color="808080")
-
-
-class Kind(Enum):
-    """How a column's values are written and formatted."""
-
-    TEXT = "text"
-    MONEY = "money"
-    DATE = "date"
-    DATE_TIME = "date_time"
-    COUNT = "count"
-    SHARE = "share"
-    CONFIDENCE = "confidence"
 
 
 @dataclass(frozen=True)
@@ -149,12 +130,6 @@ def fit_to_page_width(sheet: Any) -> None:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def planned_sheet_names(base: str, row_count: int, capacity: int) -> list[str]:
-    """The sheet names a table of ``row_count`` rows will take, given rows per sheet."""
-    sheets = max(1, math.ceil(row_count / capacity))
-    return [continuation_name(base, number) for number in range(1, sheets + 1)]
 
 
 def rows_per_sheet(spec: TableSpec, row_limit: int) -> int:
@@ -305,10 +280,10 @@ class _SheetStream:
         lines = 1
         cells = zip(self.spec.columns, self.letters, self.data_styles, values, strict=True)
         for position, (column, letter, style, value) in enumerate(cells):
-            if _is_missing(value):
+            if is_missing(value):
                 continue
             if column.kind is Kind.TEXT:
-                text = _clean_text(value if isinstance(value, str) else str(value))
+                text = clean_text(value if isinstance(value, str) else str(value))
                 if not text:
                     continue
                 if column.wrap:
@@ -321,7 +296,7 @@ class _SheetStream:
                 continue
             if column.total:
                 self.sums[position] += value
-            number = _number(column.kind, value)
+            number = number_text(column.kind, value)
             parts.append(f'<c r="{letter}{row}" s="{style}" t="n"><v>{number}</v></c>')
         parts.append("</row>")
         # Neither Excel nor LibreOffice grows a row for wrapped text on opening a file, so
@@ -345,13 +320,13 @@ class _SheetStream:
                 # SUBTOTAL(109, …) follows the autofilter; the cached value is what viewers
                 # that do not recalculate show.
                 SubElement(cell, "f").text = f"SUBTOTAL(109,{letter}2:{letter}{last_row})"
-            SubElement(cell, "v").text = _number(column.kind, self.sums[position])
+            SubElement(cell, "v").text = number_text(column.kind, self.sums[position])
             self.sums[position] = 0
 
 
 def _text_cell(element: Any, reference: str, value: str, style: str | None = None) -> None:
     """External text as an inline string: never a formula, never a card number."""
-    clean = _clean_text(value)
+    clean = clean_text(value)
     if not clean:
         return
     attributes = {"r": reference, "t": "inlineStr"}
@@ -364,56 +339,11 @@ def _text_cell(element: Any, reference: str, value: str, style: str | None = Non
         text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
 
 
-def _clean_text(value: str) -> str:
-    """Card numbers masked, characters XML cannot carry dropped, cut to Excel's cell limit."""
-    if len(value) >= _SHORTEST_PAN:
-        value = mask_pans(value)
-    if not value.isprintable():
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value[:_MAX_CELL_TEXT]
-
-
-def _number(kind: Kind, value: Any) -> str:
-    if kind is Kind.MONEY:
-        return str(cents_to_decimal(int(value)))
-    if kind is Kind.DATE:
-        day = value.date() if isinstance(value, dt.datetime) else value
-        return str((day - _EXCEL_EPOCH).days)
-    if kind is Kind.DATE_TIME:
-        naive = value.replace(tzinfo=None)
-        delta = naive - dt.datetime.combine(_EXCEL_EPOCH, dt.time())
-        return repr(round(delta.total_seconds() / 86_400, 8))
-    if kind is Kind.COUNT:
-        return str(int(value))
-    return repr(float(value))
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value == ""
-    try:
-        return bool(value != value)  # NaN, NaT and pd.NA are not equal to themselves
-    except TypeError:
-        return True
-
-
 def _column_widths(spec: TableSpec, sample: Sequence[Sequence[Any]]) -> list[float]:
     widths = []
     for position, (column, label) in enumerate(zip(spec.columns, spec.labels, strict=True)):
-        longest = max((len(_shown(column.kind, row[position])) for row in sample), default=0)
+        longest = max((len(shown_text(column.kind, row[position])) for row in sample), default=0)
         header = max(len(word) for word in label.split()) + 3  # room for the filter button
         widest = 48 if column.wrap else 60
         widths.append(float(min(max(longest + 2, header, column.min_width), widest)))
     return widths
-
-
-def _shown(kind: Kind, value: Any) -> str:
-    if _is_missing(value):
-        return ""
-    if kind is Kind.MONEY:
-        return f"{cents_to_decimal(int(value)):,}   $"
-    if kind in (Kind.DATE, Kind.DATE_TIME):
-        return "00/00/00000" + (" 00:00" if kind is Kind.DATE_TIME else "")
-    return str(value)
