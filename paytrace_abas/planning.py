@@ -30,7 +30,7 @@ class Posting:
     paid_on: str
     card_type: str
     #: set on a line that books money to a GL account (a clerk's write-off) instead of an invoice
-    account: str = ""
+    write_off_account: str = ""
     #: "match" for the matching engine's postings, "resolution" for a clerk's decision
     source: str = "match"
     note: str = ""

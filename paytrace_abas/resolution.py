@@ -360,7 +360,7 @@ class _Allocation:
                     invoice_no="",
                     customer_no=customer,
                     amount_cents=cents,
-                    account=account,
+                    write_off_account=account,
                     **common,  # type: ignore[arg-type]
                 )
             )

@@ -129,7 +129,14 @@ def test_decisions_become_postings_after_the_runs_own() -> None:
         RUN_PLAN,
     )
     added = [
-        (p.transaction_id, p.invoice_no, p.account, p.customer_no, p.amount_cents, p.source)
+        (
+            p.transaction_id,
+            p.invoice_no,
+            p.write_off_account,
+            p.customer_no,
+            p.amount_cents,
+            p.source,
+        )
         for p in plan.postings[1:]
     ]
     assert plan.postings[0] == RUN_PLAN.postings[0]
@@ -250,7 +257,9 @@ def test_round_trip_from_an_edited_workbook_to_a_plan(tmp_path: Path) -> None:
     resolved = read_plan(run_plan_path.with_name(run_plan_path.stem + "-resolved.json"))
     added = resolved.postings[len(run_plan.postings) :]
     assert resolved.postings[: len(run_plan.postings)] == run_plan.postings
-    assert [(p.transaction_id, p.invoice_no, p.account, p.amount_cents) for p in added] == [
+    assert [
+        (p.transaction_id, p.invoice_no, p.write_off_account, p.amount_cents) for p in added
+    ] == [
         ("512330359", "400164", "", 145_500),
         ("512330387", "400175", "", 46_000),
         ("512330387", "", "4970", 1_000),

@@ -144,7 +144,7 @@ def posting_rows() -> pd.DataFrame:
             {
                 "transaction_id": "T1",
                 "invoice_no": "400100",
-                "account": "",
+                "write_off_account": "",
                 "customer_no": "C1",
                 "amount_cents": 10_000,
                 "discount_cents": 0,

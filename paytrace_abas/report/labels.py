@@ -92,7 +92,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "customer_ref": {"en": "PayTrace customer", "de": "PayTrace-Kunde"},
     "invoice_ref": {"en": "Reference text", "de": "Verwendungszweck"},
     "invoice_no": {"en": "Invoice", "de": "Rechnung"},
-    "account": {"en": "Account", "de": "Konto"},
+    "write_off_account": {"en": "Write-off account", "de": "Ausbuchungskonto"},
     "status": {"en": "Status", "de": "Status"},
     "abas_document": {"en": "abas document", "de": "abas-Beleg"},
     "attempts": {"en": "Attempts", "de": "Versuche"},

@@ -37,7 +37,7 @@ WORKBOOK_FORMAT = "1"
 POSTING_ROW_COLUMNS = [
     "transaction_id",
     "invoice_no",
-    "account",
+    "write_off_account",
     "customer_no",
     "amount_cents",
     "discount_cents",
@@ -117,7 +117,7 @@ NOT_MONEY_COLUMNS = (Column("category"), *_PAYMENT, Column("reason", wrap=True))
 POSTING_COLUMNS = (
     Column("transaction_id"),
     Column("invoice_no"),
-    Column("account"),
+    Column("write_off_account"),
     Column("customer_no"),
     Column("amount", Kind.MONEY, total=True),
     Column("discount", Kind.MONEY, total=True),
@@ -342,7 +342,7 @@ def planned_posting_rows(plan: Plan) -> pd.DataFrame:
         {
             "transaction_id": p.transaction_id,
             "invoice_no": p.invoice_no,
-            "account": p.account,
+            "write_off_account": p.write_off_account,
             "customer_no": p.customer_no,
             "amount_cents": p.amount_cents,
             "discount_cents": p.discount_cents,
