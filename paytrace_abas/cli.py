@@ -38,6 +38,7 @@ from paytrace_abas.pipeline import RunOutcome, reconcile, window_since_last
 from paytrace_abas.posting_commands import apply_plan_file, retry_dead_letters
 from paytrace_abas.posting_runs import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
 from paytrace_abas.report import console_summary
+from paytrace_abas.review_commands import period_report, resolve_workbook
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ log = logging.getLogger(__name__)
 def _fail(exc: PaytraceAbasError) -> NoReturn:
     """One sentence on stderr, no traceback; the exit code says what kind of failure."""
     bad_input = isinstance(exc, UsageError | ConfigError | InputFileError)
-    click.echo(f"error: {exc}", err=True)
+    for line in getattr(exc, "problems", None) or [str(exc)]:
+        click.echo(f"error: {line}", err=True)
     if isinstance(exc, LockedError):
         sys.exit(EXIT_LOCKED)
     sys.exit(EXIT_BAD_INPUT if bad_input else EXIT_FAILED)
@@ -107,6 +109,11 @@ def _window(
     if day:
         single = _parse_day("--date", day)
         return Window(single, single)
+    return _date_range(first, last)
+
+
+def _date_range(first: str | None, last: str | None) -> Window:
+    """The window of --from D --to D, both days included."""
     if not (first and last):
         raise UsageError("--from and --to go together")
     window = Window(_parse_day("--from", first), _parse_day("--to", last))
@@ -276,6 +283,65 @@ def show_command(ctx: click.Context, run_id: str) -> None:
     except PaytraceAbasError as exc:
         _fail(exc)
     click.echo(describe_run(details))
+
+
+@cli.command(
+    "resolve",
+    epilog="Example: paytrace-abas resolve out/reconcile-2026-11-25-20261126T060000Z.xlsx\n\n"
+    "The Resolution syntax is in docs/workbook.md.",
+)
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option(
+    "--plan",
+    "plan_path",
+    metavar="PLAN",
+    help="The run's dry-run plan (default: plan-RUN.json next to the workbook).",
+)
+@click.option("--out", "out_path", metavar="FILE", help="Where to write the resolved plan.")
+@click.pass_context
+def resolve_command(
+    ctx: click.Context, workbook: str, plan_path: str | None, out_path: str | None
+) -> None:
+    """Turn the clerk's Resolution column into a checked plan for apply."""
+    settings = _settings(ctx)
+    try:
+        outcome = resolve_workbook(
+            settings,
+            Path(workbook),
+            Path(plan_path) if plan_path else None,
+            Path(out_path) if out_path else None,
+        )
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    added = len(outcome.plan.postings) - outcome.run_postings
+    click.echo(
+        f"{outcome.decisions} decision(s) read: {added} posting line(s) added to the run's "
+        f"{outcome.run_postings}"
+    )
+    click.echo(f"plan: {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+
+
+@cli.command("report", epilog="Example: paytrace-abas report --from 2026-11-01 --to 2026-11-30")
+@click.option("--from", "first", metavar="D", required=True, help="First day of the period.")
+@click.option("--to", "last", metavar="D", required=True, help="Last day (inclusive).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the workbook (default [report] out_dir).",
+)
+@click.pass_context
+def report_command(ctx: click.Context, first: str, last: str, out_dir: str | None) -> None:
+    """Consolidated workbook over past runs: daily totals, postings, open exceptions."""
+    settings = _settings(ctx)
+    try:
+        window = _date_range(first, last)
+        path = period_report(
+            settings, window, Path(out_dir) if out_dir else settings.report.out_dir
+        )
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    click.echo(f"workbook: {path}")
 
 
 @cli.command("check-config", epilog="Example: paytrace-abas --config config/demo.toml check-config")

@@ -163,7 +163,13 @@ class MatchingSettings:
 @dataclass(frozen=True)
 class ReportSettings:
     locale: str = "en_US"
+    #: workbook headers and sheet names; empty means the locale's language
+    language: str = ""
     out_dir: Path = Path("out")
+
+    @property
+    def workbook_language(self) -> str:
+        return self.language or self.locale.split("_")[0]
 
 
 @dataclass(frozen=True)
@@ -391,6 +397,7 @@ def _read_report(section: _Section) -> ReportSettings:
     defaults = ReportSettings()
     settings = ReportSettings(
         locale=section.choice("locale", defaults.locale, ("en_US", "de_DE")),
+        language=section.choice("language", defaults.language, ("", "en", "de")),
         out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
     )
     section.reject_unknown_keys()

@@ -35,3 +35,11 @@ class PostingRejectedError(SourceError):
 
 class LockedError(PaytraceAbasError):
     """Another run holds the run lock; exit code 4."""
+
+
+class ResolutionError(InputFileError):
+    """A clerk's decisions in a workbook do not hold; one problem per bad row; exit code 2."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

@@ -38,7 +38,7 @@ from paytrace_abas.posting_runs import (
     post_receipts,
     recorded_run,
 )
-from paytrace_abas.report import RunHeader, write_workbook
+from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,17 @@ def _reconcile_in_ledger(
         _carry_exceptions(ledger, run_id, results)
     results = with_posting_columns(results, plan, ledger)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
-    header = RunHeader(run_id, str(window), dry_run, settings.paytrace.currency, utc_now())
-    write_workbook(workbook_path, header, results, payments)
+    report = settings.report
+    header = RunHeader(
+        run_id,
+        str(window),
+        dry_run,
+        settings.paytrace.currency,
+        utc_now(),
+        locale=report.locale,
+        language=report.workbook_language,
+    )
+    write_workbook(workbook_path, header, results, payments, planned_posting_rows(plan))
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         ledger.advance_watermark(window.last_day, run_id)

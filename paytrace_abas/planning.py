@@ -37,6 +37,22 @@ class Posting:
     account: str = ""
     #: the invoice's open amount when planned; apply re-checks it
     open_cents: int | None = None
+    #: set on a line that books money to a GL account (a clerk's write-off) instead of an invoice
+    write_off_account: str = ""
+    #: "match" for the matching engine's postings, "resolution" for a clerk's decision
+    source: str = "match"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A clerk's decision on an exception, kept in the plan even when it posts nothing."""
+
+    transaction_id: str
+    action: str
+    resolution: str
+    note: str
+    where: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ class Plan:
     window_to: str
     input_hash: str
     postings: tuple[Posting, ...]
+    decisions: tuple[Decision, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +73,7 @@ class Plan:
             "window": {"from": self.window_from, "to": self.window_to},
             "input_hash": self.input_hash,
             "postings": [asdict(posting) for posting in self.postings],
+            "decisions": [asdict(decision) for decision in self.decisions],
         }
 
     def receipts(self) -> tuple[Receipt, ...]:
@@ -178,6 +196,7 @@ def read_plan(path: Path) -> Plan:
             window_to=str(window["to"]),
             input_hash=str(document["input_hash"]),
             postings=postings,
+            decisions=tuple(Decision(**item) for item in document.get("decisions", [])),
         )
     except (KeyError, TypeError) as exc:
         raise InputFileError(f"plan file {path}: missing or malformed field {exc}") from None

@@ -6,11 +6,14 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
 from paytrace_abas.cli import cli
 from tests.fake_abas import FakeAbas
+
+from . import workbook_data
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -50,3 +53,21 @@ def fake_abas() -> Iterator[FakeAbas]:
 def abas_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fake's password, as cron would export it."""
     monkeypatch.setenv("ABAS_PASSWORD", "sy")
+
+
+@pytest.fixture
+def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Six transactions, one per interesting workbook sheet (see tests/workbook_data.py)."""
+    return workbook_data.small_run()
+
+
+@pytest.fixture
+def posting_rows() -> pd.DataFrame:
+    """One posted line, as the posting step reports it."""
+    return workbook_data.posting_rows()
+
+
+@pytest.fixture
+def dead_letter_rows() -> pd.DataFrame:
+    """One posting that ran out of attempts."""
+    return workbook_data.dead_letter_rows()
