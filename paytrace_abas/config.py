@@ -435,8 +435,8 @@ def _read_matching(section: _Section) -> MatchingSettings:
             "min_reference_length", defaults.min_reference_length, minimum=1
         ),
         reference_pattern=section.regex("reference_pattern", defaults.reference_pattern),
-        reference_prefixes=section.string_list("reference_prefixes", defaults.reference_prefixes),
-        reference_fields=section.string_list(
+        reference_prefixes=section.string_tuple("reference_prefixes", defaults.reference_prefixes),
+        reference_fields=section.string_tuple(
             "reference_fields", defaults.reference_fields, allowed=REFERENCE_FIELDS
         ),
         invoice_pattern=section.regex("invoice_pattern", defaults.invoice_pattern),
@@ -640,15 +640,14 @@ class _Section:
             self._problem(f"{key}.{name}", "must be a string")
         return {str(name): str(item) for name, item in value.items() if name not in bad}
 
-    def string_list(
+    def string_tuple(
         self, key: str, default: tuple[str, ...], allowed: tuple[str, ...] | None = None
     ) -> tuple[str, ...]:
-        value = self._get(key, list, "a list of strings")
-        if value is None:
+        """A list of strings (``default`` when absent), each one of ``allowed`` if given."""
+        if self.peek(key) is None:
+            self._used.add(key)
             return default
-        if not all(isinstance(item, str) for item in value):
-            self._problem(key, "must be a list of strings")
-            return default
+        value = self.string_list(key)
         unknown = [item for item in value if allowed is not None and item not in allowed]
         if unknown:
             self._problem(key, f"may only name {', '.join(allowed or ())}, not {unknown!r}")

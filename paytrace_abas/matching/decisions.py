@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.matching.book import NO_DAY, Book, Payments, take
-from paytrace_abas.matching.groups import Ints
+from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.models import RESULT_COLUMNS, Category
 
 _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
@@ -185,15 +185,9 @@ def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in _LINK_COLUMNS})
     links = pd.concat(parts, ignore_index=True)
-    links = links.sort_values("pay", kind="stable").reset_index(drop=True)
-    several = links["pay"].duplicated(keep=False).to_numpy()
-    if several.any():
-        group = links[several].copy()
-        group["day"] = book.invoice_day[group["item"].to_numpy()]
-        group["number"] = book.invoice_no[group["item"].to_numpy()]
-        group = group.sort_values(["pay", "day", "number"])[_LINK_COLUMNS]
-        links = pd.concat([links[~several], group]).sort_values("pay", kind="stable")
-    return links.reset_index(drop=True)
+    item = links["item"].to_numpy()
+    order = ordered_rows(links["pay"].to_numpy(), book.invoice_day[item], book.invoice_no[item])
+    return links.iloc[order].reset_index(drop=True)
 
 
 def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> list[list[Any]]:

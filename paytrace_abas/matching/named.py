@@ -18,7 +18,7 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
 from paytrace_abas.matching.book import NO_DAY, Book, Payments
 from paytrace_abas.matching.decisions import Decisions
-from paytrace_abas.matching.groups import Flags, Groups, Ints
+from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
 from paytrace_abas.matching.texts import amount, day, joined_by_payment
 from paytrace_abas.models import Category
 
@@ -105,15 +105,11 @@ class NamedInvoices:
         numbers: Texts = self.book.invoice_no[self.item[g.starts]].astype(object)
         several = np.flatnonzero(g.count() > 1)
         if len(several):
-            rows = np.isin(self.pay, g.keys[several])
-            ordered = pd.DataFrame(
-                {
-                    "pay": self.pay[rows],
-                    "day": self.book.invoice_day[self.item[rows]],
-                    "no": self.book.invoice_no[self.item[rows]],
-                }
-            ).sort_values(["pay", "day", "no"])
-            text = joined_by_payment(ordered["pay"].to_numpy(), ordered["no"].to_numpy())
+            rows = np.flatnonzero(np.isin(self.pay, g.keys[several]))
+            pay, item = self.pay[rows], self.item[rows]
+            number = self.book.invoice_no[item]
+            order = ordered_rows(pay, self.book.invoice_day[item], number)
+            text = joined_by_payment(pay[order], number[order])
             numbers[several] = text.reindex(g.keys[several]).to_numpy(dtype=object)
         return numbers
 

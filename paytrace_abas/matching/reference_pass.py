@@ -67,6 +67,8 @@ def _classified_tokens(
     tokens["pay"] = waiting[tokens["pay"].to_numpy()]
     item = book.by_number.get_indexer(pd.Index(tokens["token"], dtype=object)).astype(np.int64)
     tokens["item"] = item
+    tokens = _first_mentions(tokens)
+    item = tokens["item"].to_numpy()
     known = item >= 0
     tokens["is_open"] = take(book.open_cents, item, 0) > 0
     tokens["is_cleared"] = known & ~tokens["is_open"].to_numpy()
@@ -79,7 +81,20 @@ def _classified_tokens(
     tokens["is_unknown"] = looks
     relevant = known | looks | (tokens["ledger_payer"] != "").to_numpy()
     tokens = tokens[relevant]
-    return tokens.sort_values("pay", kind="stable").reset_index(drop=True)
+    order = np.argsort(tokens["pay"].to_numpy(), kind="stable")
+    return tokens.iloc[order].reset_index(drop=True)
+
+
+def _first_mentions(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Each token once per payment (the first field it was found in keeps it)."""
+    pay, item = tokens["pay"].to_numpy(), tokens["item"].to_numpy()
+    known = item >= 0
+    key = pay * (int(item.max()) + 2 if len(item) else 1) + item
+    first_known = known & ~pd.Series(key).duplicated().to_numpy()
+    unknown = tokens[~known]
+    first_unknown = np.zeros(len(tokens), dtype=bool)
+    first_unknown[np.flatnonzero(~known)] = ~unknown.duplicated(["pay", "token"]).to_numpy()
+    return tokens[first_known | first_unknown].reset_index(drop=True)
 
 
 def _rejected_by_payment(tokens: pd.DataFrame) -> pd.DataFrame:

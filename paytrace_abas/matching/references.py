@@ -63,8 +63,8 @@ def extract_tokens(
 ) -> pd.DataFrame:
     """Tokens of every payment: columns ``pay`` (row position), ``token`` and ``field``.
 
-    ``texts`` maps a field name to that field's values, aligned by position. A token named in
-    several fields of one payment is kept once, with the first field it appeared in.
+    ``texts`` maps a field name to that field's values, aligned by position. Rows come field by
+    field, so the first row of a repeated token is its first mention.
     """
     pattern = token_pattern(
         settings.reference_pattern, settings.reference_prefixes, settings.min_reference_length
@@ -105,7 +105,7 @@ def extract_tokens(
     if not is_case_sensitive(settings) or settings.reference_pattern != DIGITS:
         long_enough = tokens["token"].str.len() >= settings.min_reference_length
         tokens = tokens[long_enough.to_numpy(dtype=bool)]
-    return tokens.drop_duplicates(["pay", "token"]).reset_index(drop=True)
+    return tokens.reset_index(drop=True)
 
 
 def _fold(tokens: list[str], settings: MatchingSettings) -> np.ndarray:

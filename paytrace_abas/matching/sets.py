@@ -12,6 +12,7 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import fits
+from paytrace_abas.matching.groups import ordered_rows
 
 #: columns of the candidate rows handed in
 CANDIDATE_COLUMNS = ["pay", "item", "amount", "full", "after", "day", "number"]
@@ -27,7 +28,10 @@ def find_exact_sum_sets(candidates: pd.DataFrame, settings: MatchingSettings) ->
     ``expected``, ``tied`` (another set of the same size, difference and dates), ``runner_up``
     (the next set's items or empty) and ``runner_up_is_newer``.
     """
-    rows = candidates.sort_values(["pay", "day", "number"]).reset_index(drop=True)
+    order = ordered_rows(
+        candidates["pay"].to_numpy(), candidates["day"].to_numpy(), candidates["number"].to_numpy()
+    )
+    rows = candidates.iloc[order].reset_index(drop=True)
     rows["rank"] = rows.groupby("pay").cumcount()
     ceiling = settings.over_tolerance_cents
     level = pd.DataFrame(

@@ -8,12 +8,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from paytrace_abas.money import plain_amount
+from paytrace_abas.money import plain_amount, plain_amounts
 
 
 def amount(cents: int) -> str:
     """``1,234.56``: the currency is in the row's own column."""
     return plain_amount(int(cents))
+
+
+def amounts(cents: np.ndarray) -> list[str]:
+    """:func:`amount` of each value of an integer array (fast: no numpy scalars)."""
+    return plain_amounts(np.asarray(cents, dtype=np.int64).tolist())
 
 
 def day(number: int) -> str:
