@@ -132,12 +132,12 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
 
 def _sortable(ids: npt.NDArray[np.object_]) -> np.ndarray:
     """Transaction ids as numbers when all are (PayTrace's are): ties sort fast and the same way."""
-    numbers = pd.to_numeric(pd.Series(ids, dtype=object), errors="coerce")
-    whole = numbers.notna().all() and (numbers % 1 == 0).all() and (numbers.abs() < 2**53).all()
+    try:
+        numbers = ids.astype(np.int64)
+    except (ValueError, OverflowError):
+        return ids
     # "007" and "7" would tie and fall back on input order: numbers only when they are unique.
-    if len(ids) and whole and numbers.is_unique:
-        return numbers.to_numpy(dtype=np.int64)
-    return ids
+    return numbers if pd.Index(numbers).is_unique else ids
 
 
 def _payers(customer_ref: npt.NDArray[np.object_], settings: MatchingSettings) -> np.ndarray:

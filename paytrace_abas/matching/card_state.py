@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -12,44 +12,48 @@ from paytrace_abas.matching.book import Payments
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.models import Category
 
-Test = Callable[[npt.NDArray[np.object_], npt.NDArray[np.object_]], npt.NDArray[np.bool_]]
-
-#: (test of status and kind, category, reason); the first true test wins (DESIGN §4 values).
-_CARD_STATES: tuple[tuple[Test, Category, str], ...] = (
-    (lambda s, k: s == "declined", Category.DECLINED, "The card was declined."),
+#: (statuses, kinds, category, reason): a payment with one of the statuses or one of the kinds
+#: gets the category; the first that applies wins (values of DESIGN §4).
+_CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...] = (
+    (("declined",), (), Category.DECLINED, "The card was declined."),
     (
-        lambda s, k: s == "auto_voided",
+        ("auto_voided",),
+        (),
         Category.VOID,
         "Approved but voided automatically by PayTrace (address or CSC mismatch, code 103).",
     ),
-    (lambda s, k: (s == "voided") | (k == "void"), Category.VOID, "Voided before settlement."),
+    (("voided",), ("void",), Category.VOID, "Voided before settlement."),
+    (("pending",), (), Category.PENDING, "Not settled yet; it will be matched once it settles."),
     (
-        lambda s, k: s == "pending",
-        Category.PENDING,
-        "Not settled yet; it will be matched once it settles.",
-    ),
-    (
-        lambda s, k: k == "authorization",
+        (),
+        ("authorization",),
         Category.PENDING,
         "An authorization only; no money moves until it is captured.",
     ),
-    (lambda s, k: k == "refund", Category.REFUND, "Money returned to the card holder."),
-    (
-        lambda s, k: k == "chargeback",
-        Category.CHARGEBACK,
-        "Disputed and reversed by the card issuer.",
-    ),
+    ((), ("refund",), Category.REFUND, "Money returned to the card holder."),
+    ((), ("chargeback",), Category.CHARGEBACK, "Disputed and reversed by the card issuer."),
 )
 
 
 def classify_card_state(payments: Payments, decisions: Decisions) -> None:
     """Declines, voids, pending, refunds and chargebacks never reach invoice matching."""
-    status, kind = payments.status, payments.kind
+    # Compare small integer codes: comparing a million strings costs a tenth of a second each.
+    status, statuses = pd.factorize(payments.status)
+    kind, kinds = pd.factorize(payments.kind)
     open_rows = decisions.pending()
-    for test, category, reason in _CARD_STATES:
-        hit = np.flatnonzero(open_rows & test(status, kind))
-        decisions.decide(hit, category, "card_state", reason)
-        open_rows[hit] = False
+    for status_values, kind_values, category, reason in _CARD_STATES:
+        hit = _one_of(status, statuses, status_values) | _one_of(kind, kinds, kind_values)
+        chosen = np.flatnonzero(open_rows & hit)
+        decisions.decide(chosen, category, "card_state", reason)
+        open_rows[chosen] = False
+
+
+def _one_of(
+    codes: np.ndarray, uniques: pd.Index | np.ndarray, values: tuple[str, ...]
+) -> npt.NDArray[np.bool_]:
+    wanted = [code for code, value in enumerate(uniques) if value in values]
+    result: npt.NDArray[np.bool_] = np.isin(codes, wanted)
+    return result
 
 
 def mark_already_posted(

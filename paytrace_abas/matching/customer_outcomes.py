@@ -11,7 +11,7 @@ from paytrace_abas.matching.book import Book, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.sets import find_exact_sum_sets
-from paytrace_abas.matching.texts import amount, joined_by_payment
+from paytrace_abas.matching.texts import amount, amounts, joined_by_payment
 from paytrace_abas.models import Category
 
 RULE = "customer_amount"
@@ -92,7 +92,7 @@ def _runner_up_items(
     why = np.full(len(pays), "", dtype=object)
     why[(item >= 0) & fitted] = "fits too, but less closely"
     differs = np.flatnonzero((item >= 0) & ~fitted)
-    why[differs] = [f"differs by {amount(g)}" for g in gap[differs]]
+    why[differs] = ["differs by " + text for text in amounts(gap[differs])]
     return runner, why
 
 
@@ -248,7 +248,8 @@ def decide_nothing_fits(
     runner = take(book.invoice_no, item, "")
     skipped = np.isin(rest, too_many)
     reasons = []
-    for p, n, r, g, s in zip(rest, count, runner, gap, skipped, strict=True):
+    gap_text = amounts(gap)
+    for p, n, r, g, s in zip(rest, count, runner, gap_text, skipped, strict=True):
         text = (
             f"No invoice named, and no open item of customer {payments.payer[p]} "
             f"({n} unpaid) fits the amount"
@@ -258,9 +259,7 @@ def decide_nothing_fits(
             if s
             else f", nor does any set of up to {settings.max_invoices_per_payment}"
         )
-        reasons.append(
-            text + (f"; the closest, invoice {r}, differs by {amount(g)}." if r else ".")
-        )
+        reasons.append(text + (f"; the closest, invoice {r}, differs by {g}." if r else "."))
     proposal.decide(
         rest,
         Category.UNMATCHED,
@@ -268,7 +267,7 @@ def decide_nothing_fits(
         reasons,
         runner_up=runner,
         runner_up_reason=np.asarray(
-            [f"differs by {amount(g)}" if r else "" for r, g in zip(runner, gap, strict=True)],
+            [f"differs by {g}" if r else "" for r, g in zip(runner, gap_text, strict=True)],
             dtype=object,
         ),
     )

@@ -63,7 +63,7 @@ def _claims(proposal: Decisions) -> pd.DataFrame:
     if not proposal.links:
         return pd.DataFrame({"pay": np.zeros(0, np.int64), "item": np.zeros(0, np.int64)})
     links = pd.concat(proposal.links, ignore_index=True)
-    matched = proposal.category[links["pay"].to_numpy()] == Category.MATCHED.value
+    matched = proposal.is_matched(links["pay"].to_numpy())
     return pd.DataFrame(links.loc[matched, ["pay", "item"]])
 
 

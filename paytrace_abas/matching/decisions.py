@@ -17,6 +17,8 @@ from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.models import RESULT_COLUMNS, Category
 
 _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
+_CODE = {category: code for code, category in enumerate(Category)}
+_VALUES = np.array([category.value for category in Category], dtype=object)
 _TEXT_EVIDENCE = ("runner_up", "runner_up_reason", "found_in", "exchange_rate")
 
 
@@ -28,7 +30,8 @@ class Decisions:
     """
 
     size: int
-    category: npt.NDArray[np.object_] = field(init=False)
+    #: position of the category in ``Category`` (a small integer is fast to test), -1: undecided
+    category: npt.NDArray[np.int8] = field(init=False)
     rule: npt.NDArray[np.object_] = field(init=False)
     reason: npt.NDArray[np.object_] = field(init=False)
     difference: Ints = field(init=False)
@@ -39,7 +42,7 @@ class Decisions:
     links: list[pd.DataFrame] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.category = np.full(self.size, None, dtype=object)
+        self.category = np.full(self.size, -1, dtype=np.int8)
         self.rule = np.full(self.size, "", dtype=object)
         self.reason = np.full(self.size, "", dtype=object)
         self.difference = np.zeros(self.size, dtype=np.int64)
@@ -50,7 +53,12 @@ class Decisions:
 
     def pending(self) -> npt.NDArray[np.bool_]:
         """Payments no pass has decided yet."""
-        result: npt.NDArray[np.bool_] = pd.isna(self.category)
+        result: npt.NDArray[np.bool_] = self.category < 0
+        return result
+
+    def is_matched(self, pays: Ints) -> npt.NDArray[np.bool_]:
+        """Whether each of ``pays`` is decided ``matched``."""
+        result: npt.NDArray[np.bool_] = self.category[pays] == _CODE[Category.MATCHED]
         return result
 
     def decide(
@@ -68,9 +76,9 @@ class Decisions:
         """Record ``category`` for ``pays``; array arguments align with ``pays``."""
         if len(pays) == 0:
             return
-        if not pd.isna(self.category[pays]).all():
-            raise AssertionError(f"{rule}: a payment was decided twice")
-        self.category[pays] = category.value
+        if (self.category[pays] >= 0).any():
+            raise AssertionError(f"{category}: a payment was decided twice")
+        self.category[pays] = _CODE[category]
         self.rule[pays] = rule
         self.reason[pays] = reason
         self.confidence[pays] = confidence
@@ -90,7 +98,7 @@ class Decisions:
 
     def adopt(self, other: Decisions, pays: Ints) -> None:
         """Take ``other``'s decisions (and named invoices) for ``pays``."""
-        if not pd.isna(self.category[pays]).all():
+        if (self.category[pays] >= 0).any():
             raise AssertionError("a payment was decided twice")
         for name in (
             "category",
@@ -146,7 +154,7 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
     expected[~decisions.has_expected[at]] = pd.NA
     columns: dict[str, Any] = {
         "transaction_id": payments.transaction_id[at],
-        "category": decisions.category[at],
+        "category": _VALUES[decisions.category[at]],
         "rule": decisions.rule[at],
         "invoice_nos": _lists(book.invoice_no[items], count),
         "applied_cents": _lists(links["applied"].to_numpy()[by_input], count, as_int=True),

@@ -19,7 +19,7 @@ from paytrace_abas.matching.amounts import cash_discount, convert, expired_disco
 from paytrace_abas.matching.book import NO_DAY, Book, Payments
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
-from paytrace_abas.matching.texts import amount, day, joined_by_payment
+from paytrace_abas.matching.texts import amount, amounts, day, joined_by_payment
 from paytrace_abas.models import Category
 
 RULE = "reference"
@@ -273,14 +273,15 @@ def _short_or_over_reasons(
     expired_until: Ints,
 ) -> list[str]:
     reasons = []
-    rows = zip(numbers, count, paid, open_total, discount, expired, expired_until, strict=True)
-    for number, size, pays, due, offered, lapsed, until in rows:
+    paid_text, due_text = amounts(paid), amounts(open_total)
+    gap_text = amounts(np.abs(open_total - paid))
+    rows = zip(
+        numbers, count, paid_text, due_text, gap_text, discount, expired, expired_until, strict=True
+    )
+    for number, size, pays, due, gap, offered, lapsed, until in rows:
         what = f"{'invoice' if size == 1 else 'invoices'} {number}"
         if category is Category.PARTIAL_PAYMENT:
-            text = (
-                f"Pays {amount(pays)} of {amount(due)} open on {what}; "
-                f"{amount(due - pays)} stays open."
-            )
+            text = f"Pays {pays} of {due} open on {what}; {gap} stays open."
             if offered:
                 text += f" Even the {amount(offered)} cash discount does not explain it."
             if lapsed:
@@ -289,9 +290,6 @@ def _short_or_over_reasons(
                     f"but it ran out on {day(until)}."
                 )
         else:
-            text = (
-                f"Pays {amount(pays)} for {amount(due)} open on {what}; "
-                f"{amount(pays - due)} too much."
-            )
+            text = f"Pays {pays} for {due} open on {what}; {gap} too much."
         reasons.append(text)
     return reasons
