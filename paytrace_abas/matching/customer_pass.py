@@ -185,8 +185,8 @@ def _candidate_rows(
         "claimant": claimant,
         "rate": rate,
     }
-    in_pool = (after <= paid + settings.over_tolerance_cents)[order]
-    pool = pd.DataFrame({name: values[order][in_pool] for name, values in rows.items()})
+    chosen = order[(after <= paid + settings.over_tolerance_cents)[order]]
+    pool = pd.DataFrame({name: values[chosen] for name, values in rows.items()})
     return pool, _nearest(rows, order[(claimant == "")[order]])
 
 

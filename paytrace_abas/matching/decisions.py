@@ -49,12 +49,18 @@ class Decisions:
         self.expected = np.zeros(self.size, dtype=np.int64)
         self.has_expected = np.zeros(self.size, dtype=bool)
         self.confidence = np.zeros(self.size, dtype=np.float64)
-        self.text = {name: np.full(self.size, "", dtype=object) for name in _TEXT_EVIDENCE}
+        self.text = {}
 
     def pending(self) -> npt.NDArray[np.bool_]:
         """Payments no pass has decided yet."""
         result: npt.NDArray[np.bool_] = self.category < 0
         return result
+
+    def _text(self, name: str) -> npt.NDArray[np.object_]:
+        """An evidence column, made on first use (most proposals fill only a few)."""
+        if name not in self.text:
+            self.text[name] = np.full(self.size, "", dtype=object)
+        return self.text[name]
 
     def is_matched(self, pays: Ints) -> npt.NDArray[np.bool_]:
         """Whether each of ``pays`` is decided ``matched``."""
@@ -88,7 +94,7 @@ class Decisions:
             self.expected[pays] = expected
             self.has_expected[pays] = True
         for name, values in evidence.items():
-            self.text[name][pays] = values
+            self._text(name)[pays] = values
 
     def set_amounts(self, pays: Ints, difference: Ints, expected: Ints) -> None:
         """Record how far the amount is from what the invoices ask, and what they ask."""
@@ -111,7 +117,7 @@ class Decisions:
         ):
             getattr(self, name)[pays] = getattr(other, name)[pays]
         for name, values in other.text.items():
-            self.text[name][pays] = values[pays]
+            self._text(name)[pays] = values[pays]
         for links in other.links:
             self.links.append(links[np.isin(links["pay"].to_numpy(), pays)])
 
@@ -168,13 +174,13 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
         "customer_no": take(book.customer_no, first_item, ""),
         "days_from_invoice": _days_from_invoice(payments, book, links)[at],
         "confidence": decisions.confidence[at],
-        "runner_up": decisions.text["runner_up"][at],
-        "runner_up_reason": decisions.text["runner_up_reason"][at],
+        "runner_up": decisions._text("runner_up")[at],
+        "runner_up_reason": decisions._text("runner_up_reason")[at],
         "reason": decisions.reason[at],
         "payer_customer_no": payments.payer[at],
         "expected_cents": expected,
-        "found_in": decisions.text["found_in"][at],
-        "exchange_rate": decisions.text["exchange_rate"][at],
+        "found_in": decisions._text("found_in")[at],
+        "exchange_rate": decisions._text("exchange_rate")[at],
     }
     # Text columns stay plain object columns: inferring a string dtype costs seconds per million.
     frame = {
@@ -201,13 +207,14 @@ def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
 def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> list[list[Any]]:
     """Split ``values`` into one list per payment, ``count[p]`` values for payment ``p``."""
     plain = values.tolist() if as_int else list(values)
-    starts = (np.cumsum(count) - count).tolist()
-    with _collector_paused():
-        return [plain[at : at + size] for at, size in zip(starts, count.tolist(), strict=True)]
+    ends = np.cumsum(count)
+    starts = (ends - count).tolist()
+    with collector_paused():
+        return [plain[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Build millions of small lists without the cyclic garbage collector running meanwhile.
 
     Each collection walks every live object, and allocating a million lists triggers hundreds

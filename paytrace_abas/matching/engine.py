@@ -17,7 +17,12 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.book import Payments, build_book, build_payments
 from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
-from paytrace_abas.matching.decisions import Decisions, claims_from_ledger, results_frame
+from paytrace_abas.matching.decisions import (
+    Decisions,
+    claims_from_ledger,
+    collector_paused,
+    results_frame,
+)
 from paytrace_abas.matching.reference_pass import match_on_reference
 from paytrace_abas.models import Category
 
@@ -35,8 +40,19 @@ def match_payments(
     ``paid_before`` maps invoice numbers paid by earlier runs to the paying transaction.
     Neither input frame is changed.
     """
-    posted = dict(already_posted or {})
-    paid = dict(paid_before or {})
+    # Millions of small objects (texts, lists) are made here and none forms a cycle: without
+    # pausing the cyclic collector it walks them all again and again (seconds per million).
+    with collector_paused():
+        return _match(payments, open_items, settings, already_posted or {}, paid_before or {})
+
+
+def _match(
+    payments: pd.DataFrame,
+    open_items: pd.DataFrame,
+    settings: MatchingSettings,
+    posted: Mapping[str, str],
+    paid: Mapping[str, str],
+) -> pd.DataFrame:
     book = build_book(open_items, settings)
     prepared = build_payments(payments, book, settings)
     decisions = Decisions(len(prepared))

@@ -135,15 +135,19 @@ def _decide_duplicates(rows: pd.DataFrame, book: Book, decisions: Decisions) -> 
     if rows.empty:
         return
     pays = rows["pay"].to_numpy()
-    numbers = joined_by_payment(pays, list(book.invoice_no[rows["item"].to_numpy()]))
-    payers = joined_by_payment(pays, list(rows["claimant"]))
+    numbers = joined_by_payment(pays, book.invoice_no[rows["item"].to_numpy()])
+    payers = joined_by_payment(pays, rows["claimant"].to_numpy(dtype=object))
     unique = numbers.index.to_numpy()
+    paid_by = payers.to_numpy(dtype=object)
     decisions.decide(
         unique,
         Category.DUPLICATE,
         RULE,
-        [f"Invoice {numbers[p]} was already paid by transaction {payers[p]}." for p in unique],
-        runner_up=payers.to_numpy(dtype=object),
+        [
+            f"Invoice {number} was already paid by transaction {payer}."
+            for number, payer in zip(numbers.to_numpy(dtype=object), paid_by, strict=True)
+        ],
+        runner_up=paid_by,
         runner_up_reason="paid that invoice first",
     )
     decisions.link(pays, rows["item"].to_numpy())

@@ -33,9 +33,9 @@ def joined_by_payment(pays: np.ndarray, values: Sequence[Any] | np.ndarray) -> p
     """
     order = np.argsort(pays, kind="stable")
     keys = np.asarray(pays)[order]
-    texts = np.asarray(
-        [str(value) for value in np.asarray(values, dtype=object)[order]], dtype=object
-    )
+    texts = np.asarray(values, dtype=object)[order]
+    if pd.api.types.infer_dtype(texts, skipna=False) not in ("string", "empty"):
+        texts = np.asarray([str(value) for value in texts], dtype=object)
     if not len(keys):
         return pd.Series([], dtype=object)
     boundary = np.empty(len(keys), dtype=bool)
