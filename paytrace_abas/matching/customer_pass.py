@@ -5,9 +5,9 @@ One open item that fits best wins (``customer_amount``); items that fit equally 
 (``customer_amount_set``; tie-break: smaller difference, then older invoices).
 
 Global assignment: a payer's payments are judged in paying order. All waiting payments are
-judged at once against the current claims; a judgement is kept unless one of the items the
-payment looked at was taken by an earlier payment of the same round (or an earlier payment of
-the same payer has to wait), in which case the payment is judged again in the next round.
+judged at once against the current claims; a judgement is kept unless an item the payment
+looked at may be taken by an earlier payment of the same round (see ``_must_wait``), in which
+case the payment is judged again in the next round, against the claims made meanwhile.
 """
 
 from __future__ import annotations
