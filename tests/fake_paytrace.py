@@ -1,0 +1,408 @@
+"""A loopback fake of the PayTrace v1 JSON API, for tests and the benchmark.
+
+It speaks the documented contract (docs/paytrace.md): form-encoded password grant at
+``/oauth/token``, bearer tokens, ``/v1/ping``, the transaction, batch, customer and recurring
+exports, the ``success``/``errors`` envelope, ``invalid_grant`` and ``invalid_token``.
+Faults are injected per request: token expiry, 5xx, 429 with Retry-After, slow answers,
+malformed bodies, or a server that is down altogether.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+SUCCESS_MESSAGE = "Your request has been successfully completed."
+ERROR_MESSAGE = "One or more errors has occurred."
+#: Fake-only error code for a malformed request: PayTrace's real codes for this are undocumented.
+BAD_REQUEST_CODE = "999"
+_TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y")
+_DECIMAL_MARK = re.compile(r'"__decimal__(-?[0-9.]+)__"')
+
+
+def dump_json(document: Any) -> bytes:
+    """JSON bytes in which Decimal amounts stay exact JSON numbers (``110.50``, never a float)."""
+
+    def _default(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return f"__decimal__{value}__"
+        raise TypeError(f"cannot encode {type(value).__name__}")
+
+    return _DECIMAL_MARK.sub(r"\1", json.dumps(document, default=_default)).encode()
+
+
+def load_json(text: str | bytes) -> Any:
+    """JSON with exact Decimal numbers, as the client reads it."""
+    return json.loads(text, parse_float=Decimal)
+
+
+@dataclass
+class Recorded:
+    """One request the fake received, for assertions."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return load_json(self.body)
+
+    def form(self) -> dict[str, str]:
+        return {key: values[0] for key, values in parse_qs(self.body.decode()).items()}
+
+
+@dataclass
+class _Fault:
+    kind: str  # "status", "throttle", "malformed" or "slow"
+    status: int = 500
+    retry_after: str = "0"
+    seconds: float = 0.0
+
+
+@dataclass
+class FakePaytrace:
+    """State and fault switches of the fake; ``serve()`` starts it on 127.0.0.1, port 0."""
+
+    username: str = "demo123"
+    password: str = "demo-password"
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    recurring: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: "created": exports filter on the created day; "settled": on the settled day if any
+    date_filter: str = "created"
+    token_lifetime: int = 7200
+    latency_seconds: float = 0.0
+    fail_ratio: float = 0.0
+    down: bool = False
+    seed: int = 0
+    requests: list[Recorded] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: deque[_Fault] = deque()
+        self._tokens: set[str] = set()
+        self._expire_after: int | None = None
+        self._rng = random.Random(self.seed)
+        self._cache: dict[tuple[str, str], bytes] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "serve() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def serve(self) -> FakePaytrace:
+        """Start listening on a free loopback port in a background thread."""
+        fake = self
+
+        class Handler(_Handler):
+            state = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakePaytrace:
+        return self.serve()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # -- fault injection -------------------------------------------------------------------
+
+    def fail_next(self, count: int = 1, status: int = 500) -> None:
+        """The next ``count`` requests answer ``status`` with an HTML error page."""
+        self._queue(count, _Fault("status", status=status))
+
+    def throttle_next(self, count: int = 1, retry_after: str = "0") -> None:
+        """The next ``count`` requests answer 429 with this Retry-After header."""
+        self._queue(count, _Fault("throttle", retry_after=retry_after))
+
+    def malform_next(self, count: int = 1) -> None:
+        """The next ``count`` requests answer 200 with a cut-off JSON body."""
+        self._queue(count, _Fault("malformed"))
+
+    def slow_next(self, count: int, seconds: float) -> None:
+        """The next ``count`` requests wait ``seconds`` before answering."""
+        self._queue(count, _Fault("slow", seconds=seconds))
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far stops working now."""
+        with self._lock:
+            self._tokens.clear()
+
+    def expire_tokens_after(self, requests: int) -> None:
+        """Every token issued so far stops working after ``requests`` more authenticated calls."""
+        with self._lock:
+            self._expire_after = requests
+
+    def _queue(self, count: int, fault: _Fault) -> None:
+        with self._lock:
+            self._faults.extend([fault] * count)
+
+    # -- request handling (called from server threads) ----------------------------------------
+
+    def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+        with self._lock:
+            self.requests.append(Recorded(method, path, dict(headers), body))
+            fault = self._faults.popleft() if self._faults else None
+            random_failure = self.fail_ratio > 0 and self._rng.random() < self.fail_ratio
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
+        if self.down:
+            return _html(503, "Service Unavailable")
+        if fault is not None and fault.kind != "slow":
+            return _faulty(fault)
+        if fault is not None:
+            time.sleep(fault.seconds)
+        if random_failure:
+            return _html(500, "Internal Server Error")
+        return self._route(method, path, headers, body)
+
+    def _route(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+        if path == "/v1/ping" and method == "GET":
+            return _json(200, {"status": "success"})
+        if path == "/oauth/token" and method == "POST":
+            return self._token(headers, body)
+        endpoint = _ENDPOINTS.get(path)
+        if endpoint is None or method != "POST":
+            return _html(404, "Not Found")
+        if not self._authorized(headers.get("Authorization", "")):
+            answer = {"error": "invalid_token", "error_description": "The access token is invalid"}
+            return _json(401, answer, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        try:
+            request = load_json(body)
+        except ValueError:
+            return _json(400, _errors({BAD_REQUEST_CODE: ["The request body is not JSON."]}))
+        return endpoint(self, request if isinstance(request, dict) else {})
+
+    def _token(self, headers: Mapping[str, str], body: bytes) -> _Answer:
+        if not headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return _json(400, {"error": "invalid_request"})
+        form = {key: values[0] for key, values in parse_qs(body.decode()).items()}
+        valid = (
+            form.get("grant_type") == "password"
+            and form.get("username") == self.username
+            and form.get("password") == self.password
+        )
+        if not valid:
+            return _json(400, _INVALID_GRANT)
+        token = ":".join(secrets.token_hex(7) for _ in range(2)) + ":" + secrets.token_hex(32)
+        with self._lock:
+            self._tokens.add(token)
+        answer = {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": self.token_lifetime,
+            "created_at": int(time.time()),
+        }
+        return _json(200, answer, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, token = header.partition(" ")
+        with self._lock:
+            if self._expire_after is not None:
+                if self._expire_after == 0:
+                    self._tokens.clear()
+                    self._expire_after = None
+                else:
+                    self._expire_after -= 1
+            return scheme.lower() == "bearer" and token in self._tokens
+
+    # -- endpoints -----------------------------------------------------------------------------
+
+    def _export_by_date_range(self, request: dict[str, Any]) -> _Answer:
+        days = _date_range(request)
+        if days is None:
+            return _json(200, _errors({BAD_REQUEST_CODE: ["Please provide a valid date range."]}))
+        key = ("export", f"{days[0]}..{days[1]}")
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is None:
+            chosen = [t for t in self.transactions if _inside(self._filter_day(t), days)]
+            cached = dump_json(_success(transactions=chosen, external_transaction_id=""))
+            with self._lock:
+                self._cache[key] = cached
+        return _Answer(200, cached, {"Content-Type": "application/json; charset=utf-8"})
+
+    def _filter_day(self, transaction: Mapping[str, Any]) -> dt.date | None:
+        created = transaction.get("created")
+        created_at = created.get("at") if isinstance(created, Mapping) else None
+        if self.date_filter == "settled" and transaction.get("settled"):
+            return _day(transaction.get("settled"))
+        return _day(created_at)
+
+    def _batches_export(self, request: dict[str, Any]) -> _Answer:
+        days = _date_range(request)
+        if days is None:
+            return _json(200, _errors({BAD_REQUEST_CODE: ["Please provide a valid date range."]}))
+        chosen = [batch for batch in self.batches if _inside(_day(batch.get("settled")), days)]
+        return _json(200, _success(batches=chosen))
+
+    def _batch_transactions(self, request: dict[str, Any]) -> _Answer:
+        number = request.get("batch_number")
+        if not isinstance(number, int):
+            return _json(200, _errors({BAD_REQUEST_CODE: ["Please provide a batch number."]}))
+        # Numbers wrap: PayTrace can only mean the most recent batch with this number.
+        matching = [batch for batch in self.batches if batch.get("number") == number]
+        if not matching:
+            return _json(200, _success(transactions=[]))
+        latest = max(matching, key=lambda batch: _day(batch.get("settled")) or dt.date.min)
+        day = _day(latest.get("settled"))
+        chosen = [t for t in self.transactions if t.get("settled") and _day(t["settled"]) == day]
+        return _json(200, _success(transactions=chosen))
+
+    def _customer_export(self, request: dict[str, Any]) -> _Answer:
+        wanted = request.get("customer_id")
+        chosen = [c for c in self.customers if not wanted or c.get("customer_id") == wanted]
+        return _json(200, _success(customers=chosen))
+
+    def _recurring_export(self, request: dict[str, Any]) -> _Answer:
+        customer_id = str(request.get("customer_id") or "")
+        if customer_id not in self.recurring:
+            message = f"Customer ID, {customer_id}, was not found or is incomplete."
+            return _json(200, _errors({"30": [message]}))
+        return _json(200, _success(**self.recurring[customer_id]))
+
+
+_ENDPOINTS = {
+    "/v1/transactions/export/by_date_range": FakePaytrace._export_by_date_range,
+    "/v1/batches/export": FakePaytrace._batches_export,
+    "/v1/batches/transaction_list": FakePaytrace._batch_transactions,
+    "/v1/customer/export": FakePaytrace._customer_export,
+    "/v1/recurrence/export_approved": FakePaytrace._recurring_export,
+}
+_INVALID_GRANT = (
+    '{"error":"invalid_grant","error_description":"The provided authorization grant is invalid, '
+    "expired, revoked, does not match the redirection URI used in the authorization request, "
+    'or was issued to another client."}'
+)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state: FakePaytrace
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        answer = self.state.handle(method, self.path, dict(self.headers.items()), body)
+        try:
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.send_header("X-Request-Id", secrets.token_hex(8))
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (timeout test); nothing left to tell it.
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the fake must not litter test output."""
+
+
+def _faulty(fault: _Fault) -> _Answer:
+    if fault.kind == "throttle":
+        headers = {"Retry-After": fault.retry_after, "Content-Type": "application/json"}
+        return _Answer(429, b'{"error":"rate_limited"}', headers)
+    if fault.kind == "malformed":
+        return _Answer(200, b'{"success": true, "transactions": [{"transa', _JSON_HEADERS)
+    return _html(fault.status, "Server Error")
+
+
+_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def _json(status: int, document: Any, headers: Mapping[str, str] | None = None) -> _Answer:
+    body = document.encode() if isinstance(document, str) else dump_json(document)
+    return _Answer(status, body, {**_JSON_HEADERS, **(headers or {})})
+
+
+def _html(status: int, title: str) -> _Answer:
+    body = f"<html><body><h1>{status} {title}</h1></body></html>".encode()
+    return _Answer(status, body, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def _success(**fields: Any) -> dict[str, Any]:
+    return {"success": True, "response_code": 1, "status_message": SUCCESS_MESSAGE, **fields}
+
+
+def _errors(errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "success": False,
+        "response_code": 1,
+        "status_message": ERROR_MESSAGE,
+        "errors": errors,
+        "external_transaction_id": "",
+    }
+
+
+def _day(value: Any) -> dt.date | None:
+    text = str(value or "").strip()
+    for time_format in _TIME_FORMATS:
+        try:
+            return dt.datetime.strptime(text, time_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _date_range(request: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
+    first, last = _day(request.get("start_date")), _day(request.get("end_date"))
+    if first is None or last is None or last < first:
+        return None
+    return first, last
+
+
+def _inside(day: dt.date | None, days: tuple[dt.date, dt.date]) -> bool:
+    return day is not None and days[0] <= day <= days[1]
+
+
+def export_records(paths: Iterable[str]) -> list[dict[str, Any]]:
+    """The transactions of export files, to load the fake with the file source's data."""
+    records: list[dict[str, Any]] = []
+    for path in paths:
+        with open(path, encoding="utf-8-sig") as handle:
+            records.extend(load_json(handle.read())["transactions"])
+    return records
