@@ -56,6 +56,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: bytes
+    status: int = 0
 
     def json(self) -> Any:
         return load_json(self.body)
@@ -118,7 +119,9 @@ class FakePaytrace:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -169,21 +172,30 @@ class FakePaytrace:
     # -- request handling (called from server threads) ----------------------------------------
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+        """Record the request, apply the next fault or the normal contract, answer."""
+        recorded, answer = self._answer(method, path, headers, body)
+        recorded.status = answer.status
+        return answer
+
+    def _answer(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[Recorded, _Answer]:
+        recorded = Recorded(method, path, dict(headers), body)
         with self._lock:
-            self.requests.append(Recorded(method, path, dict(headers), body))
+            self.requests.append(recorded)
             fault = self._faults.popleft() if self._faults else None
             random_failure = self.fail_ratio > 0 and self._rng.random() < self.fail_ratio
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
         if self.down:
-            return _html(503, "Service Unavailable")
+            return recorded, _html(503, "Service Unavailable")
         if fault is not None and fault.kind != "slow":
-            return _faulty(fault)
+            return recorded, _faulty(fault)
         if fault is not None:
             time.sleep(fault.seconds)
         if random_failure:
-            return _html(500, "Internal Server Error")
-        return self._route(method, path, headers, body)
+            return recorded, _html(500, "Internal Server Error")
+        return recorded, self._route(method, path, headers, body)
 
     def _route(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Answer:
         if path == "/v1/ping" and method == "GET":
@@ -314,6 +326,8 @@ class _Answer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; Nagle plus delayed ACKs would add 40 ms each.
+    disable_nagle_algorithm = True
     state: FakePaytrace
 
     def do_GET(self) -> None:
@@ -406,3 +420,41 @@ def export_records(paths: Iterable[str]) -> list[dict[str, Any]]:
         with open(path, encoding="utf-8-sig") as handle:
             records.extend(load_json(handle.read())["transactions"])
     return records
+
+
+def transaction_record(
+    transaction_id: int,
+    amount: Decimal | int,
+    created_at: str,
+    settled: str = "",
+    invoice_id: str = "",
+    transaction_type: str = "SALE",
+    customer_id: str = "",
+) -> dict[str, Any]:
+    """A transaction object shaped like the documented export sample (docs/paytrace.md)."""
+    return {
+        "transaction_id": transaction_id,
+        "credit_card": {
+            "masked_number": "************5454",
+            "expiration_month": 12,
+            "expiration_year": 29,
+        },
+        "transaction_type": transaction_type,
+        "description": "",
+        "amount": amount,
+        "invoice_id": invoice_id,
+        "shipping_address": {"name": "", "zip": "85284", "country": "US"},
+        "billing_address": {"name": "Kevin", "city": "Spokane", "state": "WA", "country": "US"},
+        "receipt_emailed_to": "",
+        "tax_amount": "0.00",
+        "customer_reference_id": "",
+        "approval_code": "VTLMC1",
+        "approval_message": "EXACT MATCH - Approved and completed",
+        "avs_response": "Full Exact Match",
+        "csc_response": "Match",
+        "status_code": "GB571",
+        "status_message": "GB571",
+        "created": {"through": "API", "at": created_at, "by": "sandbox123", "from_ip": ""},
+        "settled": settled,
+        "customer_id": customer_id,
+    }
