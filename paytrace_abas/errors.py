@@ -14,7 +14,7 @@ class ConfigError(PaytraceAbasError):
 
 
 class InputFileError(PaytraceAbasError):
-    """An input file is missing or malformed; the message names file, line and field; exit code 2."""
+    """An input file is missing or malformed; the message names file, line and field; exit 2."""
 
 
 class MoneyError(PaytraceAbasError):

@@ -79,6 +79,7 @@ RESULT_COLUMNS = [
     "amount_cents",
     "currency",
     "discount_cents",
+    "invoice_discounts_cents",
     "difference_cents",
     "customer_no",
     "days_from_invoice",

@@ -46,7 +46,10 @@ def read_open_items_export(path: Path, columns: Mapping[str, str]) -> ExportTabl
     else:
         header, body = _read_csv(path)
     rename = _header_mapping(path, header, columns)
-    rows = [{rename[h]: cell for h, cell in zip(header, cells, strict=False) if h in rename} for cells in body]
+    rows = [
+        {rename[h]: cell for h, cell in zip(header, cells, strict=False) if h in rename}
+        for cells in body
+    ]
     # line 1 is the header; data lines follow it one by one
     return ExportTable(path=path, rows=rows, line_numbers=list(range(2, len(rows) + 2)))
 
@@ -93,8 +96,11 @@ def _xlsx_cell_text(cell: object) -> str:
 def _header_mapping(path: Path, header: list[str], columns: Mapping[str, str]) -> dict[str, str]:
     """file header -> canonical name, after the configured renames."""
     wanted = {columns.get(name, name): name for name in EXPORT_COLUMNS}
-    missing = [wanted_header for wanted_header, name in wanted.items()
-               if name in REQUIRED_COLUMNS and wanted_header not in header]
+    missing = [
+        wanted_header
+        for wanted_header, name in wanted.items()
+        if name in REQUIRED_COLUMNS and wanted_header not in header
+    ]
     if missing:
         raise InputFileError(
             f"{path} line 1: missing column(s) {', '.join(missing)} "

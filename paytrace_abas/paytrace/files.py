@@ -45,7 +45,9 @@ def export_transactions(body: Any, origin: str) -> list[dict[str, Any]]:
             '(expected a JSON object with "success" and "transactions")'
         )
     if body.get("success") is not True:
-        raise InputFileError(f"{origin} is a PayTrace error response, not an export: {_errors(body)}")
+        raise InputFileError(
+            f"{origin} is a PayTrace error response, not an export: {_errors(body)}"
+        )
     transactions = body["transactions"]
     if not isinstance(transactions, list) or not all(isinstance(t, dict) for t in transactions):
         raise InputFileError(f'{origin}: "transactions" must be a list of objects')

@@ -49,7 +49,9 @@ class RawTransaction:
     source: str
 
 
-def normalize_transactions(raw: Iterable[RawTransaction], zone: ZoneInfo, currency: str) -> pd.DataFrame:
+def normalize_transactions(
+    raw: Iterable[RawTransaction], zone: ZoneInfo, currency: str
+) -> pd.DataFrame:
     """The payments frame, de-duplicated on transaction_id (the last copy wins: it is newest)."""
     rows = [_normalize_one(item, zone, currency) for item in raw]
     frame = pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
@@ -63,7 +65,8 @@ def normalize_transactions(raw: Iterable[RawTransaction], zone: ZoneInfo, curren
 def business_day(payments: pd.DataFrame, zone: ZoneInfo) -> pd.Series:
     """The day a payment belongs to: its settlement day, or its creation day if never settled."""
     moment = payments["settled_at"].fillna(payments["created_at"])
-    return moment.dt.tz_convert(zone).dt.date
+    days: pd.Series = moment.dt.tz_convert(zone).dt.date
+    return days
 
 
 def select_window(payments: pd.DataFrame, window: Window, zone: ZoneInfo) -> pd.DataFrame:
@@ -77,10 +80,10 @@ def _normalize_one(item: RawTransaction, zone: ZoneInfo, currency: str) -> dict[
     record = item.record
     kind = _kind(record, item.source)
     settled_at = _timestamp(record.get("settled"), zone, item.source, "settled")
-    card = record.get("credit_card") if isinstance(record.get("credit_card"), dict) else {}
+    card = _object(record, "credit_card")
     masked = str(card.get("masked_number") or record.get("masked_card_number") or "")
-    billing = record.get("billing_address") if isinstance(record.get("billing_address"), dict) else {}
-    created = record.get("created") if isinstance(record.get("created"), dict) else {}
+    billing = _object(record, "billing_address")
+    created = _object(record, "created")
     return {
         "transaction_id": _transaction_id(record, item.source),
         "kind": kind,
@@ -100,6 +103,12 @@ def _normalize_one(item: RawTransaction, zone: ZoneInfo, currency: str) -> dict[
         "batch_number": record.get("batch_number"),
         "source_line": item.source,
     }
+
+
+def _object(record: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested object of the record, or an empty one where PayTrace left it out."""
+    value = record.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _transaction_id(record: dict[str, Any], source: str) -> str:
