@@ -15,6 +15,7 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, UsageError
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Window
+from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
 from paytrace_abas.planning import Plan, build_plan, input_hash, write_plan
@@ -38,9 +39,17 @@ class RunOutcome:
 
 
 def reconcile(
-    settings: Settings, window: Window, dry_run: bool, out_dir: Path, now: dt.datetime | None = None
+    settings: Settings,
+    window: Window,
+    dry_run: bool,
+    out_dir: Path,
+    now: dt.datetime | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RunOutcome:
-    """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written."""
+    """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written.
+
+    ``progress(done, total)`` is told about each PayTrace API request as it finishes.
+    """
     if not dry_run:
         raise UsageError(
             "posting to abas is not available in this version; run with --dry-run "
@@ -48,7 +57,7 @@ def reconcile(
         )
     started = now or dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
-    payments = load_payments(settings, window)
+    payments = load_payments(settings, window, progress)
     open_items = load_open_items(settings)
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
     results = match_payments(payments, open_items, settings.matching)
@@ -61,16 +70,17 @@ def reconcile(
     return RunOutcome(run_id, window, dry_run, results, payments, plan, workbook_path, plan_path)
 
 
-def load_payments(settings: Settings, window: Window) -> pd.DataFrame:
+def load_payments(
+    settings: Settings, window: Window, progress: ProgressCallback | None = None
+) -> pd.DataFrame:
     """The window's PayTrace transactions as the canonical payments frame."""
     paytrace = settings.paytrace
-    if paytrace.source != "file":
-        raise ConfigError(
-            f'[paytrace] source = {paytrace.source!r} is not supported yet; use "file"'
-        )
-    if paytrace.file is None:
+    if paytrace.source == "api":
+        raw = fetch_transactions(paytrace, settings.secrets, window, progress)
+    elif paytrace.file is None:
         raise ConfigError('[paytrace] file must name an export file or folder when source = "file"')
-    raw = read_export_files(paytrace.file)
+    else:
+        raw = read_export_files(paytrace.file)
     payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
     return select_window(payments, window, paytrace.zone)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 import re
 import secrets
 import threading
@@ -89,15 +88,15 @@ class FakePaytrace:
     latency_seconds: float = 0.0
     fail_ratio: float = 0.0
     down: bool = False
-    seed: int = 0
     requests: list[Recorded] = field(default_factory=list)
+    #: every access token handed out, so tests can look for leaks
+    issued_tokens: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
         self._tokens: set[str] = set()
         self._expire_after: int | None = None
-        self._rng = random.Random(self.seed)
         self._cache: dict[tuple[str, str], bytes] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -184,7 +183,9 @@ class FakePaytrace:
         with self._lock:
             self.requests.append(recorded)
             fault = self._faults.popleft() if self._faults else None
-            random_failure = self.fail_ratio > 0 and self._rng.random() < self.fail_ratio
+            # Evenly spread, not random: 0.2 fails the 5th, 10th, 15th ... request, every run.
+            seen = len(self.requests)
+            spread_failure = int(seen * self.fail_ratio) > int((seen - 1) * self.fail_ratio)
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
         if self.down:
@@ -193,7 +194,7 @@ class FakePaytrace:
             return recorded, _faulty(fault)
         if fault is not None:
             time.sleep(fault.seconds)
-        if random_failure:
+        if spread_failure:
             return recorded, _html(500, "Internal Server Error")
         return recorded, self._route(method, path, headers, body)
 
@@ -228,6 +229,7 @@ class FakePaytrace:
         token = ":".join(secrets.token_hex(7) for _ in range(2)) + ":" + secrets.token_hex(32)
         with self._lock:
             self._tokens.add(token)
+            self.issued_tokens.append(token)
         answer = {
             "access_token": token,
             "token_type": "bearer",

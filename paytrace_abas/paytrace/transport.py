@@ -173,7 +173,8 @@ class PaytraceSession:
                     raise _GaveUpError(
                         f"{exc} (gave up after {attempt} attempt(s) in {elapsed:.1f} s)"
                     ) from None
-                log.warning(
+                # INFO, not WARNING: a retry that works must not fill the nightly cron mail.
+                log.info(
                     "%s; retrying in %.2f s (attempt %d of %d)",
                     exc,
                     wait,
