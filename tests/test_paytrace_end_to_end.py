@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from fake_paytrace import FakePaytrace, export_records
 
-from paytrace_abas.cli import cli
+from paytrace_abas.cli import _ProgressBar, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -135,3 +136,18 @@ def test_check_config_pings_and_logs_in(sample_fake: FakePaytrace, tmp_path: Pat
         "PayTrace login: FAILED (PayTrace POST /oauth/token refused the credentials "
         "(invalid_grant): check PAYTRACE_USERNAME and PAYTRACE_PASSWORD)"
     )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_is_drawn_on_a_terminal() -> None:
+    terminal = _Terminal()
+    bar = _ProgressBar("PayTrace", terminal)
+    for done in range(1, 5):
+        bar(done, 4)
+    bar.close()
+    assert "PayTrace" in terminal.getvalue()
+    assert "100%" in terminal.getvalue()
