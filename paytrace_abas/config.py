@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -361,7 +362,8 @@ class _Section:
             return None
         resolved = Path(value).expanduser()
         if not resolved.is_absolute():
-            resolved = self._base_dir / resolved
+            # normpath keeps messages readable: sample_data/x.csv, not config/../sample_data/x.csv
+            resolved = Path(os.path.normpath(self._base_dir / resolved))
         if must_exist and not resolved.exists():
             self._problem(key, f"names {resolved}, which does not exist")
         return resolved

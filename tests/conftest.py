@@ -1,12 +1,38 @@
-"""Shared fixtures: the loopback fake PayTrace server; logging reset between tests."""
+"""Shared fixtures: the bundled sample day, small hand-made frames, the fake PayTrace server."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from fake_paytrace import FakePaytrace
+from click.testing import CliRunner, Result
+
+from paytrace_abas.cli import cli
+
+from .fake_paytrace import FakePaytrace
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE_DATA = ROOT / "sample_data"
+DEMO_CONFIG = ROOT / "config" / "demo.toml"
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of config/demo.toml and sample_data/, so tests may break or extend them."""
+    shutil.copytree(SAMPLE_DATA, tmp_path / "sample_data", ignore=shutil.ignore_patterns("*.py"))
+    (tmp_path / "config").mkdir()
+    shutil.copy(DEMO_CONFIG, tmp_path / "config" / "demo.toml")
+    return tmp_path / "config" / "demo.toml"
+
+
+def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
+    """``paytrace-abas --config config/demo.toml reconcile --date 2026-11-25 --dry-run``."""
+    args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
+    return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
 
 
 @pytest.fixture

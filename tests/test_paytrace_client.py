@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from fake_paytrace import FakePaytrace, transaction_record
 
 from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import SourceError, TransientSourceError
@@ -27,6 +26,8 @@ from paytrace_abas.paytrace.client import (
 from paytrace_abas.paytrace.normalize import normalize_transactions
 from paytrace_abas.paytrace.records import Customer
 from paytrace_abas.paytrace.transport import PaytraceSession
+
+from .fake_paytrace import FakePaytrace, transaction_record
 
 EXPORT = "/v1/transactions/export/by_date_range"
 SECRETS = Secrets(paytrace_username="demo123", paytrace_password="demo-password")

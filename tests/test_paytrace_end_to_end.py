@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fake_paytrace import FakePaytrace, export_records
 
 from paytrace_abas.cli import _ProgressBar, cli
+
+from .fake_paytrace import FakePaytrace, export_records
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"

@@ -11,7 +11,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from fake_paytrace import FakePaytrace, export_records
 
 from paytrace_abas.cli import cli
 from paytrace_abas.config import PaytraceSettings, Secrets
@@ -19,6 +18,8 @@ from paytrace_abas.errors import SourceError
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import fetch_recurring_payments, fetch_transactions
 from paytrace_abas.paytrace.transport import PaytraceSession
+
+from .fake_paytrace import FakePaytrace, export_records
 
 ROOT = Path(__file__).resolve().parent.parent
 USERNAME, PASSWORD, INTEGRATOR = "ptuser-4821", "Pw!S3cret-9913", "INTG77AB12XY"

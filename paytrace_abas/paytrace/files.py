@@ -39,14 +39,14 @@ def read_export_file(path: Path) -> list[RawTransaction]:
 
 def export_transactions(body: Any, origin: str) -> list[dict[str, Any]]:
     """The ``transactions`` list of an export body; InputFileError if it is not one."""
-    if not isinstance(body, dict) or "transactions" not in body:
-        raise InputFileError(
-            f"{origin} is not a PayTrace export body "
-            '(expected a JSON object with "success" and "transactions")'
-        )
-    if body.get("success") is not True:
+    if isinstance(body, dict) and body.get("success") is False:
         raise InputFileError(
             f"{origin} is a PayTrace error response, not an export: {_errors(body)}"
+        )
+    if not isinstance(body, dict) or body.get("success") is not True or "transactions" not in body:
+        raise InputFileError(
+            f"{origin} is not a PayTrace export body "
+            '(expected a JSON object with "success": true and "transactions")'
         )
     transactions = body["transactions"]
     if not isinstance(transactions, list) or not all(isinstance(t, dict) for t in transactions):

@@ -1,0 +1,151 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paytrace_abas import __version__
+from paytrace_abas.cli import cli
+
+from .conftest import DEMO_CONFIG, ROOT, reconcile_sample_day
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert (code, out.strip()) == (0, f"paytrace-abas, version {__version__}")
+
+
+@pytest.mark.parametrize("command", [[], *[[name] for name in cli.commands]])  # type: ignore[attr-defined]
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    code, out, _ = run(*command, "--help")
+    assert code == 0
+    assert "Example" in out and "paytrace-abas" in out
+
+
+def test_dry_run_prints_summary_and_writes_workbook_and_plan(tmp_path: Path) -> None:
+    result = reconcile_sample_day(tmp_path)
+    code, out, err = result.exit_code, result.stdout, result.stderr
+    assert (code, err) == (0, "")
+    assert re.search(r"matched\s+38\s+\$81,099\.60", out)
+    assert "dry run, nothing posted" in out
+    assert len(list(tmp_path.glob("reconcile-2026-11-25-*.xlsx"))) == 1
+    plans = list(tmp_path.glob("plan-*.json"))
+    assert len(plans) == 1
+    assert len(json.loads(plans[0].read_text())["postings"]) == 44
+
+
+def test_json_output_follows_the_contract(tmp_path: Path) -> None:
+    result = reconcile_sample_day(tmp_path, "--format", "json")
+    code, out = result.exit_code, result.stdout
+    document = json.loads(out)
+    assert code == 0
+    assert set(document) == {
+        "run_id",
+        "window",
+        "dry_run",
+        "counts",
+        "amounts_cents",
+        "items",
+        "report",
+        "plan",
+    }
+    assert document["window"] == {"from": "2026-11-25", "to": "2026-11-25"}
+    assert document["dry_run"] is True
+    assert sum(document["counts"].values()) == len(document["items"]) == 68
+    assert set(document["items"][0]) == {
+        "transaction_id",
+        "category",
+        "rule",
+        "invoice_nos",
+        "amount_cents",
+        "discount_cents",
+        "posted",
+        "reason",
+    }
+    assert Path(document["report"]).exists() and Path(document["plan"]).exists()
+
+
+def bad(*args: str) -> str:
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_bad_dates_and_windows() -> None:
+    config = ("--config", str(DEMO_CONFIG), "reconcile", "--dry-run")
+    assert bad(*config, "--date", "2026-13-01") == (
+        "error: --date: '2026-13-01' is not a valid date (use YYYY-MM-DD)"
+    )
+    assert bad(*config, "--from", "2026-11-25", "--to", "2026-11-20") == (
+        "error: --from 2026-11-25 is after --to 2026-11-20"
+    )
+    assert bad(*config) == "error: give exactly one of --date D, --from D --to D, or --since-last"
+    assert bad(*config, "--from", "2026-11-25") == "error: --from and --to go together"
+
+
+def test_unknown_config_key(demo_copy: Path) -> None:
+    text = demo_copy.read_text().replace("tolerance_cents = 1", "tolerance_cent = 1")
+    demo_copy.write_text(text + "\n[matching.extra]\n")
+    message = bad("--config", str(demo_copy), "reconcile", "--date", "2026-11-25", "--dry-run")
+    assert "[matching] tolerance_cent is not a known key" in message
+    assert "[matching] extra" in message
+
+
+def test_missing_config_and_missing_input_file(demo_copy: Path, tmp_path: Path) -> None:
+    assert bad("--config", str(tmp_path / "none.toml"), "check-config") == (
+        f"error: config file {tmp_path / 'none.toml'} does not exist"
+    )
+    (demo_copy.parent.parent / "sample_data" / "abas_open_items.csv").unlink()
+    message = bad("--config", str(demo_copy), "reconcile", "--date", "2026-11-25", "--dry-run")
+    assert "[abas] open_items_file names" in message and "which does not exist" in message
+
+
+def test_csv_with_non_numeric_amount(demo_copy: Path) -> None:
+    csv = demo_copy.parent.parent / "sample_data" / "abas_open_items.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    fields = lines[6].split(";")
+    fields[7] = "12a"  # open_amount of file line 7
+    lines[6] = ";".join(fields)
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    message = bad("--config", str(demo_copy), "reconcile", "--date", "2026-11-25", "--dry-run")
+    assert message == (
+        f"error: {csv} line 7, column open_amount: '12a' is not an amount with a decimal comma "
+        "(like 1.234,56)"
+    )
+
+
+def test_paytrace_file_that_is_not_an_export_body(demo_copy: Path) -> None:
+    folder = demo_copy.parent.parent / "sample_data" / "paytrace"
+    (folder / "zz-customers.json").write_text('{"success": true, "customers": []}')
+    message = bad("--config", str(demo_copy), "reconcile", "--date", "2026-11-25", "--dry-run")
+    assert message.endswith(
+        "zz-customers.json is not a PayTrace export body (expected a JSON object with "
+        '"success": true and "transactions")'
+    )
+
+
+def test_check_config_reports_sources() -> None:
+    code, out, _ = run("--config", str(DEMO_CONFIG), "check-config")
+    assert code == 0
+    assert f"config: {DEMO_CONFIG} is valid" in out
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "paytrace_abas", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, f"paytrace-abas, version {__version__}")

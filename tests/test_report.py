@@ -1,0 +1,59 @@
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching import match_payments
+from paytrace_abas.report import RunHeader, console_summary, write_workbook
+
+from .builders import open_items, payments
+
+HEADER = RunHeader("R1", "2026-11-25", True, "USD", dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC))
+
+
+def build(tmp_path: Path) -> Path:
+    paid = payments(
+        {"invoice_ref": "400100"},
+        {"invoice_ref": '=HYPERLINK("http://x")', "billing_name": "@evil", "amount_cents": 12345},
+        {"status": "declined", "description": "card 4111111111111111"},
+    )
+    results = match_payments(paid, open_items({}), MatchingSettings())
+    path = tmp_path / "run.xlsx"
+    write_workbook(path, HEADER, results, paid)
+    return path
+
+
+def test_sheets_numbers_dates_and_formats(tmp_path: Path) -> None:
+    book = load_workbook(build(tmp_path))
+    assert book.sheetnames == ["Summary", "Matched", "Exceptions", "Not money"]
+    matched = book["Matched"]
+    assert matched["A1"].value == "Transaction"
+    assert matched["A2"].value == "1000"
+    assert matched["B2"].value == dt.datetime(2026, 11, 25)
+    assert matched["B2"].number_format == "yyyy-mm-dd"
+    assert matched["E2"].value == 100 and matched["E2"].number_format == '#,##0.00 "USD"'
+    assert matched.freeze_panes == "A2"
+    summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert summary["matched"] == (1, 100)
+    count, amount = summary["unmatched"]
+    assert (count, Decimal(str(amount))) == (1, Decimal("123.45"))  # Excel keeps a float
+
+
+def test_external_text_is_never_a_formula(tmp_path: Path) -> None:
+    exceptions = load_workbook(build(tmp_path))["Exceptions"]
+    values = {cell.value for row in exceptions.iter_rows(min_row=2) for cell in row}
+    assert '=HYPERLINK("http://x")' in values and "@evil" in values
+    for row in exceptions.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type != "f"
+
+
+def test_console_summary_in_both_locales() -> None:
+    paid = payments({"invoice_ref": "400100", "amount_cents": 123456}, {"amount_cents": 100})
+    results = match_payments(paid, open_items({"gross_cents": 123456}), MatchingSettings())
+    english = console_summary(results, "USD", "en_US")
+    german = console_summary(results, "EUR", "de_DE")
+    assert "$1,234.56" in english and "1.234,56\xa0€" in german
+    assert "matched share of received money: 99.9%" in english
