@@ -97,7 +97,9 @@ class FakePaytrace:
         self._faults: deque[_Fault] = deque()
         self._tokens: set[str] = set()
         self._expire_after: int | None = None
-        self._cache: dict[tuple[str, str], bytes] = {}
+        self._cache: dict[tuple[dt.date, dt.date], bytes] = {}
+        self._by_day: dict[dt.date | None, list[dict[str, Any]]] = {}
+        self._signature: tuple[int, int, str] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -255,15 +257,36 @@ class FakePaytrace:
         days = _date_range(request)
         if days is None:
             return _json(200, _errors({BAD_REQUEST_CODE: ["Please provide a valid date range."]}))
-        key = ("export", f"{days[0]}..{days[1]}")
+        return _Answer(200, self._export_body(days), _JSON_HEADERS)
+
+    def warm_export_cache(self, first: dt.date, last: dt.date) -> None:
+        """Encode every one-day export body now, so that a benchmark times the client only."""
+        while first <= last:
+            self._export_body((first, first))
+            first += dt.timedelta(days=1)
+
+    def _export_body(self, days: tuple[dt.date, dt.date]) -> bytes:
+        """The encoded export for a date range, cached until the data or the filter change."""
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is None:
-            chosen = [t for t in self.transactions if _inside(self._filter_day(t), days)]
-            cached = dump_json(_success(transactions=chosen, external_transaction_id=""))
-            with self._lock:
-                self._cache[key] = cached
-        return _Answer(200, cached, {"Content-Type": "application/json; charset=utf-8"})
+            signature = (id(self.transactions), len(self.transactions), self.date_filter)
+            if signature != self._signature:
+                self._by_day = {}
+                for transaction in self.transactions:
+                    day = self._filter_day(transaction)
+                    self._by_day.setdefault(day, []).append(transaction)
+                self._cache.clear()
+                self._signature = signature
+            cached = self._cache.get(days)
+            if cached is None:
+                chosen = [
+                    transaction
+                    for day, transactions in sorted(self._by_day.items(), key=_day_order)
+                    if _inside(day, days)
+                    for transaction in transactions
+                ]
+                cached = dump_json(_success(transactions=chosen, external_transaction_id=""))
+                self._cache[days] = cached
+            return cached
 
     def _filter_day(self, transaction: Mapping[str, Any]) -> dt.date | None:
         created = transaction.get("created")
@@ -409,6 +432,10 @@ def _date_range(request: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
     if first is None or last is None or last < first:
         return None
     return first, last
+
+
+def _day_order(item: tuple[dt.date | None, object]) -> dt.date:
+    return item[0] or dt.date.min
 
 
 def _inside(day: dt.date | None, days: tuple[dt.date, dt.date]) -> bool:
