@@ -99,6 +99,8 @@ class PaytraceSession:
         self._wall_clock = wall_clock
         self._rng = rng or random.Random()
         self._token: Token | None = None
+        #: every token this session was given, so that messages can never carry one
+        self._token_values: list[str] = []
         self._token_lock = threading.Lock()
         self._closed = threading.Event()
         self._http = _new_http_session(settings.parallel_requests)
@@ -233,6 +235,7 @@ class PaytraceSession:
         issued = min(received, float(_int_or(answer.get("created_at"), int(received))))
         margin = min(_REFRESH_MARGIN_SECONDS, lifetime / 2)
         token = Token(value=value, refresh_at=issued + lifetime - margin, lifetime_seconds=lifetime)
+        self._token_values.append(value)
         log.debug("PayTrace issued an access token valid for %d s", lifetime)
         return token
 
@@ -292,10 +295,8 @@ class PaytraceSession:
 
     def _redact(self, text: str) -> str:
         """Belt and braces: no secret or token survives into a message, whatever PayTrace echoed."""
-        token = self._token.value if self._token else ""
-        for secret in [*self._secrets.values(), token]:
-            if secret:
-                text = text.replace(secret, _REDACTED)
+        for secret in [*self._secrets.values(), *self._token_values]:
+            text = text.replace(secret, _REDACTED)
         return text
 
 
@@ -331,7 +332,7 @@ def _interpret(
             f"PayTrace {where} answered HTTP 429 (too many requests)",
             _retry_after_seconds(answer.retry_after),
         )
-    if status >= 500:
+    if status >= 500 or status == 408:
         raise TransientSourceError(f"PayTrace {where} answered HTTP {status}{codes}")
     if token is not None and (status == 401 or _error_code(body) == "invalid_token"):
         raise TokenRejectedError(f"HTTP {status}{codes}", token)
