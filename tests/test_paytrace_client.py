@@ -179,7 +179,8 @@ def test_nothing_listening_is_a_transient_connection_error() -> None:
     with pytest.raises(TransientSourceError) as caught:
         fetch_transactions(closed, SECRETS, WINDOW)
     assert str(caught.value).startswith(
-        f"PayTrace POST /oauth/token failed: the connection to 127.0.0.1:{port} failed (gave up after 2"
+        f"PayTrace POST /oauth/token failed: the connection to 127.0.0.1:{port} failed "
+        "(gave up after 2 attempt(s)"
     )
 
 
