@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/
+	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
+		--chargebacks sample_data/chargebacks-$(DEMO_DATE).csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check paytrace_abas tests bench

@@ -155,6 +155,12 @@ def _window(day: str | None, first: str | None, last: str | None, since_last: bo
     default="table",
     show_default=True,
 )
+@click.option(
+    "--chargebacks",
+    "chargebacks_file",
+    type=click.Path(dir_okay=False),
+    help="CSV of chargebacks from the processor portal (see docs/inputs.md).",
+)
 @click.pass_context
 def reconcile_command(
     ctx: click.Context,
@@ -165,6 +171,7 @@ def reconcile_command(
     dry_run: bool,
     out_dir: str | None,
     output_format: str,
+    chargebacks_file: str | None,
 ) -> None:
     """Match a window of PayTrace transactions to abas open items and write the workbook."""
     settings = _settings(ctx)
@@ -172,12 +179,16 @@ def reconcile_command(
     try:
         window = _window(day, first, last, since_last)
         target = Path(out_dir) if out_dir else settings.report.out_dir
-        outcome = reconcile(settings, window, dry_run, target, progress=progress)
+        chargebacks = Path(chargebacks_file) if chargebacks_file else None
+        outcome = reconcile(
+            settings, window, dry_run, target, chargebacks_file=chargebacks, progress=progress
+        )
     except PaytraceAbasError as exc:
-        _fail(exc)
-    finally:
         if progress is not None:
-            progress.close()
+            progress.close()  # the bar's last line before the error, not after it
+        _fail(exc)
+    if progress is not None:
+        progress.close()
     if output_format == "json":
         click.echo(json.dumps(outcome_json(outcome), indent=2))
         return

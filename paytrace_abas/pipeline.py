@@ -15,6 +15,7 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, UsageError
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Window
+from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
@@ -44,6 +45,7 @@ def reconcile(
     dry_run: bool,
     out_dir: Path,
     now: dt.datetime | None = None,
+    chargebacks_file: Path | None = None,
     progress: ProgressCallback | None = None,
 ) -> RunOutcome:
     """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written.
@@ -58,6 +60,11 @@ def reconcile(
     started = now or dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
     payments = load_payments(settings, window, progress)
+    if chargebacks_file is not None:
+        payments = pd.concat(
+            [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
+        )
+        payments = payments.reset_index(drop=True)
     open_items = load_open_items(settings)
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
     results = match_payments(payments, open_items, settings.matching)
@@ -83,6 +90,24 @@ def load_payments(
         raw = read_export_files(paytrace.file)
     payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
     return select_window(payments, window, paytrace.zone)
+
+
+def load_chargebacks(
+    settings: Settings, window: Window, path: Path, payments: pd.DataFrame
+) -> pd.DataFrame:
+    """Chargebacks of the window from a processor file, tied to the disputed sale if pulled."""
+    zone = settings.paytrace.zone
+    every = read_chargebacks(path, zone, settings.paytrace.currency)
+    inside = select_window(every, window, zone)
+    if len(inside) < len(every):
+        log.warning(
+            "%s: %d of %d chargebacks are outside %s and were skipped",
+            path,
+            len(every) - len(inside),
+            len(every),
+            window,
+        )
+    return with_original_payer(inside, payments)
 
 
 def load_open_items(settings: Settings) -> pd.DataFrame:

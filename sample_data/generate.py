@@ -262,6 +262,16 @@ for amount, customer, inv in [("615.00", "70008", "400999"), ("89.00", "70009", 
     sale(next_id(), amount, customer, invoice_id=inv, created="7:58:30 PM", settled="",
          expect="pending", rule="card_state")
 
+# --- chargebacks (from the processor portal's CSV, not from PayTrace) -------------------
+CHARGEBACKS = [
+    # case, disputed transaction, dispute date, amount, reason code, reason
+    ("2026-0142", "512330107", "11/25/2026", "1248.50", "10.4", "Other Fraud - Card Absent"),
+    ("2026-0143", "511904233", "11/25/2026", "212.00", "13.1", "Merchandise Not Received"),
+]
+for case, *_ in CHARGEBACKS:
+    EXPECTED.append({"transaction_id": f"CB-{case}", "category": "chargeback",
+                     "rule": "card_state", "invoice_nos": []})
+
 # --- outside the window (in the file through the pull overlap) ------------------------------
 sale(next_id(), "1000.00", "70010", invoice_id="400170", day="11/24/2026", settled_day="11/24/2026")
 sale(next_id(), "222.00", "70011", invoice_id="400155", created="8:45:00 PM",
@@ -305,6 +315,10 @@ def write() -> None:
     text = json.dumps(body, indent=2, default=lambda d: f"@@{d}@@")
     text = re.sub(r'"@@([0-9.]+)@@"', r"\1", text)
     (folder / "export-2026-11-23_2026-11-26.json").write_text(text + "\n", encoding="utf-8")
+    chargebacks = ["case_number,transaction_id,dispute_date,amount,currency,reason_code,reason"]
+    chargebacks += [",".join([case, tid, day, amount, "USD", code, reason])
+                    for case, tid, day, amount, code, reason in CHARGEBACKS]
+    (HERE / "chargebacks-2026-11-25.csv").write_text("\n".join(chargebacks) + "\n")
     GOLDEN.write_text(json.dumps({"date": "2026-11-25", "items": EXPECTED}, indent=2) + "\n")
     print(f"{len(ITEMS)} open items, {len(TRANSACTIONS)} transactions, {len(EXPECTED)} in window")
 

@@ -30,8 +30,9 @@ def demo_copy(tmp_path: Path) -> Path:
 
 
 def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
-    """``paytrace-abas --config config/demo.toml reconcile --date 2026-11-25 --dry-run``."""
+    """What ``make demo`` runs: the sample day, dry run, with its chargeback file."""
     args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
+    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
     return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
 
 
