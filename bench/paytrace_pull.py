@@ -102,7 +102,7 @@ def main() -> int:
         f"best of {options.repeat}"
     )
     print(f"  wall time      {wall:6.2f} s  (all runs: {', '.join(f'{r[1]:.2f}' for r in runs)})")
-    print(f"  client CPU     {client_cpu:6.2f} s  (fake server: {server_cpu:.2f} s for all runs)")
+    print(f"  client CPU     {client_cpu:6.2f} s  (all runs: {', '.join(f'{r[2]:.2f}' for r in runs)})")
     print(
         f"  latency floor  {floor:6.2f} s  ({requests_per_run} requests x {LATENCY * 1000:.0f} ms)"
     )

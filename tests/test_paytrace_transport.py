@@ -246,11 +246,23 @@ def test_5xx_and_non_json_answers_are_retried_then_succeed() -> None:
     responses.post(f"{BASE}/oauth/token", json=fixture("token.json"))
     responses.post(f"{BASE}{EXPORT}", body="<html>502 Bad Gateway</html>", status=502)
     responses.post(f"{BASE}{EXPORT}", body='{"success": tr', status=200)
+    responses.post(f"{BASE}{EXPORT}", body="", status=408)
     responses.post(f"{BASE}{EXPORT}", json=fixture("export_documented.json"))
     with PaytraceSession(settings(), SECRETS, wall_clock=Clock(1507667632)) as session:
         body = session.post(EXPORT, {})
     assert len(body["transactions"]) == 1
-    assert len(responses.calls) == 4
+    assert len(responses.calls) == 5
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_retry_after_as_an_http_date_in_the_past_retries_at_once() -> None:
+    responses.post(f"{BASE}/oauth/token", json=fixture("token.json"))
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    responses.post(f"{BASE}{EXPORT}", status=429, headers={"Retry-After": past})
+    responses.post(f"{BASE}{EXPORT}", json={"success": True, "transactions": []})
+    with PaytraceSession(settings(), SECRETS, wall_clock=Clock(1507667632)) as session:
+        assert session.post(EXPORT, {})["transactions"] == []
+    assert len(responses.calls) == 3
 
 
 @responses.activate(registry=OrderedRegistry)
