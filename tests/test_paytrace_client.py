@@ -22,6 +22,7 @@ from paytrace_abas.paytrace.client import (
     fetch_recurring_payments,
     fetch_transactions,
     pull_days,
+    pull_transactions,
 )
 from paytrace_abas.paytrace.normalize import normalize_transactions
 from paytrace_abas.paytrace.records import Customer
@@ -307,3 +308,45 @@ def test_check_connection_reports_each_step(fake_paytrace: FakePaytrace) -> None
         ("PayTrace login", False),
     ]
     assert "invalid_grant" in failed[1].detail
+
+
+def test_a_request_that_never_answers_times_out_and_names_the_day(
+    fake_paytrace: FakePaytrace,
+) -> None:
+    quick = settings(fake_paytrace, timeout_seconds=0.2, max_attempts=2)
+    with PaytraceSession(quick, SECRETS) as session:
+        session.token()
+        fake_paytrace.slow_next(2, seconds=1.0)
+        with pytest.raises(TransientSourceError) as caught:
+            pull_transactions(session, [dt.date(2026, 11, 25)])
+    assert str(caught.value).startswith(
+        f"PayTrace POST {EXPORT} for 11/25/2026 did not answer within 0.2 s "
+        "(gave up after 2 attempt(s) in "
+    )
+
+
+def test_mixed_types_and_missing_fields_are_tolerated(fake_paytrace: FakePaytrace) -> None:
+    sparse = {
+        "transaction_id": "4001",
+        "transaction_type": "SALE",
+        "amount": "110.00",
+        "tax_amount": 8.1,
+        "created": {"at": "11/25/2026 9:05:00 AM"},
+        "settled": "11/25/2026 8:13:45 PM",
+        "some_new_field": {"nested": [1, 2]},
+    }
+    two_digit_year = transaction_record(4002, 110, "11/25/2026 9:06:00 AM", "11/25/2026 8:13:45 PM")
+    fake_paytrace.transactions = [sparse, two_digit_year]
+    raw = fetch_transactions(settings(fake_paytrace), SECRETS, WINDOW)
+    payments = normalize_transactions(raw, PACIFIC, "USD")
+    assert payments[["transaction_id", "amount_cents", "card_last4", "billing_name"]].to_dict(
+        "records"
+    ) == [
+        {"transaction_id": "4001", "amount_cents": 11000, "card_last4": "", "billing_name": ""},
+        {
+            "transaction_id": "4002",
+            "amount_cents": 11000,
+            "card_last4": "5454",
+            "billing_name": "Kevin",
+        },
+    ]
