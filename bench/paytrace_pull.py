@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import gc
 import multiprocessing as mp
+import os
 import sys
 import time
 from decimal import Decimal
@@ -96,16 +97,20 @@ def main() -> int:
     requests_per_run = served // options.repeat  # day requests and one token each
     floor = requests_per_run * LATENCY
     ratio = wall / floor
+    walls = ", ".join(f"{run[1]:.2f}" for run in runs)
+    cpus = ", ".join(f"{run[2]:.2f}" for run in runs)
     print(
         f"paytrace pull: {count:,} transactions in {options.days} day requests "
         f"(+{requests_per_run - options.days} token), {options.parallel} in flight, "
         f"best of {options.repeat}"
     )
-    print(f"  wall time      {wall:6.2f} s  (all runs: {', '.join(f'{r[1]:.2f}' for r in runs)})")
-    print(f"  client CPU     {client_cpu:6.2f} s  (all runs: {', '.join(f'{r[2]:.2f}' for r in runs)})")
+    print(f"  wall time      {wall:6.2f} s  (runs: {walls})")
+    print(f"  client CPU     {client_cpu:6.2f} s  (runs: {cpus}; fake server: {server_cpu:.2f} s)")
     print(
         f"  latency floor  {floor:6.2f} s  ({requests_per_run} requests x {LATENCY * 1000:.0f} ms)"
     )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"  machine        {os.cpu_count()} CPUs, load average {load} (others' work slows this)")
     verdict = "ok" if ratio <= TARGET_RATIO else "SLOWER THAN TARGET"
     print(f"  ratio          {ratio:6.2f}x  (target <= {TARGET_RATIO}x: {verdict})")
     if count != options.days * options.per_day:
