@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +18,14 @@ from requests.adapters import HTTPAdapter
 
 from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import ConfigError, SourceError, TransientSourceError
-from paytrace_abas.privacy import mask_pans
+from paytrace_abas.paytrace.answers import (
+    Answer,
+    GaveUpError,
+    ThrottledError,
+    Token,
+    TokenRejectedError,
+    interpret,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,6 @@ _DEFAULT_TOKEN_SECONDS = 7200
 #: Refresh this long before PayTrace would expire the token (at most half its lifetime).
 _REFRESH_MARGIN_SECONDS = 300.0
 _MAX_BACKOFF_SECONDS = 30.0
-_MAX_MESSAGE_CHARS = 300
 _REDACTED = "[redacted]"
 
 
@@ -47,35 +51,6 @@ class RetryPolicy:
         """Exponential backoff with equal jitter: half fixed, half random, capped."""
         ceiling = min(_MAX_BACKOFF_SECONDS, self.backoff_seconds * 2.0 ** (attempt - 1))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
-
-
-@dataclass(frozen=True)
-class Token:
-    """A bearer token and the wall-clock second after which it is refreshed."""
-
-    value: str = field(repr=False)
-    refresh_at: float
-    lifetime_seconds: int
-
-
-class TokenRejectedError(SourceError):
-    """PayTrace answered 401 or ``invalid_token``: authenticate again, once."""
-
-    def __init__(self, message: str, token: Token) -> None:
-        super().__init__(message)
-        self.token = token
-
-
-class _GaveUpError(TransientSourceError):
-    """Retries are exhausted; an enclosing retry loop must not start over."""
-
-
-class _ThrottledError(TransientSourceError):
-    """HTTP 429; ``retry_after`` is PayTrace's requested wait in seconds, if it named one."""
-
-    def __init__(self, message: str, retry_after: float | None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class PaytraceSession:
@@ -166,13 +141,13 @@ class PaytraceSession:
             attempt += 1
             try:
                 return send()
-            except _GaveUpError:
+            except GaveUpError:
                 raise
             except TransientSourceError as exc:
                 wait = self._wait_before_retry(exc, attempt, deadline)
                 if wait is None:
                     elapsed = time.monotonic() - started
-                    raise _GaveUpError(
+                    raise GaveUpError(
                         f"{exc} (gave up after {attempt} attempt(s) in {elapsed:.1f} s)"
                     ) from None
                 # INFO, not WARNING: a retry that works must not fill the nightly cron mail.
@@ -193,7 +168,7 @@ class PaytraceSession:
         if attempt >= self._policy.max_attempts or self._closed.is_set():
             return None
         wait = self._policy.backoff(attempt, self._rng)
-        if isinstance(exc, _ThrottledError) and exc.retry_after is not None:
+        if isinstance(exc, ThrottledError) and exc.retry_after is not None:
             wait = exc.retry_after
         if time.monotonic() + wait > deadline:
             return None
@@ -290,8 +265,8 @@ class PaytraceSession:
             len(content),
             (time.monotonic() - started) * 1000,
         )
-        answer = _Answer(response.status_code, response.headers.get("Retry-After"), content)
-        return _interpret(where, answer, token, self._redact)
+        answer = Answer(response.status_code, response.headers.get("Retry-After"), content)
+        return interpret(where, answer, token, self._redact)
 
     def _redact(self, text: str) -> str:
         """Belt and braces: no secret or token survives into a message, whatever PayTrace echoed."""
@@ -309,102 +284,6 @@ def _new_http_session(pool_size: int) -> requests.Session:
     http.mount("http://", adapter)
     http.headers.update({"Accept": "application/json", "User-Agent": "paytrace-abas"})
     return http
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """What one HTTP exchange brought back; no Response leaves ``_send``."""
-
-    status: int
-    retry_after: str | None
-    content: bytes = field(repr=False)
-
-
-def _interpret(
-    where: str, answer: _Answer, token: Token | None, redact: Callable[[str], str]
-) -> dict[str, Any]:
-    """Map status code and body to a result or an error, in one place."""
-    status = answer.status
-    body = _json_or_none(answer.content)
-    codes = redact(_codes(body))
-    if status == 429:
-        raise _ThrottledError(
-            f"PayTrace {where} answered HTTP 429 (too many requests)",
-            _retry_after_seconds(answer.retry_after),
-        )
-    if status >= 500 or status == 408:
-        raise TransientSourceError(f"PayTrace {where} answered HTTP {status}{codes}")
-    if token is not None and (status == 401 or _error_code(body) == "invalid_token"):
-        raise TokenRejectedError(f"HTTP {status}{codes}", token)
-    if 300 <= status < 400:
-        raise SourceError(
-            f"PayTrace {where} answered a redirect (HTTP {status}); check [paytrace] base_url"
-        )
-    if body is None:
-        text = f"PayTrace {where} answered HTTP {status} with a body that is not JSON"
-        # A 2xx that is not JSON is a cut-off or proxy page: worth another try.
-        raise (TransientSourceError if status < 300 else SourceError)(text)
-    if not isinstance(body, dict):
-        raise SourceError(f"PayTrace {where} answered JSON that is not an object")
-    if _error_code(body) == "invalid_grant":
-        raise SourceError(
-            f"PayTrace {where} refused the credentials (invalid_grant): "
-            "check PAYTRACE_USERNAME and PAYTRACE_PASSWORD"
-        )
-    if status >= 400 or body.get("success") is False or _error_code(body):
-        raise SourceError(f"PayTrace {where} failed with HTTP {status}{codes}")
-    return body
-
-
-def _json_or_none(content: bytes) -> Any:
-    if not content:
-        return None
-    try:
-        # Decimal, never float: amounts arrive as JSON numbers.
-        return json.loads(content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _error_code(body: Any) -> str:
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return str(body["error"])
-    return ""
-
-
-def _codes(body: Any) -> str:
-    """``: error codes and messages`` from any PayTrace error shape, short and PAN-free."""
-    if not isinstance(body, dict):
-        return ""
-    parts: list[str] = []
-    if _error_code(body):
-        parts.append(_error_code(body))
-    errors = body.get("errors")
-    if isinstance(errors, dict):
-        for code, messages in errors.items():
-            texts = messages if isinstance(messages, list) else [messages]
-            parts.append(f"{code} {' '.join(str(text) for text in texts)}".strip())
-    if body.get("success") is False and "response_code" in body and not errors:
-        parts.append(f"response_code {body['response_code']} {body.get('status_message', '')}")
-    text = mask_pans("; ".join(part.strip() for part in parts))
-    if len(text) > _MAX_MESSAGE_CHARS:
-        text = text[: _MAX_MESSAGE_CHARS - 3] + "..."
-    return f": {text}" if text else ""
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
 
 
 def _int_or(value: Any, default: int) -> int:
