@@ -19,19 +19,28 @@ from paytrace_abas.config import Settings, find_config_path, load_settings
 from paytrace_abas.errors import (
     ConfigError,
     InputFileError,
+    LockedError,
     PaytraceAbasError,
     UsageError,
 )
 from paytrace_abas.frames import records
+from paytrace_abas.history import (
+    describe_apply,
+    describe_retry,
+    describe_run,
+    run_details,
+    run_history,
+    runs_table,
+)
 from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import check_connection
-from paytrace_abas.pipeline import RunOutcome, reconcile
+from paytrace_abas.pipeline import RunOutcome, reconcile, window_since_last
+from paytrace_abas.posting_commands import apply_plan_file, retry_dead_letters
+from paytrace_abas.posting_runs import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
 from paytrace_abas.report import console_summary
-
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
+from paytrace_abas.review_commands import period_report, resolve_workbook
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +48,10 @@ log = logging.getLogger(__name__)
 def _fail(exc: PaytraceAbasError) -> NoReturn:
     """One sentence on stderr, no traceback; the exit code says what kind of failure."""
     bad_input = isinstance(exc, UsageError | ConfigError | InputFileError)
-    click.echo(f"error: {exc}", err=True)
+    for line in getattr(exc, "problems", None) or [str(exc)]:
+        click.echo(f"error: {line}", err=True)
+    if isinstance(exc, LockedError):
+        sys.exit(EXIT_LOCKED)
     sys.exit(EXIT_BAD_INPUT if bad_input else EXIT_FAILED)
 
 
@@ -113,15 +125,23 @@ def _parse_day(option: str, value: str) -> dt.date:
         raise UsageError(f"{option}: {value!r} is not a valid date (use YYYY-MM-DD)") from None
 
 
-def _window(day: str | None, first: str | None, last: str | None, since_last: bool) -> Window:
+def _window(
+    settings: Settings, day: str | None, first: str | None, last: str | None, since_last: bool
+) -> Window | None:
+    """The window the options name; None when --since-last finds nothing left to do."""
     chosen = sum(bool(x) for x in (day, first or last, since_last))
     if chosen != 1:
         raise UsageError("give exactly one of --date D, --from D --to D, or --since-last")
     if since_last:
-        raise UsageError("--since-last needs the run ledger, which this version does not have yet")
+        return window_since_last(settings)
     if day:
         single = _parse_day("--date", day)
         return Window(single, single)
+    return _date_range(first, last)
+
+
+def _date_range(first: str | None, last: str | None) -> Window:
+    """The window of --from D --to D, both days included."""
     if not (first and last):
         raise UsageError("--from and --to go together")
     window = Window(_parse_day("--from", first), _parse_day("--to", last))
@@ -173,11 +193,18 @@ def reconcile_command(
     output_format: str,
     chargebacks_file: str | None,
 ) -> None:
-    """Match a window of PayTrace transactions to abas open items and write the workbook."""
+    """Match a window of PayTrace transactions to abas open items, post the matches, report.
+
+    Without --dry-run the matched receipts are posted to abas exactly once; exit code 3 says
+    some ended in dead letters, 4 that another run holds the lock.
+    """
     settings = _settings(ctx)
     progress = _progress_bar(ctx, "PayTrace")
     try:
-        window = _window(day, first, last, since_last)
+        window = _window(settings, day, first, last, since_last)
+        if window is None:
+            click.echo("nothing to do: the ledger is complete through yesterday")
+            return
         target = Path(out_dir) if out_dir else settings.report.out_dir
         chargebacks = Path(chargebacks_file) if chargebacks_file else None
         outcome = reconcile(
@@ -191,13 +218,20 @@ def reconcile_command(
         progress.close()
     if output_format == "json":
         click.echo(json.dumps(outcome_json(outcome), indent=2))
-        return
+    else:
+        _echo_outcome(outcome, settings)
+    sys.exit(outcome.exit_code)
+
+
+def _echo_outcome(outcome: RunOutcome, settings: Settings) -> None:
     mode = "dry run, nothing posted" if outcome.dry_run else "posted"
     click.echo(f"Run {outcome.run_id} · window {outcome.window} · {mode}\n")
     click.echo(console_summary(outcome.results, settings.paytrace.currency, settings.report.locale))
     click.echo(f"\nworkbook: {outcome.workbook_path}")
     if outcome.plan_path:
         click.echo(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+    if outcome.delivery is not None:
+        click.echo(describe_retry(outcome.delivery, outcome.dead_letters))
 
 
 def outcome_json(outcome: RunOutcome) -> dict[str, Any]:
@@ -211,7 +245,8 @@ def outcome_json(outcome: RunOutcome) -> dict[str, Any]:
             "invoice_nos": list(row["invoice_nos"]),
             "amount_cents": int(row["amount_cents"]),
             "discount_cents": int(row["discount_cents"]),
-            "posted": False,
+            # in abas now (posted by this run or an earlier one), per the ledger
+            "posted": row.get("posting_state") == "posted",
             "reason": row["reason"],
         }
         for row in records(outcome.results)
@@ -229,6 +264,119 @@ def outcome_json(outcome: RunOutcome) -> dict[str, Any]:
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
     }
+
+
+@cli.command("apply", epilog="Example: paytrace-abas apply out/plan-20261126T060000Z.json")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.pass_context
+def apply_command(ctx: click.Context, plan_path: str) -> None:
+    """Post exactly a reviewed dry-run plan, after re-checking every invoice in abas."""
+    settings = _settings(ctx)
+    try:
+        outcome = apply_plan_file(settings, Path(plan_path))
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    click.echo(describe_apply(outcome))
+    sys.exit(outcome.exit_code)
+
+
+@cli.command("retry-dead-letters", epilog="Example: paytrace-abas retry-dead-letters")
+@click.pass_context
+def retry_command(ctx: click.Context) -> None:
+    """Post the receipts in dead letters again (asking abas first whether they arrived)."""
+    settings = _settings(ctx)
+    try:
+        outcome = retry_dead_letters(settings)
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    click.echo(f"Run {outcome.run_id} · retry-dead-letters")
+    click.echo(describe_retry(outcome.delivery, outcome.dead_letters))
+    sys.exit(outcome.exit_code)
+
+
+@cli.command("runs", epilog="Example: paytrace-abas runs --limit 10")
+@click.option("--limit", default=20, show_default=True, help="How many runs, newest first.")
+@click.pass_context
+def runs_command(ctx: click.Context, limit: int) -> None:
+    """List past runs from the ledger."""
+    settings = _settings(ctx)
+    try:
+        runs = run_history(settings, limit)
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    click.echo(runs_table(runs) if runs else f"no runs in the ledger {settings.ledger.path}")
+
+
+@cli.command("show", epilog="Example: paytrace-abas show 20261126T060000Z")
+@click.argument("run_id", metavar="RUN")
+@click.pass_context
+def show_command(ctx: click.Context, run_id: str) -> None:
+    """Show one run: window, counts, exit code and the postings it made or moved."""
+    settings = _settings(ctx)
+    try:
+        details = run_details(settings, run_id)
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    click.echo(describe_run(details))
+
+
+@cli.command(
+    "resolve",
+    epilog="Example: paytrace-abas resolve out/reconcile-2026-11-25-20261126T060000Z.xlsx\n\n"
+    "The Resolution syntax is in docs/workbook.md.",
+)
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option(
+    "--plan",
+    "plan_path",
+    metavar="PLAN",
+    help="The run's dry-run plan (default: plan-RUN.json next to the workbook).",
+)
+@click.option("--out", "out_path", metavar="FILE", help="Where to write the resolved plan.")
+@click.pass_context
+def resolve_command(
+    ctx: click.Context, workbook: str, plan_path: str | None, out_path: str | None
+) -> None:
+    """Turn the clerk's Resolution column into a checked plan for apply."""
+    settings = _settings(ctx)
+    try:
+        outcome = resolve_workbook(
+            settings,
+            Path(workbook),
+            Path(plan_path) if plan_path else None,
+            Path(out_path) if out_path else None,
+        )
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    added = len(outcome.plan.postings) - outcome.run_postings
+    click.echo(
+        f"{outcome.decisions} decision(s) read: {added} posting line(s) added to the run's "
+        f"{outcome.run_postings}"
+    )
+    click.echo(f"plan: {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+
+
+@cli.command("report", epilog="Example: paytrace-abas report --from 2026-11-01 --to 2026-11-30")
+@click.option("--from", "first", metavar="D", required=True, help="First day of the period.")
+@click.option("--to", "last", metavar="D", required=True, help="Last day (inclusive).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the workbook (default [report] out_dir).",
+)
+@click.pass_context
+def report_command(ctx: click.Context, first: str, last: str, out_dir: str | None) -> None:
+    """Consolidated workbook over past runs: daily totals, postings, open exceptions."""
+    settings = _settings(ctx)
+    try:
+        window = _date_range(first, last)
+        path = period_report(
+            settings, window, Path(out_dir) if out_dir else settings.report.out_dir
+        )
+    except PaytraceAbasError as exc:
+        _fail(exc)
+    click.echo(f"workbook: {path}")
 
 
 @cli.command("check-config", epilog="Example: paytrace-abas --config config/demo.toml check-config")

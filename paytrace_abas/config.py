@@ -47,6 +47,20 @@ class PaytraceSettings:
         return ZoneInfo(self.timezone)
 
 
+#: Logical receipt field -> abas field of the OP-processing editor (reference §5.4, §6).
+DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
+    "counter_account": "gkonto",
+    "reference": "beleg",
+    "document_date": "beldat",
+    "posting_date": "kbudat",
+    "currency": "kwaehr",
+    "invoice": "tbeleg",
+    "load_item": "topladen",
+    "amount": "opzabetr",
+    "discount": "skbetr",
+}
+
+
 @dataclass(frozen=True)
 class AbasSettings:
     source: str = "file"
@@ -56,11 +70,89 @@ class AbasSettings:
     client: str = ""
     #: canonical column name -> header used by this installation's export
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: where receipts go: "file" (EDP import file) or "api" (REST editor)
+    sink: str = "file"
+    #: OP-processing editor that posts a receipt, and the table asked whether one exists
+    editor_table: str = "102:4"
+    lookup_table: str = "102:4"
+    #: import-file header lines (reference §3.3)
+    import_database: str = "102"
+    import_group: str = "4"
+    import_action: str = "NEW"
+    receipt_fields: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_RECEIPT_FIELDS))
+    #: dialog id -> answer given when abas asks while committing (588 "Sind Sie sicher?")
+    dialog_answers: Mapping[str, str] = field(default_factory=lambda: {"588": "ja"})
+    language: str = "de"
+    user: str = ""
+    timeout_seconds: float = 30.0
+    max_wait_on_lock_seconds: int = 10
 
 
 @dataclass(frozen=True)
 class LedgerSettings:
     path: Path = Path("paytrace-abas.sqlite3")
+
+
+@dataclass(frozen=True)
+class PostingSettings:
+    #: parallel abas calls; every REST session holds an abas licence seat, so keep it modest
+    workers: int = 4
+    #: tries per receipt (first send included) before it becomes a dead letter
+    attempts: int = 5
+    backoff_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class AccountRule:
+    """Counter (GL) account for receipts whose card type, merchant and currency all fit."""
+
+    account: str
+    card_type: str = ""
+    merchant: str = ""
+    currency: str = ""
+
+    def fits(self, card_type: str, merchant: str, currency: str) -> bool:
+        """An empty condition fits anything; card type and merchant compare case-insensitively."""
+        return (
+            (not self.card_type or self.card_type.upper() == card_type.upper())
+            and (not self.merchant or self.merchant.lower() == merchant.lower())
+            and (not self.currency or self.currency == currency)
+        )
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    #: the PayTrace merchant account this configuration pulls from (rules may match on it)
+    merchant: str = ""
+    #: account when no rule fits; required before anything is posted
+    default: str = ""
+    rules: tuple[AccountRule, ...] = ()
+
+    def account_for(self, card_type: str, currency: str) -> str:
+        """The first fitting rule's account, else the default."""
+        for rule in self.rules:
+            if rule.fits(card_type, self.merchant, currency):
+                return rule.account
+        return self.default
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_from: str = ""
+    smtp_to: tuple[str, ...] = ()
+    #: extra CA bundle for a mail relay with a private certificate (verification stays on)
+    smtp_ca_file: Path | None = None
+    webhook_url: str = ""
+    timeout_seconds: float = 10.0
+
+    @property
+    def wants_email(self) -> bool:
+        return bool(self.smtp_host and self.smtp_to)
 
 
 @dataclass(frozen=True)
@@ -77,7 +169,13 @@ class MatchingSettings:
 @dataclass(frozen=True)
 class ReportSettings:
     locale: str = "en_US"
+    #: workbook headers and sheet names; empty means the locale's language
+    language: str = ""
     out_dir: Path = Path("out")
+
+    @property
+    def workbook_language(self) -> str:
+        return self.language or self.locale.split("_")[0]
 
 
 @dataclass(frozen=True)
@@ -104,6 +202,9 @@ class Settings:
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    posting: PostingSettings = field(default_factory=PostingSettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
 
@@ -130,6 +231,9 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         ledger=_read_ledger(reader.section("ledger")),
         matching=_read_matching(reader.section("matching")),
         report=_read_report(reader.section("report")),
+        posting=_read_posting(reader.section("posting")),
+        accounts=_read_accounts(reader.section("accounts")),
+        alerts=_read_alerts(reader.section("alerts")),
         secrets=_read_secrets(environ),
     )
     reader.reject_unknown_sections()
@@ -172,6 +276,7 @@ def _read_paytrace(section: _Section) -> PaytraceSettings:
 
 
 def _read_abas(section: _Section) -> AbasSettings:
+    defaults = AbasSettings()
     settings = AbasSettings(
         source=section.choice("source", "file", ("file", "api")),
         open_items_file=section.path("open_items_file", must_exist=section.peek("source") != "api"),
@@ -179,7 +284,99 @@ def _read_abas(section: _Section) -> AbasSettings:
         base_url=section.url("base_url", ""),
         client=section.text("client", ""),
         columns=section.string_table("columns"),
+        sink=section.choice("sink", defaults.sink, ("file", "api")),
+        editor_table=section.text("editor_table", defaults.editor_table),
+        lookup_table=section.text("lookup_table", defaults.lookup_table),
+        import_database=section.text("import_database", defaults.import_database),
+        import_group=section.text("import_group", defaults.import_group),
+        import_action=section.text("import_action", defaults.import_action),
+        receipt_fields=_receipt_fields(section),
+        dialog_answers=section.string_table("dialog_answers") or dict(defaults.dialog_answers),
+        language=section.choice("language", defaults.language, ("de", "en")),
+        user=section.text("user", defaults.user),
+        timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
+        max_wait_on_lock_seconds=section.integer(
+            "max_wait_on_lock_seconds", defaults.max_wait_on_lock_seconds, minimum=0
+        ),
     )
+    if settings.sink == "api" and not (settings.base_url and settings.client):
+        section.problem("sink", 'is "api", so [abas] base_url and client are required')
+    section.reject_unknown_keys()
+    return settings
+
+
+def _receipt_fields(section: _Section) -> dict[str, str]:
+    """Defaults overlaid with [abas.receipt_fields]; unknown logical names are problems."""
+    given = section.string_table("receipt_fields")
+    for name in sorted(set(given) - set(DEFAULT_RECEIPT_FIELDS)):
+        section.problem(f"receipt_fields.{name}", "is not a known receipt field")
+    return {**DEFAULT_RECEIPT_FIELDS, **given}
+
+
+def _read_posting(section: _Section) -> PostingSettings:
+    defaults = PostingSettings()
+    settings = PostingSettings(
+        workers=section.integer("workers", defaults.workers, minimum=1),
+        attempts=section.integer("attempts", defaults.attempts, minimum=1),
+        backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
+        backoff_max_seconds=section.number("backoff_max_seconds", defaults.backoff_max_seconds),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_accounts(section: _Section) -> AccountSettings:
+    rules = []
+    for number, table in enumerate(section.table_list("rules"), start=1):
+        rule = _account_rule(section, number, table)
+        if rule is not None:
+            rules.append(rule)
+    settings = AccountSettings(
+        merchant=section.text("merchant", ""),
+        default=section.text("default", ""),
+        rules=tuple(rules),
+    )
+    if section.present and not settings.default:
+        section.problem("default", "is required: the account used when no rule fits")
+    section.reject_unknown_keys()
+    return settings
+
+
+def _account_rule(section: _Section, number: int, table: dict[str, Any]) -> AccountRule | None:
+    where = f"rules[{number}]"
+    allowed = {"account", "card_type", "merchant", "currency"}
+    for key in sorted(set(table) - allowed):
+        section.problem(f"{where}.{key}", "is not a known key")
+    values = {key: table.get(key, "") for key in allowed}
+    bad = sorted(key for key, value in values.items() if not isinstance(value, str))
+    for key in bad:
+        section.problem(f"{where}.{key}", "must be a string")
+    if bad:
+        return None
+    if not values["account"]:
+        section.problem(f"{where}.account", "is required")
+        return None
+    if not (values["card_type"] or values["merchant"] or values["currency"]):
+        section.problem(where, "needs at least one of card_type, merchant, currency")
+        return None
+    return AccountRule(**values)
+
+
+def _read_alerts(section: _Section) -> AlertSettings:
+    defaults = AlertSettings()
+    settings = AlertSettings(
+        smtp_host=section.text("smtp_host", ""),
+        smtp_port=section.integer("smtp_port", defaults.smtp_port, minimum=1),
+        smtp_starttls=section.boolean("smtp_starttls", defaults.smtp_starttls),
+        smtp_user=section.text("smtp_user", ""),
+        smtp_from=section.text("smtp_from", ""),
+        smtp_to=tuple(section.string_list("smtp_to")),
+        smtp_ca_file=section.path("smtp_ca_file", must_exist=True),
+        webhook_url=section.url("webhook_url", ""),
+        timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
+    )
+    if settings.smtp_host and not (settings.smtp_from and settings.smtp_to):
+        section.problem("smtp_host", "is set, so smtp_from and smtp_to are required")
     section.reject_unknown_keys()
     return settings
 
@@ -212,6 +409,7 @@ def _read_report(section: _Section) -> ReportSettings:
     defaults = ReportSettings()
     settings = ReportSettings(
         locale=section.choice("locale", defaults.locale, ("en_US", "de_DE")),
+        language=section.choice("language", defaults.language, ("", "en", "de")),
         out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
     )
     section.reject_unknown_keys()
@@ -293,8 +491,40 @@ class _Section:
             return None
         return value
 
+    @property
+    def present(self) -> bool:
+        """True when the file has this section at all."""
+        return bool(self._table)
+
     def _problem(self, key: str, text: str) -> None:
         self._problems.append(f"[{self.name}] {key} {text}")
+
+    def problem(self, key: str, text: str) -> None:
+        """Record a cross-key problem found by a section reader."""
+        self._problem(key, text)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._get(key, bool, "true or false")
+        return default if value is None else bool(value)
+
+    def string_list(self, key: str) -> list[str]:
+        value = self._get(key, list, "a list of strings")
+        if value is None:
+            return []
+        if not all(isinstance(item, str) for item in value):
+            self._problem(key, "must be a list of strings")
+            return []
+        return [str(item) for item in value]
+
+    def table_list(self, key: str) -> list[dict[str, Any]]:
+        """An array of tables (``[[section.key]]``)."""
+        value = self._get(key, list, "an array of tables")
+        if value is None:
+            return []
+        if not all(isinstance(item, dict) for item in value):
+            self._problem(key, "must be an array of tables ([[...]])")
+            return []
+        return [dict(item) for item in value]
 
     def text(self, key: str, default: str) -> str:
         value = self._get(key, str, "a string")

@@ -27,3 +27,19 @@ class SourceError(PaytraceAbasError):
 
 class TransientSourceError(SourceError):
     """A failure worth retrying: timeout, connection reset, 5xx, 429, locked record."""
+
+
+class PostingRejectedError(SourceError):
+    """abas refused a posting for a reason retrying will not fix; it goes to dead letters."""
+
+
+class LockedError(PaytraceAbasError):
+    """Another run holds the run lock; exit code 4."""
+
+
+class ResolutionError(InputFileError):
+    """A clerk's decisions in a workbook do not hold; one problem per bad row; exit code 2."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

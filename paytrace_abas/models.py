@@ -105,3 +105,37 @@ class Window:
         """Every day of the window, in order."""
         count = (self.last_day - self.first_day).days + 1
         return [self.first_day + dt.timedelta(days=offset) for offset in range(count)]
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """The part of a receipt that clears one invoice."""
+
+    invoice_no: str
+    amount_cents: int
+    discount_cents: int
+    #: the invoice's open amount when the plan was made (re-checked before posting)
+    open_cents: int | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One cash receipt in abas: one PayTrace payment, one abas document, a line per invoice.
+
+    ``transaction_id`` is the idempotency key; it goes into the document reference (``beleg``).
+    """
+
+    transaction_id: str
+    customer_no: str
+    currency: str
+    paid_on: dt.date
+    account: str
+    lines: tuple[ReceiptLine, ...]
+
+    @property
+    def amount_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines)
+
+    @property
+    def discount_cents(self) -> int:
+        return sum(line.discount_cents for line in self.lines)

@@ -63,3 +63,25 @@ def cents_to_decimal(cents: int) -> Decimal:
 def format_cents(cents: int, currency: str, locale: str = "en_US") -> str:
     """Human text for an amount, in the given locale (``$1,234.56`` / ``1.234,56 $``)."""
     return str(format_currency(cents_to_decimal(cents), currency, locale=locale))
+
+
+def format_decimal_comma(cents: int) -> str:
+    """An amount as abas input takes it: decimal comma, no grouping (``123456`` -> ``1234,56``)."""
+    return str(cents_to_decimal(cents)).replace(".", ",")
+
+
+_CLERK_AMOUNT = re.compile(r"^[+-]?\d+([.,]\d{1,2})?$")
+
+
+def parse_clerk_amount(text: str) -> int:
+    """Cents of an amount a clerk typed: ``100``, ``100.5``, ``-0,50``; no thousands separators.
+
+    Either a point or a comma may be the decimal separator, so that ``1,234`` is refused
+    rather than read as 1.234 or 1234.
+    """
+    cleaned = text.strip()
+    if not _CLERK_AMOUNT.match(cleaned):
+        raise MoneyError(
+            f"{text!r} is not an amount like 100.00 or 100,00 (no thousands separators)"
+        )
+    return to_cents(cleaned.replace(",", "."))

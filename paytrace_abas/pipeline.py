@@ -1,28 +1,52 @@
-"""One run end to end: load, match, plan, report. The only place that reads the clock."""
+"""One run end to end: load, match, plan, post, report. The only place that reads the clock."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from paytrace_abas.abas.files import read_open_items_export
 from paytrace_abas.abas.normalize import normalize_open_items
+from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, UsageError
+from paytrace_abas.frames import records
+from paytrace_abas.ledger import POSTED, Ledger, RunLock
 from paytrace_abas.matching import match_payments
-from paytrace_abas.models import Window
+from paytrace_abas.models import EXCEPTIONS, Category, Window
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
-from paytrace_abas.planning import Plan, build_plan, input_hash, write_plan
-from paytrace_abas.report import RunHeader, write_workbook
+from paytrace_abas.planning import (
+    Plan,
+    build_plan,
+    input_hash,
+    write_plan,
+)
+from paytrace_abas.posting import DeliveryReport, Outcome
+from paytrace_abas.posting_runs import (
+    EXIT_DEAD_LETTERS,
+    EXIT_OK,
+    finish_and_alert,
+    post_receipts,
+    recorded_run,
+)
+from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    """The clock; everything below gets "now" from here."""
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -37,6 +61,9 @@ class RunOutcome:
     plan: Plan
     workbook_path: Path
     plan_path: Path | None
+    delivery: DeliveryReport | None = None
+    dead_letters: int = 0
+    exit_code: int = EXIT_OK
 
 
 def reconcile(
@@ -52,13 +79,49 @@ def reconcile(
 
     ``progress(done, total)`` is told about each PayTrace API request as it finishes.
     """
+    started = now or utc_now()
     if not dry_run:
-        raise UsageError(
-            "posting to abas is not available in this version; run with --dry-run "
-            "and review the workbook"
-        )
-    started = now or dt.datetime.now(dt.UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+        check_posting_settings(settings)
+    with open_ledger(settings) as ledger:
+        parameters = {
+            "dry_run": dry_run,
+            "out_dir": str(out_dir),
+            "chargebacks": str(chargebacks_file) if chargebacks_file else None,
+        }
+        with recorded_run(
+            ledger, settings, started, "reconcile", window, dry_run, parameters
+        ) as run_id:
+            outcome = _reconcile_in_ledger(
+                ledger, settings, run_id, window, dry_run, out_dir, chargebacks_file, progress
+            )
+            chargebacks = _ids(outcome.results, Category.CHARGEBACK)
+            finish_and_alert(
+                ledger,
+                settings,
+                run_id,
+                "reconcile",
+                outcome.exit_code,
+                counts=_counts(outcome),
+                window=str(window),
+                workbook=outcome.workbook_path,
+                plan=outcome.plan_path,
+                input_hash=outcome.plan.input_hash,
+                chargebacks=chargebacks,
+                quiet=dry_run,
+            )
+    return outcome
+
+
+def _reconcile_in_ledger(
+    ledger: Ledger,
+    settings: Settings,
+    run_id: str,
+    window: Window,
+    dry_run: bool,
+    out_dir: Path,
+    chargebacks_file: Path | None,
+    progress: ProgressCallback | None,
+) -> RunOutcome:
     payments = load_payments(settings, window, progress)
     if chargebacks_file is not None:
         payments = pd.concat(
@@ -67,14 +130,144 @@ def reconcile(
         payments = payments.reset_index(drop=True)
     open_items = load_open_items(settings)
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
-    results = match_payments(payments, open_items, settings.matching)
-    plan = build_plan(run_id, window, results, payments, input_hash(payments, open_items))
+    already_posted, paid_before = ledger_history(ledger, payments)
+    results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    fingerprint = input_hash(payments, open_items)
+    plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
+    delivery = None
+    if not dry_run:
+        delivery = post_receipts(ledger, settings, run_id, list(plan.receipts()))
+        _carry_exceptions(ledger, run_id, results)
+    results = with_posting_columns(results, plan, ledger)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
-    header = RunHeader(run_id, str(window), dry_run, settings.paytrace.currency, started)
-    write_workbook(workbook_path, header, results, payments)
-    return RunOutcome(run_id, window, dry_run, results, payments, plan, workbook_path, plan_path)
+    report = settings.report
+    header = RunHeader(
+        run_id,
+        str(window),
+        dry_run,
+        settings.paytrace.currency,
+        utc_now(),
+        locale=report.locale,
+        language=report.workbook_language,
+    )
+    write_workbook(workbook_path, header, results, payments, planned_posting_rows(plan))
+    dead_letters = ledger.count_in_state("dead_letter")
+    if not dry_run:
+        ledger.advance_watermark(window.last_day, run_id)
+    return RunOutcome(
+        run_id,
+        window,
+        dry_run,
+        results,
+        payments,
+        plan,
+        workbook_path,
+        plan_path,
+        delivery,
+        dead_letters,
+        EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
+    )
+
+
+def check_posting_settings(settings: Settings) -> None:
+    """ConfigError before a posting run starts, rather than half-way through it."""
+    if not settings.accounts.default:
+        raise ConfigError("[accounts] default is required before anything is posted to abas")
+    check_sink(settings.abas, settings.secrets)
+
+
+@contextmanager
+def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
+    """The ledger, under the run lock unless ``locked`` is False (read-only commands)."""
+    if not locked:
+        with Ledger.open(settings.ledger.path, utc_now) as ledger:
+            yield ledger
+        return
+    with RunLock.beside(settings.ledger.path), Ledger.open(settings.ledger.path, utc_now) as ledger:
+        yield ledger
+
+
+def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """(already_posted, paid_before) for matching, from the ledger.
+
+    A receipt the ledger holds but has not posted yet (a crashed run, a dead letter) is
+    matched again like new, so it keeps its invoices; the ledger's copy is what gets posted.
+    """
+    already_posted = ledger.posted_documents()
+    in_window = {str(tid) for tid in payments["transaction_id"]}
+    paid_before = {
+        invoice: tid
+        for invoice, (tid, state) in ledger.invoice_payers().items()
+        if state == POSTED or tid not in in_window
+    }
+    return already_posted, paid_before
+
+
+def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:
+    """Results plus ``account`` (from the plan) and ``posting_state`` (from the ledger)."""
+    accounts = {posting.transaction_id: posting.account for posting in plan.postings}
+    states = {
+        tid: record.state
+        for tid in results["transaction_id"].astype(str)
+        if (record := ledger.posting(tid)) is not None
+    }
+    enriched = results.copy()
+    ids = enriched["transaction_id"].astype(str)
+    enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
+    enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
+    return enriched
+
+
+def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
+    """From the day after the last completed window up to yesterday (PayTrace time zone).
+
+    None when the ledger is already complete through yesterday.
+    """
+    today = (now or utc_now()).astimezone(settings.paytrace.zone).date()
+    yesterday = today - dt.timedelta(days=1)
+    with open_ledger(settings, locked=False) as ledger:
+        completed = ledger.watermark()
+    if completed is None:
+        raise UsageError(
+            f"--since-last needs a completed run in the ledger {settings.ledger.path}; "
+            "run once with --date D or --from D --to D"
+        )
+    first = completed + dt.timedelta(days=1)
+    return Window(first, yesterday) if first <= yesterday else None
+
+
+def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
+    wanted = {c.value for c in EXCEPTIONS} - {Category.ALREADY_POSTED.value}
+    exceptions = [
+        (str(r["transaction_id"]), str(r["category"]), str(r["reason"]), int(r["amount_cents"]))
+        for r in records(results)
+        if r["category"] in wanted
+    ]
+    done = {Category.MATCHED.value, Category.ALREADY_POSTED.value}
+    resolved = [str(r["transaction_id"]) for r in records(results) if r["category"] in done]
+    ledger.carry_exceptions(run_id, exceptions, resolved)
+
+
+def _ids(results: pd.DataFrame, category: Category) -> list[str]:
+    return [
+        str(tid) for tid in results.loc[results["category"] == category.value, "transaction_id"]
+    ]
+
+
+def _counts(outcome: RunOutcome) -> dict[str, Any]:
+    counts: dict[str, Any] = {
+        str(name): int(n) for name, n in outcome.results["category"].value_counts().items()
+    }
+    if outcome.delivery is not None:
+        for name, n in (
+            ("posted_now", outcome.delivery.count(Outcome.POSTED)),
+            ("found_in_abas", outcome.delivery.count(Outcome.FOUND)),
+        ):
+            counts[name] = n
+    counts["dead_letters"] = outcome.dead_letters
+    return counts
 
 
 def load_payments(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from paytrace_abas.config import AccountSettings
+from paytrace_abas.errors import InputFileError
 from paytrace_abas.frames import records
-from paytrace_abas.models import Category, Window
+from paytrace_abas.models import Category, Receipt, ReceiptLine, Window
+from paytrace_abas.money import cents_to_decimal
 
 PLAN_FORMAT_VERSION = 1
 
@@ -28,6 +33,26 @@ class Posting:
     currency: str
     paid_on: str
     card_type: str
+    #: counter (GL) account from the [accounts] rules
+    account: str = ""
+    #: the invoice's open amount when planned; apply re-checks it
+    open_cents: int | None = None
+    #: set on a line that books money to a GL account (a clerk's write-off) instead of an invoice
+    write_off_account: str = ""
+    #: "match" for the matching engine's postings, "resolution" for a clerk's decision
+    source: str = "match"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A clerk's decision on an exception, kept in the plan even when it posts nothing."""
+
+    transaction_id: str
+    action: str
+    resolution: str
+    note: str
+    where: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,7 @@ class Plan:
     window_to: str
     input_hash: str
     postings: tuple[Posting, ...]
+    decisions: tuple[Decision, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,15 +73,59 @@ class Plan:
             "window": {"from": self.window_from, "to": self.window_to},
             "input_hash": self.input_hash,
             "postings": [asdict(posting) for posting in self.postings],
+            "decisions": [asdict(decision) for decision in self.decisions],
         }
+
+    def receipts(self) -> tuple[Receipt, ...]:
+        """Postings grouped per transaction: one abas document per PayTrace payment."""
+        grouped: dict[str, list[Posting]] = {}
+        for posting in self.postings:
+            grouped.setdefault(posting.transaction_id, []).append(posting)
+        return tuple(_receipt(group) for group in grouped.values())
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A planned posting that no longer fits abas: it becomes an exception, not a posting."""
+
+    transaction_id: str
+    invoice_no: str
+    category: Category
+    reason: str
+
+
+def _receipt(group: list[Posting]) -> Receipt:
+    first = group[0]
+    return Receipt(
+        transaction_id=first.transaction_id,
+        customer_no=first.customer_no,
+        currency=first.currency,
+        paid_on=dt.date.fromisoformat(first.paid_on),
+        account=first.account,
+        lines=tuple(
+            ReceiptLine(p.invoice_no, p.amount_cents, p.discount_cents, p.open_cents) for p in group
+        ),
+    )
 
 
 def build_plan(
-    run_id: str, window: Window, results: pd.DataFrame, payments: pd.DataFrame, input_hash: str
+    run_id: str,
+    window: Window,
+    results: pd.DataFrame,
+    payments: pd.DataFrame,
+    input_hash: str,
+    accounts: AccountSettings | None = None,
+    open_items: pd.DataFrame | None = None,
 ) -> Plan:
-    """A posting per invoice of every ``matched`` result, in transaction order."""
+    """A posting per invoice of every ``matched`` result, in transaction order.
+
+    ``accounts`` gives each posting its counter account; ``open_items`` its open amount, which
+    ``apply`` re-checks.
+    """
     matched = results[results["category"] == Category.MATCHED.value]
     details = {str(p["transaction_id"]): p for p in records(payments)}
+    accounts = accounts or AccountSettings()
+    open_by_invoice = _open_amounts(open_items)
     postings: list[Posting] = []
     for row in records(matched):
         payment = details[str(row["transaction_id"])]
@@ -73,6 +143,8 @@ def build_plan(
                     currency=str(row["currency"]),
                     paid_on=payment["paid_on"].isoformat(),
                     card_type=str(payment["card_type"]),
+                    account=accounts.account_for(str(payment["card_type"]), str(row["currency"])),
+                    open_cents=open_by_invoice.get(str(invoice_no)),
                 )
             )
     return Plan(
@@ -97,3 +169,109 @@ def write_plan(plan: Plan, path: Path) -> None:
     """Write the plan as pretty JSON (a clerk or reviewer may read it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def read_plan(path: Path) -> Plan:
+    """A plan file written by :func:`write_plan`; InputFileError names what is wrong."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputFileError(f"plan file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError(f"plan file {path} is not a readable JSON plan: {exc}") from None
+    if not isinstance(document, dict) or document.get("format_version") != PLAN_FORMAT_VERSION:
+        raise InputFileError(
+            f"plan file {path}: format_version must be {PLAN_FORMAT_VERSION} "
+            "(was it written by paytrace-abas reconcile --dry-run?)"
+        )
+    try:
+        window = document["window"]
+        postings = tuple(
+            _posting(item, f"plan file {path}, posting {n}")
+            for n, item in enumerate(document["postings"], start=1)
+        )
+        return Plan(
+            run_id=str(document["run_id"]),
+            window_from=str(window["from"]),
+            window_to=str(window["to"]),
+            input_hash=str(document["input_hash"]),
+            postings=postings,
+            decisions=tuple(Decision(**item) for item in document.get("decisions", [])),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InputFileError(f"plan file {path}: missing or malformed field {exc}") from None
+
+
+def _posting(item: Any, where: str) -> Posting:
+    if not isinstance(item, dict):
+        raise InputFileError(f"{where}: must be an object")
+    known = {f.name for f in fields(Posting)}
+    unknown = sorted(set(item) - known)
+    if unknown:
+        raise InputFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    for name in ("amount_cents", "discount_cents"):
+        if not isinstance(item.get(name), int) or isinstance(item.get(name), bool):
+            raise InputFileError(f"{where}: {name} must be whole cents, not {item.get(name)!r}")
+    try:
+        dt.date.fromisoformat(str(item.get("paid_on")))
+        return Posting(**item)
+    except (TypeError, ValueError) as exc:
+        raise InputFileError(f"{where}: {exc}") from None
+
+
+def recheck_plan(plan: Plan, open_items: pd.DataFrame) -> tuple[list[Receipt], list[Recheck]]:
+    """Receipts whose every invoice is still open with the planned amount, and the rest.
+
+    A receipt with one changed invoice is held back whole: posting part of a payment would
+    leave the rest of it unexplained.
+    """
+    current = {str(row["invoice_no"]): row for row in records(open_items)}
+    ready: list[Receipt] = []
+    changed: list[Recheck] = []
+    for receipt in plan.receipts():
+        problems = [
+            problem
+            for line in receipt.lines
+            if (problem := _recheck_line(receipt, line, current)) is not None
+        ]
+        if problems:
+            changed.extend(problems)
+        else:
+            ready.append(receipt)
+    return ready, changed
+
+
+def _recheck_line(
+    receipt: Receipt, line: ReceiptLine, current: Mapping[str, Mapping[str, Any]]
+) -> Recheck | None:
+    item = current.get(line.invoice_no)
+    planned = (
+        line.open_cents if line.open_cents is not None else line.amount_cents + line.discount_cents
+    )
+    now_open = int(item["open_cents"]) if item is not None else 0
+    if item is None or now_open <= 0:
+        what = "is no longer open in abas" if item is not None else "is unknown to abas now"
+        reason = f"Invoice {line.invoice_no} {what}; it was open with {_amount(planned)}."
+        return Recheck(receipt.transaction_id, line.invoice_no, Category.INVOICE_NOT_OPEN, reason)
+    if str(item["currency"]) != receipt.currency:
+        reason = f"Invoice {line.invoice_no} is now in {item['currency']}, not {receipt.currency}."
+        return Recheck(receipt.transaction_id, line.invoice_no, Category.CURRENCY_MISMATCH, reason)
+    if now_open == planned:
+        return None
+    paid = line.amount_cents + line.discount_cents
+    category = Category.PARTIAL_PAYMENT if paid < now_open else Category.OVERPAYMENT
+    reason = (
+        f"The open amount of invoice {line.invoice_no} changed from {_amount(planned)} to "
+        f"{_amount(now_open)} since the plan was made."
+    )
+    return Recheck(receipt.transaction_id, line.invoice_no, category, reason)
+
+
+def _amount(cents: int) -> str:
+    return f"{cents_to_decimal(cents):,}"
+
+
+def _open_amounts(open_items: pd.DataFrame | None) -> dict[str, int]:
+    if open_items is None:
+        return {}
+    return {str(r["invoice_no"]): int(r["open_cents"]) for r in records(open_items)}

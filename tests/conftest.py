@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled sample day, small hand-made frames, the fake PayTrace server."""
+"""Shared fixtures: the bundled sample day, small hand-made frames, the loopback fakes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
 from paytrace_abas.cli import cli
+from tests.fake_abas import FakeAbas
+from tests.fake_paytrace import FakePaytrace
 
-from .fake_paytrace import FakePaytrace
+from . import workbook_data
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -34,6 +37,42 @@ def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
     args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
     args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
     return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
+
+
+def run_cli(config: Path, *args: str) -> Result:
+    """Invoke the CLI in-process with ``--config``; never raises, read ``exit_code``."""
+    return CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def fake_abas() -> Iterator[FakeAbas]:
+    """The loopback fake abas REST API (tests/fake_abas.py)."""
+    with FakeAbas() as fake:
+        yield fake
+
+
+@pytest.fixture
+def abas_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake's password, as cron would export it."""
+    monkeypatch.setenv("ABAS_PASSWORD", "sy")
+
+
+@pytest.fixture
+def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Six transactions, one per interesting workbook sheet (see tests/workbook_data.py)."""
+    return workbook_data.small_run()
+
+
+@pytest.fixture
+def posting_rows() -> pd.DataFrame:
+    """One posted line, as the posting step reports it."""
+    return workbook_data.posting_rows()
+
+
+@pytest.fixture
+def dead_letter_rows() -> pd.DataFrame:
+    """One posting that ran out of attempts."""
+    return workbook_data.dead_letter_rows()
 
 
 @pytest.fixture

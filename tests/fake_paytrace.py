@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -487,3 +488,22 @@ def transaction_record(
         "settled": settled,
         "customer_id": customer_id,
     }
+
+
+def sample_day_config(
+    folder: Path, fake: FakePaytrace | None = None, **paytrace: str | int | float
+) -> Path:
+    """config/demo.toml rewritten into ``folder``: own ledger and output, and with a ``fake``,
+    ``[paytrace] source = "api"`` against it (``paytrace`` adds or overrides keys)."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "config" / "demo.toml").read_text(encoding="utf-8")
+    text = text.replace('"../sample_data/', f'"{root}/sample_data/').replace(
+        '"../out', f'"{folder}'
+    )
+    if fake is not None:
+        keys = {"source": "api", "base_url": fake.url, "backoff_seconds": 0.001, **paytrace}
+        lines = "\n".join(f"{key} = {json.dumps(value)}" for key, value in keys.items())
+        text = text.replace(f'source = "file"\nfile = "{root}/sample_data/paytrace"', lines, 1)
+    path = folder / "paytrace-abas.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

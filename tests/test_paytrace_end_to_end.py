@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from paytrace_abas.cli import _ProgressBar, cli
 
-from .fake_paytrace import FakePaytrace, export_records
+from .fake_paytrace import FakePaytrace, export_records, sample_day_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -21,31 +21,7 @@ ENV = {"PAYTRACE_USERNAME": "demo123", "PAYTRACE_PASSWORD": "demo-password"}
 
 
 def api_config(tmp_path: Path, fake: FakePaytrace, **paytrace: Any) -> Path:
-    keys = {"max_attempts": 10, "backoff_seconds": 0.001, "retry_budget_seconds": 10, **paytrace}
-    extra = "\n".join(f"{key} = {json.dumps(value)}" for key, value in keys.items())
-    path = tmp_path / "api.toml"
-    path.write_text(
-        f"""
-[paytrace]
-source = "api"
-base_url = "{fake.url}"
-timezone = "America/Los_Angeles"
-currency = "USD"
-{extra}
-
-[abas]
-source = "file"
-open_items_file = "{SAMPLE / "abas_open_items.csv"}"
-
-[matching]
-tolerance_cents = 1
-min_reference_length = 4
-invoice_pattern = "4\\\\d{{5}}"
-max_invoices_per_payment = 5
-""",
-        encoding="utf-8",
-    )
-    return path
+    return sample_day_config(tmp_path, fake, max_attempts=10, retry_budget_seconds=10, **paytrace)
 
 
 def reconcile(config: Path, out: Path, env: dict[str, str] | None = None) -> Result:
@@ -66,8 +42,8 @@ def comparable(result: Result) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def file_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("file-out")
-    return comparable(reconcile(ROOT / "config" / "demo.toml", out))
+    folder = tmp_path_factory.mktemp("file-source")
+    return comparable(reconcile(sample_day_config(folder), folder / "out"))
 
 
 @pytest.fixture

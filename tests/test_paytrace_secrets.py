@@ -19,7 +19,7 @@ from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import fetch_recurring_payments, fetch_transactions
 from paytrace_abas.paytrace.transport import PaytraceSession
 
-from .fake_paytrace import FakePaytrace, export_records
+from .fake_paytrace import FakePaytrace, export_records, sample_day_config
 
 ROOT = Path(__file__).resolve().parent.parent
 USERNAME, PASSWORD, INTEGRATOR = "ptuser-4821", "Pw!S3cret-9913", "INTG77AB12XY"
@@ -130,18 +130,7 @@ def test_cli_debug_output_workbook_and_plan_carry_no_secret(
 ) -> None:
     fake.fail_ratio = 0.2
     fake.expire_tokens_after(2)
-    config = tmp_path / "api.toml"
-    demo = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8")
-    config.write_text(
-        demo.replace('source = "file"\nfile = "../sample_data/paytrace"', "")
-        .replace(
-            "[paytrace]",
-            f'[paytrace]\nsource = "api"\nbase_url = "{fake.url}"\n'
-            "backoff_seconds = 0.001\nmax_attempts = 8",
-        )
-        .replace('"../sample_data/', f'"{ROOT}/sample_data/'),
-        encoding="utf-8",
-    )
+    config = sample_day_config(tmp_path, fake, max_attempts=8)
     env = {
         "PAYTRACE_USERNAME": USERNAME,
         "PAYTRACE_PASSWORD": PASSWORD,

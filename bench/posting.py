@@ -1,0 +1,94 @@
+"""Benchmark: post N receipts to the fake abas (20 ms per call) and compare with the ceiling.
+
+The ceiling is what the worker count allows when every call takes the latency:
+``workers / latency`` receipts per second. The target is a ratio of at least 0.8: the ledger
+(one fsynced SQLite transaction per state change), HTTP and thread overhead may eat 20 %.
+
+    python bench/posting.py [--receipts 10000] [--latency 0.02] [--workers N] [--config FILE]
+
+The fake runs in its own process so that its threads do not compete with the client's for the
+GIL. Exit status 1 when the ratio misses the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from paytrace_abas.abas.rest import RestSink  # noqa: E402
+from paytrace_abas.config import AbasSettings, PostingSettings, Secrets, load_settings  # noqa: E402
+from paytrace_abas.ledger import POSTED, Ledger  # noqa: E402
+from paytrace_abas.models import Receipt, ReceiptLine  # noqa: E402
+from paytrace_abas.posting import deliver  # noqa: E402
+
+TARGET = 0.8
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receipts", type=int, default=10_000)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--workers", type=int, help="default: [posting] workers of the config")
+    parser.add_argument("--config", type=Path, help="TOML config to take [posting] from")
+    args = parser.parse_args()
+    posting = load_settings(args.config, {}).posting if args.config else PostingSettings()
+    workers = args.workers or posting.workers
+    settings = PostingSettings(workers=workers, attempts=posting.attempts, backoff_seconds=0.05)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fake_abas.py"), "--latency", str(args.latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        return _run(base_url, args.receipts, args.latency, settings)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _run(base_url: str, count: int, latency: float, settings: PostingSettings) -> int:
+    abas = AbasSettings(sink="api", base_url=base_url, client="test", timeout_seconds=10)
+    receipts = [
+        Receipt(str(800_000_000 + n), "K1", "USD", dt.date(2026, 11, 25), "18100",
+                (ReceiptLine(str(600_000 + n), 10_000 + n, 0, 10_000 + n),))
+        for n in range(count)
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
+        with Ledger.open(Path(folder) / "bench.sqlite3", now) as ledger:
+            run_id = ledger.start_run("bench", "bench", None, False, {})
+            ledger.record_planned(run_id, receipts)
+            records = ledger.postings_in_state("planned")
+            sink = RestSink(abas, Secrets(abas_password="sy"), pool_size=settings.workers)
+            started = time.perf_counter()
+            report = deliver(ledger, sink, records, run_id, settings)
+            elapsed = time.perf_counter() - started
+            sink.close()
+            posted = ledger.count_in_state(POSTED)
+    achieved = count / elapsed
+    ceiling = settings.workers / latency
+    ratio = achieved / ceiling
+    print(
+        f"posting: {count} receipts, {settings.workers} workers, {latency * 1000:.0f} ms per call"
+    )
+    print(f"  elapsed     {elapsed:8.2f} s   ({posted} posted, {len(report.errors)} dead letters)")
+    print(f"  throughput  {achieved:8.1f} receipts/s")
+    print(f"  ceiling     {ceiling:8.1f} receipts/s (workers / latency)")
+    print(
+        f"  ratio       {ratio:8.2f}   (target >= {TARGET}) {'OK' if ratio >= TARGET else 'MISSED'}"
+    )
+    return 0 if ratio >= TARGET and posted == count else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Where receipts go in abas: the port every sink implements, and the configured one.
+
+A sink posts one receipt (one abas document per PayTrace payment) and can say whether a document
+with a given reference already exists, which is how a crashed run's ``sending`` receipts are
+recovered without posting them twice (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from paytrace_abas.config import AbasSettings, Secrets
+from paytrace_abas.errors import ConfigError
+from paytrace_abas.models import Receipt
+
+
+@dataclass(frozen=True)
+class Found:
+    """An existing abas document for a receipt, and which of its invoices it covers."""
+
+    document: str
+    invoice_nos: frozenset[str]
+
+
+class ReceiptSink(Protocol):
+    """Posts receipts; raises TransientSourceError (retry) or PostingRejectedError (do not)."""
+
+    def find(self, receipt: Receipt) -> Found | None:
+        """The document already holding this receipt's reference, or None."""
+
+    def post(self, receipt: Receipt) -> str:
+        """Post the receipt; returns the abas document (number or location)."""
+
+    def close(self) -> None:
+        """Release connections or files."""
+
+
+def check_sink(settings: AbasSettings, secrets: Secrets) -> None:
+    """Raise ConfigError when the configured sink cannot post (checked before a run starts)."""
+    if settings.sink == "api" and not (secrets.abas_password or secrets.abas_token):
+        raise ConfigError(
+            '[abas] sink = "api" needs ABAS_PASSWORD or ABAS_TOKEN in the environment'
+        )
+    if settings.sink == "file" and settings.import_file is None:
+        raise ConfigError(
+            '[abas] import_file must name the EDP import file to post to when sink = "file"'
+        )
+
+
+def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:
+    """The configured sink, ready to post; raises ConfigError when it cannot be used."""
+    check_sink(settings, secrets)
+    if settings.sink == "api":
+        from paytrace_abas.abas.rest import RestSink
+
+        return RestSink(settings, secrets, pool_size=workers)
+    from paytrace_abas.abas.import_file import ImportFileSink
+
+    return ImportFileSink(settings)

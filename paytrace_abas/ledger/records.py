@@ -1,0 +1,168 @@
+"""Rows of the ledger as values, and the few SQL helpers the store shares between methods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paytrace_abas.errors import PaytraceAbasError
+from paytrace_abas.models import Receipt, ReceiptLine
+
+PLANNED, SENDING, POSTED, FAILED, DEAD_LETTER = (
+    "planned",
+    "sending",
+    "posted",
+    "failed",
+    "dead_letter",
+)
+#: The state machine of DESIGN §6; ``posted`` is final. A failed or dead-lettered receipt may be
+#: found in abas by the existence check (its last send did arrive), hence ``-> posted``.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PLANNED: frozenset({SENDING}),
+    SENDING: frozenset({POSTED, FAILED}),
+    FAILED: frozenset({SENDING, POSTED, DEAD_LETTER}),
+    DEAD_LETTER: frozenset({SENDING, POSTED}),
+    POSTED: frozenset(),
+}
+UNFINISHED = (PLANNED, SENDING, FAILED)
+
+
+class LedgerError(PaytraceAbasError):
+    """The ledger file cannot be used (newer schema, corrupt, not writable); exit code 1."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the runs table."""
+
+    run_id: str
+    command: str
+    started_at: str
+    finished_at: str | None
+    window_from: str | None
+    window_to: str | None
+    dry_run: bool
+    status: str
+    exit_code: int | None
+    counts: dict[str, Any]
+    parameters: dict[str, Any]
+    input_hash: str | None
+    workbook_path: str | None
+    plan_path: str | None
+
+
+@dataclass(frozen=True)
+class PostingRecord:
+    """A receipt and where it stands in the state machine."""
+
+    receipt: Receipt
+    run_id: str
+    state: str
+    attempts: int
+    last_error: str | None
+    document: str | None
+    updated_at: str
+
+
+def create_private(path: Path) -> None:
+    """Create the ledger file readable by its owner only (SQLite gives WAL/SHM the same mode)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(descriptor)
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise LedgerError(f"ledger {path} cannot be created: {exc.strerror}") from None
+
+
+def record_event(
+    db: sqlite3.Connection,
+    transaction_id: str,
+    run_id: str,
+    from_state: str | None,
+    to_state: str,
+    detail: str | None,
+    now: str,
+) -> None:
+    db.execute(
+        "INSERT INTO posting_events (transaction_id, run_id, from_state, to_state, at, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (transaction_id, run_id, from_state, to_state, now, detail),
+    )
+
+
+def track_dead_letter(
+    db: sqlite3.Connection,
+    transaction_id: str,
+    run_id: str,
+    from_state: str,
+    to_state: str,
+    error: str | None,
+    now: str,
+) -> None:
+    if to_state == DEAD_LETTER:
+        db.execute(
+            "INSERT INTO dead_letters (transaction_id, run_id, error, attempts, created_at)"
+            " SELECT transaction_id, ?, COALESCE(?, last_error, ''), attempts, ?"
+            " FROM postings WHERE transaction_id = ?",
+            (run_id, error, now, transaction_id),
+        )
+    elif from_state == DEAD_LETTER:
+        db.execute(
+            "UPDATE dead_letters SET resolved_at = ?, resolved_run_id = ?"
+            " WHERE transaction_id = ? AND resolved_at IS NULL",
+            (now, run_id, transaction_id),
+        )
+
+
+def run_record(row: sqlite3.Row) -> RunRecord:
+    return RunRecord(
+        run_id=str(row["run_id"]),
+        command=str(row["command"]),
+        started_at=str(row["started_at"]),
+        finished_at=row["finished_at"],
+        window_from=row["window_from"],
+        window_to=row["window_to"],
+        dry_run=bool(row["dry_run"]),
+        status=str(row["status"]),
+        exit_code=row["exit_code"],
+        counts=json.loads(row["counts"]),
+        parameters=json.loads(row["parameters"]),
+        input_hash=row["input_hash"],
+        workbook_path=row["workbook_path"],
+        plan_path=row["plan_path"],
+    )
+
+
+def posting_record(rows: list[sqlite3.Row]) -> PostingRecord:
+    head = rows[0]
+    receipt = Receipt(
+        transaction_id=str(head["transaction_id"]),
+        customer_no=str(head["customer_no"]),
+        currency=str(head["currency"]),
+        paid_on=dt.date.fromisoformat(str(head["paid_on"])),
+        account=str(head["account"]),
+        lines=tuple(
+            ReceiptLine(
+                invoice_no=str(row["invoice_no"]),
+                amount_cents=int(row["line_amount"]),
+                discount_cents=int(row["line_discount"]),
+                open_cents=None if row["line_open"] is None else int(row["line_open"]),
+            )
+            for row in rows
+        ),
+    )
+    return PostingRecord(
+        receipt=receipt,
+        run_id=str(head["run_id"]),
+        state=str(head["state"]),
+        attempts=int(head["attempts"]),
+        last_error=head["last_error"],
+        document=head["document"],
+        updated_at=str(head["updated_at"]),
+    )

@@ -1,0 +1,93 @@
+"""Ledger schema migrations: (version, statements), applied in order, each in one transaction.
+
+Never edit a released migration; append a new one. ``store.py`` runs them.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
+    (
+        1,
+        (
+            """CREATE TABLE runs (
+                run_id TEXT PRIMARY KEY,
+                command TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                window_from TEXT,
+                window_to TEXT,
+                dry_run INTEGER NOT NULL DEFAULT 0,
+                parameters TEXT NOT NULL DEFAULT '{}',
+                input_hash TEXT,
+                counts TEXT NOT NULL DEFAULT '{}',
+                status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+                exit_code INTEGER,
+                workbook_path TEXT,
+                plan_path TEXT,
+                pid INTEGER
+            )""",
+            """CREATE TABLE postings (
+                transaction_id TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL REFERENCES runs (run_id),
+                customer_no TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                paid_on TEXT NOT NULL,
+                account TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                discount_cents INTEGER NOT NULL,
+                state TEXT NOT NULL
+                    CHECK (state IN ('planned', 'sending', 'posted', 'failed', 'dead_letter')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                document TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX postings_state ON postings (state)",
+            """CREATE TABLE posting_lines (
+                transaction_id TEXT NOT NULL REFERENCES postings (transaction_id),
+                invoice_no TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                discount_cents INTEGER NOT NULL,
+                open_cents INTEGER,
+                PRIMARY KEY (transaction_id, invoice_no)
+            )""",
+            "CREATE INDEX posting_lines_invoice ON posting_lines (invoice_no)",
+            """CREATE TABLE posting_events (
+                id INTEGER PRIMARY KEY,
+                transaction_id TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                from_state TEXT,
+                to_state TEXT NOT NULL,
+                at TEXT NOT NULL,
+                detail TEXT
+            )""",
+            "CREATE INDEX posting_events_run ON posting_events (run_id)",
+            """CREATE TABLE dead_letters (
+                id INTEGER PRIMARY KEY,
+                transaction_id TEXT NOT NULL REFERENCES postings (transaction_id),
+                run_id TEXT NOT NULL,
+                error TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                resolved_at TEXT,
+                resolved_run_id TEXT
+            )""",
+            """CREATE TABLE watermarks (
+                name TEXT PRIMARY KEY,
+                day TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE exceptions (
+                transaction_id TEXT PRIMARY KEY,
+                category TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                first_run_id TEXT NOT NULL,
+                last_run_id TEXT NOT NULL,
+                resolved_run_id TEXT
+            )""",
+        ),
+    ),
+]

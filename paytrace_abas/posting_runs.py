@@ -1,0 +1,115 @@
+"""Pieces every posting command shares: the run record, posting a batch, finishing and alerting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from paytrace_abas.abas.sink import open_sink
+from paytrace_abas.alerts import Alert, send_alert
+from paytrace_abas.config import Settings
+from paytrace_abas.errors import ConfigError, InputFileError, UsageError
+from paytrace_abas.ledger import UNFINISHED, Ledger
+from paytrace_abas.models import Receipt, Window
+from paytrace_abas.posting import DeliveryReport, deliver
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_DEAD_LETTERS = 3
+EXIT_LOCKED = 4
+
+
+@contextmanager
+def recorded_run(
+    ledger: Ledger,
+    settings: Settings,
+    started: dt.datetime,
+    command: str,
+    window: Window | None,
+    dry_run: bool,
+    parameters: dict[str, Any],
+) -> Iterator[str]:
+    """A run row in the ledger; a failure inside is recorded, alerted (unless dry) and re-raised."""
+    days = (window.first_day.isoformat(), window.last_day.isoformat()) if window else None
+    run_id = ledger.start_run(
+        started.strftime("%Y%m%dT%H%M%SZ"), command, days, dry_run, parameters
+    )
+    try:
+        yield run_id
+    except Exception as exc:
+        bad_input = isinstance(exc, UsageError | ConfigError | InputFileError)
+        code = EXIT_BAD_INPUT if bad_input else EXIT_FAILED
+        message = str(exc) or type(exc).__name__
+        ledger.finish_run(run_id, code, {"error": message})
+        if not dry_run:
+            alert = Alert(run_id, command, "failed", window=str(window or ""), error=message)
+            send_alert(settings.alerts, settings.secrets.smtp_password, alert)
+        raise
+
+
+def post_receipts(
+    ledger: Ledger, settings: Settings, run_id: str, receipts: Sequence[Receipt]
+) -> DeliveryReport:
+    """Record new receipts as planned, then deliver them and every unfinished earlier one."""
+    new = ledger.record_planned(run_id, receipts)
+    log.info("%d of %d receipts are new to the ledger", len(new), len(receipts))
+    return deliver_unfinished(ledger, settings, run_id)
+
+
+def deliver_unfinished(
+    ledger: Ledger, settings: Settings, run_id: str, include_dead_letters: bool = False
+) -> DeliveryReport:
+    """Deliver what the ledger holds as planned/sending/failed (and dead letters if asked)."""
+    states = (*UNFINISHED, "dead_letter") if include_dead_letters else UNFINISHED
+    pending = ledger.postings_in_state(*states)
+    if not pending:
+        return DeliveryReport()
+    sink = open_sink(settings.abas, settings.secrets, settings.posting.workers)
+    try:
+        return deliver(ledger, sink, pending, run_id, settings.posting)
+    finally:
+        sink.close()
+
+
+def finish_and_alert(
+    ledger: Ledger,
+    settings: Settings,
+    run_id: str,
+    command: str,
+    exit_code: int,
+    counts: dict[str, Any],
+    window: str = "",
+    workbook: Path | None = None,
+    plan: Path | None = None,
+    input_hash: str | None = None,
+    chargebacks: Sequence[str] = (),
+    quiet: bool = False,
+) -> None:
+    """Close the run in the ledger (its last write) and alert on dead letters or chargebacks."""
+    ledger.finish_run(run_id, exit_code, counts, input_hash, workbook, plan)
+    if quiet:
+        return
+    dead_letters = {tid: error for tid, _, error, _ in ledger.open_dead_letters()}
+    if not (dead_letters or chargebacks):
+        return
+    problems = [
+        name for name, on in (("dead_letters", dead_letters), ("chargebacks", chargebacks)) if on
+    ]
+    alert = Alert(
+        run_id=run_id,
+        command=command,
+        problem=",".join(problems),
+        window=window,
+        counts={k: v for k, v in counts.items() if isinstance(v, int)},
+        dead_letters=dead_letters,
+        chargebacks=tuple(chargebacks),
+        workbook=str(workbook or ""),
+    )
+    send_alert(settings.alerts, settings.secrets.smtp_password, alert)

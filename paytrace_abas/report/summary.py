@@ -1,0 +1,212 @@
+"""The Summary sheet: the run in numbers, and the way to every other sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Border, Font, PatternFill, Side
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from paytrace_abas.frames import records
+from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, Category
+from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.report import formats, labels
+from paytrace_abas.report.labels import CATEGORY_COLOURS
+from paytrace_abas.report.tables import Styles, WrittenTable, fit_to_page_width
+
+_TITLE = Font(bold=True, size=14)
+_BOLD = Font(bold=True)
+_LINK = Font(color="0563C1", underline="single")
+_TOP = Border(top=Side(style="thin", color="808080"))
+_WIDTHS = {"A": 50, "B": 22, "C": 12, "D": 18}
+
+
+@dataclass(frozen=True)
+class SummaryFacts:
+    """Everything the Summary sheet shows."""
+
+    title: str
+    lines: Sequence[tuple[str, Any]]
+    results: pd.DataFrame
+    postings: pd.DataFrame
+    sheets: Sequence[tuple[str, WrittenTable]]
+
+
+def payment_hit_rate(results: pd.DataFrame) -> float | None:
+    """Share of received payments (not refunds, chargebacks or non-money) that ended matched."""
+    received = results[~results["category"].isin([c.value for c in NON_MONEY | MONEY_OUT])]
+    if received.empty:
+        return None
+    return float((received["category"] == Category.MATCHED.value).sum()) / len(received)
+
+
+def money_hit_rate(results: pd.DataFrame) -> float | None:
+    """Share of received money that ended matched."""
+    received = results[~results["category"].isin([c.value for c in NON_MONEY | MONEY_OUT])]
+    total = int(received["amount_cents"].sum())
+    if total == 0:
+        return None
+    matched = received.loc[received["category"] == Category.MATCHED.value, "amount_cents"].sum()
+    return int(matched) / total
+
+
+def write_summary(
+    sheet: WriteOnlyWorksheet, styles: Styles, facts: SummaryFacts, language: str
+) -> None:
+    """Fill the (first) Summary sheet once every other sheet is written."""
+    writer = _Summary(sheet, styles, language)
+    dimensions: Any = sheet  # the stubs lack column_dimensions on write-only sheets
+    for column, width in _WIDTHS.items():
+        dimensions.column_dimensions[column].width = width
+    fit_to_page_width(sheet)
+    sheet.append([writer.cell(facts.title, font=_TITLE)])
+    sheet.append([])
+    for label, value in facts.lines:
+        sheet.append([writer.cell(label, font=_BOLD), writer.cell(value)])
+    sheet.append([])
+    writer.category_table(facts.results)
+    sheet.append([])
+    writer.rates(facts.results)
+    if not facts.postings.empty:
+        sheet.append([])
+        writer.postings(facts.postings)
+    sheet.append([])
+    writer.sheet_index(facts.sheets)
+
+
+class _Summary:
+    def __init__(self, sheet: WriteOnlyWorksheet, styles: Styles, language: str) -> None:
+        self.sheet = sheet
+        self.styles = styles
+        self.language = language
+
+    def cell(
+        self,
+        value: Any,
+        font: Font | None = None,
+        number_format: str | None = None,
+        fill: str = "",
+        border: Border | None = None,
+    ) -> Cell:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.data_type = "s"  # our own words, but never let one start a formula
+        else:
+            cell = WriteOnlyCell(self.sheet, value=value)
+        if font is not None:
+            cell.font = font
+        if number_format:
+            cell.number_format = number_format
+        if fill:
+            cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
+        if border is not None:
+            cell.border = border
+        return cell
+
+    def money(self, cents: int, font: Font | None = None, border: Border | None = None) -> Cell:
+        # openpyxl writes a Decimal exactly as its text; its stubs only admit float.
+        return self.cell(cents_to_decimal(cents), font, self.styles.money_format, border=border)
+
+    def count(self, count: int, font: Font | None = None, border: Border | None = None) -> Cell:
+        return self.cell(count, font, formats.COUNT_FORMAT, border=border)
+
+    def header(self, *texts: str) -> None:
+        self.sheet.append([self.cell(t, font=_BOLD, border=Border(bottom=_TOP.top)) for t in texts])
+
+    def category_table(self, results: pd.DataFrame) -> None:
+        language = self.language
+        self.header(
+            labels.column_label("category", language),
+            "Code",
+            labels.column_label("count", language),
+            labels.column_label("amount", language),
+        )
+        grouped = results.groupby("category")["amount_cents"].agg(["count", "sum"])
+        totals = {row["category"]: row for row in records(grouped.reset_index())}
+        for category in Category:
+            if category.value not in totals:
+                continue
+            count, cents = totals[category.value]["count"], totals[category.value]["sum"]
+            self.sheet.append(
+                [
+                    self.cell(
+                        labels.category_name(category, language), fill=CATEGORY_COLOURS[category]
+                    ),
+                    self.cell(category.value),
+                    self.count(int(count)),
+                    self.money(int(cents)),
+                ]
+            )
+        self.sheet.append([])
+        groups = (
+            ("matched_total", {Category.MATCHED}),
+            ("exceptions_total", set(EXCEPTIONS)),
+            ("not_money_total", set(NON_MONEY)),
+        )
+        for key, members in groups:
+            part = results[results["category"].isin([c.value for c in members])]
+            self.sheet.append(
+                [
+                    self.cell(labels.text(key, language)),
+                    None,
+                    self.count(len(part)),
+                    self.money(int(part["amount_cents"].sum())),
+                ]
+            )
+        self.sheet.append(
+            [
+                self.cell(labels.text("paytrace_total", language), _BOLD, border=_TOP),
+                self.cell("", border=_TOP),
+                self.count(len(results), _BOLD, _TOP),
+                self.money(int(results["amount_cents"].sum()), _BOLD, _TOP),
+            ]
+        )
+
+    def rates(self, results: pd.DataFrame) -> None:
+        for key, rate in (
+            ("hit_rate", payment_hit_rate(results)),
+            ("money_rate", money_hit_rate(results)),
+        ):
+            if rate is not None:
+                self.sheet.append(
+                    [
+                        self.cell(labels.text(key, self.language)),
+                        self.cell(rate, None, formats.SHARE_FORMAT),
+                    ]
+                )
+
+    def postings(self, postings: pd.DataFrame) -> None:
+        language = self.language
+        self.header(
+            labels.text("postings_by_status", language),
+            "",
+            labels.column_label("count", language),
+            labels.column_label("amount", language),
+        )
+        for row in records(
+            postings.groupby("status", sort=True)["amount_cents"]
+            .agg(["count", "sum"])
+            .reset_index()
+        ):
+            self.sheet.append(
+                [
+                    self.cell(str(row["status"])),
+                    None,
+                    self.count(int(row["count"])),
+                    self.money(int(row["sum"])),
+                ]
+            )
+
+    def sheet_index(self, sheets: Sequence[tuple[str, WrittenTable]]) -> None:
+        language = self.language
+        self.header(labels.text("sheets", language), "", labels.text("rows", language))
+        for _key, written in sheets:
+            for name, count in zip(written.sheet_names, written.sheet_rows, strict=True):
+                link = self.cell(name, font=_LINK)
+                link.hyperlink = Hyperlink(ref="", location=f"'{name}'!A1", display=name)
+                self.sheet.append([link, None, self.count(count)])

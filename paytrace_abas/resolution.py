@@ -1,0 +1,372 @@
+"""A clerk's decisions from the workbook's Resolution column -> checked postings in a plan.
+
+Pure: decision rows, payments, open items and the run's plan in; a new plan out, or a
+ResolutionError with one sentence per bad row naming sheet, row and column. The syntax is
+documented in docs/workbook.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from paytrace_abas.errors import MoneyError, ResolutionError
+from paytrace_abas.frames import records
+from paytrace_abas.money import format_cents, parse_clerk_amount
+from paytrace_abas.planning import Decision, Plan, Posting
+
+_ASSIGN = ("assign", "zuordnen")
+_WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")
+_IGNORE = ("ignore", "ignorieren")
+_TO = ("to", "auf", "an")
+_INVOICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_/.-]*$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_RECEIVED_KINDS = {"sale", "capture", "check"}
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One filled-in Resolution cell, with where it is so errors can point at it."""
+
+    sheet: str
+    row: int
+    resolution_column: str
+    note_column: str
+    transaction_id: str
+    resolution: str
+    note: str
+
+    def at(self, column: str) -> str:
+        return f"sheet {self.sheet!r}, row {self.row}, column {column}"
+
+
+@dataclass(frozen=True)
+class Assign:
+    """Apply money to invoices; an amount of None means "the open amount, or what is left"."""
+
+    targets: tuple[tuple[str, int | None], ...]
+
+
+@dataclass(frozen=True)
+class WriteOff:
+    """Book money to a GL account; an amount of None means "whatever is left of the payment"."""
+
+    account: str
+    amount_cents: int | None
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """Close the exception without posting anything."""
+
+
+Instruction = Assign | WriteOff | Ignore
+_ACTION_NAMES: dict[type, str] = {Assign: "assign", WriteOff: "write_off", Ignore: "ignore"}
+
+
+def parse_resolution(text: str) -> list[Instruction]:
+    """The instructions of one Resolution cell; ValueError says what is wrong in words."""
+    parts = [part.strip() for part in text.split(";") if part.strip()]
+    if not parts:
+        raise ValueError("the resolution is empty")
+    instructions = [_parse_one(part) for part in parts]
+    if any(isinstance(i, Ignore) for i in instructions) and len(instructions) > 1:
+        raise ValueError("'ignore' stands alone; it cannot be combined with other decisions")
+    if sum(isinstance(i, WriteOff) for i in instructions) > 1:
+        raise ValueError("write off at most once per payment")
+    return instructions
+
+
+def _parse_one(part: str) -> Instruction:
+    lowered = part.lower()
+    for keyword in _IGNORE:
+        if lowered == keyword:
+            return Ignore()
+    for keyword in _ASSIGN:
+        if lowered.startswith(keyword + " "):
+            return Assign(_parse_targets(part[len(keyword) :]))
+    for keyword in _WRITE_OFF:
+        if lowered.startswith(keyword + " "):
+            return _parse_write_off(part[len(keyword) :])
+    raise ValueError(
+        f"{part!r} is not a decision; start with 'assign', 'write off … to' or 'ignore'"
+    )
+
+
+def _parse_targets(text: str) -> tuple[tuple[str, int | None], ...]:
+    normalized = re.sub(r"\s*=\s*", "=", text.strip())
+    tokens = [t for t in re.split(r",\s+|\s+", normalized) if t]
+    # "400123,400124" without a space: commas only separate when no amount is involved
+    tokens = [piece for t in tokens for piece in (t.split(",") if "=" not in t else [t])]
+    if not tokens:
+        raise ValueError("'assign' needs at least one invoice number")
+    targets = []
+    for token in tokens:
+        invoice, _, amount = token.partition("=")
+        if not _INVOICE.match(invoice):
+            raise ValueError(f"{invoice!r} is not an invoice number")
+        targets.append((invoice, _amount(amount) if amount else None))
+    return tuple(targets)
+
+
+def _parse_write_off(text: str) -> WriteOff:
+    words = text.split()
+    if len(words) < 2 or words[-2].lower() not in _TO:
+        raise ValueError("write it as 'write off to ACCOUNT' or 'write off 10.00 to ACCOUNT'")
+    if len(words) > 3:
+        raise ValueError(f"'write off{text}' has extra words")
+    account = words[-1]
+    if not _ACCOUNT.match(account):
+        raise ValueError(f"{account!r} is not an account number")
+    amount = _amount(words[0]) if len(words) == 3 else None
+    if amount == 0:
+        raise ValueError("a write-off of 0.00 writes nothing off")
+    return WriteOff(account, amount)
+
+
+def _amount(text: str) -> int:
+    try:
+        return parse_clerk_amount(text)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+@dataclass
+class _Ledger:
+    """What is still open per invoice while decisions are applied in workbook order."""
+
+    open_cents: dict[str, int]
+    invoices: dict[str, dict[str, object]]
+    decided: dict[str, DecisionRow] = field(default_factory=dict)
+    paid_by: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_decisions(
+    rows: Iterable[DecisionRow],
+    payments: pd.DataFrame,
+    open_items: pd.DataFrame,
+    run_plan: Plan,
+    currency_format: tuple[str, str] = ("USD", "en_US"),
+) -> Plan:
+    """The run's plan plus the postings and decisions of every filled-in Resolution cell.
+
+    The run's own postings are assumed to go through, so an invoice they pay is not open for
+    a decision. Raises ResolutionError listing every bad row.
+    """
+    ledger = _open_ledger(open_items, run_plan)
+    by_id = {str(p["transaction_id"]): p for p in records(payments)}
+    planned = {posting.transaction_id for posting in run_plan.postings}
+    postings: list[Posting] = []
+    decisions: list[Decision] = []
+    problems: list[str] = []
+    for row in rows:
+        try:
+            new_postings, decision = _decide(row, by_id, planned, ledger, currency_format)
+        except _RowProblem as problem:
+            problems.append(f"{row.at(problem.column)}: {problem}")
+            continue
+        postings.extend(new_postings)
+        decisions.append(decision)
+    if problems:
+        raise ResolutionError(problems)
+    return replace(
+        run_plan,
+        postings=(*run_plan.postings, *postings),
+        decisions=(*run_plan.decisions, *decisions),
+    )
+
+
+class _RowProblem(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _open_ledger(open_items: pd.DataFrame, run_plan: Plan) -> _Ledger:
+    invoices = {str(item["invoice_no"]): item for item in records(open_items)}
+    open_cents = {number: int(item["open_cents"]) for number, item in invoices.items()}
+    ledger = _Ledger(open_cents, invoices)
+    for posting in run_plan.postings:
+        if posting.invoice_no in open_cents:
+            open_cents[posting.invoice_no] -= posting.amount_cents + posting.discount_cents
+            ledger.paid_by[posting.invoice_no] = posting.transaction_id
+    return ledger
+
+
+def _decide(
+    row: DecisionRow,
+    payments: Mapping[str, dict[str, object]],
+    planned: set[str],
+    ledger: _Ledger,
+    currency_format: tuple[str, str],
+) -> tuple[list[Posting], Decision]:
+    column = row.resolution_column
+    payment = payments.get(row.transaction_id)
+    if payment is None:
+        raise _RowProblem(column, f"transaction {row.transaction_id!r} is not in the run's data")
+    if row.transaction_id in planned:
+        raise _RowProblem(column, f"transaction {row.transaction_id} is already in the plan")
+    if row.transaction_id in ledger.decided:
+        first = ledger.decided[row.transaction_id]
+        raise _RowProblem(
+            column, f"transaction {row.transaction_id} was already decided on {first.at(column)}"
+        )
+    if payment["kind"] not in _RECEIVED_KINDS or payment["status"] != "settled":
+        raise _RowProblem(column, "only settled, received payments can be resolved here")
+    try:
+        instructions = parse_resolution(row.resolution)
+    except ValueError as exc:
+        raise _RowProblem(column, str(exc)) from None
+    plan = _Allocation(row, payment, ledger, currency_format)
+    for instruction in instructions:
+        plan.apply(instruction)
+    plan.check_complete()
+    ledger.decided[row.transaction_id] = row
+    for invoice_no, cents in plan.assigned:
+        ledger.open_cents[invoice_no] -= cents
+    action = "+".join(_ACTION_NAMES[type(i)] for i in instructions)
+    decision = Decision(
+        row.transaction_id, action, row.resolution, row.note, f"{row.sheet}!{row.row}"
+    )
+    return plan.postings(), decision
+
+
+class _Allocation:
+    """Money of one payment being spread over invoices and an account."""
+
+    def __init__(
+        self,
+        row: DecisionRow,
+        payment: Mapping[str, object],
+        ledger: _Ledger,
+        currency_format: tuple[str, str],
+    ) -> None:
+        self.row = row
+        self.payment = payment
+        self.ledger = ledger
+        self.amount_cents = int(str(payment["amount_cents"]))
+        self.currency = str(payment["currency"])
+        self.locale = currency_format[1]
+        self.assigned: list[tuple[str, int]] = []
+        self.written_off: tuple[str, int] | None = None
+        self.ignored = False
+
+    @property
+    def left_cents(self) -> int:
+        used = sum(c for _, c in self.assigned) + (self.written_off[1] if self.written_off else 0)
+        return self.amount_cents - used
+
+    def money(self, cents: int) -> str:
+        return format_cents(cents, self.currency, self.locale)
+
+    def apply(self, instruction: Instruction) -> None:
+        if isinstance(instruction, Ignore):
+            self.ignored = True
+        elif isinstance(instruction, Assign):
+            for invoice_no, cents in instruction.targets:
+                self.assign(invoice_no, cents)
+        else:
+            self.write_off(instruction)
+
+    def assign(self, invoice_no: str, cents: int | None) -> None:
+        column = self.row.resolution_column
+        item = self.ledger.invoices.get(invoice_no)
+        if item is None:
+            raise _RowProblem(column, f"abas has no open item {invoice_no}")
+        if any(number == invoice_no for number, _ in self.assigned):
+            raise _RowProblem(column, f"invoice {invoice_no} is named twice")
+        open_cents = self.ledger.open_cents[invoice_no]
+        if open_cents <= 0:
+            payer = self.ledger.paid_by.get(invoice_no)
+            why = f"paid by transaction {payer}" if payer else "cleared in abas"
+            raise _RowProblem(column, f"invoice {invoice_no} is not open any more ({why})")
+        if str(item["currency"]) != self.currency:
+            raise _RowProblem(
+                column,
+                f"invoice {invoice_no} is in {item['currency']}, the payment in {self.currency}",
+            )
+        if cents is None:
+            cents = min(open_cents, self.left_cents)
+            if cents <= 0:
+                raise _RowProblem(
+                    column, f"nothing of the payment is left for invoice {invoice_no}"
+                )
+        if cents <= 0:
+            raise _RowProblem(column, f"the amount for invoice {invoice_no} must be positive")
+        if cents > open_cents:
+            raise _RowProblem(
+                column,
+                f"assigns {self.money(cents)} to invoice {invoice_no}, "
+                f"but only {self.money(open_cents)} is open",
+            )
+        self.assigned.append((invoice_no, cents))
+
+    def write_off(self, instruction: WriteOff) -> None:
+        if not self.row.note.strip():
+            raise _RowProblem(self.row.note_column, "a write-off needs a note saying why")
+        cents = instruction.amount_cents
+        if cents is None:
+            cents = self.left_cents
+            if cents == 0:
+                raise _RowProblem(
+                    self.row.resolution_column,
+                    "nothing is left of the payment to write off; give an amount to close "
+                    "an invoice beyond the payment (assign INVOICE=AMOUNT)",
+                )
+        self.written_off = (instruction.account, cents)
+
+    def check_complete(self) -> None:
+        if self.ignored:
+            return
+        left = self.left_cents
+        if left == 0:
+            return
+        used = self.amount_cents - left
+        hint = "add an invoice or 'write off to ACCOUNT'" if left > 0 else "lower an amount"
+        raise _RowProblem(
+            self.row.resolution_column,
+            f"the decisions use {self.money(used)} of a payment of "
+            f"{self.money(self.amount_cents)}; {hint}",
+        )
+
+    def postings(self) -> list[Posting]:
+        payment = self.payment
+        common = {
+            "transaction_id": self.row.transaction_id,
+            "currency": self.currency,
+            "paid_on": _iso_day(payment["paid_on"]),
+            "card_type": str(payment["card_type"]),
+            "source": "resolution",
+            "note": self.row.note,
+            "discount_cents": 0,
+        }
+        lines = [
+            Posting(
+                invoice_no=invoice_no,
+                customer_no=str(self.ledger.invoices[invoice_no]["customer_no"]),
+                amount_cents=cents,
+                **common,  # type: ignore[arg-type]
+            )
+            for invoice_no, cents in self.assigned
+        ]
+        if self.written_off is not None:
+            account, cents = self.written_off
+            customer = lines[0].customer_no if lines else ""
+            lines.append(
+                Posting(
+                    invoice_no="",
+                    customer_no=customer,
+                    amount_cents=cents,
+                    write_off_account=account,
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        return lines
+
+
+def _iso_day(value: object) -> str:
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if callable(isoformat) else str(value)

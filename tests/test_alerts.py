@@ -1,0 +1,230 @@
+"""Alerts over the wire: a real SMTP server (aiosmtpd) and a webhook receiver on loopback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from paytrace_abas.alerts import Alert, send_alert
+from paytrace_abas.config import AlertSettings
+from tests.conftest import run_cli
+from tests.fake_abas import FakeAbas
+from tests.posting_data import FIRST_TRANSACTION, write_day
+
+CARD_DATA = ("4242", "8431", "371449", "Card Holder", "************")
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
+    received: list[dict[str, Any]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet."""
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield received, f"http://127.0.0.1:{server.server_address[1]}/hooks/finance?token=abc"
+    server.shutdown()
+    server.server_close()
+
+
+def _alerts_toml(port: int, url: str, starttls: bool = False, extra: str = "") -> str:
+    return f"""
+[alerts]
+smtp_host = "127.0.0.1"
+smtp_port = {port}
+smtp_starttls = {str(starttls).lower()}
+smtp_from = "paytrace-abas@example.com"
+smtp_to = ["finance@example.com", "ops@example.com"]
+webhook_url = "{url}"
+timeout_seconds = 5
+{extra}"""
+
+
+def test_dead_letters_alert_by_mail_and_webhook_without_card_data(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_server: tuple[Inbox, int],
+    webhook: tuple[list[dict[str, Any]], str],
+) -> None:
+    inbox, port = smtp_server
+    received, url = webhook
+    monkeypatch.setenv("ABAS_PASSWORD", "sy")
+    with FakeAbas(failure_rate=1.0, faults=("unavailable",)) as fake:
+        day = write_day(
+            tmp_path,
+            8,
+            sink="api",
+            base_url=fake.base_url,
+            attempts=2,
+            extra=_alerts_toml(port, url),
+        )
+        result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert result.exit_code == 3, result.output
+
+    assert len(inbox.messages) == 1
+    sender, recipients, raw = inbox.messages[0]
+    assert (sender, recipients) == (
+        "paytrace-abas@example.com",
+        ["finance@example.com", "ops@example.com"],
+    )
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert "8 posting(s) in dead letters" in mail["Subject"]
+    body = mail.get_content()  # type: ignore[attr-defined]
+    assert f"{FIRST_TRANSACTION + 7}: abas " in body
+    assert "temporary failure (HTTP 503)" in body
+    assert "Workbook: " in body and ".xlsx" in body
+    assert "paytrace-abas retry-dead-letters" in body
+
+    assert len(received) == 1
+    hook = received[0]
+    assert hook["problem"] == "dead_letters"
+    assert hook["dead_letter_count"] == 8
+    assert hook["counts"]["matched"] == 8
+    assert hook["workbook"].endswith(".xlsx")
+    for text in (body, mail["Subject"], json.dumps(hook)):
+        for card in CARD_DATA:
+            assert card not in text, card
+        assert "ABAS_PASSWORD" not in text
+
+
+def test_a_failed_run_is_alerted(
+    tmp_path: Path,
+    smtp_server: tuple[Inbox, int],
+    webhook: tuple[list[dict[str, Any]], str],
+) -> None:
+    inbox, port = smtp_server
+    received, url = webhook
+    day = write_day(tmp_path, 2, extra=_alerts_toml(port, url))
+    (tmp_path / "open_items.csv").write_text("invoice_no;customer_no\n1;2\n")
+    result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert result.exit_code == 2
+    assert "run failed" in message_from_bytes(inbox.messages[0][2])["Subject"]
+    assert received[0]["problem"] == "failed"
+    assert "missing column(s) currency, open_amount" in received[0]["error"]
+
+
+def test_dry_runs_do_not_alert(tmp_path: Path, smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    day = write_day(tmp_path, 2, extra=_alerts_toml(port, ""))
+    (tmp_path / "open_items.csv").write_text("invoice_no;customer_no\n1;2\n")
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 2
+    assert inbox.messages == []
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
+def test_mail_goes_through_starttls_and_login(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"smtp-secret")
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        settings = AlertSettings(
+            smtp_host="127.0.0.1",
+            smtp_port=controller.port,
+            smtp_starttls=True,
+            smtp_user="alerts",
+            smtp_from="paytrace-abas@example.com",
+            smtp_to=("finance@example.com",),
+            smtp_ca_file=cert,
+        )
+        alert = Alert("R1", "reconcile", "chargebacks", chargebacks=("512330999",))
+        assert send_alert(settings, "smtp-secret", alert) == []
+    finally:
+        controller.stop()
+    assert logins == [(b"alerts", b"smtp-secret")]
+    assert "1 chargeback(s)" in message_from_bytes(inbox.messages[0][2])["Subject"]
+
+
+def test_unreachable_channels_are_reported_not_raised() -> None:
+    settings = AlertSettings(
+        smtp_host="127.0.0.1",
+        smtp_port=_free_port(),
+        smtp_starttls=False,
+        smtp_from="a@example.com",
+        smtp_to=("b@example.com",),
+        webhook_url=f"http://127.0.0.1:{_free_port()}/hook?token=secret",
+        timeout_seconds=2,
+    )
+    assert send_alert(settings, "", Alert("R1", "reconcile", "failed", error="x")) == [
+        "email",
+        "webhook",
+    ]
+
+
+def test_alert_text_masks_card_numbers_that_slipped_into_an_error() -> None:
+    alert = Alert(
+        "R1", "apply", "dead_letters", dead_letters={"7": "abas said 4111 1111 1111 1111"}
+    )
+    assert "4111 1111 1111 1111" not in alert.body()
+    assert "************1111" in json.dumps(alert.to_json())

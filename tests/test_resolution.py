@@ -1,0 +1,301 @@
+"""The Resolution column: its syntax, its checks, and the round trip workbook -> plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from paytrace_abas.cli import cli
+from paytrace_abas.errors import ResolutionError
+from paytrace_abas.planning import Plan, Posting, read_plan
+from paytrace_abas.resolution import (
+    Assign,
+    DecisionRow,
+    Ignore,
+    WriteOff,
+    parse_resolution,
+    resolve_decisions,
+)
+
+from .workbook_data import REPO
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("assign 400123", [Assign((("400123", None),))]),
+        ("Assign 400123=100.00, 400124", [Assign((("400123", 10_000), ("400124", None)))]),
+        ("zuordnen 400123 = 100,5 400124", [Assign((("400123", 10_050), ("400124", None)))]),
+        ("assign 400123,400124", [Assign((("400123", None), ("400124", None)))]),
+        ("write off to 6855", [WriteOff("6855", None)]),
+        ("ausbuchen -0,50 auf 6855", [WriteOff("6855", -50)]),
+        (
+            "assign 400123; write off to 4970",
+            [Assign((("400123", None),)), WriteOff("4970", None)],
+        ),
+        ("IGNORE", [Ignore()]),
+        ("ignorieren", [Ignore()]),
+    ],
+)
+def test_resolution_syntax(text: str, expected: list[object]) -> None:
+    assert parse_resolution(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pay 400123", "is not a decision"),
+        ("assign 400123=1,234.56", "no thousands separators"),
+        ("assign 400123=10.005", "no thousands separators"),
+        ("write off 6855", "write off to ACCOUNT"),
+        ("write off 0 to 6855", "writes nothing off"),
+        ("ignore; assign 400123", "stands alone"),
+        ("write off to 1; write off to 2", "at most once"),
+        (" ; ", "empty"),
+    ],
+)
+def test_bad_resolutions_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_resolution(text)
+
+
+PAYMENTS = pd.DataFrame(
+    [
+        {
+            "transaction_id": t,
+            "kind": "sale",
+            "status": "settled",
+            "amount_cents": cents,
+            "currency": "USD",
+            "paid_on": dt.date(2026, 11, 25),
+            "card_type": "VISA",
+        }
+        for t, cents in [("P1", 5_000), ("P2", 12_000), ("P3", 9_950), ("P4", 700)]
+    ]
+    + [
+        {
+            "transaction_id": "R1",
+            "kind": "refund",
+            "status": "settled",
+            "amount_cents": 100,
+            "currency": "USD",
+            "paid_on": dt.date(2026, 11, 25),
+            "card_type": "VISA",
+        }
+    ]
+)
+OPEN_ITEMS = pd.DataFrame(
+    [
+        {"invoice_no": n, "customer_no": c, "currency": cur, "open_cents": cents}
+        for n, c, cur, cents in [
+            ("400200", "C2", "USD", 8_000),
+            ("400300", "C3", "USD", 10_000),
+            ("400400", "C4", "USD", 10_000),
+            ("400500", "C5", "EUR", 700),
+            ("400100", "C1", "USD", 10_000),
+        ]
+    ]
+)
+RUN_PLAN = Plan(
+    "R",
+    "2026-11-25",
+    "2026-11-25",
+    "hash",
+    (Posting("P0", "400100", "C1", 10_000, 0, "USD", "2026-11-25", "VISA"),),
+)
+
+
+def row(transaction_id: str, text: str, note: str = "", number: int = 2) -> DecisionRow:
+    return DecisionRow(
+        "Exceptions", number, "P (Resolution)", "Q (Note)", transaction_id, text, note
+    )
+
+
+def test_decisions_become_postings_after_the_runs_own() -> None:
+    plan = resolve_decisions(
+        [
+            row("P1", "assign 400200", number=2),
+            row("P2", "assign 400300; write off to 4970", "overpaid, keep", number=3),
+            row("P3", "assign 400400=100.00; write off to 6855", "0.50 short", number=4),
+            row("P4", "ignore", number=5),
+        ],
+        PAYMENTS,
+        OPEN_ITEMS,
+        RUN_PLAN,
+    )
+    added = [
+        (
+            p.transaction_id,
+            p.invoice_no,
+            p.write_off_account,
+            p.customer_no,
+            p.amount_cents,
+            p.source,
+        )
+        for p in plan.postings[1:]
+    ]
+    assert plan.postings[0] == RUN_PLAN.postings[0]
+    assert added == [
+        ("P1", "400200", "", "C2", 5_000, "resolution"),  # a partial payment: 30.00 stays open
+        ("P2", "400300", "", "C3", 10_000, "resolution"),
+        ("P2", "", "4970", "C3", 2_000, "resolution"),  # the overpayment to an account
+        ("P3", "400400", "", "C4", 10_000, "resolution"),
+        ("P3", "", "6855", "C4", -50, "resolution"),  # the short 0.50 written off
+    ]
+    assert [(d.transaction_id, d.action, d.where) for d in plan.decisions] == [
+        ("P1", "assign", "Exceptions!2"),
+        ("P2", "assign+write_off", "Exceptions!3"),
+        ("P3", "assign+write_off", "Exceptions!4"),
+        ("P4", "ignore", "Exceptions!5"),
+    ]
+
+
+def test_every_bad_row_is_reported_with_sheet_row_and_column() -> None:
+    with pytest.raises(ResolutionError) as caught:
+        resolve_decisions(
+            [
+                row("P1", "assign 400999", number=2),
+                row("P2", "assign 400300", number=3),
+                row("P3", "assign 400100", number=4),
+                row("P4", "assign 400500", number=5),
+                row("P1", "write off to 4970", number=6),
+                row("R1", "ignore", number=7),
+                row("XX", "ignore", number=8),
+                row("P1", "assign 400200=90.00", number=9),
+            ],
+            PAYMENTS,
+            OPEN_ITEMS,
+            RUN_PLAN,
+        )
+    assert caught.value.problems == [
+        "sheet 'Exceptions', row 2, column P (Resolution): abas has no open item 400999",
+        "sheet 'Exceptions', row 3, column P (Resolution): the decisions use $100.00 of a "
+        "payment of $120.00; add an invoice or 'write off to ACCOUNT'",
+        "sheet 'Exceptions', row 4, column P (Resolution): invoice 400100 is not open any more "
+        "(paid by transaction P0)",
+        "sheet 'Exceptions', row 5, column P (Resolution): invoice 400500 is in EUR, the "
+        "payment in USD",
+        "sheet 'Exceptions', row 6, column Q (Note): a write-off needs a note saying why",
+        "sheet 'Exceptions', row 7, column P (Resolution): only settled, received payments "
+        "can be resolved here",
+        "sheet 'Exceptions', row 8, column P (Resolution): transaction 'XX' is not in the "
+        "run's data",
+        "sheet 'Exceptions', row 9, column P (Resolution): assigns $90.00 to invoice 400200, "
+        "but only $80.00 is open",
+    ]
+
+
+def test_two_decisions_cannot_spend_the_same_open_amount() -> None:
+    with pytest.raises(ResolutionError) as caught:
+        resolve_decisions(
+            [
+                row("P1", "assign 400200", number=2),
+                row("P2", "assign 400200=40.00; write off to 4970", "credit", number=3),
+            ],
+            PAYMENTS,
+            OPEN_ITEMS,
+            RUN_PLAN,
+        )
+    assert caught.value.problems == [
+        "sheet 'Exceptions', row 3, column P (Resolution): assigns $40.00 to invoice 400200, "
+        "but only $30.00 is open"
+    ]
+
+
+def _reconcile_demo(tmp_path: Path) -> tuple[Path, Path]:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(REPO / "config" / "demo.toml"),
+            "reconcile",
+            "--date",
+            "2026-11-25",
+            "--dry-run",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    workbook = next(tmp_path.glob("reconcile-*.xlsx"))
+    plan = next(tmp_path.glob("plan-*.json"))
+    return workbook, plan
+
+
+def _edit(workbook: Path, decisions: dict[str, list[tuple[str, str]]]) -> None:
+    """What a clerk does in Excel: type into Resolution and Note, save."""
+    book = load_workbook(workbook)
+    for sheet_name, entries in decisions.items():
+        sheet = book[sheet_name]
+        header = [cell.value for cell in sheet[1]]
+        for number, (text, note) in enumerate(entries, start=2):
+            sheet.cell(number, header.index("Resolution") + 1, text)
+            sheet.cell(number, header.index("Note") + 1, note or None)
+    book.save(workbook)
+
+
+def test_round_trip_from_an_edited_workbook_to_a_plan(tmp_path: Path) -> None:
+    workbook, run_plan_path = _reconcile_demo(tmp_path)
+    _edit(
+        workbook,
+        {
+            "Partial payments": [("assign 400164", "")],
+            "Overpayments": [("assign 400175; write off to 4970", "customer keeps credit")],
+            "Unmatched": [("ignore", "test payment")],
+        },
+    )
+    result = CliRunner().invoke(
+        cli, ["--config", str(REPO / "config" / "demo.toml"), "resolve", str(workbook)]
+    )
+    assert result.exit_code == 0, result.output
+    run_plan = read_plan(run_plan_path)
+    resolved = read_plan(run_plan_path.with_name(run_plan_path.stem + "-resolved.json"))
+    added = resolved.postings[len(run_plan.postings) :]
+    assert resolved.postings[: len(run_plan.postings)] == run_plan.postings
+    assert [
+        (p.transaction_id, p.invoice_no, p.write_off_account, p.amount_cents) for p in added
+    ] == [
+        ("512330359", "400164", "", 145_500),
+        ("512330387", "400175", "", 46_000),
+        ("512330387", "", "4970", 1_000),
+    ]
+    assert [(d.transaction_id, d.action, d.note) for d in resolved.decisions] == [
+        ("512330359", "assign", ""),
+        ("512330387", "assign+write_off", "customer keeps credit"),
+        ("512330415", "ignore", "test payment"),
+    ]
+    assert "3 decision(s) read: 3 posting line(s) added" in result.output
+
+
+def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
+    workbook, _ = _reconcile_demo(tmp_path)
+    _edit(
+        workbook,
+        {"Partial payments": [("assign 400999", ""), ("pay it", "")]},
+    )
+    result = CliRunner().invoke(
+        cli, ["--config", str(REPO / "config" / "demo.toml"), "resolve", str(workbook)]
+    )
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: sheet 'Partial payments', row 2, column P (Resolution): abas has no open item "
+        "400999",
+        "error: sheet 'Partial payments', row 3, column P (Resolution): 'pay it' is not a "
+        "decision; start with 'assign', 'write off … to' or 'ignore'",
+    ]
+    assert not list(tmp_path.glob("*-resolved.json"))
+
+
+def test_a_workbook_from_elsewhere_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.xlsx"
+    Workbook().save(path)
+    result = CliRunner().invoke(
+        cli, ["--config", str(REPO / "config" / "demo.toml"), "resolve", str(path)]
+    )
+    assert result.exit_code == 2
+    assert "was not written by paytrace-abas reconcile" in result.output

@@ -1,0 +1,139 @@
+"""The two abas sinks on their own: payload and error mapping of REST, the import file format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from paytrace_abas.abas.import_file import ImportFileSink
+from paytrace_abas.abas.rest import RestSink, classify_failure, exec_payload
+from paytrace_abas.config import AbasSettings, Secrets
+from paytrace_abas.errors import PostingRejectedError, TransientSourceError
+from paytrace_abas.models import Receipt, ReceiptLine
+from tests.fake_abas import FakeAbas
+
+RECEIPT = Receipt(
+    "512330107",
+    "70001",
+    "USD",
+    dt.date(2026, 11, 25),
+    "18100",
+    (ReceiptLine("400101", 124850, 0, 124850), ReceiptLine("400102", 38000, 600, 38600)),
+)
+
+
+def test_exec_payload_is_the_reference_candidate_with_one_row_per_invoice() -> None:
+    payload = exec_payload(RECEIPT, AbasSettings())
+    assert payload["initAction"] == {
+        "_type": "OpenEditor",
+        "tableName": "102:4",
+        "editAction": "NEW",
+        "dialogAnswers": [],
+        "screenEnterDialogAnswers": [],
+    }
+    head = [(a["fieldName"], a["value"]) for a in payload["actions"][:5]]
+    assert head == [
+        ("gkonto", "18100"),
+        ("beleg", "512330107"),
+        ("beldat", "25.11.2026"),
+        ("kbudat", "25.11.2026"),
+        ("kwaehr", "USD"),
+    ]
+    rows = payload["actions"][5:]
+    assert [a["_type"] for a in rows].count("InsertRow") == 2
+    second = [(a.get("fieldName"), a.get("value"), a.get("rowSpec")) for a in rows[5:]]
+    assert second == [
+        (None, None, None),
+        ("tbeleg", "400102", "."),
+        ("topladen", "", "."),
+        ("opzabetr", "380,00", "."),
+        ("skbetr", "6,00", "."),
+    ]
+    assert payload["closeAction"] == {
+        "_type": "Commit",
+        "dialogAnswers": [{"id": "588", "values": ["ja"]}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "category", "retry"),
+    [
+        (503, "", True),
+        (500, "", True),
+        (429, "", True),
+        (409, "RECORD_LOCKED", True),
+        (400, "UNAVAILABLE", True),
+        (401, "AUTHENTICATION_FAILURE", False),
+        (403, "", False),
+        (400, "ILLEGAL_ARGUMENT", False),
+        (404, "MISSING_OBJECT", False),
+        (400, "", False),
+    ],
+)
+def test_failures_map_to_retry_or_dead_letter(status: int, category: str, retry: bool) -> None:
+    payload = {"content": {"error": {"category": category}}} if category else {}
+    error = classify_failure("abas POST /exec", status, payload)
+    assert isinstance(error, TransientSourceError if retry else PostingRejectedError)
+
+
+def test_rest_sink_posts_finds_and_sends_basic_auth_with_the_password() -> None:
+    with FakeAbas() as fake:
+        settings = AbasSettings(sink="api", base_url=fake.base_url, client="test")
+        sink = RestSink(settings, Secrets(abas_password="sy"))
+        assert sink.find(RECEIPT) is None
+        document = sink.post(RECEIPT)
+        found = sink.find(RECEIPT)
+        sink.close()
+        wrong = RestSink(settings, Secrets(abas_password="nope"))
+        with pytest.raises(PostingRejectedError, match="refused the credentials"):
+            wrong.post(RECEIPT)
+        assert "nope" not in json.dumps(fake.state.documents[0].rows)
+    assert document == "(1,102,0)"
+    assert found is not None
+    assert (found.document, found.invoice_nos) == ("(1,102,0)", frozenset({"400101", "400102"}))
+    assert fake.state.documents[0].rows == [
+        {"tbeleg": "400101", "topladen": "", "opzabetr": "1248,50", "skbetr": "0,00"},
+        {"tbeleg": "400102", "topladen": "", "opzabetr": "380,00", "skbetr": "6,00"},
+    ]
+
+
+def test_unreachable_abas_is_transient() -> None:
+    settings = AbasSettings(sink="api", base_url="http://127.0.0.1:9", client="t")
+    with pytest.raises(TransientSourceError, match="connection failed"):
+        RestSink(settings, Secrets(abas_token="t")).post(RECEIPT)
+
+
+def test_import_file_has_the_edp_header_and_one_line_per_invoice(tmp_path: Path) -> None:
+    path = tmp_path / "import.edp"
+    sink = ImportFileSink(AbasSettings(import_file=path))
+    assert sink.find(RECEIPT) is None
+    assert sink.post(RECEIPT) == "import.edp line 5"
+    assert path.read_text() == (
+        "#!database=102\n#!group=4\n#!action=NEW\n"
+        "beleg;beldat;kbudat;gkonto;kwaehr;tbeleg;opzabetr;skbetr\n"
+        "512330107;25.11.2026;25.11.2026;18100;USD;400101;1248,50;0,00\n"
+        "512330107;25.11.2026;25.11.2026;18100;USD;400102;380,00;6,00\n"
+    )
+    found = sink.find(RECEIPT)
+    assert found is not None and found.invoice_nos == {"400101", "400102"}
+
+
+def test_a_torn_last_line_is_cut_and_the_receipt_reports_what_it_lacks(tmp_path: Path) -> None:
+    path = tmp_path / "import.edp"
+    ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-20])  # killed in the middle of the second line
+    sink = ImportFileSink(AbasSettings(import_file=path))
+    assert path.read_bytes() == whole[: whole.rindex(b"\n", 0, len(whole) - 1) + 1]
+    found = sink.find(RECEIPT)
+    assert found is not None and found.invoice_nos == {"400101"}
+
+
+def test_values_that_would_break_the_file_are_rejected(tmp_path: Path) -> None:
+    sink = ImportFileSink(AbasSettings(import_file=tmp_path / "import.edp"))
+    bad = Receipt("1;2", "K", "USD", dt.date(2026, 1, 1), "18100", RECEIPT.lines)
+    with pytest.raises(PostingRejectedError, match="contains ';'"):
+        sink.post(bad)
