@@ -21,7 +21,8 @@ ENV = {"PAYTRACE_USERNAME": "demo123", "PAYTRACE_PASSWORD": "demo-password"}
 
 
 def api_config(tmp_path: Path, fake: FakePaytrace, **paytrace: Any) -> Path:
-    return sample_day_config(tmp_path, fake, max_attempts=10, retry_budget_seconds=10, **paytrace)
+    keys = {"max_attempts": 10, "retry_budget_seconds": 10, **paytrace}
+    return sample_day_config(tmp_path, fake, **keys)
 
 
 def reconcile(config: Path, out: Path, env: dict[str, str] | None = None) -> Result:
