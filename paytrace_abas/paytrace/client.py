@@ -74,7 +74,10 @@ def pull_transactions(
     parallel_requests: int = 1,
     progress: ProgressCallback | None = None,
 ) -> list[RawTransaction]:
-    """One export request per day, ``parallel_requests`` at a time; results in day order."""
+    """One export request per day, ``parallel_requests`` at a time; results in day order.
+
+    The first request that fails for good cancels the others and closes ``session``.
+    """
     with _cycle_collector_paused():
         by_day = _run_parallel(
             days, lambda day: export_day(session, day), parallel_requests, progress, session
