@@ -2,7 +2,13 @@ import pandas as pd
 import pytest
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching import category_totals, find_reference_tokens, hit_rate, match_payments
+from paytrace_abas.matching import (
+    category_totals,
+    find_reference_tokens,
+    hit_rate,
+    match_payments,
+    payment_hit_rate,
+)
 
 from .builders import open_items, payments
 
@@ -177,3 +183,14 @@ def test_inputs_are_not_mutated() -> None:
     match_payments(paid, items, SETTINGS)
     pd.testing.assert_frame_equal(paid, before[0])
     pd.testing.assert_frame_equal(items, before[1])
+
+
+def test_payments_posted_before_are_neither_hit_nor_miss() -> None:
+    results = pd.DataFrame(
+        {
+            "category": ["matched", "unmatched", "already_posted", "refund", "declined"],
+            "amount_cents": [3000, 1000, 50000, 700, 900],
+        }
+    )
+    assert hit_rate(results) == pytest.approx(0.75)
+    assert payment_hit_rate(results) == pytest.approx(0.5)

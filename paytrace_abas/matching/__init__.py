@@ -2,6 +2,12 @@
 
 from paytrace_abas.matching.engine import match_payments
 from paytrace_abas.matching.references import find_reference_tokens
-from paytrace_abas.matching.summary import category_totals, hit_rate
+from paytrace_abas.matching.summary import category_totals, hit_rate, payment_hit_rate
 
-__all__ = ["category_totals", "find_reference_tokens", "hit_rate", "match_payments"]
+__all__ = [
+    "category_totals",
+    "find_reference_tokens",
+    "hit_rate",
+    "match_payments",
+    "payment_hit_rate",
+]

@@ -19,6 +19,17 @@ def category_totals(results: pd.DataFrame) -> pd.DataFrame:
     return totals.astype({"count": "int64", "amount_cents": "int64"})
 
 
+def payment_hit_rate(results: pd.DataFrame) -> float | None:
+    """Share of received payments (counted, not summed) that ended ``matched``.
+
+    Left out as in :func:`hit_rate`.
+    """
+    received = results[~results["category"].isin(list(_NOT_COUNTED))]
+    if received.empty:
+        return None
+    return float((received["category"] == Category.MATCHED.value).sum()) / len(received)
+
+
 def hit_rate(results: pd.DataFrame) -> float | None:
     """Share of settled sale amounts that ended ``matched``; None when there were none.
 

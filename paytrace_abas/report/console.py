@@ -6,10 +6,9 @@ import pandas as pd
 from tabulate import tabulate
 
 from paytrace_abas.frames import records
-from paytrace_abas.matching import category_totals
+from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
 from paytrace_abas.money import format_cents
 from paytrace_abas.report.formats import share_text
-from paytrace_abas.report.summary import money_hit_rate, payment_hit_rate
 
 
 def console_summary(results: pd.DataFrame, currency: str, locale: str) -> str:
@@ -33,7 +32,7 @@ def console_summary(results: pd.DataFrame, currency: str, locale: str) -> str:
     payments_rate = payment_hit_rate(results)
     if payments_rate is not None:
         lines.append(f"received payments matched to invoices: {share_text(payments_rate, locale)}")
-    money_rate = money_hit_rate(results)
+    money_rate = hit_rate(results)
     if money_rate is not None:
         lines.append(f"matched share of received money: {share_text(money_rate, locale)}")
     return text + ("\n\n" + "\n".join(lines) if lines else "")

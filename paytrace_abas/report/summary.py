@@ -13,7 +13,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from paytrace_abas.frames import records
-from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, Category
+from paytrace_abas.matching import hit_rate, payment_hit_rate
+from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS
@@ -35,24 +36,6 @@ class SummaryFacts:
     results: pd.DataFrame
     postings: pd.DataFrame
     sheets: Sequence[tuple[str, WrittenTable]]
-
-
-def payment_hit_rate(results: pd.DataFrame) -> float | None:
-    """Share of received payments (not refunds, chargebacks or non-money) that ended matched."""
-    received = results[~results["category"].isin([c.value for c in NON_MONEY | MONEY_OUT])]
-    if received.empty:
-        return None
-    return float((received["category"] == Category.MATCHED.value).sum()) / len(received)
-
-
-def money_hit_rate(results: pd.DataFrame) -> float | None:
-    """Share of received money that ended matched."""
-    received = results[~results["category"].isin([c.value for c in NON_MONEY | MONEY_OUT])]
-    total = int(received["amount_cents"].sum())
-    if total == 0:
-        return None
-    matched = received.loc[received["category"] == Category.MATCHED.value, "amount_cents"].sum()
-    return int(matched) / total
 
 
 def write_summary(
@@ -170,7 +153,7 @@ class _Summary:
     def rates(self, results: pd.DataFrame) -> None:
         for key, rate in (
             ("hit_rate", payment_hit_rate(results)),
-            ("money_rate", money_hit_rate(results)),
+            ("money_rate", hit_rate(results)),
         ):
             if rate is not None:
                 self.sheet.append(
