@@ -22,7 +22,7 @@ from paytrace_abas.ledger import (
     LedgerError,
     RunLock,
     StateError,
-    store,
+    schema,
 )
 from paytrace_abas.models import Receipt, ReceiptLine
 
@@ -47,7 +47,7 @@ def ledger(tmp_path: Path) -> Ledger:
 
 def test_new_ledger_is_private_in_wal_mode_at_the_newest_schema(ledger: Ledger) -> None:
     assert ledger.journal_mode() == "wal"
-    assert ledger.schema_version() == max(v for v, _ in store.MIGRATIONS)
+    assert ledger.schema_version() == max(v for v, _ in schema.MIGRATIONS)
     ledger.start_run("R", "reconcile", None, False, {})  # a write makes the -wal file appear
     for path in (ledger.path, Path(f"{ledger.path}-wal"), Path(f"{ledger.path}-shm")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -64,12 +64,13 @@ def test_existing_ledger_file_is_made_private(tmp_path: Path) -> None:
 def test_migrations_run_once_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "ledger.sqlite3"
     Ledger.open(path, clock).close()
-    extra = (2, ("ALTER TABLE runs ADD COLUMN operator TEXT",))
-    monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, extra])
+    newest = max(v for v, _ in schema.MIGRATIONS)
+    extra = (newest + 1, ("ALTER TABLE runs ADD COLUMN operator TEXT",))
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, extra])
     with Ledger.open(path, clock) as ledger:
-        assert ledger.schema_version() == 2
+        assert ledger.schema_version() == newest + 1
     with Ledger.open(path, clock) as ledger:  # a second open must not re-run ALTER TABLE
-        assert ledger.schema_version() == 2
+        assert ledger.schema_version() == newest + 1
     columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(runs)")]
     assert "operator" in columns
 
@@ -103,7 +104,9 @@ def test_a_posting_walks_planned_sending_failed_dead_letter_and_back(ledger: Led
     assert record is not None
     assert (record.state, record.attempts, record.last_error) == (DEAD_LETTER, 2, "lock")
     assert [line.invoice_no for line in record.receipt.lines] == ["500", "501"]
-    assert ledger.open_dead_letters() == [("700", run, "lock", 2)]
+    assert [
+        (d.transaction_id, d.run_id, d.error, d.attempts) for d in ledger.open_dead_letters()
+    ] == [("700", run, "lock", 2)]
     ledger.transition("700", run, SENDING)
     ledger.transition("700", run, POSTED, document="(7,102,0)")
     assert ledger.open_dead_letters() == []
