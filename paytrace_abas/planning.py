@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pandas as pd
 from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.frames import records
-from paytrace_abas.models import Category, Receipt, ReceiptLine, Window
+from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine, Window
 from paytrace_abas.money import cents_to_decimal
 
 PLAN_FORMAT_VERSION = 1
@@ -77,11 +77,32 @@ class Plan:
         }
 
     def receipts(self) -> tuple[Receipt, ...]:
-        """Postings grouped per transaction: one abas document per PayTrace payment."""
+        """Invoice postings grouped per transaction: one abas document per PayTrace payment.
+
+        Write-off lines are not part of a receipt (see :meth:`write_offs`).
+        """
         grouped: dict[str, list[Posting]] = {}
         for posting in self.postings:
-            grouped.setdefault(posting.transaction_id, []).append(posting)
+            if not posting.write_off_account:
+                grouped.setdefault(posting.transaction_id, []).append(posting)
         return tuple(_receipt(group) for group in grouped.values())
+
+    def write_offs(self) -> tuple[ManualBooking, ...]:
+        """The clerk's write-off lines, which are booked by hand in abas (docs/posting.md)."""
+        return tuple(
+            ManualBooking(
+                transaction_id=p.transaction_id,
+                counter_account=p.account,
+                gl_account=p.write_off_account,
+                customer_no=p.customer_no,
+                amount_cents=p.amount_cents,
+                currency=p.currency,
+                paid_on=dt.date.fromisoformat(p.paid_on),
+                note=p.note,
+            )
+            for p in self.postings
+            if p.write_off_account
+        )
 
 
 @dataclass(frozen=True)
@@ -219,7 +240,9 @@ def _posting(item: Any, where: str) -> Posting:
         raise InputFileError(f"{where}: {exc}") from None
 
 
-def recheck_plan(plan: Plan, open_items: pd.DataFrame) -> tuple[list[Receipt], list[Recheck]]:
+def recheck_receipts(
+    receipts: Iterable[Receipt], open_items: pd.DataFrame
+) -> tuple[list[Receipt], list[Recheck]]:
     """Receipts whose every invoice is still open with the planned amount, and the rest.
 
     A receipt with one changed invoice is held back whole: posting part of a payment would
@@ -228,7 +251,7 @@ def recheck_plan(plan: Plan, open_items: pd.DataFrame) -> tuple[list[Receipt], l
     current = {str(row["invoice_no"]): row for row in records(open_items)}
     ready: list[Receipt] = []
     changed: list[Recheck] = []
-    for receipt in plan.receipts():
+    for receipt in receipts:
         problems = [
             problem
             for line in receipt.lines

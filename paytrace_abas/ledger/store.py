@@ -218,6 +218,12 @@ class Ledger(OutcomeRecords):
         marks = ", ".join("?" for _ in states)
         return self._postings(f"WHERE p.state IN ({marks})", states)
 
+    def postings_paid_between(self, first_day: dt.date, last_day: dt.date) -> list[PostingRecord]:
+        """Receipts of payments made in the days (both included), in any state."""
+        return self._postings(
+            "WHERE p.paid_on BETWEEN ? AND ?", [first_day.isoformat(), last_day.isoformat()]
+        )
+
     def postings_of_run(self, run_id: str) -> list[PostingRecord]:
         """Postings a run planned, or whose state it changed."""
         return self._postings(
@@ -251,6 +257,19 @@ class Ledger(OutcomeRecords):
             " FROM posting_lines l JOIN postings p USING (transaction_id)"
         )
         return {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
+
+    def paid_lines(self) -> dict[str, list[tuple[str, int, int | None]]]:
+        """invoice_no -> (transaction_id, amount + discount, open amount when planned) of every
+        receipt line the ledger holds."""
+        rows = self._query(
+            "SELECT invoice_no, transaction_id, amount_cents + discount_cents, open_cents"
+            " FROM posting_lines ORDER BY rowid"
+        )
+        paid: dict[str, list[tuple[str, int, int | None]]] = {}
+        for row in rows:
+            opened = None if row[3] is None else int(row[3])
+            paid.setdefault(str(row[0]), []).append((str(row[1]), int(row[2]), opened))
+        return paid
 
     def count_in_state(self, state: str) -> int:
         return int(self._query("SELECT COUNT(*) FROM postings WHERE state = ?", [state])[0][0])
