@@ -117,7 +117,7 @@ def describe_bookings(bookings: Sequence[ManualBooking]) -> str:
         rows.append((booking.transaction_id, day, debit, credit, amount, booking.note))
     headers = ["reference (beleg)", "day", "debit", "credit", "amount", "note"]
     title = f"book by hand in abas ({len(rows)} write-off(s) no sink posts):"
-    return title + "\n" + tabulate(rows, headers=headers)
+    return title + "\n" + tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def describe_retry(delivery: DeliveryReport, dead_letters: int) -> str:

@@ -1,4 +1,5 @@
-"""The ledger: schema and migrations, the posting state machine, permissions, WAL, watermarks."""
+"""The ledger: schema and migrations, the posting state machine, permissions, WAL, watermarks,
+run items and clerks' decisions."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from paytrace_abas.ledger import (
     TRANSITIONS,
     Ledger,
     LedgerError,
+    RunItem,
     RunLock,
     StateError,
     schema,
 )
-from paytrace_abas.models import Receipt, ReceiptLine
+from paytrace_abas.models import ManualBooking, Receipt, ReceiptLine
+from paytrace_abas.planning import Decision
 
 NOW = dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC)
 
@@ -173,6 +176,45 @@ def test_exceptions_are_carried_until_resolved(ledger: Ledger) -> None:
     assert [e[0] for e in ledger.open_exceptions()] == ["1", "2"]
     ledger.carry_exceptions("R3", [], ["1"])
     assert ledger.open_exceptions() == [("2", "ambiguous", "R2", "two fit")]
+
+
+def test_a_clerks_decision_closes_its_exception_for_good(ledger: Ledger) -> None:
+    run = ledger.start_run("A1", "apply", None, False, {"plan_run_id": "R1"})
+    ledger.carry_exceptions("R1", [("1", "unmatched", "no invoice", 500)], [])
+    ignore = Decision("1", "ignore", "ignore", "test payment", "Unmatched!2")
+    booking = ManualBooking("2", "18100", "4970", "K1", -50, "USD", dt.date(2026, 11, 25), "short")
+    write_off = Decision("2", "write_off", "write off -0.50 to 4970", "short", "Unmatched!3")
+    for _ in range(2):  # recording twice keeps the first
+        ledger.record_decisions(run, "R1", [ignore, write_off], [booking])
+    ledger.carry_exceptions(run, [], ["1"])
+    ledger.carry_exceptions("R2", [("1", "unmatched", "still no invoice", 500)], [])
+    assert ledger.open_exceptions() == []  # a later run does not reopen what a clerk decided
+    assert ledger.manual_bookings() == [(run, booking)]
+    decisions = ledger.applied_decisions()
+    assert [
+        (d.transaction_id, d.run_id, d.plan_run_id, d.resolution) for d in decisions.values()
+    ] == [
+        ("1", run, "R1", "ignore"),
+        ("2", run, "R1", "write off -0.50 to 4970"),
+    ]
+    assert decisions["1"].applied_at == NOW
+
+
+def test_run_items_are_kept_and_only_posting_or_applied_runs_count(ledger: Ledger) -> None:
+    item = RunItem("700", dt.date(2026, 11, 25), "matched", 1000, "VISA", 4711, ("500",), "ok")
+    cheque = RunItem("701", dt.date(2026, 11, 25), "unmatched", 99, "", None, (), "no invoice")
+    day = ("2026-11-25", "2026-11-25")
+    runs = {}
+    for name, dry in (("posting", False), ("applied", True), ("preview", True), ("late", False)):
+        window = ("2026-12-01", "2026-12-01") if name == "late" else day
+        runs[name] = ledger.start_run(name, "reconcile", window, dry, {})
+        ledger.record_run_items(runs[name], [item, cheque])
+        ledger.finish_run(runs[name], 0, {})
+    apply = ledger.start_run("apply", "apply", day, False, {"plan_run_id": runs["applied"]})
+    ledger.finish_run(apply, 0, {})
+    assert ledger.run_items(runs["posting"]) == [item, cheque]
+    counted = [run.run_id for run in ledger.counted_runs(dt.date(2026, 11, 30))]
+    assert counted == [runs["posting"], runs["applied"]]
 
 
 def test_second_holder_of_the_run_lock_is_told_the_file_and_pid(tmp_path: Path) -> None:
