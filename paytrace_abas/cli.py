@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -9,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 import click
 
@@ -34,6 +35,7 @@ from paytrace_abas.history import (
 from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
+from paytrace_abas.paytrace.client import check_connection
 from paytrace_abas.pipeline import RunOutcome, reconcile, window_since_last
 from paytrace_abas.posting_commands import apply_plan_file, retry_dead_letters
 from paytrace_abas.posting_runs import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
@@ -88,6 +90,32 @@ def _settings(ctx: click.Context) -> Settings:
         _fail(exc)
     configure_logging(verbose, quiet, log_format, secrets=settings.secrets.values())
     return settings
+
+
+class _ProgressBar:
+    """A progress bar for multi-request pulls, drawn only on a terminal (cron mail stays clean)."""
+
+    def __init__(self, label: str, file: TextIO) -> None:
+        self._label = label
+        self._file = file
+        self._stack = contextlib.ExitStack()
+        self._advance: Callable[[int], None] | None = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._advance is None:
+            bar = click.progressbar(length=total, label=self._label, file=self._file)
+            self._advance = self._stack.enter_context(bar).update
+        self._advance(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _progress_bar(ctx: click.Context, label: str) -> _ProgressBar | None:
+    _, quiet, _ = ctx.obj["log"]
+    return None if quiet or not sys.stderr.isatty() else _ProgressBar(label, sys.stderr)
 
 
 def _parse_day(option: str, value: str) -> dt.date:
@@ -171,6 +199,7 @@ def reconcile_command(
     some ended in dead letters, 4 that another run holds the lock.
     """
     settings = _settings(ctx)
+    progress = _progress_bar(ctx, "PayTrace")
     try:
         window = _window(settings, day, first, last, since_last)
         if window is None:
@@ -178,9 +207,15 @@ def reconcile_command(
             return
         target = Path(out_dir) if out_dir else settings.report.out_dir
         chargebacks = Path(chargebacks_file) if chargebacks_file else None
-        outcome = reconcile(settings, window, dry_run, target, chargebacks_file=chargebacks)
+        outcome = reconcile(
+            settings, window, dry_run, target, chargebacks_file=chargebacks, progress=progress
+        )
     except PaytraceAbasError as exc:
+        if progress is not None:
+            progress.close()  # the bar's last line before the error, not after it
         _fail(exc)
+    if progress is not None:
+        progress.close()
     if output_format == "json":
         click.echo(json.dumps(outcome_json(outcome), indent=2))
     else:
@@ -347,12 +382,18 @@ def report_command(ctx: click.Context, first: str, last: str, out_dir: str | Non
 @cli.command("check-config", epilog="Example: paytrace-abas --config config/demo.toml check-config")
 @click.pass_context
 def check_config_command(ctx: click.Context) -> None:
-    """Validate the configuration and report where each input comes from."""
+    """Validate the configuration, report each input, and ping the systems configured as APIs."""
     settings = _settings(ctx)
     click.echo(f"config: {settings.config_path or '(defaults)'} is valid")
     paytrace, abas = settings.paytrace, settings.abas
     click.echo(f"PayTrace source: {paytrace.source} ({paytrace.file or paytrace.base_url})")
     click.echo(f"abas source:     {abas.source} ({abas.open_items_file or abas.base_url})")
+    if paytrace.source == "api":
+        steps = check_connection(paytrace, settings.secrets)
+        for step in steps:
+            click.echo(f"{step.name}: {'ok' if step.ok else 'FAILED'} ({step.detail})")
+        if not all(step.ok for step in steps):
+            sys.exit(EXIT_FAILED)
 
 
 def main(argv: list[str] | None = None, prog: Callable[..., Any] = cli) -> None:

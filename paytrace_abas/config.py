@@ -35,6 +35,12 @@ class PaytraceSettings:
     overlap_days: int = 2
     timeout_seconds: float = 30.0
     max_attempts: int = 4
+    #: first retry wait; doubles per attempt (with jitter), capped at 30 s
+    backoff_seconds: float = 1.0
+    #: total time one API call may spend, retries and waits included
+    retry_budget_seconds: float = 120.0
+    #: day-sized export requests in flight at once
+    parallel_requests: int = 4
 
     @property
     def zone(self) -> ZoneInfo:
@@ -231,6 +237,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         secrets=_read_secrets(environ),
     )
     reader.reject_unknown_sections()
+    problems.extend(_missing_paytrace_secrets(settings))
     if problems:
         where = f"{path}" if path else "the configuration"
         raise ConfigError(f"{where} has {len(problems)} problem(s): " + "; ".join(problems))
@@ -258,6 +265,11 @@ def _read_paytrace(section: _Section) -> PaytraceSettings:
         overlap_days=section.integer("overlap_days", defaults.overlap_days, minimum=0),
         timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
         max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
+        backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
+        retry_budget_seconds=section.number("retry_budget_seconds", defaults.retry_budget_seconds),
+        parallel_requests=section.integer(
+            "parallel_requests", defaults.parallel_requests, minimum=1
+        ),
     )
     section.reject_unknown_keys()
     return settings
@@ -413,6 +425,21 @@ def _read_secrets(environ: Mapping[str, str]) -> Secrets:
         abas_token=environ.get("ABAS_TOKEN", ""),
         smtp_password=environ.get("SMTP_PASSWORD", ""),
     )
+
+
+def _missing_paytrace_secrets(settings: Settings) -> list[str]:
+    """The PayTrace API source cannot authenticate without a user name and password."""
+    if settings.paytrace.source != "api":
+        return []
+    required = {
+        "PAYTRACE_USERNAME": settings.secrets.paytrace_username,
+        "PAYTRACE_PASSWORD": settings.secrets.paytrace_password,
+    }
+    return [
+        f'environment variable {name} is not set ([paytrace] source = "api" needs it)'
+        for name, value in required.items()
+        if not value
+    ]
 
 
 class _Document:

@@ -23,6 +23,7 @@ from paytrace_abas.ledger_views import dead_letter_rows, run_items, run_posting_
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, Window
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
+from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import business_day, normalize_transactions, select_window
 from paytrace_abas.period import snapshot_items
@@ -74,8 +75,12 @@ def reconcile(
     out_dir: Path,
     now: dt.datetime | None = None,
     chargebacks_file: Path | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RunOutcome:
-    """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written."""
+    """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written.
+
+    ``progress(done, total)`` is told about each PayTrace API request as it finishes.
+    """
     started = now or utc_now()
     if not dry_run:
         check_posting_settings(settings)
@@ -89,7 +94,7 @@ def reconcile(
             ledger, settings, started, "reconcile", window, dry_run, parameters
         ) as run_id:
             outcome = _reconcile_in_ledger(
-                ledger, settings, run_id, window, dry_run, out_dir, chargebacks_file
+                ledger, settings, run_id, window, dry_run, out_dir, chargebacks_file, progress
             )
             chargebacks = _ids(outcome.results, Category.CHARGEBACK)
             finish_and_alert(
@@ -117,8 +122,9 @@ def _reconcile_in_ledger(
     dry_run: bool,
     out_dir: Path,
     chargebacks_file: Path | None,
+    progress: ProgressCallback | None,
 ) -> RunOutcome:
-    payments = load_payments(settings, window)
+    payments = load_payments(settings, window, progress)
     if chargebacks_file is not None:
         payments = pd.concat(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
@@ -282,16 +288,17 @@ def _counts(outcome: RunOutcome) -> dict[str, Any]:
     return counts
 
 
-def load_payments(settings: Settings, window: Window) -> pd.DataFrame:
+def load_payments(
+    settings: Settings, window: Window, progress: ProgressCallback | None = None
+) -> pd.DataFrame:
     """The window's PayTrace transactions as the canonical payments frame."""
     paytrace = settings.paytrace
-    if paytrace.source != "file":
-        raise ConfigError(
-            f'[paytrace] source = {paytrace.source!r} is not supported yet; use "file"'
-        )
-    if paytrace.file is None:
+    if paytrace.source == "api":
+        raw = fetch_transactions(paytrace, settings.secrets, window, progress)
+    elif paytrace.file is None:
         raise ConfigError('[paytrace] file must name an export file or folder when source = "file"')
-    raw = read_export_files(paytrace.file)
+    else:
+        raw = read_export_files(paytrace.file)
     payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
     return select_window(payments, window, paytrace.zone)
 

@@ -1,7 +1,8 @@
-"""Shared fixtures: the bundled sample day, small hand-made frames, the loopback fake abas."""
+"""Shared fixtures: the bundled sample day, small hand-made frames, the loopback fakes."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from paytrace_abas.cli import cli
 from tests.fake_abas import FakeAbas
+from tests.fake_paytrace import FakePaytrace
 
 from . import workbook_data
 
@@ -71,3 +73,19 @@ def posting_rows() -> pd.DataFrame:
 def dead_letter_rows() -> pd.DataFrame:
     """One posting that ran out of attempts."""
     return workbook_data.dead_letter_rows()
+
+
+@pytest.fixture
+def fake_paytrace() -> Iterator[FakePaytrace]:
+    """A fake PayTrace on 127.0.0.1 with no data; tests load transactions and faults."""
+    with FakePaytrace() as fake:
+        yield fake
+
+
+@pytest.fixture(autouse=True)
+def _restore_package_logger() -> Iterator[None]:
+    """CLI runs configure the package logger; later tests must not write to their dead streams."""
+    logger = logging.getLogger("paytrace_abas")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved

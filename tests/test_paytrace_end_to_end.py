@@ -1,0 +1,131 @@
+"""The whole CLI over real loopback HTTP: the API source must reconcile like the file source."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from paytrace_abas.cli import _ProgressBar, cli
+
+from .fake_paytrace import FakePaytrace, export_records, sample_day_config
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+DAY = "2026-11-25"
+ENV = {"PAYTRACE_USERNAME": "demo123", "PAYTRACE_PASSWORD": "demo-password"}
+
+
+def api_config(tmp_path: Path, fake: FakePaytrace, **paytrace: Any) -> Path:
+    keys = {"max_attempts": 10, "retry_budget_seconds": 10, **paytrace}
+    return sample_day_config(tmp_path, fake, **keys)
+
+
+def reconcile(config: Path, out: Path, env: dict[str, str] | None = None) -> Result:
+    args = ["--config", str(config), "reconcile", "--date", DAY, "--dry-run"]
+    return CliRunner().invoke(
+        cli, [*args, "--format", "json", "--out", str(out)], env=env or ENV, catch_exceptions=False
+    )
+
+
+def comparable(result: Result) -> dict[str, Any]:
+    """The JSON document without what differs between any two runs (id and output paths)."""
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    return {
+        key: value for key, value in document.items() if key not in {"run_id", "report", "plan"}
+    }
+
+
+@pytest.fixture(scope="module")
+def file_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("file-source")
+    return comparable(reconcile(sample_day_config(folder), folder / "out"))
+
+
+@pytest.fixture
+def sample_fake(fake_paytrace: FakePaytrace) -> FakePaytrace:
+    fake_paytrace.transactions = export_records(sorted((SAMPLE / "paytrace").glob("*.json")))
+    return fake_paytrace
+
+
+@pytest.mark.parametrize("date_filter", ["created", "settled"])
+def test_api_source_gives_the_file_source_result(
+    sample_fake: FakePaytrace, file_result: dict[str, Any], tmp_path: Path, date_filter: str
+) -> None:
+    sample_fake.date_filter = date_filter
+    result = reconcile(api_config(tmp_path, sample_fake), tmp_path / "out")
+    assert comparable(result) == file_result
+    assert result.stderr == ""  # no progress bar and no chatter when stderr is not a terminal
+    assert file_result["counts"]["matched"] > 0
+
+
+def test_api_source_survives_500s_and_a_token_expiry_mid_run(
+    sample_fake: FakePaytrace, file_result: dict[str, Any], tmp_path: Path
+) -> None:
+    sample_fake.fail_ratio = 0.2
+    sample_fake.expire_tokens_after(2)
+    result = reconcile(api_config(tmp_path, sample_fake), tmp_path / "out")
+    assert comparable(result) == file_result
+    statuses = [request.status for request in sample_fake.requests]
+    assert statuses.count(401) >= 1 and statuses.count(500) >= 1
+    assert len(sample_fake.issued_tokens) == 2
+    assert result.stderr == ""  # retries that recover are logged at INFO only
+
+
+def test_paytrace_down_exits_1_with_one_clear_line(
+    sample_fake: FakePaytrace, tmp_path: Path
+) -> None:
+    sample_fake.down = True
+    result = reconcile(api_config(tmp_path, sample_fake, max_attempts=3), tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "error: PayTrace POST /oauth/token answered HTTP 503 (gave up after 3 attempt(s) in "
+    )
+
+
+def test_missing_credentials_are_a_config_error(sample_fake: FakePaytrace, tmp_path: Path) -> None:
+    result = reconcile(api_config(tmp_path, sample_fake), tmp_path / "out", env={"PATH": ""})
+    assert result.exit_code == 2
+    assert "environment variable PAYTRACE_USERNAME is not set" in result.stderr
+    assert sample_fake.requests == []
+
+
+def test_check_config_pings_and_logs_in(sample_fake: FakePaytrace, tmp_path: Path) -> None:
+    config = str(api_config(tmp_path, sample_fake))
+    result = CliRunner().invoke(cli, ["--config", config, "check-config"], env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == [
+        f"PayTrace ping: ok ({sample_fake.url} answered success)",
+        "PayTrace login: ok (token issued, valid for 7200 s)",
+    ]
+
+    wrong = {**ENV, "PAYTRACE_PASSWORD": "wrong"}
+    failed = CliRunner().invoke(cli, ["--config", config, "check-config"], env=wrong)
+    assert failed.exit_code == 1
+    assert failed.stdout.splitlines()[-1] == (
+        "PayTrace login: FAILED (PayTrace POST /oauth/token refused the credentials "
+        "(invalid_grant): check PAYTRACE_USERNAME and PAYTRACE_PASSWORD)"
+    )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_is_drawn_on_a_terminal() -> None:
+    terminal = _Terminal()
+    bar = _ProgressBar("PayTrace", terminal)
+    for done in range(1, 5):
+        bar(done, 4)
+    bar.close()
+    assert "PayTrace" in terminal.getvalue()
+    assert "100%" in terminal.getvalue()
