@@ -25,21 +25,20 @@ def posting_rows(
     """Postings-sheet rows: one per receipt line with its ledger state, then the write-offs."""
     rows = [
         {
-            "transaction_id": receipt.transaction_id,
+            "transaction_id": record.receipt.transaction_id,
             "invoice_no": line.invoice_no,
             "write_off_account": "",
-            "customer_no": receipt.customer_no,
+            "customer_no": record.receipt.customer_no,
             "amount_cents": line.amount_cents,
             "discount_cents": line.discount_cents,
-            "paid_on": receipt.paid_on,
+            "paid_on": record.receipt.paid_on,
             "status": record.state,
             "abas_document": record.document or "",
             "attempts": record.attempts,
             "last_error": record.last_error or "",
         }
         for record in postings
-        for receipt in (record.receipt,)
-        for line in receipt.lines
+        for line in record.receipt.lines
     ]
     rows += [
         {

@@ -211,7 +211,7 @@ def read_plan(path: Path) -> Plan:
             _posting(item, f"plan file {path}, posting {n}")
             for n, item in enumerate(document["postings"], start=1)
         )
-        return Plan(
+        plan = Plan(
             run_id=str(document["run_id"]),
             window_from=str(window["from"]),
             window_to=str(window["to"]),
@@ -221,6 +221,14 @@ def read_plan(path: Path) -> Plan:
         )
     except (KeyError, TypeError) as exc:
         raise InputFileError(f"plan file {path}: missing or malformed field {exc}") from None
+    decided = {decision.transaction_id for decision in plan.decisions}
+    undecided = sorted({b.transaction_id for b in plan.write_offs()} - decided)
+    if undecided:
+        raise InputFileError(
+            f"plan file {path}: the write-off of transaction {', '.join(undecided)} has no "
+            "decision (write-offs come from paytrace-abas resolve)"
+        )
+    return plan
 
 
 def _posting(item: Any, where: str) -> Posting:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine
 from paytrace_abas.plan_review import LedgerFacts, PaidLine, review_plan
-from paytrace_abas.planning import Decision, Plan, Posting
+from paytrace_abas.planning import Decision, Plan, Posting, read_plan, write_plan
 
 OPEN_ITEMS = pd.DataFrame(
     [
@@ -148,3 +151,12 @@ def test_partial_payments_may_share_an_open_amount_but_never_pay_more_than_it() 
         assert [(r.category, r.reason) for r in review.rechecks] == [
             (Category.DUPLICATE, "Invoice 400200 was already paid by transaction T1.")
         ]
+
+
+def test_a_plan_with_a_write_off_but_no_decision_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(replace(PLAN, decisions=(IGNORED_DECISION,)), path)
+    with pytest.raises(InputFileError, match="the write-off of transaction P2, P5 has no decision"):
+        read_plan(path)
+    write_plan(PLAN, path)
+    assert read_plan(path) == PLAN

@@ -97,6 +97,11 @@ def test_an_edited_workbook_ends_in_receipts_in_the_import_file(demo_copy: Path)
         ["512330387", "2026-11-25", "18100", "4970", "10.00", "USD"],
     ]
 
+    apply_run = applied.output.split()[1]
+    shown = run_cli(demo_copy, "show", apply_run)
+    assert shown.exit_code == 0, shown.output
+    assert "book by hand in abas (2 write-off(s) no sink posts)" in shown.output
+
     before = (out / "demo-abas-import.edp").read_bytes()
     again = run_cli(demo_copy, "apply", str(resolved))
     assert again.exit_code == 0, again.output
