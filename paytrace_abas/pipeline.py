@@ -21,7 +21,7 @@ from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger, RunLock
 from paytrace_abas.ledger_views import dead_letter_rows, run_items, run_posting_rows
 from paytrace_abas.matching import match_payments
-from paytrace_abas.models import EXCEPTIONS, Category, Window
+from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
@@ -140,7 +140,7 @@ def _reconcile_in_ledger(
     write_plan(plan, plan_path)
     delivery = None
     if not dry_run:
-        delivery = post_receipts(ledger, settings, run_id, list(plan.receipts()))
+        delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
     results = with_posting_columns(results, plan, ledger)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
@@ -187,6 +187,25 @@ def _posting_sheets(
         return planned_posting_rows(plan), None
     planned = [receipt.transaction_id for receipt in plan.receipts()]
     return run_posting_rows(ledger, run_id, planned), dead_letter_rows(ledger)
+
+
+def _left_to_post(ledger: Ledger, plan: Plan) -> list[Receipt]:
+    """The plan's receipts, less payments a clerk decided otherwise (say, ignored or wrote off):
+    a later match never overrides the clerk's decision."""
+    decisions = ledger.applied_decisions()
+    receipts = []
+    for receipt in plan.receipts():
+        decision = decisions.get(receipt.transaction_id)
+        if decision is None or ledger.posting(receipt.transaction_id) is not None:
+            receipts.append(receipt)
+            continue
+        log.warning(
+            "transaction %s matches now but is not posted: a clerk decided it (%r, run %s)",
+            receipt.transaction_id,
+            decision.resolution,
+            decision.run_id,
+        )
+    return receipts
 
 
 def check_posting_settings(settings: Settings) -> None:

@@ -3,6 +3,7 @@ apply (import file and REST), and the period report that shows what the decision
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
+from tests.posting_data import import_file_receipts, write_day
 from tests.workbook_dump import type_decisions
 
 DAY = "2026-11-25"
@@ -156,3 +158,26 @@ def test_the_period_report_counts_an_applied_dry_run_and_closes_decided_exceptio
     ]
     assert {row[7] for row in postings} == {"posted", "book_by_hand"}
     assert len(postings) == 44 + 3 + 2  # the run's invoice lines, the decided ones, write-offs
+
+
+def test_a_payment_the_clerk_ignored_is_not_posted_when_it_matches_later(tmp_path: Path) -> None:
+    day = write_day(tmp_path, 3)
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
+    plan_path = next(day.out_dir.glob("plan-*.json"))
+    # The clerk ignored the first payment (a test charge) and applied the plan.
+    plan = json.loads(plan_path.read_text())
+    ignored = plan["postings"][0]["transaction_id"]
+    plan["postings"] = plan["postings"][1:]
+    ignore = {"action": "ignore", "resolution": "ignore", "note": "test", "where": "Matched!2"}
+    plan["decisions"] = [{"transaction_id": ignored, **ignore}]
+    plan_path.write_text(json.dumps(plan))
+    assert run_cli(day.config, "apply", str(plan_path)).exit_code == 0
+
+    nightly = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert nightly.exit_code == 0, nightly.output
+    assert f"transaction {ignored} matches now but is not posted: a clerk decided it" in (
+        nightly.output
+    )
+    assert import_file_receipts(day.import_file) == {
+        tid: invoices for tid, invoices in day.expected.items() if tid != ignored
+    }
