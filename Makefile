@@ -30,7 +30,12 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+# The benchmarks' reference implementations (DuckDB) are a bench-only dependency.
+$(VENV)/.bench-stamp: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+bench: $(VENV)/.bench-stamp
 	$(BIN)/python bench/run.py
 
 clean:

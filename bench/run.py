@@ -10,7 +10,10 @@ HERE = Path(__file__).parent
 
 
 def main() -> int:
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run.py")
+    # Modules named _*.py are helpers of a benchmark, not benchmarks.
+    scripts = sorted(
+        p for p in HERE.glob("*.py") if p.name != "run.py" and not p.name.startswith("_")
+    )
     if not scripts:
         print(
             "no benchmarks yet: the matching, PayTrace pull, posting and workbook benchmarks "

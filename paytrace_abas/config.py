@@ -7,11 +7,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from paytrace_abas.errors import ConfigError
+from paytrace_abas.errors import ConfigError, MoneyError
+from paytrace_abas.money import parse_percent_basis_points
 
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
 DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
@@ -93,6 +95,10 @@ class LedgerSettings:
     path: Path = Path("paytrace-abas.sqlite3")
 
 
+#: Payment fields searched for invoice numbers, in this order (DESIGN §4).
+REFERENCE_FIELDS = ("invoice_ref", "description", "customer_reference_id")
+
+
 @dataclass(frozen=True)
 class PostingSettings:
     #: parallel abas calls; every REST session holds an abas licence seat, so keep it modest
@@ -157,13 +163,53 @@ class AlertSettings:
 
 @dataclass(frozen=True)
 class MatchingSettings:
-    tolerance_cents: int = 1
+    """Tolerances, reference hygiene and exchange rates of matching (docs/matching.md)."""
+
+    #: a payment may fall short of / exceed what the invoices ask by at most this many cents ...
+    under_tolerance_cents: int = 1
+    over_tolerance_cents: int = 1
+    #: ... and, when set, by at most this percentage of it (the smaller limit wins)
+    under_tolerance_percent: Decimal | None = None
+    over_tolerance_percent: Decimal | None = None
     min_reference_length: int = 4
+    #: what an invoice number looks like in payment text; found only as a whole token
+    reference_pattern: str = r"\d+"
+    #: words that may stick to the number without a space (``RE400123``, ``INV400123``)
+    reference_prefixes: tuple[str, ...] = ("RE", "INV", "INVOICE", "RECHNUNG", "RG", "NR", "NO")
+    reference_fields: tuple[str, ...] = REFERENCE_FIELDS
     #: a reference token that fully matches this but is no known invoice counts as "unknown invoice"
     invoice_pattern: str = ""
     max_invoices_per_payment: int = 5
+    #: customers with more open items than this are not searched for exact-sum sets
+    max_items_for_set_search: int = 20
+    #: "EUR/USD" -> how many USD one EUR is worth; the reverse direction is derived
+    exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def under_tolerance_bp(self) -> int | None:
+        """The underpayment percentage in basis points (at most two decimals are allowed)."""
+        return _basis_points(self.under_tolerance_percent)
+
+    @property
+    def over_tolerance_bp(self) -> int | None:
+        """The overpayment percentage in basis points."""
+        return _basis_points(self.over_tolerance_percent)
+
+    def rate(self, from_currency: str, to_currency: str) -> Decimal | None:
+        """Units of ``to_currency`` per unit of ``from_currency``; None when no rate is known."""
+        if from_currency == to_currency:
+            return Decimal(1)
+        direct = self.exchange_rates.get(f"{from_currency}/{to_currency}")
+        if direct is not None:
+            return direct
+        reverse = self.exchange_rates.get(f"{to_currency}/{from_currency}")
+        return None if reverse is None else Decimal(1) / reverse
+
+
+def _basis_points(percent: Decimal | None) -> int | None:
+    return None if percent is None else int(percent * 100)
 
 
 @dataclass(frozen=True)
@@ -390,15 +436,29 @@ def _read_ledger(section: _Section) -> LedgerSettings:
 
 def _read_matching(section: _Section) -> MatchingSettings:
     defaults = MatchingSettings()
+    # ``tolerance_cents`` sets both directions; the directional keys override it.
+    both = section.integer("tolerance_cents", defaults.under_tolerance_cents, minimum=0)
     settings = MatchingSettings(
-        tolerance_cents=section.integer("tolerance_cents", defaults.tolerance_cents, minimum=0),
+        under_tolerance_cents=section.integer("under_tolerance_cents", both, minimum=0),
+        over_tolerance_cents=section.integer("over_tolerance_cents", both, minimum=0),
+        under_tolerance_percent=section.percent("under_tolerance_percent"),
+        over_tolerance_percent=section.percent("over_tolerance_percent"),
         min_reference_length=section.integer(
             "min_reference_length", defaults.min_reference_length, minimum=1
+        ),
+        reference_pattern=section.regex("reference_pattern", defaults.reference_pattern),
+        reference_prefixes=section.string_tuple("reference_prefixes", defaults.reference_prefixes),
+        reference_fields=section.string_tuple(
+            "reference_fields", defaults.reference_fields, allowed=REFERENCE_FIELDS
         ),
         invoice_pattern=section.regex("invoice_pattern", defaults.invoice_pattern),
         max_invoices_per_payment=section.integer(
             "max_invoices_per_payment", defaults.max_invoices_per_payment, minimum=1
         ),
+        max_items_for_set_search=section.integer(
+            "max_items_for_set_search", defaults.max_items_for_set_search, minimum=2
+        ),
+        exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
     )
     section.reject_unknown_keys()
@@ -606,6 +666,48 @@ class _Section:
         for name in bad:
             self._problem(f"{key}.{name}", "must be a string")
         return {str(name): str(item) for name, item in value.items() if name not in bad}
+
+    def string_tuple(
+        self, key: str, default: tuple[str, ...], allowed: tuple[str, ...] | None = None
+    ) -> tuple[str, ...]:
+        """A list of strings (``default`` when absent), each one of ``allowed`` if given."""
+        if self.peek(key) is None:
+            self._used.add(key)
+            return default
+        value = self.string_list(key)
+        unknown = [item for item in value if allowed is not None and item not in allowed]
+        if unknown:
+            self._problem(key, f"may only name {', '.join(allowed or ())}, not {unknown!r}")
+            return default
+        return tuple(str(item) for item in value)
+
+    def percent(self, key: str) -> Decimal | None:
+        """A percentage like ``0.5`` or ``"0,5"`` (two decimals at most); None if absent or ""."""
+        value = self._get(key, (int, float, str), "a percentage")
+        if value is None or value == "":
+            return None
+        try:
+            return Decimal(parse_percent_basis_points(str(value))) / 100
+        except MoneyError as exc:
+            self._problem(key, str(exc))
+            return None
+
+    def rate_table(self, key: str) -> dict[str, Decimal]:
+        """``"EUR/USD" = "1.0850"``: positive exact rates between two ISO currency codes."""
+        rates: dict[str, Decimal] = {}
+        for pair, text in self.string_table(key).items():
+            if not re.fullmatch(r"[A-Z]{3}/[A-Z]{3}", pair):
+                self._problem(f"{key}.{pair}", "must be named like EUR/USD")
+                continue
+            try:
+                rate = Decimal(text)
+            except InvalidOperation:
+                rate = Decimal(0)
+            if not rate.is_finite() or rate <= 0:
+                self._problem(f"{key}.{pair}", f"must be a positive number as text, not {text!r}")
+                continue
+            rates[pair] = rate
+        return rates
 
     def reject_unknown_keys(self) -> None:
         """Report every key of the table that no reader asked for (typos, stale keys)."""

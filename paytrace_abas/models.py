@@ -85,7 +85,13 @@ RESULT_COLUMNS = [
     "days_from_invoice",
     "confidence",
     "runner_up",
+    "runner_up_reason",
     "reason",
+    # evidence a clerk can check the decision against (docs/matching.md)
+    "payer_customer_no",
+    "expected_cents",
+    "found_in",
+    "exchange_rate",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency
@@ -58,6 +59,17 @@ def percent_of(cents: int, basis_points: int) -> int:
 def cents_to_decimal(cents: int) -> Decimal:
     """Exact Decimal amount of integer cents."""
     return (Decimal(cents) / 100).quantize(_CENT)
+
+
+def plain_amount(cents: int) -> str:
+    """``1,234.56`` without a currency, from integers alone (for reasons built by the million)."""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole:,}.{fraction:02d}"
+
+
+def plain_amounts(cents: Iterable[int]) -> list[str]:
+    """:func:`plain_amount` of many values (pass Python ints, e.g. ``array.tolist()``)."""
+    return [f"{'-' if c < 0 else ''}{abs(c) // 100:,}.{abs(c) % 100:02d}" for c in cents]
 
 
 def format_cents(cents: int, currency: str, locale: str = "en_US") -> str:

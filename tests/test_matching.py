@@ -26,7 +26,7 @@ def only(results: pd.DataFrame) -> dict[str, object]:
     ],
 )
 def test_reference_tokens_are_whole_digit_runs(text: str, tokens: list[str]) -> None:
-    assert find_reference_tokens(text, 4) == tokens
+    assert find_reference_tokens(text, MatchingSettings(min_reference_length=4)) == tokens
 
 
 def test_reference_pays_invoice_in_full() -> None:

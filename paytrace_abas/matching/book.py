@@ -1,0 +1,173 @@
+"""The inputs as the passes use them: open items indexed, payments in paying order.
+
+Both are built once per run from the canonical frames (never mutated); every pass then works on
+integer positions: ``item`` is a row of :class:`Book`, ``pay`` a row of :class:`Payments`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.matching.references import is_case_sensitive
+
+#: a day number for a missing date: before every real one
+NO_DAY = np.int64(-(2**40))
+
+
+@dataclass(frozen=True)
+class Book:
+    """Open items by position, with look-ups by invoice number and by customer."""
+
+    invoice_no: npt.NDArray[np.object_]
+    customer_no: npt.NDArray[np.object_]
+    currency: npt.NDArray[np.object_]
+    open_cents: Ints
+    gross_cents: Ints
+    discount_bp: Ints
+    discount_until: Ints
+    invoice_day: Ints
+    by_number: pd.Index
+    #: customer codes of the items, the customers' names, and items grouped by customer (CSR)
+    customer_code: Ints
+    customers: pd.Index
+    customer_start: Ints
+    customer_items: Ints
+
+    def __len__(self) -> int:
+        return len(self.invoice_no)
+
+    def items_of(self, codes: Ints) -> tuple[Ints, Ints]:
+        """(owner position, item) for every item of each customer code (-1 has none)."""
+        valid = codes >= 0
+        safe = np.where(valid, codes, 0)
+        first = np.where(valid, self.customer_start[safe], 0)
+        count = np.where(valid, self.customer_start[safe + 1] - first, 0)
+        owner = np.repeat(np.arange(len(codes), dtype=np.int64), count)
+        offset = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+        return owner, self.customer_items[np.repeat(first, count) + offset]
+
+
+@dataclass(frozen=True)
+class Payments:
+    """Payments in paying order (earliest first: the first payer of an invoice wins)."""
+
+    order: Ints
+    transaction_id: npt.NDArray[np.object_]
+    kind: npt.NDArray[np.object_]
+    status: npt.NDArray[np.object_]
+    amount: Ints
+    currency: npt.NDArray[np.object_]
+    paid_day: Ints
+    payer: npt.NDArray[np.object_]
+    payer_code: Ints
+    texts: dict[str, npt.NDArray[np.object_]]
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def take(values: np.ndarray, positions: Ints, missing: object) -> np.ndarray:
+    """``values[positions]``, with ``missing`` where a position is -1 (also for no values)."""
+    found = positions >= 0
+    result = np.full(len(positions), missing, dtype=values.dtype)
+    result[found] = values[positions[found]]
+    return result
+
+
+def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
+    """Index the open items; invoice numbers must be unique (the abas reader checks that)."""
+    numbers = _texts(open_items["invoice_no"])
+    keys = numbers if is_case_sensitive(settings) else np.char.upper(numbers.astype(str))
+    by_number = pd.Index(keys, dtype=object)
+    if not by_number.is_unique:
+        raise ValueError("open items must have unique invoice numbers")
+    customer = _texts(open_items["customer_no"])
+    codes, customers = pd.factorize(customer, sort=False)
+    grouped = np.argsort(codes, kind="stable").astype(np.int64)
+    start = np.zeros(len(customers) + 1, dtype=np.int64)
+    start[1:] = np.cumsum(np.bincount(codes, minlength=len(customers)))
+    return Book(
+        invoice_no=numbers,
+        customer_no=customer,
+        currency=_texts(open_items["currency"]),
+        open_cents=_cents(open_items["open_cents"]),
+        gross_cents=_cents(open_items["gross_cents"]),
+        discount_bp=_cents(open_items["discount_bp"]),
+        discount_until=_days(open_items["discount_until"]),
+        invoice_day=_days(open_items["invoice_date"]),
+        by_number=by_number,
+        customer_code=codes.astype(np.int64),
+        customers=pd.Index(customers, dtype=object),
+        customer_start=start,
+        customer_items=grouped,
+    )
+
+
+def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSettings) -> Payments:
+    """Payments sorted by creation time, then transaction id (stable under any input order)."""
+    ids = _texts(payments["transaction_id"])
+    created = pd.to_datetime(payments["created_at"], utc=True).to_numpy(dtype="datetime64[ns]")
+    order = ordered_rows(created.astype(np.int64), _sortable(ids))
+    payer = _payers(_texts(payments["customer_ref"])[order], settings)
+    texts = {name: _text(payments, name)[order] for name in settings.reference_fields}
+    return Payments(
+        order=order,
+        transaction_id=ids[order],
+        kind=_texts(payments["kind"])[order],
+        status=_texts(payments["status"])[order],
+        amount=_cents(payments["amount_cents"])[order],
+        currency=_texts(payments["currency"])[order],
+        paid_day=_days(payments["paid_on"])[order],
+        payer=payer,
+        payer_code=book.customers.get_indexer(pd.Index(payer, dtype=object)).astype(np.int64),
+        texts=texts,
+    )
+
+
+def _sortable(ids: npt.NDArray[np.object_]) -> np.ndarray:
+    """Transaction ids as numbers when all are (PayTrace's are): ties sort fast and the same way."""
+    try:
+        numbers = ids.astype(np.int64)
+    except (ValueError, OverflowError):
+        return ids
+    # "007" and "7" would tie and fall back on input order: numbers only when they are unique.
+    return numbers if pd.Index(numbers).is_unique else ids
+
+
+def _payers(customer_ref: npt.NDArray[np.object_], settings: MatchingSettings) -> np.ndarray:
+    if not settings.customer_map:
+        return customer_ref
+    mapped = pd.Series(customer_ref, dtype=object).map(dict(settings.customer_map))
+    return mapped.fillna(pd.Series(customer_ref, dtype=object)).to_numpy(dtype=object)
+
+
+def _text(payments: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
+    if name not in payments.columns:
+        return np.full(len(payments), "", dtype=object)
+    return _texts(payments[name])
+
+
+def _texts(column: pd.Series) -> npt.NDArray[np.object_]:
+    """A text column as an object array, missing values as "" (numbers become their text)."""
+    values = column.to_numpy(dtype=object, na_value="")
+    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+        values = np.asarray([str(value) for value in values], dtype=object)
+    return values
+
+
+def _cents(column: pd.Series) -> Ints:
+    return column.fillna(0).to_numpy(dtype=np.int64)
+
+
+def _days(column: pd.Series) -> Ints:
+    """Days since the epoch of a date column (date objects or datetime64); missing -> NO_DAY."""
+    values = pd.to_datetime(column, errors="coerce") if column.dtype == object else column
+    days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    numbers = days.astype(np.int64)
+    return np.where(np.isnat(days), NO_DAY, numbers)

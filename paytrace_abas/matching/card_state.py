@@ -1,0 +1,90 @@
+"""Passes before invoice matching: what is not money received, and what an earlier run posted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from paytrace_abas.matching.book import Payments
+from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.models import Category
+
+#: (statuses, kinds, category, reason): a payment with one of the statuses or one of the kinds
+#: gets the category; the first that applies wins (values of DESIGN §4).
+_CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...] = (
+    (("declined",), (), Category.DECLINED, "The card was declined."),
+    (
+        ("auto_voided",),
+        (),
+        Category.VOID,
+        "Approved but voided automatically by PayTrace (address or CSC mismatch, code 103).",
+    ),
+    (("voided",), ("void",), Category.VOID, "Voided before settlement."),
+    (("pending",), (), Category.PENDING, "Not settled yet; it will be matched once it settles."),
+    (
+        (),
+        ("authorization",),
+        Category.PENDING,
+        "An authorization only; no money moves until it is captured.",
+    ),
+    ((), ("refund",), Category.REFUND, "Money returned to the card holder."),
+    ((), ("chargeback",), Category.CHARGEBACK, "Disputed and reversed by the card issuer."),
+)
+
+
+def classify_card_state(payments: Payments, decisions: Decisions) -> None:
+    """Declines, voids, pending, refunds and chargebacks never reach invoice matching."""
+    # Compare small integer codes: comparing a million strings costs a tenth of a second each.
+    status, statuses = pd.factorize(payments.status)
+    kind, kinds = pd.factorize(payments.kind)
+    open_rows = decisions.pending()
+    for status_values, kind_values, category, reason in _CARD_STATES:
+        hit = _one_of(status, statuses, status_values) | _one_of(kind, kinds, kind_values)
+        chosen = np.flatnonzero(open_rows & hit)
+        decisions.decide(chosen, category, "card_state", reason)
+        open_rows[chosen] = False
+
+
+def _one_of(
+    codes: np.ndarray, uniques: pd.Index | np.ndarray, values: tuple[str, ...]
+) -> npt.NDArray[np.bool_]:
+    wanted = [code for code, value in enumerate(uniques) if value in values]
+    result: npt.NDArray[np.bool_] = np.isin(codes, wanted)
+    return result
+
+
+def mark_already_posted(
+    payments: Payments,
+    decisions: Decisions,
+    already_posted: Mapping[str, str],
+    paid_before: Mapping[str, str],
+) -> None:
+    """Transactions an earlier run posted (the ledger says so): nothing to do again."""
+    if not already_posted and not paid_before:
+        return
+    ids = pd.Series(payments.transaction_id, dtype=object)
+    document = ids.map(dict(already_posted)).to_numpy(dtype=object)
+    posted = np.flatnonzero(decisions.pending() & ~pd.isna(document))
+    decisions.decide(
+        posted,
+        Category.ALREADY_POSTED,
+        "ledger",
+        [f"Posted by an earlier run as abas document {document[p]}." for p in posted],
+    )
+    invoices_by_payer: dict[str, list[str]] = {}
+    for invoice_no, transaction_id in paid_before.items():
+        invoices_by_payer.setdefault(transaction_id, []).append(invoice_no)
+    paid = ids.map(invoices_by_payer).to_numpy(dtype=object)
+    recorded = np.flatnonzero(decisions.pending() & ~pd.isna(paid))
+    decisions.decide(
+        recorded,
+        Category.ALREADY_POSTED,
+        "ledger",
+        [
+            f"An earlier run already paid invoice {', '.join(sorted(paid[p]))} with it."
+            for p in recorded
+        ],
+    )

@@ -1,0 +1,296 @@
+"""What the customer + amount pass decides, once the candidate items are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching.book import Book, Payments, take
+from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.matching.groups import Groups, Ints
+from paytrace_abas.matching.sets import find_exact_sum_sets
+from paytrace_abas.matching.texts import amount, amounts, joined_by_payment
+from paytrace_abas.models import Category
+
+RULE = "customer_amount"
+RULE_SET = "customer_amount_set"
+
+
+def decide_singles(
+    fitting: pd.DataFrame,
+    nearest: pd.DataFrame,
+    payments: Payments,
+    book: Book,
+    proposal: Decisions,
+) -> None:
+    """One open item fits best: matched; several fit equally well: ambiguous."""
+    if fitting.empty:
+        return
+    groups = Groups.of(fitting["pay"].to_numpy())
+    gap = fitting["gap"].to_numpy()
+    best_gap = groups.spread(gap[groups.starts])
+    is_best = gap == best_gap
+    ties = groups.sum(is_best.astype(np.int64))
+    best = fitting.iloc[groups.starts]
+    single = ties == 1
+    _decide_single_match(best[single], nearest, payments, book, proposal)
+    tied_rows = fitting[is_best & groups.spread(~single)]
+    _decide_ambiguous_items(tied_rows, payments, proposal)
+
+
+def _decide_single_match(
+    best: pd.DataFrame,
+    nearest: pd.DataFrame,
+    payments: Payments,
+    book: Book,
+    proposal: Decisions,
+) -> None:
+    if best.empty:
+        return
+    pays = best["pay"].to_numpy()
+    items = best["item"].to_numpy()
+    expected = np.where(best["uses_discount"], best["after"], best["full"]).astype(np.int64)
+    discount = (best["full"].to_numpy() - expected).astype(np.int64)
+    difference = payments.amount[pays] - expected
+    runner, why = _runner_up_items(nearest, pays, items, book)
+    reasons = _match_reasons(
+        "pays the open amount of invoice {numbers}, the only open item of customer {customer}"
+        " that fits",
+        book.invoice_no[items].astype(object),
+        payments.payer[pays],
+        discount,
+        difference,
+        best["rate"].to_numpy(dtype=object),
+    )
+    proposal.decide(
+        pays,
+        Category.MATCHED,
+        RULE,
+        reasons,
+        confidence=0.9,
+        difference=difference,
+        expected=expected,
+        runner_up=runner,
+        runner_up_reason=why,
+        exchange_rate=best["rate"].to_numpy(dtype=object),
+    )
+    proposal.link(pays, items, expected, discount)
+
+
+def _runner_up_items(
+    nearest: pd.DataFrame, pays: Ints, chosen: Ints, book: Book
+) -> tuple[np.ndarray, np.ndarray]:
+    """The payer's next-closest open item to the amount, and by how much it misses."""
+    near = nearest.reindex(pays)
+    use_second = near["first"].to_numpy() == chosen
+    item = np.where(use_second, near["second"], near["first"]).astype(np.int64)
+    gap = np.where(use_second, near["second_gap"], near["first_gap"]).astype(np.int64)
+    fitted = np.where(use_second, near["second_fits"], near["first_fits"]).astype(bool)
+    runner = take(book.invoice_no, item, "")
+    why = np.full(len(pays), "", dtype=object)
+    why[(item >= 0) & fitted] = "fits too, but less closely"
+    differs = np.flatnonzero((item >= 0) & ~fitted)
+    why[differs] = ["differs by " + text for text in amounts(gap[differs])]
+    return runner, why
+
+
+def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: Decisions) -> None:
+    if tied.empty:
+        return
+    pays_all = tied["pay"].to_numpy()
+    numbers = joined_by_payment(pays_all, list(tied["number"]))
+    second = tied[tied["pay"].duplicated().to_numpy()].drop_duplicates("pay").set_index("pay")
+    pays = numbers.index.to_numpy()
+    proposal.decide(
+        pays,
+        Category.AMBIGUOUS,
+        RULE,
+        [
+            f"No invoice named; open items {numbers[p]} of customer {payments.payer[p]} "
+            "fit the amount equally well; a clerk must choose."
+            for p in pays
+        ],
+        confidence=0.5,
+        runner_up=second["number"].reindex(pays).to_numpy(dtype=object),
+        runner_up_reason="fits equally well",
+    )
+    proposal.link(pays_all, tied["item"].to_numpy())
+
+
+def decide_taken(taken: pd.DataFrame, payments: Payments, book: Book, proposal: Decisions) -> None:
+    """Only items that an earlier payment already paid fit: a second payment of them."""
+    if taken.empty:
+        return
+    first = taken.drop_duplicates("pay")
+    pays = first["pay"].to_numpy()
+    proposal.decide(
+        pays,
+        Category.DUPLICATE,
+        RULE,
+        [
+            f"No invoice named; invoice {n} of customer {payments.payer[p]} fits the amount, "
+            f"but transaction {c} already paid it."
+            for p, n, c in zip(pays, first["number"], first["claimant"], strict=True)
+        ],
+        runner_up=first["claimant"].to_numpy(dtype=object),
+        runner_up_reason="paid that invoice first",
+    )
+    proposal.link(pays, first["item"].to_numpy())
+
+
+def decide_sets(
+    search: pd.DataFrame,
+    payments: Payments,
+    book: Book,
+    settings: MatchingSettings,
+    proposal: Decisions,
+) -> None:
+    """Smallest exact-sum sets of the payer's unclaimed open items."""
+    if search.empty:
+        return
+    sets = find_exact_sum_sets(search, settings)
+    if sets.empty:
+        return
+    tied = sets["tied"].to_numpy(dtype=bool)
+    _decide_set_matches(sets[~tied], search, payments, book, proposal)
+    _decide_ambiguous_sets(sets[tied], payments, book, proposal)
+
+
+def _decide_set_matches(
+    sets: pd.DataFrame, search: pd.DataFrame, payments: Payments, book: Book, proposal: Decisions
+) -> None:
+    if sets.empty:
+        return
+    pays = sets["pay"].to_numpy()
+    members = sets["members"].tolist()
+    size = np.fromiter((len(m) for m in members), dtype=np.int64, count=len(members))
+    link_pay = np.repeat(pays, size)
+    link_item = np.concatenate([np.asarray(m, dtype=np.int64) for m in members])
+    rows = search.set_index(["pay", "item"]).loc[list(zip(link_pay, link_item, strict=True))]
+    uses_discount = np.repeat(sets["uses_discount"].to_numpy(dtype=bool), size)
+    applied = np.where(uses_discount, rows["after"], rows["full"]).astype(np.int64)
+    discount = (rows["full"].to_numpy() - applied).astype(np.int64)
+    expected = sets["expected"].to_numpy(dtype=np.int64)
+    difference = payments.amount[pays] - expected
+    per_pay_discount = np.add.reduceat(discount, np.cumsum(size) - size)
+    numbers = [", ".join(book.invoice_no[m]) for m in members]
+    runner = [", ".join(book.invoice_no[r]) if len(r) else "" for r in sets["runner_up"]]
+    why = [
+        ("same size, but newer invoices" if newer else "fits less closely") if r else ""
+        for r, newer in zip(runner, sets["runner_up_is_newer"], strict=True)
+    ]
+    reasons = _match_reasons(
+        "pays invoices {numbers} together, the smallest set of open items of customer "
+        "{customer} that adds up to the amount",
+        np.asarray(numbers, dtype=object),
+        payments.payer[pays],
+        per_pay_discount,
+        difference,
+        rows["rate"].to_numpy(dtype=object)[np.cumsum(size) - size],
+    )
+    proposal.decide(
+        pays,
+        Category.MATCHED,
+        RULE_SET,
+        reasons,
+        confidence=0.8,
+        difference=difference,
+        expected=expected,
+        runner_up=np.asarray(runner, dtype=object),
+        runner_up_reason=np.asarray(why, dtype=object),
+    )
+    proposal.link(link_pay, link_item, applied, discount)
+
+
+def _decide_ambiguous_sets(
+    sets: pd.DataFrame, payments: Payments, book: Book, proposal: Decisions
+) -> None:
+    if sets.empty:
+        return
+    pays = sets["pay"].to_numpy()
+    first = [", ".join(book.invoice_no[m]) for m in sets["members"]]
+    second = [", ".join(book.invoice_no[m]) for m in sets["runner_up"]]
+    proposal.decide(
+        pays,
+        Category.AMBIGUOUS,
+        RULE_SET,
+        [
+            f"No invoice named; invoices {a} and invoices {b} of customer {payments.payer[p]} "
+            "add up to the amount equally well; a clerk must choose."
+            for p, a, b in zip(pays, first, second, strict=True)
+        ],
+        confidence=0.5,
+        runner_up=np.asarray(second, dtype=object),
+        runner_up_reason="fits equally well",
+    )
+    for pay, a, b in zip(pays, sets["members"], sets["runner_up"], strict=True):
+        items = np.unique(np.concatenate([np.asarray(a), np.asarray(b)])).astype(np.int64)
+        proposal.link(np.full(len(items), pay, dtype=np.int64), items)
+
+
+def decide_nothing_fits(
+    rest: Ints,
+    nearest: pd.DataFrame,
+    too_many: np.ndarray,
+    payments: Payments,
+    book: Book,
+    settings: MatchingSettings,
+    proposal: Decisions,
+) -> None:
+    if not len(rest):
+        return
+    near = nearest.reindex(rest)
+    count = near["count"].fillna(0).to_numpy(dtype=np.int64)
+    item = near["first"].fillna(-1).to_numpy(dtype=np.int64)
+    gap = near["first_gap"].fillna(0).to_numpy(dtype=np.int64)
+    runner = take(book.invoice_no, item, "")
+    skipped = np.isin(rest, too_many)
+    reasons = []
+    gap_text = amounts(gap)
+    for p, n, r, g, s in zip(rest, count, runner, gap_text, skipped, strict=True):
+        text = (
+            f"No invoice named, and no open item of customer {payments.payer[p]} "
+            f"({n} unpaid) fits the amount"
+        )
+        text += (
+            " (too many open items to look for sets)"
+            if s
+            else f", nor does any set of up to {settings.max_invoices_per_payment}"
+        )
+        reasons.append(text + (f"; the closest, invoice {r}, differs by {g}." if r else "."))
+    proposal.decide(
+        rest,
+        Category.UNMATCHED,
+        "none",
+        reasons,
+        runner_up=runner,
+        runner_up_reason=np.asarray(
+            [f"differs by {g}" if r else "" for r, g in zip(runner, gap_text, strict=True)],
+            dtype=object,
+        ),
+    )
+
+
+def _match_reasons(
+    template: str,
+    numbers: npt.NDArray[np.object_],
+    payer: npt.NDArray[np.object_],
+    discount: Ints,
+    difference: Ints,
+    rate: npt.NDArray[np.object_],
+) -> list[str]:
+    reasons = []
+    for number, customer, off, gap, used in zip(
+        numbers, payer, discount, difference, rate, strict=True
+    ):
+        text = "No invoice named; " + template.format(numbers=number, customer=customer)
+        if off:
+            text += f", less {amount(int(off))} cash discount"
+        if used:
+            text += f", converted at {used}"
+        if gap:
+            text += f"; {amount(int(gap))} difference within tolerance"
+        reasons.append(text + ".")
+    return reasons

@@ -1,0 +1,255 @@
+"""What the passes decide, collected per payment, and the results frame built from it."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from paytrace_abas.matching.book import NO_DAY, Book, Payments, take
+from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.models import RESULT_COLUMNS, Category
+
+_LINK_COLUMNS = ["pay", "item", "applied", "discount"]
+_CODE = {category: code for code, category in enumerate(Category)}
+_VALUES = np.array([category.value for category in Category], dtype=object)
+_TEXT_EVIDENCE = ("runner_up", "runner_up_reason", "found_in", "exchange_rate")
+
+
+@dataclass
+class Decisions:
+    """One decision per payment (in paying order) and the invoices each decision names.
+
+    Local to one ``match_payments`` call; deciding a payment twice is a bug and raises.
+    """
+
+    size: int
+    #: position of the category in ``Category`` (a small integer is fast to test), -1: undecided
+    category: npt.NDArray[np.int8] = field(init=False)
+    rule: npt.NDArray[np.object_] = field(init=False)
+    reason: npt.NDArray[np.object_] = field(init=False)
+    difference: Ints = field(init=False)
+    expected: Ints = field(init=False)
+    has_expected: npt.NDArray[np.bool_] = field(init=False)
+    confidence: npt.NDArray[np.float64] = field(init=False)
+    text: dict[str, npt.NDArray[np.object_]] = field(init=False)
+    links: list[pd.DataFrame] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.category = np.full(self.size, -1, dtype=np.int8)
+        self.rule = np.full(self.size, "", dtype=object)
+        self.reason = np.full(self.size, "", dtype=object)
+        self.difference = np.zeros(self.size, dtype=np.int64)
+        self.expected = np.zeros(self.size, dtype=np.int64)
+        self.has_expected = np.zeros(self.size, dtype=bool)
+        self.confidence = np.zeros(self.size, dtype=np.float64)
+        self.text = {}
+
+    def pending(self) -> npt.NDArray[np.bool_]:
+        """Payments no pass has decided yet."""
+        result: npt.NDArray[np.bool_] = self.category < 0
+        return result
+
+    def _text(self, name: str) -> npt.NDArray[np.object_]:
+        """An evidence column, made on first use (most proposals fill only a few)."""
+        if name not in self.text:
+            self.text[name] = np.full(self.size, "", dtype=object)
+        return self.text[name]
+
+    def is_matched(self, pays: Ints) -> npt.NDArray[np.bool_]:
+        """Whether each of ``pays`` is decided ``matched``."""
+        result: npt.NDArray[np.bool_] = self.category[pays] == _CODE[Category.MATCHED]
+        return result
+
+    def decide(
+        self,
+        pays: Ints,
+        category: Category,
+        rule: str | npt.NDArray[np.object_],
+        reason: Any,
+        *,
+        confidence: float = 0.0,
+        difference: Ints | None = None,
+        expected: Ints | None = None,
+        **evidence: Any,
+    ) -> None:
+        """Record ``category`` for ``pays``; array arguments align with ``pays``."""
+        if len(pays) == 0:
+            return
+        if (self.category[pays] >= 0).any():
+            raise AssertionError(f"{category}: a payment was decided twice")
+        self.category[pays] = _CODE[category]
+        self.rule[pays] = rule
+        self.reason[pays] = reason
+        self.confidence[pays] = confidence
+        if difference is not None:
+            self.difference[pays] = difference
+        if expected is not None:
+            self.expected[pays] = expected
+            self.has_expected[pays] = True
+        for name, values in evidence.items():
+            self._text(name)[pays] = values
+
+    def set_amounts(self, pays: Ints, difference: Ints, expected: Ints) -> None:
+        """Record how far the amount is from what the invoices ask, and what they ask."""
+        self.difference[pays] = difference
+        self.expected[pays] = expected
+        self.has_expected[pays] = True
+
+    def adopt(self, other: Decisions, pays: Ints) -> None:
+        """Take ``other``'s decisions (and named invoices) for ``pays``."""
+        if (self.category[pays] >= 0).any():
+            raise AssertionError("a payment was decided twice")
+        for name in (
+            "category",
+            "rule",
+            "reason",
+            "difference",
+            "expected",
+            "has_expected",
+            "confidence",
+        ):
+            getattr(self, name)[pays] = getattr(other, name)[pays]
+        for name, values in other.text.items():
+            self._text(name)[pays] = values[pays]
+        for links in other.links:
+            self.links.append(links[np.isin(links["pay"].to_numpy(), pays)])
+
+    def link(
+        self, pays: Ints, items: Ints, applied: Ints | None = None, discount: Ints | None = None
+    ) -> None:
+        """Name invoices in the decisions of ``pays`` (one row per payment and invoice)."""
+        if len(pays) == 0:
+            return
+        zeros = np.zeros(len(pays), dtype=np.int64)
+        self.links.append(
+            pd.DataFrame(
+                {
+                    "pay": pays,
+                    "item": items,
+                    "applied": zeros if applied is None else applied,
+                    "discount": zeros if discount is None else discount,
+                }
+            )
+        )
+
+
+def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.DataFrame:
+    """The results frame (RESULT_COLUMNS), one row per payment, in the payments' input order."""
+    size = len(payments)
+    # ``at[p]`` is the paying-order position of input row p: every column is taken through it.
+    at = np.empty(size, dtype=np.int64)
+    at[payments.order] = np.arange(size)
+    links = _ordered_links(decisions.links, book)
+    link_pay = links["pay"].to_numpy()
+    by_input = np.argsort(payments.order[link_pay], kind="stable")
+    items = links["item"].to_numpy()[by_input]
+    count = np.bincount(payments.order[link_pay], minlength=size)
+    first_item = np.full(size, -1, dtype=np.int64)
+    has_links = count > 0
+    first_item[has_links] = items[(np.cumsum(count) - count)[has_links]]
+    discount = np.zeros(size, dtype=np.int64)
+    np.add.at(discount, link_pay, links["discount"].to_numpy())
+    expected = pd.array(decisions.expected[at], dtype="Int64")
+    expected[~decisions.has_expected[at]] = pd.NA
+    columns: dict[str, Any] = {
+        "transaction_id": payments.transaction_id[at],
+        "category": _VALUES[decisions.category[at]],
+        "rule": decisions.rule[at],
+        "invoice_nos": _lists(book.invoice_no[items], count),
+        "applied_cents": _lists(links["applied"].to_numpy()[by_input], count, as_int=True),
+        "amount_cents": pd.array(payments.amount[at], dtype="Int64"),
+        "currency": payments.currency[at],
+        "discount_cents": pd.array(discount[at], dtype="Int64"),
+        "invoice_discounts_cents": _lists(
+            links["discount"].to_numpy()[by_input], count, as_int=True
+        ),
+        "difference_cents": pd.array(decisions.difference[at], dtype="Int64"),
+        "customer_no": take(book.customer_no, first_item, ""),
+        "days_from_invoice": _days_from_invoice(payments, book, links)[at],
+        "confidence": decisions.confidence[at],
+        "runner_up": decisions._text("runner_up")[at],
+        "runner_up_reason": decisions._text("runner_up_reason")[at],
+        "reason": decisions.reason[at],
+        "payer_customer_no": payments.payer[at],
+        "expected_cents": expected,
+        "found_in": decisions._text("found_in")[at],
+        "exchange_rate": decisions._text("exchange_rate")[at],
+    }
+    # Text columns stay plain object columns: inferring a string dtype costs seconds per million.
+    frame = {
+        name: pd.Series(values, dtype=object) if _is_text(values) else values
+        for name, values in columns.items()
+    }
+    return pd.DataFrame(frame, columns=RESULT_COLUMNS)
+
+
+def _is_text(values: Any) -> bool:
+    return isinstance(values, list) or (isinstance(values, np.ndarray) and values.dtype == object)
+
+
+def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
+    """All links by payment; several invoices of one payment oldest first, then by number."""
+    if not parts:
+        return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in _LINK_COLUMNS})
+    links = pd.concat(parts, ignore_index=True)
+    item = links["item"].to_numpy()
+    order = ordered_rows(links["pay"].to_numpy(), book.invoice_day[item], book.invoice_no[item])
+    return links.iloc[order].reset_index(drop=True)
+
+
+def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> list[list[Any]]:
+    """Split ``values`` into one list per payment, ``count[p]`` values for payment ``p``."""
+    plain = values.tolist() if as_int else list(values)
+    ends = np.cumsum(count)
+    starts = (ends - count).tolist()
+    with collector_paused():
+        return [plain[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Build millions of small lists without the cyclic garbage collector running meanwhile.
+
+    Each collection walks every live object, and allocating a million lists triggers hundreds
+    of them: building the list columns takes seconds instead of a fraction of one. Lists of
+    ints and strings hold no cycles, so nothing is missed; the previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _days_from_invoice(
+    payments: Payments, book: Book, links: pd.DataFrame
+) -> pd.arrays.IntegerArray:
+    """Days from the oldest named invoice to the payment; missing when no dated invoice."""
+    day = book.invoice_day[links["item"].to_numpy()]
+    dated = day != NO_DAY
+    oldest = np.full(len(payments), np.iinfo(np.int64).max)
+    np.minimum.at(oldest, links["pay"].to_numpy()[dated], day[dated])
+    known = oldest != np.iinfo(np.int64).max
+    days = pd.array(np.where(known, payments.paid_day - oldest, 0), dtype="Int64")
+    days[~known] = pd.NA
+    return days
+
+
+def claims_from_ledger(book: Book, paid_before: Mapping[str, str]) -> npt.NDArray[np.object_]:
+    """Who already paid each open item: the ledger's transaction id, or "" for nobody yet."""
+    claimed = np.full(len(book), "", dtype=object)
+    if paid_before:
+        numbers = pd.Index(list(paid_before), dtype=object)
+        position = book.by_number.get_indexer(numbers)
+        known = position >= 0
+        claimed[position[known]] = np.asarray(list(paid_before.values()), dtype=object)[known]
+    return claimed

@@ -1,0 +1,78 @@
+"""Pure matching: payments and open items in, one result row per payment out (DESIGN §5).
+
+Passes run in a fixed order and each names its ``rule``: card state -> already posted
+(ledger) -> reference (one or several invoices) -> customer + amount (one item or the
+smallest exact-sum set) -> unmatched. Every pass works on whole columns; assignment is global
+(an invoice is paid by at most one payment of the window, the earliest that pays it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching.book import Payments, build_book, build_payments
+from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
+from paytrace_abas.matching.customer_pass import match_on_customer_amount
+from paytrace_abas.matching.decisions import (
+    Decisions,
+    claims_from_ledger,
+    collector_paused,
+    results_frame,
+)
+from paytrace_abas.matching.reference_pass import match_on_reference
+from paytrace_abas.models import Category
+
+
+def match_payments(
+    payments: pd.DataFrame,
+    open_items: pd.DataFrame,
+    settings: MatchingSettings,
+    already_posted: Mapping[str, str] | None = None,
+    paid_before: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One result row per payment, in the payments' order (RESULT_COLUMNS of models.py).
+
+    ``already_posted`` maps transaction ids posted by earlier runs to their abas document;
+    ``paid_before`` maps invoice numbers paid by earlier runs to the paying transaction.
+    Neither input frame is changed.
+    """
+    # Millions of small objects (texts, lists) are made here and none forms a cycle: without
+    # pausing the cyclic collector it walks them all again and again (seconds per million).
+    with collector_paused():
+        return _match(payments, open_items, settings, already_posted or {}, paid_before or {})
+
+
+def _match(
+    payments: pd.DataFrame,
+    open_items: pd.DataFrame,
+    settings: MatchingSettings,
+    posted: Mapping[str, str],
+    paid: Mapping[str, str],
+) -> pd.DataFrame:
+    book = build_book(open_items, settings)
+    prepared = build_payments(payments, book, settings)
+    decisions = Decisions(len(prepared))
+    classify_card_state(prepared, decisions)
+    mark_already_posted(prepared, decisions, posted, paid)
+    claimed_by = claims_from_ledger(book, paid)
+    match_on_reference(prepared, book, settings, decisions, claimed_by, paid)
+    match_on_customer_amount(prepared, book, settings, decisions, claimed_by)
+    mark_unmatched(prepared, decisions)
+    return results_frame(prepared, book, decisions)
+
+
+def mark_unmatched(payments: Payments, decisions: Decisions) -> None:
+    """What no pass could tie to an invoice and whose payer has no open items to compare."""
+    rest = np.flatnonzero(decisions.pending())
+    reasons = [
+        f"No invoice number in the payment text, and PayTrace customer {payer} has no open "
+        "items in abas (map it in [matching.customer_map] if the numbers differ)."
+        if payer
+        else "No invoice number in the payment text and no PayTrace customer to look up."
+        for payer in payments.payer[rest]
+    ]
+    decisions.decide(rest, Category.UNMATCHED, "none", reasons)

@@ -1,0 +1,94 @@
+"""Exact per-payment aggregates over rows sorted by payment (integer sums, never float)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Ints = npt.NDArray[np.int64]
+Flags = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Runs of equal keys in a sorted key column: one group per payment."""
+
+    keys: Ints
+    starts: Ints
+    row_group: Ints
+    size: int
+
+    @classmethod
+    def of(cls, sorted_keys: Ints) -> Groups:
+        """Groups of ``sorted_keys``, which must be sorted."""
+        size = len(sorted_keys)
+        if size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, 0)
+        boundary = np.empty(size, dtype=bool)
+        boundary[0] = True
+        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=boundary[1:])
+        starts = np.flatnonzero(boundary).astype(np.int64)
+        row_group = np.cumsum(boundary).astype(np.int64) - 1
+        return cls(sorted_keys[starts], starts, row_group, size)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def count(self) -> Ints:
+        return np.diff(np.append(self.starts, self.size)).astype(np.int64)
+
+    def sum(self, values: Ints) -> Ints:
+        if self.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.add.reduceat(values.astype(np.int64), self.starts).astype(np.int64)
+
+    def any(self, flags: Flags) -> Flags:
+        if self.size == 0:
+            return np.zeros(0, dtype=bool)
+        result: Flags = np.maximum.reduceat(flags.astype(np.int8), self.starts) > 0
+        return result
+
+    def min(self, values: Ints) -> Ints:
+        if self.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.minimum.reduceat(values, self.starts).astype(np.int64)
+
+    def max(self, values: Ints) -> Ints:
+        if self.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.maximum.reduceat(values, self.starts).astype(np.int64)
+
+    def spread(self, per_group: np.ndarray) -> np.ndarray:
+        """A per-group value repeated onto each row."""
+        return per_group[self.row_group]
+
+
+def ordered_rows(*keys: np.ndarray) -> Ints:
+    """Row order by several keys, the last of them text (an invoice number) and rarely needed.
+
+    Sorting on text is slow, so the integer keys are sorted first and only rows that tie on all
+    of them are ordered by the text key.
+    """
+    *numbers, text = keys
+    if text.dtype != object:  # the last key is a number too: one sort does it
+        return np.lexsort(tuple(reversed(keys))).astype(np.int64)
+    order = np.lexsort(tuple(reversed(numbers))).astype(np.int64)
+    if len(order) < 2:
+        return order
+    same = np.ones(len(order) - 1, dtype=bool)
+    for key in numbers:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    if not same.any():
+        return order
+    tie = np.zeros(len(order), dtype=bool)
+    tie[1:] |= same
+    tie[:-1] |= same
+    run = np.cumsum(~np.concatenate(([False], same)))
+    tied = np.flatnonzero(tie)
+    fixed = tied[np.lexsort((text[order[tied]].astype(str), run[tied]))]
+    order[tied] = order[fixed]
+    return order

@@ -1,0 +1,295 @@
+"""Judging the open invoices a payment names: matched, partial, over, or why not.
+
+Order of the checks: another customer's invoice (``customer_mismatch``), a currency without a
+rate (``currency_mismatch``), the amount within tolerance of the open amounts or of the open
+amounts less a valid cash discount (``matched``), an invoice of the set already paid
+(``duplicate``), otherwise ``partial_payment`` or ``overpayment``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
+from paytrace_abas.matching.book import NO_DAY, Book, Payments
+from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
+from paytrace_abas.matching.texts import amount, amounts, day, joined_by_payment
+from paytrace_abas.models import Category
+
+RULE = "reference"
+RULE_MULTI = "reference_multi"
+Texts = npt.NDArray[np.object_]
+
+
+class NamedInvoices:
+    """The unclaimed open invoices each payment names (rows sorted by payment)."""
+
+    def __init__(
+        self, rows: pd.DataFrame, payments: Payments, book: Book, settings: MatchingSettings
+    ) -> None:
+        self.settings, self.book, self.payments = settings, book, payments
+        self.pay: Ints = rows["pay"].to_numpy()
+        self.item: Ints = rows["item"].to_numpy()
+        self.groups = g = Groups.of(self.pay)
+        self.item_currency: Texts = book.currency[self.item]
+        self.pay_currency: Texts = payments.currency[self.pay]
+        self._compare_amounts()
+        owner = book.customer_no[self.item]
+        payer_known = payments.payer_code[g.keys] >= 0
+        self.mismatch: Flags = g.any(owner != payments.payer[self.pay]) & payer_known
+        self.count: Ints = g.count()
+        self.amount: Ints = payments.amount[g.keys]
+        self.numbers = self._numbers()
+        self.rule: Texts = np.where(self.count > 1, RULE_MULTI, RULE).astype(object)
+        fields = rows["field"].to_numpy(dtype=object)
+        self.evidence: dict[str, Texts] = {
+            "found_in": joined_by_payment(self.pay, fields).reindex(g.keys).to_numpy(dtype=object)
+        }
+
+    def _compare_amounts(self) -> None:
+        """Open amounts and valid cash discounts, converted into the payment's currency."""
+        book, item, g = self.book, self.item, self.groups
+        paid_day = self.payments.paid_day[self.pay]
+        gross, bp, until = book.gross_cents[item], book.discount_bp[item], book.discount_until[item]
+        open_cents = book.open_cents[item]
+        discount = np.minimum(cash_discount(gross, bp, until, paid_day), open_cents)
+        source, target = self.item_currency, self.pay_currency
+        self.open, has_rate, rate = convert(open_cents, source, target, self.settings)
+        after, _, _ = convert(open_cents - discount, source, target, self.settings)
+        self.discount: Ints = self.open - after
+        self.no_rate: Flags = g.any(~has_rate)
+        self.rate: Texts = rate[g.starts]
+        self.open_total: Ints = g.sum(self.open)
+        self.discount_total: Ints = g.sum(self.discount)
+        expired = expired_discount(gross, bp, until, paid_day)
+        self.expired_total: Ints = g.sum(expired)
+        self.expired_until: Ints = g.max(np.where(expired > 0, until, NO_DAY))
+
+    def decide(
+        self,
+        decisions: Decisions,
+        claimed: pd.DataFrame,
+        claimed_by: Texts,
+        rejected: pd.DataFrame,
+    ) -> None:
+        """Decide every payment of the rows; matched ones claim their invoices."""
+        runner = rejected.reindex(self.groups.keys)
+        self.evidence["runner_up"] = runner["token"].fillna("").to_numpy(dtype=object)
+        self.evidence["runner_up_reason"] = runner["why"].fillna("").to_numpy(dtype=object)
+        full = fits(self.amount, self.open_total, self.settings)
+        after = self.open_total - self.discount_total
+        with_discount = ~full & (self.discount_total > 0) & fits(self.amount, after, self.settings)
+        customer = self.mismatch
+        currency = ~customer & self.no_rate
+        judged = ~customer & ~currency
+        matched = judged & (full | with_discount)
+        duplicate = judged & ~matched & np.isin(self.groups.keys, claimed["pay"].to_numpy())
+        rest = judged & ~matched & ~duplicate
+        short = rest & (self.amount < self.open_total)
+        self._customer_mismatch(customer, decisions)
+        self._currency_mismatch(currency, decisions)
+        self._matched(matched, with_discount, decisions, claimed_by)
+        self._duplicate(duplicate, claimed, decisions)
+        self._short_or_over(short, Category.PARTIAL_PAYMENT, decisions)
+        self._short_or_over(rest & ~short, Category.OVERPAYMENT, decisions)
+
+    def _numbers(self) -> Texts:
+        """Named invoice numbers per payment, oldest first, joined with ", "."""
+        g = self.groups
+        numbers: Texts = self.book.invoice_no[self.item[g.starts]].astype(object)
+        several = np.flatnonzero(g.count() > 1)
+        if len(several):
+            rows = np.flatnonzero(np.isin(self.pay, g.keys[several]))
+            pay, item = self.pay[rows], self.item[rows]
+            number = self.book.invoice_no[item]
+            order = ordered_rows(pay, self.book.invoice_day[item], number)
+            text = joined_by_payment(pay[order], number[order])
+            numbers[several] = text.reindex(g.keys[several]).to_numpy(dtype=object)
+        return numbers
+
+    def _record(
+        self,
+        mask: Flags,
+        category: Category,
+        reasons: list[str],
+        decisions: Decisions,
+        **extra: Any,
+    ) -> None:
+        picked = np.flatnonzero(mask)
+        evidence: dict[str, Any] = {name: values[picked] for name, values in self.evidence.items()}
+        evidence.update({name: values[picked] for name, values in extra.items()})
+        decisions.decide(
+            self.groups.keys[picked],
+            category,
+            self.rule[picked],
+            reasons,
+            exchange_rate=self.rate[picked],
+            **evidence,
+        )
+
+    def _link(self, mask: Flags, decisions: Decisions) -> None:
+        rows = self.groups.spread(mask)
+        decisions.link(self.pay[rows], self.item[rows])
+
+    def _per_payment(self, mask: Flags, values: Texts) -> Texts:
+        rows = self.groups.spread(mask)
+        joined = joined_by_payment(self.pay[rows], values[rows])
+        return joined.reindex(self.groups.keys[mask]).to_numpy(dtype=object)
+
+    def _customer_mismatch(self, mask: Flags, decisions: Decisions) -> None:
+        if not mask.any():
+            return
+        owners = self._per_payment(mask, self.book.customer_no[self.item])
+        payers = self.payments.payer[self.groups.keys[mask]]
+        reasons = [
+            f"Names invoice {n} of customer {o}, but was paid by customer {p}."
+            for n, o, p in zip(self.numbers[mask], owners, payers, strict=True)
+        ]
+        self._record(mask, Category.CUSTOMER_MISMATCH, reasons, decisions)
+        self._link(mask, decisions)
+
+    def _currency_mismatch(self, mask: Flags, decisions: Decisions) -> None:
+        if not mask.any():
+            return
+        foreign = np.where(self.item_currency != self.pay_currency, self.item_currency, "")
+        codes = self._per_payment(mask, foreign)
+        paid_in = self.pay_currency[self.groups.starts[mask]]
+        reasons = [
+            f"Paid in {c}, but invoice {n} is in {f.strip(', ')} and no exchange rate "
+            "is configured."
+            for n, f, c in zip(self.numbers[mask], codes, paid_in, strict=True)
+        ]
+        self._record(mask, Category.CURRENCY_MISMATCH, reasons, decisions)
+        self._link(mask, decisions)
+
+    def _matched(
+        self, mask: Flags, with_discount: Flags, decisions: Decisions, claimed_by: Texts
+    ) -> None:
+        if not mask.any():
+            return
+        rows = self.groups.spread(mask)
+        discount = np.where(self.groups.spread(with_discount), self.discount, 0)
+        applied = self.open - discount
+        taken = np.where(with_discount, self.discount_total, 0)
+        expected = self.open_total - taken
+        difference = self.amount - expected
+        reasons = _matched_reasons(
+            self.numbers[mask], self.count[mask], taken[mask], difference[mask], self.rate[mask]
+        )
+        picked = np.flatnonzero(mask)
+        self._record(mask, Category.MATCHED, reasons, decisions)
+        decisions.confidence[self.groups.keys[picked]] = 1.0
+        decisions.set_amounts(self.groups.keys[picked], difference[picked], expected[picked])
+        decisions.link(self.pay[rows], self.item[rows], applied[rows], discount[rows])
+        claimed_by[self.item[rows]] = self.payments.transaction_id[self.pay[rows]]
+
+    def _duplicate(self, mask: Flags, claimed: pd.DataFrame, decisions: Decisions) -> None:
+        if not mask.any():
+            return
+        pays = self.groups.keys[mask]
+        mine = claimed[claimed["pay"].isin(pays).to_numpy()]
+        mine_pays = mine["pay"].to_numpy()
+        payers = joined_by_payment(mine_pays, mine["claimant"].to_numpy()).reindex(pays)
+        paid = joined_by_payment(mine_pays, self.book.invoice_no[mine["item"].to_numpy()])
+        reasons = [
+            f"Invoice {paid[p]} was already paid by transaction {payers[p]}; "
+            f"the rest ({n}) does not explain the amount."
+            for p, n in zip(pays, self.numbers[mask], strict=True)
+        ]
+        self._record(
+            mask,
+            Category.DUPLICATE,
+            reasons,
+            decisions,
+            runner_up=_full(self.groups, payers, mask),
+            runner_up_reason=np.full(len(self.groups), "paid that invoice first", dtype=object),
+        )
+        decisions.link(mine_pays, mine["item"].to_numpy())
+        self._link(mask, decisions)
+
+    def _short_or_over(self, mask: Flags, category: Category, decisions: Decisions) -> None:
+        if not mask.any():
+            return
+        reasons = _short_or_over_reasons(
+            category,
+            self.numbers[mask],
+            self.count[mask],
+            self.amount[mask],
+            self.open_total[mask],
+            self.discount_total[mask],
+            self.expired_total[mask],
+            self.expired_until[mask],
+        )
+        picked = np.flatnonzero(mask)
+        self._record(mask, category, reasons, decisions)
+        decisions.confidence[self.groups.keys[picked]] = 0.5
+        difference = self.amount - self.open_total
+        decisions.set_amounts(self.groups.keys[picked], difference[picked], self.open_total[picked])
+        self._link(mask, decisions)
+
+
+def _full(groups: Groups, values: pd.Series, mask: Flags) -> Texts:
+    result: Texts = np.full(len(groups), "", dtype=object)
+    result[mask] = values.to_numpy(dtype=object)
+    return result
+
+
+def _matched_reasons(
+    numbers: Texts, count: Ints, discount: Ints, difference: Ints, rate: Texts
+) -> list[str]:
+    plain = (count == 1) & (discount == 0) & (difference == 0) & (rate == "")
+    reasons: Texts = np.empty(len(numbers), dtype=object)
+    reasons[plain] = [f"Names invoice {n} and pays its open amount." for n in numbers[plain]]
+    for at in np.flatnonzero(~plain):
+        text = (
+            f"Names invoice {numbers[at]} and pays its open amount"
+            if count[at] == 1
+            else f"Names invoices {numbers[at]} and pays their open amounts together"
+        )
+        if discount[at]:
+            text += f" less {amount(discount[at])} cash discount"
+        if rate[at]:
+            text += f", converted at {rate[at]}"
+        if difference[at]:
+            text += f" ({amount(difference[at])} difference within tolerance)"
+        reasons[at] = text + "."
+    return list(reasons)
+
+
+def _short_or_over_reasons(
+    category: Category,
+    numbers: Texts,
+    count: Ints,
+    paid: Ints,
+    open_total: Ints,
+    discount: Ints,
+    expired: Ints,
+    expired_until: Ints,
+) -> list[str]:
+    reasons = []
+    paid_text, due_text = amounts(paid), amounts(open_total)
+    gap_text = amounts(np.abs(open_total - paid))
+    rows = zip(
+        numbers, count, paid_text, due_text, gap_text, discount, expired, expired_until, strict=True
+    )
+    for number, size, pays, due, gap, offered, lapsed, until in rows:
+        what = f"{'invoice' if size == 1 else 'invoices'} {number}"
+        if category is Category.PARTIAL_PAYMENT:
+            text = f"Pays {pays} of {due} open on {what}; {gap} stays open."
+            if offered:
+                text += f" Even the {amount(offered)} cash discount does not explain it."
+            if lapsed:
+                text += (
+                    f" A {amount(lapsed)} cash discount would explain it, "
+                    f"but it ran out on {day(until)}."
+                )
+        else:
+            text = f"Pays {pays} for {due} open on {what}; {gap} too much."
+        reasons.append(text)
+    return reasons

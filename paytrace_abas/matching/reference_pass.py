@@ -1,0 +1,201 @@
+"""Passes 1 and 2 (DESIGN §5): invoices named in the payment text, one or several.
+
+Global assignment: payments are judged in paying order, so the first payment that pays an
+invoice in full claims it and a later one naming it is a ``duplicate``. To stay vectorized the
+payments are settled in rounds: a round takes every payment that is the earliest one still
+waiting for each invoice it names (nearly all of them in the first round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching.book import Book, Payments, take
+from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.matching.named import RULE, NamedInvoices
+from paytrace_abas.matching.references import extract_tokens
+from paytrace_abas.matching.texts import joined_by_payment
+from paytrace_abas.models import Category
+
+
+def match_on_reference(
+    payments: Payments,
+    book: Book,
+    settings: MatchingSettings,
+    decisions: Decisions,
+    claimed_by: npt.NDArray[np.object_],
+    paid_before: Mapping[str, str],
+) -> None:
+    """Decide every payment whose text names an invoice abas knows (or one that looks like one)."""
+    tokens = _classified_tokens(payments, book, settings, decisions, paid_before)
+    if tokens.empty:
+        return
+    named = tokens[tokens["is_open"].to_numpy()]
+    rejected = _rejected_by_payment(tokens)
+    pending = named[["pay", "item", "field"]]
+    while not pending.empty:
+        pays = pending["pay"].to_numpy()
+        items = pending["item"].to_numpy()
+        if pd.Series(items).duplicated().any():
+            first = pd.Series(pays).groupby(items).transform("min").to_numpy()
+            waiting = np.isin(pays, pays[first != pays])
+        else:
+            waiting = np.zeros(len(pays), dtype=bool)
+        _judge_named(pending[~waiting], payments, book, settings, decisions, claimed_by, rejected)
+        pending = pending[waiting]
+    _judge_not_open(tokens[~tokens["pay"].isin(named["pay"]).to_numpy()], book, decisions)
+
+
+def _classified_tokens(
+    payments: Payments,
+    book: Book,
+    settings: MatchingSettings,
+    decisions: Decisions,
+    paid_before: Mapping[str, str],
+) -> pd.DataFrame:
+    """Tokens of undecided payments that name something: an open, cleared or unknown invoice."""
+    waiting = np.flatnonzero(decisions.pending())
+    texts = {name: values[waiting] for name, values in payments.texts.items()}
+    tokens = extract_tokens(texts, settings)
+    if tokens.empty:
+        return tokens
+    tokens["pay"] = waiting[tokens["pay"].to_numpy()]
+    item = book.by_number.get_indexer(pd.Index(tokens["token"], dtype=object)).astype(np.int64)
+    tokens["item"] = item
+    tokens = _first_mentions(tokens)
+    item = tokens["item"].to_numpy()
+    known = item >= 0
+    tokens["is_open"] = take(book.open_cents, item, 0) > 0
+    tokens["is_cleared"] = known & ~tokens["is_open"].to_numpy()
+    payer = tokens["token"].map(dict(paid_before)) if paid_before else None
+    tokens["ledger_payer"] = "" if payer is None else payer.astype(object).fillna("")
+    looks = np.zeros(len(tokens), dtype=bool)
+    if settings.invoice_pattern:
+        unknown = ~known
+        looks[unknown] = tokens.loc[unknown, "token"].str.fullmatch(settings.invoice_pattern)
+    tokens["is_unknown"] = looks
+    relevant = known | looks | (tokens["ledger_payer"] != "").to_numpy()
+    tokens = tokens[relevant]
+    order = np.argsort(tokens["pay"].to_numpy(), kind="stable")
+    return tokens.iloc[order].reset_index(drop=True)
+
+
+def _first_mentions(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Each token once per payment (the first field it was found in keeps it)."""
+    pay, item = tokens["pay"].to_numpy(), tokens["item"].to_numpy()
+    known = item >= 0
+    key = pay * (int(item.max()) + 2 if len(item) else 1) + item
+    first_known = known & ~pd.Series(key).duplicated().to_numpy()
+    unknown = tokens[~known]
+    first_unknown = np.zeros(len(tokens), dtype=bool)
+    first_unknown[np.flatnonzero(~known)] = ~unknown.duplicated(["pay", "token"]).to_numpy()
+    return tokens[first_known | first_unknown].reset_index(drop=True)
+
+
+def _rejected_by_payment(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Per payment, the first named token that could not be used, and why (runner-up evidence)."""
+    rejected = tokens[~tokens["is_open"].to_numpy()].drop_duplicates("pay")
+    why = np.where(
+        rejected["ledger_payer"] != "",
+        "paid by transaction " + rejected["ledger_payer"].astype(str) + " in an earlier run",
+        np.where(rejected["is_cleared"], "already cleared in abas", "abas knows no such invoice"),
+    )
+    return pd.DataFrame({"token": rejected["token"].to_numpy(), "why": why}, index=rejected["pay"])
+
+
+def _judge_named(
+    rows: pd.DataFrame,
+    payments: Payments,
+    book: Book,
+    settings: MatchingSettings,
+    decisions: Decisions,
+    claimed_by: npt.NDArray[np.object_],
+    rejected: pd.DataFrame,
+) -> None:
+    """Decide payments from the open invoices they name, given the claims made so far."""
+    claimant = claimed_by[rows["item"].to_numpy()]
+    is_claimed = claimant != ""
+    claimed = rows[is_claimed].assign(claimant=claimant[is_claimed])
+    free = rows[~is_claimed]
+    only_claimed = np.setdiff1d(claimed["pay"].unique(), free["pay"].unique())
+    _decide_duplicates(claimed[claimed["pay"].isin(only_claimed)], book, decisions)
+    if free.empty:
+        return
+    judged = NamedInvoices(free, payments, book, settings)
+    judged.decide(decisions, claimed, claimed_by, rejected)
+
+
+def _decide_duplicates(rows: pd.DataFrame, book: Book, decisions: Decisions) -> None:
+    """Every named open invoice was already paid, in this window or by an earlier run."""
+    if rows.empty:
+        return
+    pays = rows["pay"].to_numpy()
+    numbers = joined_by_payment(pays, book.invoice_no[rows["item"].to_numpy()])
+    payers = joined_by_payment(pays, rows["claimant"].to_numpy(dtype=object))
+    unique = numbers.index.to_numpy()
+    paid_by = payers.to_numpy(dtype=object)
+    decisions.decide(
+        unique,
+        Category.DUPLICATE,
+        RULE,
+        [
+            f"Invoice {number} was already paid by transaction {payer}."
+            for number, payer in zip(numbers.to_numpy(dtype=object), paid_by, strict=True)
+        ],
+        runner_up=paid_by,
+        runner_up_reason="paid that invoice first",
+    )
+    decisions.link(pays, rows["item"].to_numpy())
+
+
+def _judge_not_open(tokens: pd.DataFrame, book: Book, decisions: Decisions) -> None:
+    """Payments naming only cleared or unknown invoices, or ones an earlier run already paid."""
+    if tokens.empty:
+        return
+    by_ledger = tokens[(tokens["ledger_payer"] != "").to_numpy()]
+    paid = by_ledger["pay"].unique()
+    numbers = joined_by_payment(by_ledger["pay"].to_numpy(), list(by_ledger["token"]))
+    payers = joined_by_payment(by_ledger["pay"].to_numpy(), list(by_ledger["ledger_payer"]))
+    decisions.decide(
+        paid,
+        Category.DUPLICATE,
+        RULE,
+        [
+            f"Invoice {numbers[p]} was already paid by transaction {payers[p]} in an earlier run."
+            for p in paid
+        ],
+        runner_up=payers.reindex(paid).to_numpy(dtype=object),
+        runner_up_reason="paid that invoice in an earlier run",
+    )
+    known = by_ledger[by_ledger["item"].to_numpy() >= 0]
+    decisions.link(known["pay"].to_numpy(), known["item"].to_numpy())
+    rest = tokens[~tokens["pay"].isin(paid).to_numpy()]
+    if rest.empty:
+        return
+    cleared = rest[rest["is_cleared"].to_numpy()]
+    unknown = rest[~rest["is_cleared"].to_numpy()]
+    cleared_text = joined_by_payment(cleared["pay"].to_numpy(), list(cleared["token"]))
+    unknown_text = joined_by_payment(unknown["pay"].to_numpy(), list(unknown["token"]))
+    pays = rest["pay"].unique()
+    reasons = []
+    for p in pays:
+        parts = []
+        if p in cleared_text.index:
+            parts.append(f"invoice {cleared_text[p]} is already cleared in abas")
+        if p in unknown_text.index:
+            parts.append(f"abas knows no invoice {unknown_text[p]}")
+        reasons.append(f"The payment names an invoice that is not open: {'; '.join(parts)}.")
+    found = joined_by_payment(rest["pay"].to_numpy(), list(rest["field"]))
+    decisions.decide(
+        pays,
+        Category.INVOICE_NOT_OPEN,
+        RULE,
+        reasons,
+        found_in=found.reindex(pays).to_numpy(dtype=object),
+    )
+    decisions.link(cleared["pay"].to_numpy(), cleared["item"].to_numpy())

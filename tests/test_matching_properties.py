@@ -1,0 +1,144 @@
+"""Properties of the matching engine on random small days (hypothesis)."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching import match_payments
+from paytrace_abas.models import Category
+
+from .matching_frames import item, open_items_frame, payment, payments_frame
+
+CUSTOMERS = ["70001", "70002", "70003"]
+AMOUNTS = [1_000, 2_500, 5_000, 7_500, 9_800, 10_000]
+RATE = Decimal("1.1")
+BASE = MatchingSettings(invoice_pattern=r"4\d{5}", max_invoices_per_payment=3)
+SETTINGS = [
+    BASE,
+    dataclasses.replace(BASE, exchange_rates={"EUR/USD": RATE}),
+    dataclasses.replace(
+        BASE,
+        under_tolerance_cents=300,
+        under_tolerance_percent=Decimal("5.0"),
+        over_tolerance_cents=0,
+    ),
+]
+
+
+@st.composite
+def open_items(draw: st.DrawFn) -> list[dict[str, Any]]:
+    rows = []
+    for n in range(draw(st.integers(0, 7))):
+        gross = draw(st.sampled_from(AMOUNTS))
+        discount = draw(st.sampled_from([0, 0, 200]))
+        rows.append(
+            item(
+                f"4{n:05d}",
+                draw(st.sampled_from(CUSTOMERS)),
+                gross,
+                open_cents=draw(st.sampled_from([gross, gross, gross, 0, gross // 2])),
+                day=f"2026-10-0{draw(st.integers(1, 3))}",
+                currency=draw(st.sampled_from(["USD", "USD", "USD", "EUR"])),
+                discount_bp=discount,
+                until=draw(st.sampled_from(["2026-11-20", "2026-11-30"])) if discount else None,
+            )
+        )
+    return rows
+
+
+@st.composite
+def payments(draw: st.DrawFn, item_count: int) -> list[dict[str, Any]]:
+    numbers = [f"4{n:05d}" for n in range(item_count)] + ["499999", "123"]
+    rows = []
+    for n in range(draw(st.integers(0, 8))):
+        named = draw(st.lists(st.sampled_from(numbers), max_size=2)) if numbers else []
+        amount = sum(draw(st.lists(st.sampled_from(AMOUNTS), min_size=1, max_size=2)))
+        rows.append(
+            payment(
+                f"t{n}",
+                amount + draw(st.sampled_from([0, 0, 0, 1, -1, -200])),
+                ref=draw(st.sampled_from(["RE-{}", "{}", "inv {}", "x{}"])).format("/".join(named))
+                if named
+                else "",
+                customer=draw(st.sampled_from([*CUSTOMERS, "", "99999"])),
+                kind=draw(st.sampled_from(["sale"] * 8 + ["refund", "void"])),
+                status=draw(st.sampled_from(["settled"] * 8 + ["declined", "pending"])),
+                at=f"{draw(st.integers(9, 11))}:00",
+            )
+        )
+    return rows
+
+
+@st.composite
+def days(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]], MatchingSettings]:
+    items = draw(open_items())
+    return items, draw(payments(len(items))), draw(st.sampled_from(SETTINGS))
+
+
+def _match(
+    pays: list[dict[str, Any]], items: list[dict[str, Any]], config: MatchingSettings, **ledger: Any
+) -> pd.DataFrame:
+    return match_payments(payments_frame(pays), open_items_frame(items), config, **ledger)
+
+
+def _open_in_usd(row: dict[str, Any], config: MatchingSettings) -> int:
+    if row["currency"] == "USD":
+        return int(row["open_cents"])
+    rate = config.rate(row["currency"], "USD")
+    assert rate is not None
+    return int((Decimal(row["open_cents"]) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@settings(max_examples=60, deadline=None)
+@given(days())
+def test_every_transaction_ends_in_exactly_one_category(day: Any) -> None:
+    items, pays, config = day
+    results = _match(pays, items, config)
+    assert sorted(results["transaction_id"]) == sorted(p["transaction_id"] for p in pays)
+    assert set(results["category"]) <= {c.value for c in Category}
+    assert results["rule"].str.len().gt(0).all()
+    assert results["reason"].str.len().gt(0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(days(), st.dictionaries(st.sampled_from(["400000", "400001"]), st.just("t-old")))
+def test_matches_pay_each_invoice_at_most_its_open_amount(
+    day: Any, paid_before: dict[str, str]
+) -> None:
+    items, pays, config = day
+    results = _match(pays, items, config, paid_before=paid_before)
+    matched = results[results["category"] == Category.MATCHED.value]
+    paid: dict[str, int] = {}
+    for row in matched.to_dict("records"):
+        assert (
+            len(row["invoice_nos"])
+            == len(row["applied_cents"])
+            == len(row["invoice_discounts_cents"])
+        )
+        assert sum(row["applied_cents"]) + row["difference_cents"] == row["amount_cents"]
+        assert row["discount_cents"] == sum(row["invoice_discounts_cents"])
+        for number, applied in zip(row["invoice_nos"], row["applied_cents"], strict=True):
+            assert number not in paid, f"invoice {number} paid twice"
+            assert number not in paid_before
+            paid[number] = applied
+    by_number = {row["invoice_no"]: row for row in items}
+    for number, applied in paid.items():
+        assert 0 < applied <= _open_in_usd(by_number[number], config)
+
+
+@settings(max_examples=40, deadline=None)
+@given(days(), st.randoms(use_true_random=False))
+def test_result_does_not_depend_on_row_order(day: Any, random: Any) -> None:
+    items, pays, config = day
+    first = _match(pays, items, config).sort_values("transaction_id").reset_index(drop=True)
+    random.shuffle(pays)
+    random.shuffle(items)
+    second = _match(pays, items, config).sort_values("transaction_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, second)
