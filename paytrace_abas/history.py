@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tabulate import tabulate
@@ -9,6 +10,7 @@ from tabulate import tabulate
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.ledger import PostingRecord, RunRecord
+from paytrace_abas.models import ManualBooking
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.pipeline import open_ledger
 from paytrace_abas.posting import DeliveryReport, Outcome
@@ -27,7 +29,10 @@ def run_details(settings: Settings, run_id: str) -> RunDetails:
         run = ledger.run(run_id)
         if run is None:
             raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
-        return RunDetails(run, ledger.postings_of_run(run_id), ledger.open_exceptions())
+        bookings = [booking for by_run, booking in ledger.manual_bookings() if by_run == run_id]
+        return RunDetails(
+            run, ledger.postings_of_run(run_id), ledger.open_exceptions(), tuple(bookings)
+        )
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class RunDetails:
     run: RunRecord
     postings: list[PostingRecord]
     open_exceptions: list[tuple[str, str, str, str]]
+    bookings: tuple[ManualBooking, ...] = ()
 
 
 def runs_table(runs: list[RunRecord]) -> str:
@@ -92,9 +98,26 @@ def describe_run(details: RunDetails) -> str:
         ]
         headers = ["transaction", "invoices", "amount", "account", "state", "tries", "document"]
         text += "\n\n" + tabulate(rows, headers=[*headers, "last error"])
+    if details.bookings:
+        text += "\n\n" + describe_bookings(details.bookings)
     if details.open_exceptions:
         text += f"\n\n{len(details.open_exceptions)} exception(s) still open in the ledger"
     return text
+
+
+def describe_bookings(bookings: Sequence[ManualBooking]) -> str:
+    """The write-offs a clerk books by hand in abas, as debit / credit lines."""
+    rows = []
+    for booking in bookings:
+        debit, credit = booking.counter_account, booking.gl_account
+        if booking.amount_cents < 0:
+            debit, credit = credit, debit
+        amount = f"{cents_to_decimal(abs(booking.amount_cents)):,} {booking.currency}"
+        day = booking.paid_on.isoformat()
+        rows.append((booking.transaction_id, day, debit, credit, amount, booking.note))
+    headers = ["reference (beleg)", "day", "debit", "credit", "amount", "note"]
+    title = f"book by hand in abas ({len(rows)} write-off(s) no sink posts):"
+    return title + "\n" + tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def describe_retry(delivery: DeliveryReport, dead_letters: int) -> str:
@@ -111,16 +134,21 @@ def describe_retry(delivery: DeliveryReport, dead_letters: int) -> str:
 
 def describe_apply(outcome: ApplyOutcome) -> str:
     """What apply posted, held back and skipped."""
+    review = outcome.review
     lines = [
         f"Run {outcome.run_id} · apply plan {outcome.plan.run_id} · "
         f"{len(outcome.plan.receipts())} receipts in the plan"
     ]
-    for problem in outcome.rechecks:
+    for problem in review.rechecks:
         lines.append(
             f"  not posted: {problem.transaction_id} ({problem.category.value}) {problem.reason}"
         )
-    if outcome.skipped:
-        lines.append(f"  already in the ledger: {len(outcome.skipped)}")
+    if review.skipped:
+        lines.append(f"  already in the ledger: {len(review.skipped)}")
+    if review.decisions:
+        lines.append(f"  clerk's decisions applied: {len(review.decisions)}")
+    if review.bookings:
+        lines.append(describe_bookings(review.bookings))
     lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
     return "\n".join(lines)
 

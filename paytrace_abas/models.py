@@ -145,3 +145,22 @@ class Receipt:
     @property
     def discount_cents(self) -> int:
         return sum(line.discount_cents for line in self.lines)
+
+
+@dataclass(frozen=True)
+class ManualBooking:
+    """Money a clerk wrote off to a GL account: booked by hand in abas, never by a sink.
+
+    A positive amount came in on the counter account beyond the invoices it paid (debit the
+    counter account, credit ``gl_account``); a negative one closed invoices beyond the payment
+    (debit ``gl_account``, credit the counter account).
+    """
+
+    transaction_id: str
+    counter_account: str
+    gl_account: str
+    customer_no: str
+    amount_cents: int
+    currency: str
+    paid_on: dt.date
+    note: str

@@ -71,6 +71,8 @@ def summarize_period(
 ) -> PeriodReport:
     """Fold the runs (the latest decision per transaction wins) into the period's frames.
 
+    ``already_posted`` only wins where no run decided anything else about the transaction.
+
     Open exceptions include earlier days (carried forward) until resolved or matched; their
     age is counted in days up to ``last_day``.
     """
@@ -99,6 +101,11 @@ def _latest_decisions(runs: Sequence[RunSnapshot]) -> pd.DataFrame:
         return pd.DataFrame(columns=[*ITEM_COLUMNS, "run_id", "started_at", "first_seen"])
     every = pd.concat(frames, ignore_index=True)
     first_seen = every.groupby("transaction_id")["run_id"].first().rename("first_seen")
+    # "Already posted" repeats what an earlier run decided (a rerun, an overlapping window);
+    # it never replaces that decision, or a rerun would empty the matched totals.
+    repeats = every["category"] == Category.ALREADY_POSTED.value
+    decided = every["transaction_id"].isin(every.loc[~repeats, "transaction_id"])
+    every = every[~(repeats & decided)]
     latest = every.drop_duplicates("transaction_id", keep="last")
     return latest.merge(first_seen, on="transaction_id", how="left").reset_index(drop=True)
 

@@ -19,12 +19,14 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, UsageError
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger, RunLock
+from paytrace_abas.ledger_views import dead_letter_rows, run_items, run_posting_rows
 from paytrace_abas.matching import match_payments
-from paytrace_abas.models import EXCEPTIONS, Category, Window
+from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
-from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
+from paytrace_abas.paytrace.normalize import business_day, normalize_transactions, select_window
+from paytrace_abas.period import snapshot_items
 from paytrace_abas.planning import (
     Plan,
     build_plan,
@@ -138,8 +140,7 @@ def _reconcile_in_ledger(
     write_plan(plan, plan_path)
     delivery = None
     if not dry_run:
-        delivery = post_receipts(ledger, settings, run_id, list(plan.receipts()))
-        _carry_exceptions(ledger, run_id, results)
+        delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
     results = with_posting_columns(results, plan, ledger)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
@@ -152,9 +153,16 @@ def _reconcile_in_ledger(
         locale=report.locale,
         language=report.workbook_language,
     )
-    write_workbook(workbook_path, header, results, payments, planned_posting_rows(plan))
+    write_workbook(
+        workbook_path, header, results, payments, *_posting_sheets(ledger, run_id, plan, dry_run)
+    )
+    # The run's own records commit last, once its report is written (the postings' states are
+    # committed as they happen: that is what makes posting exactly once).
+    days = business_day(payments, settings.paytrace.zone)
+    ledger.record_run_items(run_id, run_items(snapshot_items(results, payments, days)))
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
+        _carry_exceptions(ledger, run_id, results)
         ledger.advance_watermark(window.last_day, run_id)
     return RunOutcome(
         run_id,
@@ -169,6 +177,35 @@ def _reconcile_in_ledger(
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
     )
+
+
+def _posting_sheets(
+    ledger: Ledger, run_id: str, plan: Plan, dry_run: bool
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A dry run shows its plan; a posting run the ledger's state per line, and dead letters."""
+    if dry_run:
+        return planned_posting_rows(plan), None
+    planned = [receipt.transaction_id for receipt in plan.receipts()]
+    return run_posting_rows(ledger, run_id, planned), dead_letter_rows(ledger)
+
+
+def _left_to_post(ledger: Ledger, plan: Plan) -> list[Receipt]:
+    """The plan's receipts, less payments a clerk decided otherwise (say, ignored or wrote off):
+    a later match never overrides the clerk's decision."""
+    decisions = ledger.applied_decisions()
+    receipts = []
+    for receipt in plan.receipts():
+        decision = decisions.get(receipt.transaction_id)
+        if decision is None or ledger.posting(receipt.transaction_id) is not None:
+            receipts.append(receipt)
+            continue
+        log.warning(
+            "transaction %s matches now but is not posted: a clerk decided it (%r, run %s)",
+            receipt.transaction_id,
+            decision.resolution,
+            decision.run_id,
+        )
+    return receipts
 
 
 def check_posting_settings(settings: Settings) -> None:

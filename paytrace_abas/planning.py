@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pandas as pd
 from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.frames import records
-from paytrace_abas.models import Category, Receipt, ReceiptLine, Window
+from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine, Window
 from paytrace_abas.money import cents_to_decimal
 
 PLAN_FORMAT_VERSION = 1
@@ -77,11 +77,32 @@ class Plan:
         }
 
     def receipts(self) -> tuple[Receipt, ...]:
-        """Postings grouped per transaction: one abas document per PayTrace payment."""
+        """Invoice postings grouped per transaction: one abas document per PayTrace payment.
+
+        Write-off lines are not part of a receipt (see :meth:`write_offs`).
+        """
         grouped: dict[str, list[Posting]] = {}
         for posting in self.postings:
-            grouped.setdefault(posting.transaction_id, []).append(posting)
+            if not posting.write_off_account:
+                grouped.setdefault(posting.transaction_id, []).append(posting)
         return tuple(_receipt(group) for group in grouped.values())
+
+    def write_offs(self) -> tuple[ManualBooking, ...]:
+        """The clerk's write-off lines, which are booked by hand in abas (docs/posting.md)."""
+        return tuple(
+            ManualBooking(
+                transaction_id=p.transaction_id,
+                counter_account=p.account,
+                gl_account=p.write_off_account,
+                customer_no=p.customer_no,
+                amount_cents=p.amount_cents,
+                currency=p.currency,
+                paid_on=dt.date.fromisoformat(p.paid_on),
+                note=p.note,
+            )
+            for p in self.postings
+            if p.write_off_account
+        )
 
 
 @dataclass(frozen=True)
@@ -190,7 +211,7 @@ def read_plan(path: Path) -> Plan:
             _posting(item, f"plan file {path}, posting {n}")
             for n, item in enumerate(document["postings"], start=1)
         )
-        return Plan(
+        plan = Plan(
             run_id=str(document["run_id"]),
             window_from=str(window["from"]),
             window_to=str(window["to"]),
@@ -200,6 +221,14 @@ def read_plan(path: Path) -> Plan:
         )
     except (KeyError, TypeError) as exc:
         raise InputFileError(f"plan file {path}: missing or malformed field {exc}") from None
+    decided = {decision.transaction_id for decision in plan.decisions}
+    undecided = sorted({b.transaction_id for b in plan.write_offs()} - decided)
+    if undecided:
+        raise InputFileError(
+            f"plan file {path}: the write-off of transaction {', '.join(undecided)} has no "
+            "decision (write-offs come from paytrace-abas resolve)"
+        )
+    return plan
 
 
 def _posting(item: Any, where: str) -> Posting:
@@ -219,7 +248,9 @@ def _posting(item: Any, where: str) -> Posting:
         raise InputFileError(f"{where}: {exc}") from None
 
 
-def recheck_plan(plan: Plan, open_items: pd.DataFrame) -> tuple[list[Receipt], list[Recheck]]:
+def recheck_receipts(
+    receipts: Iterable[Receipt], open_items: pd.DataFrame
+) -> tuple[list[Receipt], list[Recheck]]:
     """Receipts whose every invoice is still open with the planned amount, and the rest.
 
     A receipt with one changed invoice is held back whole: posting part of a payment would
@@ -228,7 +259,7 @@ def recheck_plan(plan: Plan, open_items: pd.DataFrame) -> tuple[list[Receipt], l
     current = {str(row["invoice_no"]): row for row in records(open_items)}
     ready: list[Receipt] = []
     changed: list[Recheck] = []
-    for receipt in plan.receipts():
+    for receipt in receipts:
         problems = [
             problem
             for line in receipt.lines

@@ -11,9 +11,10 @@ from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError
 from paytrace_abas.ledger import Ledger
-from paytrace_abas.models import Category, Receipt, Window
+from paytrace_abas.models import Window
 from paytrace_abas.pipeline import load_open_items, open_ledger, utc_now
-from paytrace_abas.planning import Plan, Recheck, read_plan, recheck_plan
+from paytrace_abas.plan_review import LedgerFacts, PaidLine, PlanReview, review_plan
+from paytrace_abas.planning import Plan, read_plan
 from paytrace_abas.posting import DeliveryReport, Outcome
 from paytrace_abas.posting_runs import (
     EXIT_DEAD_LETTERS,
@@ -33,8 +34,7 @@ class ApplyOutcome:
 
     run_id: str
     plan: Plan
-    rechecks: tuple[Recheck, ...]
-    skipped: tuple[str, ...]
+    review: PlanReview
     delivery: DeliveryReport
     dead_letters: int
     exit_code: int
@@ -43,7 +43,11 @@ class ApplyOutcome:
 def apply_plan_file(
     settings: Settings, plan_path: Path, now: dt.datetime | None = None
 ) -> ApplyOutcome:
-    """Post exactly a reviewed plan, after re-checking each invoice against abas."""
+    """Post exactly a reviewed plan, after re-checking each invoice against abas.
+
+    A clerk's write-offs are not sent: they are recorded as bookings to make by hand, together
+    with the decisions, and the exceptions those decisions settle are closed.
+    """
     started = now or utc_now()
     check_sink(settings.abas, settings.secrets)
     plan = read_plan(plan_path)
@@ -51,7 +55,7 @@ def apply_plan_file(
     if unaccounted:
         raise ConfigError(
             f"plan {plan_path} has no counter account for transaction {', '.join(unaccounted)}; "
-            "set [accounts] default and plan again"
+            "set [accounts] default and plan (or resolve) again"
         )
     window = Window(dt.date.fromisoformat(plan.window_from), dt.date.fromisoformat(plan.window_to))
     parameters = {"plan": str(plan_path), "plan_run_id": plan.run_id}
@@ -60,18 +64,22 @@ def apply_plan_file(
         recorded_run(ledger, settings, started, "apply", window, False, parameters) as run_id,
     ):
         open_items = load_open_items(settings)
-        ready, rechecks = recheck_plan(plan, open_items)
-        ready, duplicates, skipped = _against_ledger(ledger, ready)
-        rechecks += duplicates
-        for problem in rechecks:
+        review = review_plan(plan, open_items, _ledger_facts(ledger, plan))
+        for problem in review.rechecks:
             log.warning("transaction %s not posted: %s", problem.transaction_id, problem.reason)
-        delivery = post_receipts(ledger, settings, run_id, ready)
+        # Decisions first: a crash before the receipts are recorded leaves them for a rerun,
+        # which finds the same decision and posts the receipts then.
+        ledger.record_decisions(run_id, plan.run_id, review.decisions, review.bookings)
+        delivery = post_receipts(ledger, settings, run_id, review.receipts)
+        ledger.carry_exceptions(run_id, [], [d.transaction_id for d in review.decisions])
         dead_letters = ledger.count_in_state("dead_letter")
         exit_code = EXIT_DEAD_LETTERS if dead_letters else EXIT_OK
         counts = {
             "receipts_in_plan": len(plan.receipts()),
-            "changed_since_plan": len({r.transaction_id for r in rechecks}),
-            "already_in_ledger": len(skipped),
+            "changed_since_plan": len({r.transaction_id for r in review.rechecks}),
+            "already_in_ledger": len(review.skipped),
+            "decisions_applied": len(review.decisions),
+            "book_by_hand": len(review.bookings),
             "posted_now": delivery.count(Outcome.POSTED),
             "found_in_abas": delivery.count(Outcome.FOUND),
             "dead_letters": dead_letters,
@@ -79,35 +87,23 @@ def apply_plan_file(
         finish_and_alert(
             ledger, settings, run_id, "apply", exit_code, counts, str(window), plan=plan_path
         )
-    return ApplyOutcome(
-        run_id, plan, tuple(rechecks), tuple(skipped), delivery, dead_letters, exit_code
-    )
+    return ApplyOutcome(run_id, plan, review, delivery, dead_letters, exit_code)
 
 
-def _against_ledger(
-    ledger: Ledger, receipts: list[Receipt]
-) -> tuple[list[Receipt], list[Recheck], list[str]]:
-    """(new receipts, ones whose invoice another transaction paid, ones the ledger holds)."""
-    payers = ledger.invoice_payers()
-    ready: list[Receipt] = []
-    duplicates: list[Recheck] = []
-    skipped: list[str] = []
-    for receipt in receipts:
-        if ledger.posting(receipt.transaction_id) is not None:
-            skipped.append(receipt.transaction_id)
-            continue
-        taken = [
-            (line.invoice_no, payers[line.invoice_no][0])
-            for line in receipt.lines
-            if line.invoice_no in payers
-        ]
-        if taken:
-            invoice, payer = taken[0]
-            reason = f"Invoice {invoice} was already paid by transaction {payer}."
-            duplicates.append(Recheck(receipt.transaction_id, invoice, Category.DUPLICATE, reason))
-            continue
-        ready.append(receipt)
-    return ready, duplicates, skipped
+def _ledger_facts(ledger: Ledger, plan: Plan) -> LedgerFacts:
+    """What the ledger holds about the plan's transactions and invoices."""
+    wanted = {p.transaction_id for p in plan.postings} | {d.transaction_id for d in plan.decisions}
+    receipts = {tid: record.run_id for tid in wanted if (record := ledger.posting(tid))}
+    decisions = {
+        tid: (decision.resolution, decision.run_id)
+        for tid, decision in ledger.applied_decisions().items()
+    }
+    bookings = frozenset(booking.transaction_id for _, booking in ledger.manual_bookings())
+    paid = {
+        invoice: tuple(PaidLine(*line) for line in lines)
+        for invoice, lines in ledger.paid_lines().items()
+    }
+    return LedgerFacts(receipts, bookings, decisions, paid)
 
 
 @dataclass(frozen=True)

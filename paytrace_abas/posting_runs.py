@@ -96,7 +96,7 @@ def finish_and_alert(
     ledger.finish_run(run_id, exit_code, counts, input_hash, workbook, plan)
     if quiet:
         return
-    dead_letters = {tid: error for tid, _, error, _ in ledger.open_dead_letters()}
+    dead_letters = {d.transaction_id: d.error for d in ledger.open_dead_letters()}
     if not (dead_letters or chargebacks):
         return
     problems = [

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import MoneyError, ResolutionError
 from paytrace_abas.frames import records
 from paytrace_abas.money import format_cents, parse_clerk_amount
@@ -140,6 +141,7 @@ class _Ledger:
 
     open_cents: dict[str, int]
     invoices: dict[str, dict[str, object]]
+    accounts: AccountSettings
     decided: dict[str, DecisionRow] = field(default_factory=dict)
     paid_by: dict[str, str] = field(default_factory=dict)
 
@@ -150,13 +152,16 @@ def resolve_decisions(
     open_items: pd.DataFrame,
     run_plan: Plan,
     currency_format: tuple[str, str] = ("USD", "en_US"),
+    accounts: AccountSettings | None = None,
 ) -> Plan:
     """The run's plan plus the postings and decisions of every filled-in Resolution cell.
 
     The run's own postings are assumed to go through, so an invoice they pay is not open for
-    a decision. Raises ResolutionError listing every bad row.
+    a decision. Each posting gets its counter account from ``accounts`` (as the run's own do)
+    and each invoice line the open amount abas showed, which ``apply`` re-checks. Raises
+    ResolutionError listing every bad row.
     """
-    ledger = _open_ledger(open_items, run_plan)
+    ledger = _open_ledger(open_items, run_plan, accounts or AccountSettings())
     by_id = {str(p["transaction_id"]): p for p in records(payments)}
     planned = {posting.transaction_id for posting in run_plan.postings}
     postings: list[Posting] = []
@@ -185,10 +190,10 @@ class _RowProblem(Exception):
         self.column = column
 
 
-def _open_ledger(open_items: pd.DataFrame, run_plan: Plan) -> _Ledger:
+def _open_ledger(open_items: pd.DataFrame, run_plan: Plan, accounts: AccountSettings) -> _Ledger:
     invoices = {str(item["invoice_no"]): item for item in records(open_items)}
     open_cents = {number: int(item["open_cents"]) for number, item in invoices.items()}
-    ledger = _Ledger(open_cents, invoices)
+    ledger = _Ledger(open_cents, invoices, accounts)
     for posting in run_plan.postings:
         if posting.invoice_no in open_cents:
             open_cents[posting.invoice_no] -= posting.amount_cents + posting.discount_cents
@@ -334,20 +339,24 @@ class _Allocation:
 
     def postings(self) -> list[Posting]:
         payment = self.payment
+        card_type = str(payment["card_type"])
         common = {
             "transaction_id": self.row.transaction_id,
             "currency": self.currency,
             "paid_on": _iso_day(payment["paid_on"]),
-            "card_type": str(payment["card_type"]),
+            "card_type": card_type,
+            "account": self.ledger.accounts.account_for(card_type, self.currency),
             "source": "resolution",
             "note": self.row.note,
             "discount_cents": 0,
         }
+        invoices = self.ledger.invoices
         lines = [
             Posting(
                 invoice_no=invoice_no,
-                customer_no=str(self.ledger.invoices[invoice_no]["customer_no"]),
+                customer_no=str(invoices[invoice_no]["customer_no"]),
                 amount_cents=cents,
+                open_cents=int(str(invoices[invoice_no]["open_cents"])),
                 **common,  # type: ignore[arg-type]
             )
             for invoice_no, cents in self.assigned

@@ -13,9 +13,10 @@ import pandas as pd
 
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
+from paytrace_abas.ledger_views import LedgerHistory
 from paytrace_abas.models import Window
 from paytrace_abas.period import RunSnapshot, summarize_period
-from paytrace_abas.pipeline import load_open_items, load_payments
+from paytrace_abas.pipeline import load_open_items, load_payments, open_ledger, utc_now
 from paytrace_abas.planning import Plan, read_plan, write_plan
 from paytrace_abas.report import PeriodHeader, read_decisions, write_period_workbook
 from paytrace_abas.resolution import resolve_decisions
@@ -55,6 +56,7 @@ def resolve_workbook(
         open_items,
         run_plan,
         (settings.paytrace.currency, settings.report.locale),
+        settings.accounts,
     )
     target = out_path or workbook.parent / f"plan-{found.run_id}-resolved.json"
     write_plan(plan, target)
@@ -85,13 +87,31 @@ def period_report(
     history: RunHistory | None = None,
     now: dt.datetime | None = None,
 ) -> Path:
-    """Write the consolidated workbook of ``window`` from the run history; returns its path."""
-    if history is None:
+    """Write the consolidated workbook of ``window`` from the run history; returns its path.
+
+    Without ``history`` it is read from the run ledger, which must exist.
+    """
+    if history is not None:
+        return _write_period_report(settings, window, out_dir, history, now)
+    ledger_path = settings.ledger.path
+    if not ledger_path.exists():
         raise UsageError(
-            "the period report reads past runs from the run ledger, which this version does "
-            "not have yet"
+            f"the period report reads past runs from the run ledger {ledger_path}, which does "
+            "not exist; run paytrace-abas reconcile first"
         )
-    started = now or dt.datetime.now(dt.UTC)
+    with open_ledger(settings, locked=False) as ledger:
+        history = LedgerHistory(ledger, settings.paytrace.zone)
+        return _write_period_report(settings, window, out_dir, history, now)
+
+
+def _write_period_report(
+    settings: Settings,
+    window: Window,
+    out_dir: Path,
+    history: RunHistory,
+    now: dt.datetime | None,
+) -> Path:
+    started = now or utc_now()
     report = summarize_period(
         history.snapshots(window.first_day, window.last_day),
         history.postings(window.first_day, window.last_day),

@@ -1,4 +1,5 @@
-"""The ledger: schema and migrations, the posting state machine, permissions, WAL, watermarks."""
+"""The ledger: schema and migrations, the posting state machine, permissions, WAL, watermarks,
+run items and clerks' decisions."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from paytrace_abas.ledger import (
     TRANSITIONS,
     Ledger,
     LedgerError,
+    RunItem,
     RunLock,
     StateError,
-    store,
+    schema,
 )
-from paytrace_abas.models import Receipt, ReceiptLine
+from paytrace_abas.models import ManualBooking, Receipt, ReceiptLine
+from paytrace_abas.planning import Decision
 
 NOW = dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC)
 
@@ -47,7 +50,7 @@ def ledger(tmp_path: Path) -> Ledger:
 
 def test_new_ledger_is_private_in_wal_mode_at_the_newest_schema(ledger: Ledger) -> None:
     assert ledger.journal_mode() == "wal"
-    assert ledger.schema_version() == max(v for v, _ in store.MIGRATIONS)
+    assert ledger.schema_version() == max(v for v, _ in schema.MIGRATIONS)
     ledger.start_run("R", "reconcile", None, False, {})  # a write makes the -wal file appear
     for path in (ledger.path, Path(f"{ledger.path}-wal"), Path(f"{ledger.path}-shm")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -64,12 +67,13 @@ def test_existing_ledger_file_is_made_private(tmp_path: Path) -> None:
 def test_migrations_run_once_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "ledger.sqlite3"
     Ledger.open(path, clock).close()
-    extra = (2, ("ALTER TABLE runs ADD COLUMN operator TEXT",))
-    monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, extra])
+    newest = max(v for v, _ in schema.MIGRATIONS)
+    extra = (newest + 1, ("ALTER TABLE runs ADD COLUMN operator TEXT",))
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, extra])
     with Ledger.open(path, clock) as ledger:
-        assert ledger.schema_version() == 2
+        assert ledger.schema_version() == newest + 1
     with Ledger.open(path, clock) as ledger:  # a second open must not re-run ALTER TABLE
-        assert ledger.schema_version() == 2
+        assert ledger.schema_version() == newest + 1
     columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(runs)")]
     assert "operator" in columns
 
@@ -103,7 +107,9 @@ def test_a_posting_walks_planned_sending_failed_dead_letter_and_back(ledger: Led
     assert record is not None
     assert (record.state, record.attempts, record.last_error) == (DEAD_LETTER, 2, "lock")
     assert [line.invoice_no for line in record.receipt.lines] == ["500", "501"]
-    assert ledger.open_dead_letters() == [("700", run, "lock", 2)]
+    assert [
+        (d.transaction_id, d.run_id, d.error, d.attempts) for d in ledger.open_dead_letters()
+    ] == [("700", run, "lock", 2)]
     ledger.transition("700", run, SENDING)
     ledger.transition("700", run, POSTED, document="(7,102,0)")
     assert ledger.open_dead_letters() == []
@@ -170,6 +176,45 @@ def test_exceptions_are_carried_until_resolved(ledger: Ledger) -> None:
     assert [e[0] for e in ledger.open_exceptions()] == ["1", "2"]
     ledger.carry_exceptions("R3", [], ["1"])
     assert ledger.open_exceptions() == [("2", "ambiguous", "R2", "two fit")]
+
+
+def test_a_clerks_decision_closes_its_exception_for_good(ledger: Ledger) -> None:
+    run = ledger.start_run("A1", "apply", None, False, {"plan_run_id": "R1"})
+    ledger.carry_exceptions("R1", [("1", "unmatched", "no invoice", 500)], [])
+    ignore = Decision("1", "ignore", "ignore", "test payment", "Unmatched!2")
+    booking = ManualBooking("2", "18100", "4970", "K1", -50, "USD", dt.date(2026, 11, 25), "short")
+    write_off = Decision("2", "write_off", "write off -0.50 to 4970", "short", "Unmatched!3")
+    for _ in range(2):  # recording twice keeps the first
+        ledger.record_decisions(run, "R1", [ignore, write_off], [booking])
+    ledger.carry_exceptions(run, [], ["1"])
+    ledger.carry_exceptions("R2", [("1", "unmatched", "still no invoice", 500)], [])
+    assert ledger.open_exceptions() == []  # a later run does not reopen what a clerk decided
+    assert ledger.manual_bookings() == [(run, booking)]
+    decisions = ledger.applied_decisions()
+    assert [
+        (d.transaction_id, d.run_id, d.plan_run_id, d.resolution) for d in decisions.values()
+    ] == [
+        ("1", run, "R1", "ignore"),
+        ("2", run, "R1", "write off -0.50 to 4970"),
+    ]
+    assert decisions["1"].applied_at == NOW
+
+
+def test_run_items_are_kept_and_only_posting_or_applied_runs_count(ledger: Ledger) -> None:
+    item = RunItem("700", dt.date(2026, 11, 25), "matched", 1000, "VISA", 4711, ("500",), "ok")
+    cheque = RunItem("701", dt.date(2026, 11, 25), "unmatched", 99, "", None, (), "no invoice")
+    day = ("2026-11-25", "2026-11-25")
+    runs = {}
+    for name, dry in (("posting", False), ("applied", True), ("preview", True), ("late", False)):
+        window = ("2026-12-01", "2026-12-01") if name == "late" else day
+        runs[name] = ledger.start_run(name, "reconcile", window, dry, {})
+        ledger.record_run_items(runs[name], [item, cheque])
+        ledger.finish_run(runs[name], 0, {})
+    apply = ledger.start_run("apply", "apply", day, False, {"plan_run_id": runs["applied"]})
+    ledger.finish_run(apply, 0, {})
+    assert ledger.run_items(runs["posting"]) == [item, cheque]
+    counted = [run.run_id for run in ledger.counted_runs(dt.date(2026, 11, 30))]
+    assert counted == [runs["posting"], runs["applied"]]
 
 
 def test_second_holder_of_the_run_lock_is_told_the_file_and_pid(tmp_path: Path) -> None:

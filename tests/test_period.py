@@ -176,9 +176,27 @@ def test_period_report_reads_the_history_and_writes_the_workbook(tmp_path: Path)
     assert [row[0] for row in opened[1:-1]] == ["C", "F"]  # A was resolved on the 25th
 
 
-def test_report_command_says_the_ledger_is_missing(tmp_path: Path) -> None:
+def test_report_command_without_a_ledger_exits_2_naming_it(tmp_path: Path) -> None:
+    config = tmp_path / "paytrace-abas.toml"
+    config.write_text('[ledger]\npath = "nowhere.sqlite3"\n', encoding="utf-8")
     result = CliRunner().invoke(
-        cli, ["report", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(tmp_path)]
+        cli,
+        ["--config", str(config), "report", "--from", "2026-11-01", "--to", "2026-11-30"],
     )
     assert result.exit_code == 2
-    assert "run ledger" in result.output
+    assert f"run ledger {tmp_path / 'nowhere.sqlite3'}, which does not exist" in result.output
+    assert not (tmp_path / "nowhere.sqlite3").exists()
+
+
+def test_an_already_posted_rerun_does_not_replace_the_first_decision() -> None:
+    rerun = RunSnapshot(
+        "R25",
+        dt.datetime(2026, 11, 26, 6, tzinfo=dt.UTC),
+        items(
+            ("D", 24, "already_posted", 4_000, "AMEX", 2), ("G", 24, "already_posted", 50, "", 2)
+        ),
+    )
+    report = summarize_period([*RUNS, rerun], pd.DataFrame(), {}, day(24), day(24))
+    categories = {row["category"]: row["count"] for row in report.categories.to_dict("records")}
+    # D stays matched; G, posted before any run here saw it, is already_posted.
+    assert categories == {"matched": 2, "ambiguous": 1, "refund": 1, "already_posted": 1}

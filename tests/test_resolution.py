@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from paytrace_abas.cli import cli
+from paytrace_abas.config import AccountRule, AccountSettings
 from paytrace_abas.errors import ResolutionError
 from paytrace_abas.planning import Plan, Posting, read_plan
 from paytrace_abas.resolution import (
@@ -23,6 +24,7 @@ from paytrace_abas.resolution import (
 )
 
 from .workbook_data import REPO
+from .workbook_dump import type_decisions
 
 
 @pytest.mark.parametrize(
@@ -155,6 +157,23 @@ def test_decisions_become_postings_after_the_runs_own() -> None:
     ]
 
 
+def test_decided_postings_get_the_counter_account_and_open_amount_apply_needs() -> None:
+    accounts = AccountSettings(
+        default="18100", rules=(AccountRule(account="18120", card_type="VISA"),)
+    )
+    plan = resolve_decisions(
+        [row("P2", "assign 400300; write off to 4970", "overpaid, keep")],
+        PAYMENTS,
+        OPEN_ITEMS,
+        RUN_PLAN,
+        accounts=accounts,
+    )
+    assert [(p.invoice_no, p.account, p.open_cents) for p in plan.postings[1:]] == [
+        ("400300", "18120", 10_000),  # the VISA rule, as build_plan would choose
+        ("", "18120", None),  # the write-off came in on the same counter account
+    ]
+
+
 def test_every_bad_row_is_reported_with_sheet_row_and_column() -> None:
     with pytest.raises(ResolutionError) as caught:
         resolve_decisions(
@@ -227,26 +246,16 @@ def _reconcile_demo(tmp_path: Path) -> tuple[Path, Path]:
     return workbook, plan
 
 
-def _edit(workbook: Path, decisions: dict[str, list[tuple[str, str]]]) -> None:
-    """What a clerk does in Excel: type into Resolution and Note, save."""
-    book = load_workbook(workbook)
-    for sheet_name, entries in decisions.items():
-        sheet = book[sheet_name]
-        header = [cell.value for cell in sheet[1]]
-        for number, (text, note) in enumerate(entries, start=2):
-            sheet.cell(number, header.index("Resolution") + 1, text)
-            sheet.cell(number, header.index("Note") + 1, note or None)
-    book.save(workbook)
-
-
 def test_round_trip_from_an_edited_workbook_to_a_plan(tmp_path: Path) -> None:
     workbook, run_plan_path = _reconcile_demo(tmp_path)
-    _edit(
+    type_decisions(
         workbook,
         {
-            "Partial payments": [("assign 400164", "")],
-            "Overpayments": [("assign 400175; write off to 4970", "customer keeps credit")],
-            "Unmatched": [("ignore", "test payment")],
+            "Partial payments": {"512330359": ("assign 400164", "")},
+            "Overpayments": {
+                "512330387": ("assign 400175; write off to 4970", "customer keeps credit")
+            },
+            "Unmatched": {"512330415": ("ignore", "test payment")},
         },
     )
     result = CliRunner().invoke(
@@ -264,6 +273,13 @@ def test_round_trip_from_an_edited_workbook_to_a_plan(tmp_path: Path) -> None:
         ("512330387", "400175", "", 46_000),
         ("512330387", "", "4970", 1_000),
     ]
+    # counter account from [accounts] (as the run's own postings), and the open amount apply
+    # re-checks; a write-off line pays no invoice
+    assert [(p.account, p.open_cents) for p in added] == [
+        ("18100", 150_000),
+        ("18100", 46_000),
+        ("18100", None),
+    ]
     assert [(d.transaction_id, d.action, d.note) for d in resolved.decisions] == [
         ("512330359", "assign", ""),
         ("512330387", "assign+write_off", "customer keeps credit"),
@@ -274,9 +290,9 @@ def test_round_trip_from_an_edited_workbook_to_a_plan(tmp_path: Path) -> None:
 
 def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
     workbook, _ = _reconcile_demo(tmp_path)
-    _edit(
+    type_decisions(
         workbook,
-        {"Partial payments": [("assign 400999", ""), ("pay it", "")]},
+        {"Partial payments": {"512330359": ("assign 400999", ""), "512330366": ("pay it", "")}},
     )
     result = CliRunner().invoke(
         cli, ["--config", str(REPO / "config" / "demo.toml"), "resolve", str(workbook)]

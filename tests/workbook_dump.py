@@ -67,3 +67,23 @@ def compact_json(document: dict[str, Any]) -> str:
         lines.append("    }" + ("," if number < len(document["sheets"]) - 1 else ""))
     lines.extend(["  ]", "}"])
     return "\n".join(lines) + "\n"
+
+
+def type_decisions(workbook: Path, decisions: dict[str, dict[str, tuple[str, str]]]) -> None:
+    """What a clerk does in Excel: per sheet and transaction, type Resolution and Note; save."""
+    book = load_workbook(workbook)
+    for sheet_name, by_transaction in decisions.items():
+        sheet = book[sheet_name]
+        header = [cell.value for cell in sheet[1]]
+        rows = {str(row[0].value): row[0].row for row in sheet.iter_rows(min_row=2)}
+        for transaction_id, (text, note) in by_transaction.items():
+            number = rows[transaction_id]
+            sheet.cell(number, header.index("Resolution") + 1, text)
+            sheet.cell(number, header.index("Note") + 1, note or None)
+    book.save(workbook)
+
+
+def data_rows(workbook: Any, name: str) -> list[tuple[Any, ...]]:
+    """The rows of a table sheet between its header and its totals row."""
+    _, *body = workbook[name].iter_rows(values_only=True)
+    return body[: next(n for n, row in enumerate(body) if row[0] == "Total")]

@@ -1,6 +1,7 @@
 """The run ledger: SQLite store of runs, postings and watermarks, and the run lock.
 
-All SQL of the package lives in this package (``store.py``, ``schema.py``, ``records.py``).
+All SQL of the package lives in this package (``connection.py``, ``store.py``, ``outcomes.py``,
+``schema.py``, ``records.py``).
 """
 
 from paytrace_abas.ledger.lock import RunLock
@@ -12,8 +13,11 @@ from paytrace_abas.ledger.records import (
     SENDING,
     TRANSITIONS,
     UNFINISHED,
+    AppliedDecision,
+    DeadLetterRecord,
     LedgerError,
     PostingRecord,
+    RunItem,
     RunRecord,
 )
 from paytrace_abas.ledger.store import Ledger, StateError
@@ -26,9 +30,12 @@ __all__ = [
     "SENDING",
     "TRANSITIONS",
     "UNFINISHED",
+    "AppliedDecision",
+    "DeadLetterRecord",
     "Ledger",
     "LedgerError",
     "PostingRecord",
+    "RunItem",
     "RunLock",
     "RunRecord",
     "StateError",

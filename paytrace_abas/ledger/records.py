@@ -69,6 +69,47 @@ class PostingRecord:
     updated_at: str
 
 
+@dataclass(frozen=True)
+class RunItem:
+    """What a reconcile run decided about one transaction, with the facts the period report sums.
+
+    ``day`` is the transaction's business day: settled, or created if it never settled.
+    """
+
+    transaction_id: str
+    day: dt.date
+    category: str
+    amount_cents: int
+    card_type: str
+    batch_number: int | None
+    invoice_nos: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class AppliedDecision:
+    """A clerk's decision that ``apply`` accepted."""
+
+    transaction_id: str
+    run_id: str
+    plan_run_id: str
+    action: str
+    resolution: str
+    note: str
+    applied_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DeadLetterRecord:
+    """A receipt that ran out of attempts and is not resolved yet."""
+
+    transaction_id: str
+    run_id: str
+    error: str
+    attempts: int
+    failed_at: dt.datetime
+
+
 def create_private(path: Path) -> None:
     """Create the ledger file readable by its owner only (SQLite gives WAL/SHM the same mode)."""
     try:

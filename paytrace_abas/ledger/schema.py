@@ -90,4 +90,47 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        2,
+        (
+            # What each reconcile run decided per transaction: the period report's input.
+            """CREATE TABLE run_items (
+                run_id TEXT NOT NULL REFERENCES runs (run_id),
+                transaction_id TEXT NOT NULL,
+                day TEXT NOT NULL,
+                category TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                card_type TEXT NOT NULL,
+                batch_number INTEGER,
+                invoice_nos TEXT NOT NULL DEFAULT '[]',
+                reason TEXT NOT NULL,
+                PRIMARY KEY (run_id, transaction_id)
+            )""",
+            "CREATE INDEX run_items_day ON run_items (day)",
+            # A clerk's decision from the workbook, once ``apply`` accepted it.
+            """CREATE TABLE decisions (
+                transaction_id TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL REFERENCES runs (run_id),
+                plan_run_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                resolution TEXT NOT NULL,
+                note TEXT NOT NULL,
+                place TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )""",
+            # Write-offs no sink can post: the clerk books them by hand in abas.
+            """CREATE TABLE manual_bookings (
+                transaction_id TEXT PRIMARY KEY REFERENCES decisions (transaction_id),
+                run_id TEXT NOT NULL REFERENCES runs (run_id),
+                counter_account TEXT NOT NULL,
+                gl_account TEXT NOT NULL,
+                customer_no TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                paid_on TEXT NOT NULL,
+                note TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 ]

@@ -1,4 +1,4 @@
-"""The ledger store (SQLite): runs, the posting state machine, watermarks, exceptions.
+"""The ledger store (SQLite): runs and the posting state machine (outcomes in ``outcomes.py``).
 
 One connection per ledger, shared by the posting workers behind a lock: every state change is
 its own short ``BEGIN IMMEDIATE … COMMIT``, so a crash loses at most the change in flight.
@@ -8,136 +8,35 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from paytrace_abas.errors import PaytraceAbasError
-from paytrace_abas.ledger.durability import WalSync
+from paytrace_abas.ledger.outcomes import OutcomeRecords
 from paytrace_abas.ledger.records import (
     PLANNED,
     SENDING,
     TRANSITIONS,
-    LedgerError,
+    DeadLetterRecord,
     PostingRecord,
     RunRecord,
-    create_private,
     posting_record,
     record_event,
     run_record,
     track_dead_letter,
 )
-from paytrace_abas.ledger.schema import MIGRATIONS
 from paytrace_abas.models import Receipt
-
-log = logging.getLogger(__name__)
 
 
 class StateError(PaytraceAbasError):
     """A posting was asked to make a transition the state machine does not allow (a bug)."""
 
 
-class Ledger:
+class Ledger(OutcomeRecords):
     """The SQLite ledger; open with :meth:`open`, use as a context manager."""
-
-    def __init__(
-        self, connection: sqlite3.Connection, path: Path, clock: Callable[[], dt.datetime]
-    ):
-        self._db = connection
-        self.path = path
-        self._clock = clock
-        self._lock = threading.RLock()
-        self._wal_sync = WalSync(path)
-        self._last_commit = 0
-
-    @classmethod
-    def open(cls, path: Path, clock: Callable[[], dt.datetime]) -> Ledger:
-        """Open (creating with mode 0600) and migrate the ledger at ``path``."""
-        create_private(path)
-        try:
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-            # Most changes may be lost with the machine's power and still be recovered: a lost
-            # "posted" falls back to "sending", and abas is asked. Only "-> sending" must be on
-            # disk before the send; transition() syncs the WAL for it, in groups (WalSync).
-            # NORMAL in WAL mode never corrupts the file.
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA busy_timeout=10000")
-        except sqlite3.Error as exc:
-            raise LedgerError(f"ledger {path} cannot be opened: {exc}") from None
-        ledger = cls(connection, path, clock)
-        ledger._migrate()
-        return ledger
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-            self._wal_sync.close()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One short transaction; the WAL is synced later, see :meth:`transition`."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            self._last_commit = self._wal_sync.committed()
-
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            cursor = self._db.execute(sql, tuple(params))
-            cursor.row_factory = sqlite3.Row
-            return list(cursor.fetchall())
-
-    def _now(self) -> str:
-        return self._clock().astimezone(dt.UTC).isoformat(timespec="milliseconds")
-
-    def schema_version(self) -> int:
-        rows = self._query("SELECT MAX(version) AS v FROM schema_version")
-        return int(rows[0]["v"] or 0)
-
-    def _migrate(self) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version "
-                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-        current = self.schema_version()
-        newest = max(version for version, _ in MIGRATIONS)
-        if current > newest:
-            raise LedgerError(
-                f"ledger {self.path} has schema version {current}, newer than this program "
-                f"knows ({newest}); upgrade paytrace-abas"
-            )
-        for version, statements in MIGRATIONS:
-            if version <= current:
-                continue
-            with self._transaction() as db:
-                for statement in statements:
-                    db.execute(statement)
-                db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, self._now()))
-            log.info("ledger %s migrated to schema version %d", self.path, version)
-
-    def journal_mode(self) -> str:
-        return str(self._query("PRAGMA journal_mode")[0][0])
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -319,6 +218,12 @@ class Ledger:
         marks = ", ".join("?" for _ in states)
         return self._postings(f"WHERE p.state IN ({marks})", states)
 
+    def postings_paid_between(self, first_day: dt.date, last_day: dt.date) -> list[PostingRecord]:
+        """Receipts of payments made in the days (both included), in any state."""
+        return self._postings(
+            "WHERE p.paid_on BETWEEN ? AND ?", [first_day.isoformat(), last_day.isoformat()]
+        )
+
     def postings_of_run(self, run_id: str) -> list[PostingRecord]:
         """Postings a run planned, or whose state it changed."""
         return self._postings(
@@ -353,6 +258,19 @@ class Ledger:
         )
         return {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
+    def paid_lines(self) -> dict[str, list[tuple[str, int, int | None]]]:
+        """invoice_no -> (transaction_id, amount + discount, open amount when planned) of every
+        receipt line the ledger holds."""
+        rows = self._query(
+            "SELECT invoice_no, transaction_id, amount_cents + discount_cents, open_cents"
+            " FROM posting_lines ORDER BY rowid"
+        )
+        paid: dict[str, list[tuple[str, int, int | None]]] = {}
+        for row in rows:
+            opened = None if row[3] is None else int(row[3])
+            paid.setdefault(str(row[0]), []).append((str(row[1]), int(row[2]), opened))
+        return paid
+
     def count_in_state(self, state: str) -> int:
         return int(self._query("SELECT COUNT(*) FROM postings WHERE state = ?", [state])[0][0])
 
@@ -365,53 +283,15 @@ class Ledger:
         )
         return [(r[0], str(r[1]), str(r[2])) for r in rows]
 
-    def open_dead_letters(self) -> list[tuple[str, str, str, int]]:
-        """(transaction_id, run_id, error, attempts) of dead letters not yet resolved."""
+    def open_dead_letters(self) -> list[DeadLetterRecord]:
+        """Dead letters not yet resolved, oldest first."""
         rows = self._query(
-            "SELECT transaction_id, run_id, error, attempts FROM dead_letters"
+            "SELECT transaction_id, run_id, error, attempts, created_at FROM dead_letters"
             " WHERE resolved_at IS NULL ORDER BY id"
         )
-        return [(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
-
-    # -- watermarks and carried-forward exceptions ------------------------------------------
-
-    def watermark(self, name: str = "completed_through") -> dt.date | None:
-        rows = self._query("SELECT day FROM watermarks WHERE name = ?", [name])
-        return dt.date.fromisoformat(str(rows[0][0])) if rows else None
-
-    def advance_watermark(self, day: dt.date, run_id: str, name: str = "completed_through") -> None:
-        """Move the watermark forward to ``day``; it never moves back."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO watermarks (name, day, run_id, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(name) DO UPDATE SET day = excluded.day, run_id = excluded.run_id,"
-                " updated_at = excluded.updated_at WHERE excluded.day > watermarks.day",
-                (name, day.isoformat(), run_id, self._now()),
+        return [
+            DeadLetterRecord(
+                str(r[0]), str(r[1]), str(r[2]), int(r[3]), dt.datetime.fromisoformat(str(r[4]))
             )
-
-    def carry_exceptions(
-        self, run_id: str, exceptions: Iterable[tuple[str, str, str, int]], resolved: Iterable[str]
-    ) -> None:
-        """Remember (transaction_id, category, reason, amount) a clerk must see; close resolved."""
-        with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO exceptions (transaction_id, category, reason, amount_cents,"
-                " first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(transaction_id) DO UPDATE SET category = excluded.category,"
-                " reason = excluded.reason, last_run_id = excluded.last_run_id,"
-                " resolved_run_id = NULL",
-                [(tid, cat, why, cents, run_id, run_id) for tid, cat, why, cents in exceptions],
-            )
-            db.executemany(
-                "UPDATE exceptions SET resolved_run_id = ? WHERE transaction_id = ?"
-                " AND resolved_run_id IS NULL",
-                [(run_id, tid) for tid in resolved],
-            )
-
-    def open_exceptions(self) -> list[tuple[str, str, str, str]]:
-        """(transaction_id, category, first_run_id, reason) still waiting for a clerk."""
-        rows = self._query(
-            "SELECT transaction_id, category, first_run_id, reason FROM exceptions"
-            " WHERE resolved_run_id IS NULL ORDER BY first_run_id, transaction_id"
-        )
-        return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+            for r in rows
+        ]

@@ -1,0 +1,118 @@
+"""The ledger's SQLite connection: opening, migrations and short transactions.
+
+The record kinds build on it (``outcomes.py``: what runs decided, clerks' decisions, watermarks;
+``store.py``: runs and the posting state machine).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+from paytrace_abas.ledger import schema
+from paytrace_abas.ledger.durability import WalSync
+from paytrace_abas.ledger.records import LedgerError, create_private
+
+log = logging.getLogger(__name__)
+
+
+class LedgerConnection:
+    """One connection per ledger, shared by the posting workers behind a lock."""
+
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, clock: Callable[[], dt.datetime]
+    ):
+        self._db = connection
+        self.path = path
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._wal_sync = WalSync(path)
+        self._last_commit = 0
+
+    @classmethod
+    def open(cls, path: Path, clock: Callable[[], dt.datetime]) -> Self:
+        """Open (creating with mode 0600) and migrate the ledger at ``path``."""
+        create_private(path)
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            # Most changes may be lost with the machine's power and still be recovered: a lost
+            # "posted" falls back to "sending", and abas is asked. Only "-> sending" must be on
+            # disk before the send; transition() syncs the WAL for it, in groups (WalSync).
+            # NORMAL in WAL mode never corrupts the file.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"ledger {path} cannot be opened: {exc}") from None
+        ledger = cls(connection, path, clock)
+        ledger._migrate()
+        return ledger
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+            self._wal_sync.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short transaction; the WAL is synced later, see ``Ledger.transition``."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._last_commit = self._wal_sync.committed()
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cursor = self._db.execute(sql, tuple(params))
+            cursor.row_factory = sqlite3.Row
+            return list(cursor.fetchall())
+
+    def _now(self) -> str:
+        return self._clock().astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+    def schema_version(self) -> int:
+        rows = self._query("SELECT MAX(version) AS v FROM schema_version")
+        return int(rows[0]["v"] or 0)
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+        current = self.schema_version()
+        newest = max(version for version, _ in schema.MIGRATIONS)
+        if current > newest:
+            raise LedgerError(
+                f"ledger {self.path} has schema version {current}, newer than this program "
+                f"knows ({newest}); upgrade paytrace-abas"
+            )
+        for version, statements in schema.MIGRATIONS:
+            if version <= current:
+                continue
+            with self._transaction() as db:
+                for statement in statements:
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, self._now()))
+            log.info("ledger %s migrated to schema version %d", self.path, version)
+
+    def journal_mode(self) -> str:
+        return str(self._query("PRAGMA journal_mode")[0][0])
