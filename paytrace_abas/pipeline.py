@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,12 +234,26 @@ def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, st
     """
     already_posted = ledger.posted_documents()
     in_window = {str(tid) for tid in payments["transaction_id"]}
+    cleared = cleared_invoices(ledger.paid_lines())
     paid_before = {
         invoice: tid
         for invoice, (tid, state) in ledger.invoice_payers().items()
-        if state == POSTED or tid not in in_window
+        if invoice in cleared and (state == POSTED or tid not in in_window)
     }
     return already_posted, paid_before
+
+
+def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:
+    """Invoices a ledger line paid in full; a part-paid invoice stays open for its next payment.
+
+    abas' open-items export then shows the rest still open, and a later payment of that rest
+    is a match, not a duplicate. A line planned without its open amount counts as clearing.
+    """
+    return {
+        invoice
+        for invoice, lines in paid_lines.items()
+        if any(opened is None or paid >= opened for _, paid, opened in lines)
+    }
 
 
 def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:

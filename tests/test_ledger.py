@@ -27,6 +27,7 @@ from paytrace_abas.ledger import (
     schema,
 )
 from paytrace_abas.models import ManualBooking, Receipt, ReceiptLine
+from paytrace_abas.pipeline import cleared_invoices
 from paytrace_abas.planning import Decision
 
 NOW = dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC)
@@ -256,3 +257,15 @@ def test_sending_marks_are_synced_in_groups(
         thread.join()
     assert 2 <= len(synced) <= 33  # every waiter is durable; concurrent ones share fsyncs
     assert ledger.count_in_state(SENDING) == 40
+
+
+def test_a_part_paid_invoice_is_not_paid_before_but_a_cleared_one_is(ledger: Ledger) -> None:
+    part = Receipt(
+        "701", "K1", "USD", dt.date(2026, 11, 24), "18100", (ReceiptLine("501", 400, 0, 1000),)
+    )
+    full = Receipt(
+        "702", "K1", "USD", dt.date(2026, 11, 24), "18100", (ReceiptLine("502", 980, 20, 1000),)
+    )
+    ledger.start_run("R", "reconcile", None, False, {})
+    ledger.record_planned("R", [part, full])
+    assert cleared_invoices(ledger.paid_lines()) == {"502"}
