@@ -16,7 +16,7 @@ from paytrace_abas.abas.files import read_open_items_export
 from paytrace_abas.abas.normalize import normalize_open_items
 from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.config import Settings
-from paytrace_abas.errors import ConfigError, UsageError
+from paytrace_abas.errors import ConfigError, InputFileError, SourceError, UsageError
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger, RunLock
 from paytrace_abas.ledger_views import dead_letter_rows, run_items, run_posting_rows
@@ -328,11 +328,16 @@ def load_payments(
     paytrace = settings.paytrace
     if paytrace.source == "api":
         raw = fetch_transactions(paytrace, settings.secrets, window, progress)
+        try:
+            payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
+        except InputFileError as exc:
+            # PayTrace sent the record, so PayTrace is at fault, not the user's input (exit 1).
+            raise SourceError(f"PayTrace sent a malformed transaction: {exc}") from None
     elif paytrace.file is None:
         raise ConfigError('[paytrace] file must name an export file or folder when source = "file"')
     else:
         raw = read_export_files(paytrace.file)
-    payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
+        payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
     return select_window(payments, window, paytrace.zone)
 
 

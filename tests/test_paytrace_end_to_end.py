@@ -129,3 +129,16 @@ def test_progress_bar_is_drawn_on_a_terminal() -> None:
     bar.close()
     assert "PayTrace" in terminal.getvalue()
     assert "100%" in terminal.getvalue()
+
+
+def test_a_malformed_record_from_the_api_is_paytraces_fault_exit_1(
+    fake_paytrace: FakePaytrace, tmp_path: Path
+) -> None:
+    broken = export_records(sorted((SAMPLE / "paytrace").glob("*.json")))
+    broken[0] = {**broken[0], "amount": "12.345"}
+    fake_paytrace.transactions = broken
+    result = reconcile(api_config(tmp_path, fake_paytrace), tmp_path / "out")
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: PayTrace sent a malformed transaction: PayTrace export ")
+    assert line.endswith("field amount: '12.345' has more than two decimal places")
