@@ -67,6 +67,9 @@ class Payments:
     payer: npt.NDArray[np.object_]
     payer_code: Ints
     texts: dict[str, npt.NDArray[np.object_]]
+    #: transaction id, currency and payer in input order (``x[order]`` of the input column):
+    #: the results frame takes them as they are instead of gathering them back
+    input_columns: dict[str, npt.NDArray[np.object_]]
 
     def __len__(self) -> int:
         return len(self.order)
@@ -89,13 +92,14 @@ def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
         raise ValueError("open items must have unique invoice numbers")
     customer = _texts(open_items["customer_no"])
     codes, customers = pd.factorize(customer, sort=False)
+    customer = np.asarray(customers, dtype=object)[codes]  # one shared object per customer
     grouped = np.argsort(codes, kind="stable").astype(np.int64)
     start = np.zeros(len(customers) + 1, dtype=np.int64)
     start[1:] = np.cumsum(np.bincount(codes, minlength=len(customers)))
     return Book(
         invoice_no=numbers,
         customer_no=customer,
-        currency=_texts(open_items["currency"]),
+        currency=_shared(_texts(open_items["currency"])),
         open_cents=_cents(open_items["open_cents"]),
         gross_cents=_cents(open_items["gross_cents"]),
         discount_bp=_cents(open_items["discount_bp"]),
@@ -114,20 +118,41 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
     ids = _texts(payments["transaction_id"])
     created = pd.to_datetime(payments["created_at"], utc=True).to_numpy(dtype="datetime64[ns]")
     order = ordered_rows(created.astype(np.int64), _sortable(ids))
-    payer = _payers(_texts(payments["customer_ref"])[order], settings)
+    # Customers, currencies, kinds and states repeat: each is coded once in input order (where
+    # the strings lie in memory in sequence) and rebuilt from its few distinct values, so that
+    # later look-ups, comparisons and gathers touch a few shared objects, not a million.
+    ref_codes, refs = _coded(_texts(payments["customer_ref"]))
+    payers = _payers(refs, settings)
+    payer_codes = book.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
+    payer_in_input = payers[ref_codes]
+    currency = _shared(_texts(payments["currency"]))
     texts = {name: _text(payments, name)[order] for name in settings.reference_fields}
     return Payments(
         order=order,
         transaction_id=ids[order],
-        kind=_texts(payments["kind"])[order],
-        status=_texts(payments["status"])[order],
+        kind=_shared(_texts(payments["kind"]))[order],
+        status=_shared(_texts(payments["status"]))[order],
         amount=_cents(payments["amount_cents"])[order],
-        currency=_texts(payments["currency"])[order],
+        currency=currency[order],
         paid_day=_days(payments["paid_on"])[order],
-        payer=payer,
-        payer_code=book.customers.get_indexer(pd.Index(payer, dtype=object)).astype(np.int64),
+        payer=payer_in_input[order],
+        payer_code=payer_codes[ref_codes[order]],
         texts=texts,
+        input_columns={"transaction_id": ids, "currency": currency, "payer": payer_in_input},
     )
+
+
+def _coded(values: npt.NDArray[np.object_]) -> tuple[Ints, npt.NDArray[np.object_]]:
+    """(code per row, distinct values): ``distinct[code]`` equals ``values``."""
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def _shared(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Equal values as one shared object each (same texts, a handful of objects)."""
+    codes, uniques = _coded(values)
+    result: npt.NDArray[np.object_] = uniques[codes]
+    return result
 
 
 def _sortable(ids: npt.NDArray[np.object_]) -> np.ndarray:

@@ -219,7 +219,8 @@ def _decide_no_rate(
     proposal: Decisions,
 ) -> None:
     """The payer's open items are all in currencies without a configured rate."""
-    blind = np.setdiff1d(pay[~has_rate], pay[has_rate])
+    blind = np.unique(pay[~has_rate])
+    blind = blind[~np.isin(blind, pay[has_rate])]
     if not len(blind):
         return
     rows = np.isin(pay, blind)

@@ -159,13 +159,13 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
     expected = pd.array(decisions.expected[at], dtype="Int64")
     expected[~decisions.has_expected[at]] = pd.NA
     columns: dict[str, Any] = {
-        "transaction_id": payments.transaction_id[at],
+        "transaction_id": payments.input_columns["transaction_id"],
         "category": _VALUES[decisions.category[at]],
         "rule": decisions.rule[at],
         "invoice_nos": _lists(book.invoice_no[items], count),
         "applied_cents": _lists(links["applied"].to_numpy()[by_input], count, as_int=True),
         "amount_cents": pd.array(payments.amount[at], dtype="Int64"),
-        "currency": payments.currency[at],
+        "currency": payments.input_columns["currency"],
         "discount_cents": pd.array(discount[at], dtype="Int64"),
         "invoice_discounts_cents": _lists(
             links["discount"].to_numpy()[by_input], count, as_int=True
@@ -177,7 +177,7 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
         "runner_up": decisions._text("runner_up")[at],
         "runner_up_reason": decisions._text("runner_up_reason")[at],
         "reason": decisions.reason[at],
-        "payer_customer_no": payments.payer[at],
+        "payer_customer_no": payments.input_columns["payer"],
         "expected_cents": expected,
         "found_in": decisions._text("found_in")[at],
         "exchange_rate": decisions._text("exchange_rate")[at],

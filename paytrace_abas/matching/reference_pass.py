@@ -122,7 +122,8 @@ def _judge_named(
     is_claimed = claimant != ""
     claimed = rows[is_claimed].assign(claimant=claimant[is_claimed])
     free = rows[~is_claimed]
-    only_claimed = np.setdiff1d(claimed["pay"].unique(), free["pay"].unique())
+    # Both sides are distinct already: no sorting them again (seconds over the rounds).
+    only_claimed = np.setdiff1d(claimed["pay"].unique(), free["pay"].unique(), assume_unique=True)
     _decide_duplicates(claimed[claimed["pay"].isin(only_claimed)], book, decisions)
     if free.empty:
         return
