@@ -25,6 +25,7 @@ from paytrace_abas.paytrace.records import (
     read_customer,
 )
 from paytrace_abas.paytrace.transport import PaytraceSession
+from paytrace_abas.paytrace.wire import decode_export
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,9 @@ def pull_transactions(
 def export_day(session: PaytraceSession, day: dt.date) -> list[RawTransaction]:
     """``export/by_date_range`` for one day (start and end date are both that day)."""
     label = day.strftime(_REQUEST_DATE)
-    body = session.post(EXPORT_PATH, {"start_date": label, "end_date": label}, label)
+    body = session.post(
+        EXPORT_PATH, {"start_date": label, "end_date": label}, label, decode=decode_export
+    )
     origin = f"PayTrace export {label}"
     return [
         RawTransaction(record=record, source=f"{origin}: transactions[{index}]")
@@ -146,7 +149,10 @@ def fetch_batch_transactions(session: PaytraceSession, batch: Batch) -> list[Raw
     than the batch belongs to an older batch of the same number and is left out.
     """
     body = session.post(
-        BATCH_TRANSACTIONS_PATH, {"batch_number": batch.number}, f"batch {batch.number}"
+        BATCH_TRANSACTIONS_PATH,
+        {"batch_number": batch.number},
+        f"batch {batch.number}",
+        decode=decode_export,
     )
     origin = f"PayTrace batch {batch.number}"
     kept: list[RawTransaction] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.paytrace.normalize import RawTransaction
+from paytrace_abas.paytrace.wire import decode_export
 
 
 def read_export_files(path: Path) -> list[RawTransaction]:
@@ -56,9 +58,15 @@ def export_transactions(body: Any, origin: str) -> list[dict[str, Any]]:
 
 def _load_json(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        content = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read PayTrace export file {path}: {exc.strerror}") from None
+    try:
+        # The API's decoder, so both sources hand normalization the same records.
+        return decode_export(content.removeprefix(codecs.BOM_UTF8))
+    except ValueError:
+        pass  # not an export body msgspec reads: json.loads words the error as before
+    text = content.decode("utf-8-sig")
     try:
         # Decimal, never float: amounts arrive as JSON numbers (110, 1.5).
         return json.loads(text, parse_float=Decimal)

@@ -20,6 +20,7 @@ from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import ConfigError, SourceError, TransientSourceError
 from paytrace_abas.paytrace.answers import (
     Answer,
+    Decoder,
     GaveUpError,
     ThrottledError,
     Token,
@@ -96,16 +97,23 @@ class PaytraceSession:
         self._closed.set()
         self._http.close()
 
-    def post(self, path: str, payload: Mapping[str, Any], what: str = "") -> dict[str, Any]:
+    def post(
+        self,
+        path: str,
+        payload: Mapping[str, Any],
+        what: str = "",
+        decode: Decoder | None = None,
+    ) -> dict[str, Any]:
         """POST JSON to an authenticated v1 endpoint; the parsed answer (money as Decimal).
 
-        ``what`` names the request in messages, e.g. the day of an export.
+        ``what`` names the request in messages, e.g. the day of an export; ``decode`` reads
+        the body where it can (exports: paytrace/wire.py), else ``json.loads`` does.
         """
         body = dict(payload)
         if self._secrets.paytrace_integrator_id:
             body["integrator_id"] = self._secrets.paytrace_integrator_id
         where = f"POST {path}" + (f" for {what}" if what else "")
-        return self._call(where, lambda: self._send_json(path, where, body))
+        return self._call(where, lambda: self._send_json(path, where, body, decode))
 
     def ping(self) -> dict[str, Any]:
         """``GET /v1/ping``, which needs no token."""
@@ -174,13 +182,15 @@ class PaytraceSession:
             return None
         return wait
 
-    def _send_json(self, path: str, where: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _send_json(
+        self, path: str, where: str, body: dict[str, Any], decode: Decoder | None
+    ) -> dict[str, Any]:
         token = self.token()
         headers = {
             "Authorization": f"Bearer {token.value}",
             "Content-Type": "application/json",
         }
-        return self._send("POST", path, where, headers, json.dumps(body), token)
+        return self._send("POST", path, where, headers, json.dumps(body), token, decode)
 
     def _fetch_token(self) -> Token:
         """OAuth2 password grant; PayTrace documents only the form-encoded body."""
@@ -228,6 +238,7 @@ class PaytraceSession:
         headers: dict[str, str],
         data: str | dict[str, str] | None,
         token: Token | None,
+        decode: Decoder | None = None,
     ) -> dict[str, Any]:
         """One HTTP exchange, classified: a parsed JSON object or one of our errors."""
         started = time.monotonic()
@@ -266,7 +277,7 @@ class PaytraceSession:
             (time.monotonic() - started) * 1000,
         )
         answer = Answer(response.status_code, response.headers.get("Retry-After"), content)
-        return interpret(where, answer, token, self._redact)
+        return interpret(where, answer, token, self._redact, decode)
 
     def _redact(self, text: str) -> str:
         """Belt and braces: no secret or token survives into a message, whatever PayTrace echoed."""
