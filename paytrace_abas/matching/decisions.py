@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +12,7 @@ import pandas as pd
 
 from paytrace_abas.matching.book import NO_DAY, Book, Payments, take
 from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import RESULT_COLUMNS, Category
 
 _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
@@ -211,23 +210,6 @@ def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> list[list[A
     starts = (ends - count).tolist()
     with collector_paused():
         return [plain[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Build millions of small lists without the cyclic garbage collector running meanwhile.
-
-    Each collection walks every live object, and allocating a million lists triggers hundreds
-    of them: building the list columns takes seconds instead of a fraction of one. Lists of
-    ints and strings hold no cycles, so nothing is missed; the previous state is restored.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _days_from_invoice(

@@ -17,13 +17,9 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.book import Payments, build_book, build_payments
 from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
-from paytrace_abas.matching.decisions import (
-    Decisions,
-    claims_from_ledger,
-    collector_paused,
-    results_frame,
-)
+from paytrace_abas.matching.decisions import Decisions, claims_from_ledger, results_frame
 from paytrace_abas.matching.reference_pass import match_on_reference
+from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import Category
 
 

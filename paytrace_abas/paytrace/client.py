@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import InputFileError, PaytraceAbasError, SourceError
+from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.files import export_transactions
 from paytrace_abas.paytrace.normalize import RawTransaction
@@ -79,7 +78,7 @@ def pull_transactions(
 
     The first request that fails for good cancels the others and closes ``session``.
     """
-    with _cycle_collector_paused():
+    with collector_paused():
         by_day = _run_parallel(
             days, lambda day: export_day(session, day), parallel_requests, progress, session
         )
@@ -238,23 +237,6 @@ def _records_of(body: Mapping[str, Any], key: str, origin: str) -> list[dict[str
     if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
         raise SourceError(f'{origin}: "{key}" is not a list of objects')
     return records
-
-
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while exports are parsed.
-
-    A month of exports is millions of small dicts and strings without a single reference cycle;
-    the collector would re-scan all of them again and again, which costs about 40% of the
-    parsing time (bench/paytrace_pull.py). Reference counting still frees garbage meanwhile.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _run_parallel(
