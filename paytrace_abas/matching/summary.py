@@ -6,8 +6,10 @@ import pandas as pd
 
 from paytrace_abas.models import MONEY_OUT, NON_MONEY, Category
 
-#: Received money that is nobody's work today: posted before, so neither hit nor miss.
-_NOT_COUNTED = {c.value for c in NON_MONEY | MONEY_OUT} | {Category.ALREADY_POSTED.value}
+#: Not received money: never part of a hit rate.
+_NOT_COUNTED = {c.value for c in NON_MONEY | MONEY_OUT}
+#: Hits: matched now, or matched and posted by an earlier run (a rerun must not read as 0 %).
+_HITS = [Category.MATCHED.value, Category.ALREADY_POSTED.value]
 
 
 def category_totals(results: pd.DataFrame) -> pd.DataFrame:
@@ -20,25 +22,23 @@ def category_totals(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def payment_hit_rate(results: pd.DataFrame) -> float | None:
-    """Share of received payments (counted, not summed) that ended ``matched``.
-
-    Left out as in :func:`hit_rate`.
-    """
+    """Share of received payments (counted, not summed) that were matched; see :func:`hit_rate`."""
     received = results[~results["category"].isin(list(_NOT_COUNTED))]
     if received.empty:
         return None
-    return float((received["category"] == Category.MATCHED.value).sum()) / len(received)
+    return float(received["category"].isin(_HITS).sum()) / len(received)
 
 
 def hit_rate(results: pd.DataFrame) -> float | None:
-    """Share of settled sale amounts that ended ``matched``; None when there were none.
+    """Share of received money that was matched; None when nothing was received.
 
-    Not money (declined, voided, pending), money out (refunds, chargebacks) and payments an
-    earlier run already posted are left out of both sides.
+    Not money (declined, voided, pending) and money out (refunds, chargebacks) are left out of
+    both sides; a payment an earlier run matched and posted (``already_posted``) counts as a hit,
+    so rerunning a posted day reads the same as the first run.
     """
     received = results[~results["category"].isin(list(_NOT_COUNTED))]
     total = int(received["amount_cents"].sum())
     if total == 0:
         return None
-    matched = received["category"] == Category.MATCHED.value
-    return int(received.loc[matched, "amount_cents"].sum()) / total
+    hits = received["category"].isin(_HITS)
+    return int(received.loc[hits, "amount_cents"].sum()) / total
