@@ -73,9 +73,17 @@ def ordered_rows(*keys: np.ndarray) -> Ints:
     of them are ordered by the text key.
     """
     *numbers, text = keys
-    if text.dtype != object:  # the last key is a number too: one sort does it
-        return np.lexsort(tuple(reversed(keys))).astype(np.int64)
-    order = np.lexsort(tuple(reversed(numbers))).astype(np.int64)
+    has_text = text.dtype == object
+    if not has_text:  # the last key is a number too: one sort does it
+        numbers = list(keys)
+    packed = _packed(numbers)
+    if packed is not None:
+        numbers = [packed]
+        order = np.argsort(packed, kind="stable").astype(np.int64)
+    else:
+        order = np.lexsort(tuple(reversed(numbers))).astype(np.int64)
+    if not has_text:
+        return order
     if len(order) < 2:
         return order
     same = np.ones(len(order) - 1, dtype=bool)
@@ -92,3 +100,28 @@ def ordered_rows(*keys: np.ndarray) -> Ints:
     fixed = tied[np.lexsort((text[order[tied]].astype(str), run[tied]))]
     order[tied] = order[fixed]
     return order
+
+
+def _packed(keys: list[np.ndarray]) -> np.ndarray | None:
+    """Integer keys as one int64 that sorts the same way, when their ranges fit in 63 bits.
+
+    One stable sort of one key is many times faster than ``np.lexsort`` over several (and
+    fast when the leading key is already in order, as payment positions usually are).
+    """
+    if len(keys) < 2 or not all(key.dtype.kind in "biu" for key in keys) or len(keys[0]) == 0:
+        return None
+    shifted: list[tuple[np.ndarray, int]] = []
+    bits = 0
+    for key in keys:
+        values = key.astype(np.int64)
+        low, high = int(values.min()), int(values.max())
+        width = (high - low).bit_length()
+        bits += width
+        if bits > 62:
+            return None
+        shifted.append((values - low, width))
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    for values, width in shifted:
+        packed <<= width
+        packed |= values
+    return packed
