@@ -66,6 +66,7 @@ class Payments:
     paid_day: Ints
     payer: npt.NDArray[np.object_]
     payer_code: Ints
+    #: reference fields in INPUT order (``texts[f][order]`` is paying order)
     texts: dict[str, npt.NDArray[np.object_]]
     #: transaction id, currency and payer in input order (``x[order]`` of the input column):
     #: the results frame takes them as they are instead of gathering them back
@@ -126,7 +127,8 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
     payer_codes = book.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
     payer_in_input = payers[ref_codes]
     currency = _shared(_texts(payments["currency"]))
-    texts = {name: _text(payments, name)[order] for name in settings.reference_fields}
+    # Reference texts stay in input order: the token scan reads them in sequence, not scattered.
+    texts = {name: _text(payments, name) for name in settings.reference_fields}
     return Payments(
         order=order,
         transaction_id=ids[order],
