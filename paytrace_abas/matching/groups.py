@@ -66,11 +66,12 @@ class Groups:
         return per_group[self.row_group]
 
 
-def ordered_rows(*keys: np.ndarray) -> Ints:
+def ordered_rows(*keys: np.ndarray, text_at: Ints | None = None) -> Ints:
     """Row order by several keys, the last of them text (an invoice number) and rarely needed.
 
     Sorting on text is slow, so the integer keys are sorted first and only rows that tie on all
-    of them are ordered by the text key.
+    of them are ordered by the text key. With ``text_at``, the text key of row r is
+    ``text[text_at[r]]``: only the tied rows' texts are then gathered.
     """
     *numbers, text = keys
     has_text = text.dtype == object
@@ -97,7 +98,8 @@ def ordered_rows(*keys: np.ndarray) -> Ints:
     tie[:-1] |= same
     run = np.cumsum(~np.concatenate(([False], same)))
     tied = np.flatnonzero(tie)
-    fixed = tied[np.lexsort((text[order[tied]].astype(str), run[tied]))]
+    rows = order[tied] if text_at is None else text_at[order[tied]]
+    fixed = tied[np.lexsort((text[rows].astype(str), run[tied]))]
     order[tied] = order[fixed]
     return order
 
