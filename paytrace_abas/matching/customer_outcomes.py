@@ -11,7 +11,7 @@ from paytrace_abas.matching.book import Book, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.sets import find_exact_sum_sets
-from paytrace_abas.matching.texts import amount, amounts, joined_by_payment
+from paytrace_abas.matching.texts import amounts, joined_by_payment
 from paytrace_abas.models import Category
 from paytrace_abas.money import plain_amount
 
