@@ -40,9 +40,10 @@ class NamedInvoices:
         self.item_currency: Texts = book.currency[self.item]
         self.pay_currency: Texts = payments.currency[self.pay]
         self._compare_amounts()
-        owner = book.customer_no[self.item]
+        # Customer codes, not texts: a known payer's code names the same customer as its text.
+        owner = book.customer_code[self.item]
         payer_known = payments.payer_code[g.keys] >= 0
-        self.mismatch: Flags = g.any(owner != payments.payer[self.pay]) & payer_known
+        self.mismatch: Flags = g.any(owner != payments.payer_code[self.pay]) & payer_known
         self.count: Ints = g.count()
         self.amount: Ints = payments.amount[g.keys]
         self.numbers = self._numbers()
