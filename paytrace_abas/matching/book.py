@@ -59,13 +59,17 @@ class Payments:
 
     order: Ints
     transaction_id: npt.NDArray[np.object_]
-    kind: npt.NDArray[np.object_]
-    status: npt.NDArray[np.object_]
+    #: payment kind and card status as codes into ``kinds`` / ``statuses`` (few distinct texts)
+    kind_code: Ints
+    kinds: npt.NDArray[np.object_]
+    status_code: Ints
+    statuses: npt.NDArray[np.object_]
     amount: Ints
     currency: npt.NDArray[np.object_]
     paid_day: Ints
     payer: npt.NDArray[np.object_]
     payer_code: Ints
+    #: reference fields in INPUT order (``texts[f][order]`` is paying order)
     texts: dict[str, npt.NDArray[np.object_]]
     #: transaction id, currency and payer in input order (``x[order]`` of the input column):
     #: the results frame takes them as they are instead of gathering them back
@@ -126,12 +130,17 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
     payer_codes = book.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
     payer_in_input = payers[ref_codes]
     currency = _shared(_texts(payments["currency"]))
-    texts = {name: _text(payments, name)[order] for name in settings.reference_fields}
+    kind_code, kinds = _coded(_texts(payments["kind"]))
+    status_code, statuses = _coded(_texts(payments["status"]))
+    # Reference texts stay in input order: the token scan reads them in sequence, not scattered.
+    texts = {name: _text(payments, name) for name in settings.reference_fields}
     return Payments(
         order=order,
         transaction_id=ids[order],
-        kind=_shared(_texts(payments["kind"]))[order],
-        status=_shared(_texts(payments["status"]))[order],
+        kind_code=kind_code[order],
+        kinds=kinds,
+        status_code=status_code[order],
+        statuses=statuses,
         amount=_cents(payments["amount_cents"])[order],
         currency=currency[order],
         paid_day=_days(payments["paid_on"])[order],

@@ -38,8 +38,8 @@ _CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...]
 def classify_card_state(payments: Payments, decisions: Decisions) -> None:
     """Declines, voids, pending, refunds and chargebacks never reach invoice matching."""
     # Compare small integer codes: comparing a million strings costs a tenth of a second each.
-    status, statuses = pd.factorize(payments.status)
-    kind, kinds = pd.factorize(payments.kind)
+    status, statuses = payments.status_code, payments.statuses
+    kind, kinds = payments.kind_code, payments.kinds
     open_rows = decisions.pending()
     for status_values, kind_values, category, reason in _CARD_STATES:
         hit = _one_of(status, statuses, status_values) | _one_of(kind, kinds, kind_values)

@@ -11,8 +11,9 @@ from paytrace_abas.matching.book import Book, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.sets import find_exact_sum_sets
-from paytrace_abas.matching.texts import amount, amounts, joined_by_payment
+from paytrace_abas.matching.texts import amounts, joined_by_payment
 from paytrace_abas.models import Category
+from paytrace_abas.money import plain_amount
 
 RULE = "customer_amount"
 RULE_SET = "customer_amount_set"
@@ -282,15 +283,17 @@ def _match_reasons(
     rate: npt.NDArray[np.object_],
 ) -> list[str]:
     reasons = []
+    fill = ("No invoice named; " + template).format
+    # Plain Python ints (``tolist``): testing and formatting NumPy scalars costs several times more.
     for number, customer, off, gap, used in zip(
-        numbers, payer, discount, difference, rate, strict=True
+        numbers, payer, discount.tolist(), difference.tolist(), rate, strict=True
     ):
-        text = "No invoice named; " + template.format(numbers=number, customer=customer)
+        text = fill(numbers=number, customer=customer)
         if off:
-            text += f", less {amount(int(off))} cash discount"
+            text += f", less {plain_amount(off)} cash discount"
         if used:
             text += f", converted at {used}"
         if gap:
-            text += f"; {amount(int(gap))} difference within tolerance"
+            text += f"; {plain_amount(gap)} difference within tolerance"
         reasons.append(text + ".")
     return reasons

@@ -169,8 +169,9 @@ def _candidate_rows(
     fits_full = fits(paid, full, settings)
     fits_after = ~fits_full & (after < full) & fits(paid, after, settings)
     gap = np.abs(paid - np.where(fits_after, after, full))
-    day, number, claimant = book.invoice_day[item], book.invoice_no[item], claimed_by[item]
-    order = ordered_rows(pay, gap, day, number)
+    day, claimant = book.invoice_day[item], claimed_by[item]
+    # Invoice numbers are scattered texts: gathered only for ties and for the pool's rows.
+    order = ordered_rows(pay, gap, day, book.invoice_no, text_at=item)
     rows = {
         "pay": pay,
         "item": item,
@@ -181,12 +182,12 @@ def _candidate_rows(
         "uses_discount": fits_after,
         "gap": gap,
         "day": day,
-        "number": number,
         "claimant": claimant,
         "rate": rate,
     }
     chosen = order[(after <= paid + settings.over_tolerance_cents)[order]]
     pool = pd.DataFrame({name: values[chosen] for name, values in rows.items()})
+    pool.insert(list(rows).index("day") + 1, "number", book.invoice_no[item[chosen]])
     return pool, _nearest(rows, order[(claimant == "")[order]])
 
 

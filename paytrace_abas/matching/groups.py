@@ -66,16 +66,25 @@ class Groups:
         return per_group[self.row_group]
 
 
-def ordered_rows(*keys: np.ndarray) -> Ints:
+def ordered_rows(*keys: np.ndarray, text_at: Ints | None = None) -> Ints:
     """Row order by several keys, the last of them text (an invoice number) and rarely needed.
 
     Sorting on text is slow, so the integer keys are sorted first and only rows that tie on all
-    of them are ordered by the text key.
+    of them are ordered by the text key. With ``text_at``, the text key of row r is
+    ``text[text_at[r]]``: only the tied rows' texts are then gathered.
     """
     *numbers, text = keys
-    if text.dtype != object:  # the last key is a number too: one sort does it
-        return np.lexsort(tuple(reversed(keys))).astype(np.int64)
-    order = np.lexsort(tuple(reversed(numbers))).astype(np.int64)
+    has_text = text.dtype == object
+    if not has_text:  # the last key is a number too: one sort does it
+        numbers = list(keys)
+    packed = _packed(numbers)
+    if packed is not None:
+        numbers = [packed]
+        order = np.argsort(packed, kind="stable").astype(np.int64)
+    else:
+        order = np.lexsort(tuple(reversed(numbers))).astype(np.int64)
+    if not has_text:
+        return order
     if len(order) < 2:
         return order
     same = np.ones(len(order) - 1, dtype=bool)
@@ -89,6 +98,32 @@ def ordered_rows(*keys: np.ndarray) -> Ints:
     tie[:-1] |= same
     run = np.cumsum(~np.concatenate(([False], same)))
     tied = np.flatnonzero(tie)
-    fixed = tied[np.lexsort((text[order[tied]].astype(str), run[tied]))]
+    rows = order[tied] if text_at is None else text_at[order[tied]]
+    fixed = tied[np.lexsort((text[rows].astype(str), run[tied]))]
     order[tied] = order[fixed]
     return order
+
+
+def _packed(keys: list[np.ndarray]) -> np.ndarray | None:
+    """Integer keys as one int64 that sorts the same way, when their ranges fit in 63 bits.
+
+    One stable sort of one key is many times faster than ``np.lexsort`` over several (and
+    fast when the leading key is already in order, as payment positions usually are).
+    """
+    if len(keys) < 2 or not all(key.dtype.kind in "biu" for key in keys) or len(keys[0]) == 0:
+        return None
+    shifted: list[tuple[np.ndarray, int]] = []
+    bits = 0
+    for key in keys:
+        values = key.astype(np.int64)
+        low, high = int(values.min()), int(values.max())
+        width = (high - low).bit_length()
+        bits += width
+        if bits > 62:
+            return None
+        shifted.append((values - low, width))
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    for values, width in shifted:
+        packed <<= width
+        packed |= values
+    return packed

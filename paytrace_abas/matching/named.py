@@ -40,9 +40,10 @@ class NamedInvoices:
         self.item_currency: Texts = book.currency[self.item]
         self.pay_currency: Texts = payments.currency[self.pay]
         self._compare_amounts()
-        owner = book.customer_no[self.item]
+        # Customer codes, not texts: a known payer's code names the same customer as its text.
+        owner = book.customer_code[self.item]
         payer_known = payments.payer_code[g.keys] >= 0
-        self.mismatch: Flags = g.any(owner != payments.payer[self.pay]) & payer_known
+        self.mismatch: Flags = g.any(owner != payments.payer_code[self.pay]) & payer_known
         self.count: Ints = g.count()
         self.amount: Ints = payments.amount[g.keys]
         self.numbers = self._numbers()
@@ -246,19 +247,29 @@ def _matched_reasons(
     plain = (count == 1) & (discount == 0) & (difference == 0) & (rate == "")
     reasons: Texts = np.empty(len(numbers), dtype=object)
     reasons[plain] = [f"Names invoice {n} and pays its open amount." for n in numbers[plain]]
-    for at in np.flatnonzero(~plain):
+    other = np.flatnonzero(~plain)
+    texts = []
+    for number, size, off, used, gap in zip(
+        numbers[other],
+        count[other].tolist(),
+        discount[other].tolist(),
+        rate[other],
+        difference[other].tolist(),
+        strict=True,
+    ):
         text = (
-            f"Names invoice {numbers[at]} and pays its open amount"
-            if count[at] == 1
-            else f"Names invoices {numbers[at]} and pays their open amounts together"
+            f"Names invoice {number} and pays its open amount"
+            if size == 1
+            else f"Names invoices {number} and pays their open amounts together"
         )
-        if discount[at]:
-            text += f" less {amount(discount[at])} cash discount"
-        if rate[at]:
-            text += f", converted at {rate[at]}"
-        if difference[at]:
-            text += f" ({amount(difference[at])} difference within tolerance)"
-        reasons[at] = text + "."
+        if off:
+            text += f" less {amount(off)} cash discount"
+        if used:
+            text += f", converted at {used}"
+        if gap:
+            text += f" ({amount(gap)} difference within tolerance)"
+        texts.append(text + ".")
+    reasons[other] = texts
     return list(reasons)
 
 
@@ -275,8 +286,17 @@ def _short_or_over_reasons(
     reasons = []
     paid_text, due_text = amounts(paid), amounts(open_total)
     gap_text = amounts(np.abs(open_total - paid))
+    # Plain Python ints (``tolist``): testing and formatting NumPy scalars costs several times more.
     rows = zip(
-        numbers, count, paid_text, due_text, gap_text, discount, expired, expired_until, strict=True
+        numbers,
+        count.tolist(),
+        paid_text,
+        due_text,
+        gap_text,
+        discount.tolist(),
+        expired.tolist(),
+        expired_until.tolist(),
+        strict=True,
     )
     for number, size, pays, due, gap, offered, lapsed, until in rows:
         what = f"{'invoice' if size == 1 else 'invoices'} {number}"

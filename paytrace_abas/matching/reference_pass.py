@@ -59,12 +59,16 @@ def _classified_tokens(
     paid_before: Mapping[str, str],
 ) -> pd.DataFrame:
     """Tokens of undecided payments that name something: an open, cleared or unknown invoice."""
-    waiting = np.flatnonzero(decisions.pending())
+    # Texts are read in input order (in sequence in memory), then mapped to paying order: the
+    # final sort by payment is stable, so the rows come out as if scanned in paying order.
+    waiting = np.sort(payments.order[decisions.pending()])
     texts = {name: values[waiting] for name, values in payments.texts.items()}
     tokens = extract_tokens(texts, settings)
     if tokens.empty:
         return tokens
-    tokens["pay"] = waiting[tokens["pay"].to_numpy()]
+    at = np.empty(len(payments), dtype=np.int64)
+    at[payments.order] = np.arange(len(payments), dtype=np.int64)
+    tokens["pay"] = at[waiting[tokens["pay"].to_numpy()]]
     item = book.by_number.get_indexer(pd.Index(tokens["token"], dtype=object)).astype(np.int64)
     tokens["item"] = item
     tokens = _first_mentions(tokens)
