@@ -10,9 +10,6 @@ import pandas as pd
 
 from paytrace_abas.money import plain_amount, plain_amounts
 
-#: below this many cents (about 5.6 trillion), ``f"{cents / 100:,.2f}"`` equals plain_amount
-_EXACT_AS_FLOAT = 2**49
-
 
 def amount(cents: int) -> str:
     """``1,234.56``: the currency is in the row's own column."""
@@ -22,10 +19,10 @@ def amount(cents: int) -> str:
 def amounts(cents: np.ndarray) -> list[str]:
     """:func:`amount` of each value of an integer array (fast: no numpy scalars)."""
     values = np.asarray(cents, dtype=np.int64)
-    if len(values) and int(np.abs(values).max()) < _EXACT_AS_FLOAT:
-        # cents / 100 as a float is within far less than half a cent of the exact amount here,
-        # so rounding to two places gives the same text as the integer formatting, faster.
-        return [f"{value / 100:,.2f}" for value in values.tolist()]
+    if len(values) and int(values.min()) >= 0:
+        # Integers only (money is never a float), split in NumPy: the common all-positive case.
+        whole, fraction = np.divmod(values, 100)
+        return [f"{w:,}.{f:02d}" for w, f in zip(whole.tolist(), fraction.tolist(), strict=True)]
     return plain_amounts(values.tolist())
 
 
