@@ -11,9 +11,8 @@ from paytrace_abas.matching.book import Book, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.sets import find_exact_sum_sets
-from paytrace_abas.matching.texts import amounts, joined_by_payment
+from paytrace_abas.matching.texts import amounts, joined_by_payment, matched_details
 from paytrace_abas.models import Category
-from paytrace_abas.money import plain_amount
 
 RULE = "customer_amount"
 RULE_SET = "customer_amount_set"
@@ -288,12 +287,7 @@ def _match_reasons(
     for number, customer, off, gap, used in zip(
         numbers, payer, discount.tolist(), difference.tolist(), rate, strict=True
     ):
-        text = fill(numbers=number, customer=customer)
-        if off:
-            text += f", less {plain_amount(off)} cash discount"
-        if used:
-            text += f", converted at {used}"
-        if gap:
-            text += f"; {plain_amount(gap)} difference within tolerance"
-        reasons.append(text + ".")
+        reasons.append(
+            fill(numbers=number, customer=customer) + matched_details(off, used, gap) + "."
+        )
     return reasons

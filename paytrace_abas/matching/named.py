@@ -19,7 +19,13 @@ from paytrace_abas.matching.amounts import cash_discount, convert, expired_disco
 from paytrace_abas.matching.book import NO_DAY, Book, Payments
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
-from paytrace_abas.matching.texts import amount, amounts, day, joined_by_payment
+from paytrace_abas.matching.texts import (
+    amount,
+    amounts,
+    day,
+    joined_by_payment,
+    matched_details,
+)
 from paytrace_abas.models import Category
 
 RULE = "reference"
@@ -262,13 +268,7 @@ def _matched_reasons(
             if size == 1
             else f"Names invoices {number} and pays their open amounts together"
         )
-        if off:
-            text += f" less {amount(off)} cash discount"
-        if used:
-            text += f", converted at {used}"
-        if gap:
-            text += f" ({amount(gap)} difference within tolerance)"
-        texts.append(text + ".")
+        texts.append(text + matched_details(off, used, gap) + ".")
     reasons[other] = texts
     return list(reasons)
 

@@ -26,6 +26,18 @@ def amounts(cents: np.ndarray) -> list[str]:
     return plain_amounts(values.tolist())
 
 
+def matched_details(discount_cents: int, rate: str, gap_cents: int) -> str:
+    """The tail every matched reason shares: cash discount, exchange rate, tolerated gap."""
+    text = ""
+    if discount_cents:
+        text += f", less {amount(discount_cents)} cash discount"
+    if rate:
+        text += f", converted at {rate}"
+    if gap_cents:
+        text += f"; {amount(gap_cents)} difference within tolerance"
+    return text
+
+
 def day(number: int) -> str:
     """ISO date of a day number (days since 1970-01-01)."""
     return str(np.datetime64(int(number), "D"))
