@@ -184,6 +184,8 @@ class MatchingSettings:
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
+    #: processes that match a big day (50,000+ payments) in parallel; at most one per core
+    workers: int = 2
 
     @property
     def under_tolerance_bp(self) -> int | None:
@@ -458,6 +460,7 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
+        workers=section.integer("workers", defaults.workers, minimum=1),
     )
     section.reject_unknown_keys()
     return settings

@@ -69,8 +69,6 @@ class Payments:
     paid_day: Ints
     payer: npt.NDArray[np.object_]
     payer_code: Ints
-    #: reference fields in INPUT order (``texts[f][order]`` is paying order)
-    texts: dict[str, npt.NDArray[np.object_]]
     #: transaction id, currency and payer in input order (``x[order]`` of the input column):
     #: the results frame takes them as they are instead of gathering them back
     input_columns: dict[str, npt.NDArray[np.object_]]
@@ -132,8 +130,6 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
     currency = _shared(_texts(payments["currency"]))
     kind_code, kinds = _coded(_texts(payments["kind"]))
     status_code, statuses = _coded(_texts(payments["status"]))
-    # Reference texts stay in input order: the token scan reads them in sequence, not scattered.
-    texts = {name: _text(payments, name) for name in settings.reference_fields}
     return Payments(
         order=order,
         transaction_id=ids[order],
@@ -146,7 +142,6 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
         paid_day=_days(payments["paid_on"])[order],
         payer=payer_in_input[order],
         payer_code=payer_codes[ref_codes[order]],
-        texts=texts,
         input_columns={"transaction_id": ids, "currency": currency, "payer": payer_in_input},
     )
 
@@ -181,10 +176,16 @@ def _payers(customer_ref: npt.NDArray[np.object_], settings: MatchingSettings) -
     return mapped.fillna(pd.Series(customer_ref, dtype=object)).to_numpy(dtype=object)
 
 
-def _text(payments: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
-    if name not in payments.columns:
-        return np.full(len(payments), "", dtype=object)
-    return _texts(payments[name])
+def reference_texts(
+    payments: pd.DataFrame, settings: MatchingSettings
+) -> dict[str, npt.NDArray[np.object_]]:
+    """The reference fields in input order (the token scan reads them in sequence in memory)."""
+    return {
+        name: _texts(payments[name])
+        if name in payments.columns
+        else np.full(len(payments), "", dtype=object)
+        for name in settings.reference_fields
+    }
 
 
 def _texts(column: pd.Series) -> npt.NDArray[np.object_]:

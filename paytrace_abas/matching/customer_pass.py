@@ -51,7 +51,7 @@ def match_on_customer_amount(
         looked_at = _judge(waiting, payments, book, settings, proposal, claimed_by)
         claims = _claims(proposal)
         kept = ~np.isin(waiting, _must_wait(looked_at, claims, len(book)))
-        decisions.adopt(proposal, waiting[kept])
+        decisions.adopt(proposal.extract(waiting[kept]))
         kept_claims = claims[np.isin(claims["pay"].to_numpy(), waiting[kept])]
         pays = kept_claims["pay"].to_numpy()
         claimed_by[kept_claims["item"].to_numpy()] = payments.transaction_id[pays]

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.internals import create_dataframe_from_blocks
 
 from paytrace_abas.matching.book import NO_DAY, Book, Payments, take
 from paytrace_abas.matching.groups import Ints, ordered_rows
@@ -19,6 +20,20 @@ _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
 _CODE = {category: code for code, category in enumerate(Category)}
 _VALUES = np.array([category.value for category in Category], dtype=object)
 _TEXT_EVIDENCE = ("runner_up", "runner_up_reason", "found_in", "exchange_rate")
+#: the per-payment arrays of a decision (besides the evidence texts and the links)
+_FIELDS = ("category", "rule", "reason", "difference", "expected", "has_expected", "confidence")
+#: a category code for payments another process decides: not pending, never in a result
+_HELD = np.int8(127)
+
+
+@dataclass(frozen=True)
+class DecidedPart:
+    """Decisions of some payments, aligned with ``pays`` (see ``Decisions.extract``)."""
+
+    pays: Ints
+    fields: dict[str, np.ndarray]
+    text: dict[str, npt.NDArray[np.object_]]
+    links: pd.DataFrame | None
 
 
 @dataclass
@@ -101,24 +116,35 @@ class Decisions:
         self.expected[pays] = expected
         self.has_expected[pays] = True
 
-    def adopt(self, other: Decisions, pays: Ints) -> None:
-        """Take ``other``'s decisions (and named invoices) for ``pays``."""
+    @classmethod
+    def only_for(cls, size: int, pays: Ints) -> Decisions:
+        """Decisions in which only ``pays`` are undecided: a pass run on it decides no others."""
+        decisions = cls(size)
+        decisions.category[:] = _HELD
+        decisions.category[pays] = -1
+        return decisions
+
+    def extract(self, pays: Ints) -> DecidedPart:
+        """The decisions of ``pays`` (and the invoices they name), to adopt elsewhere."""
+        links = pd.concat(self.links, ignore_index=True) if self.links else None
+        return DecidedPart(
+            pays=pays,
+            fields={name: getattr(self, name)[pays] for name in _FIELDS},
+            text={name: values[pays] for name, values in self.text.items()},
+            links=None if links is None else links[np.isin(links["pay"].to_numpy(), pays)],
+        )
+
+    def adopt(self, part: DecidedPart) -> None:
+        """Take the decisions of ``part`` (made by a proposal or in another process)."""
+        pays = part.pays
         if (self.category[pays] >= 0).any():
             raise AssertionError("a payment was decided twice")
-        for name in (
-            "category",
-            "rule",
-            "reason",
-            "difference",
-            "expected",
-            "has_expected",
-            "confidence",
-        ):
-            getattr(self, name)[pays] = getattr(other, name)[pays]
-        for name, values in other.text.items():
-            self._text(name)[pays] = values[pays]
-        for links in other.links:
-            self.links.append(links[np.isin(links["pay"].to_numpy(), pays)])
+        for name, values in part.fields.items():
+            getattr(self, name)[pays] = values
+        for name, values in part.text.items():
+            self._text(name)[pays] = values
+        if part.links is not None and len(part.links):
+            self.links.append(part.links)
 
     def link(
         self, pays: Ints, items: Ints, applied: Ints | None = None, discount: Ints | None = None
@@ -158,7 +184,8 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
     expected = pd.array(decisions.expected[at], dtype="Int64")
     expected[~decisions.has_expected[at]] = pd.NA
     columns: dict[str, Any] = {
-        "transaction_id": payments.input_columns["transaction_id"],
+        # a copy: the input column's array may be the caller's own
+        "transaction_id": payments.input_columns["transaction_id"].copy(),
         "category": _VALUES[decisions.category[at]],
         "rule": decisions.rule[at],
         "invoice_nos": _lists(book.invoice_no[items], count),
@@ -181,16 +208,34 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
         "found_in": decisions._text("found_in")[at],
         "exchange_rate": decisions._text("exchange_rate")[at],
     }
-    # Text columns stay plain object columns: inferring a string dtype costs seconds per million.
-    frame = {
-        name: pd.Series(values, dtype=object) if _is_text(values) else values
-        for name, values in columns.items()
-    }
-    return pd.DataFrame(frame, columns=RESULT_COLUMNS)
+    return _frame({name: columns[name] for name in RESULT_COLUMNS}, size)
 
 
-def _is_text(values: Any) -> bool:
-    return isinstance(values, list) or (isinstance(values, np.ndarray) and values.dtype == object)
+def _frame(columns: dict[str, Any], size: int) -> pd.DataFrame:
+    """A frame holding these freshly made columns as they are, one block each.
+
+    Text columns stay plain object columns (inferring a string dtype costs seconds per
+    million), and the columns are not copied into consolidated blocks (half a second per
+    million rows). Every array here is made by ``results_frame``, owned by no one else.
+    """
+    blocks: list[tuple[Any, np.ndarray]] = []
+    for position, values in enumerate(columns.values()):
+        if isinstance(values, list):
+            values = _objects(values)
+        if isinstance(values, np.ndarray):
+            values = values.reshape(1, -1)
+        blocks.append((values, np.array([position])))
+    frame: pd.DataFrame = create_dataframe_from_blocks(
+        blocks, index=pd.RangeIndex(size), columns=pd.Index(list(columns))
+    )
+    return frame
+
+
+def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
+    """A list of lists as a 1-D object array (``np.asarray`` would make it 2-D)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:

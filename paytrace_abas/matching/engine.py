@@ -3,22 +3,33 @@
 Passes run in a fixed order and each names its ``rule``: card state -> already posted
 (ledger) -> reference (one or several invoices) -> customer + amount (one item or the
 smallest exact-sum set) -> unmatched. Every pass works on whole columns; assignment is global
-(an invoice is paid by at most one payment of the window, the earliest that pays it).
+(an invoice is paid by at most one payment of the window, the earliest that pays it). On a
+big day a second process scans the payment texts while the payments are prepared, and the
+reference and customer passes run in ``[matching] workers`` processes, each for customers
+that share no open item with the others' (shards.py): the outcome is the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import Payments, build_book, build_payments
+from paytrace_abas.matching.book import Payments, build_book, build_payments, reference_texts
 from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
 from paytrace_abas.matching.decisions import Decisions, claims_from_ledger, results_frame
-from paytrace_abas.matching.reference_pass import match_on_reference
+from paytrace_abas.matching.groups import Ints
+from paytrace_abas.matching.parallel import Background, usable_workers
+from paytrace_abas.matching.reference_pass import (
+    match_on_reference,
+    named_tokens,
+    scan_references,
+)
+from paytrace_abas.matching.shards import run_in_shares, shares
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import Category
 
@@ -49,14 +60,32 @@ def _match(
     posted: Mapping[str, str],
     paid: Mapping[str, str],
 ) -> pd.DataFrame:
+    workers = usable_workers(settings.workers, len(payments))
     book = build_book(open_items, settings)
-    prepared = build_payments(payments, book, settings)
-    decisions = Decisions(len(prepared))
-    classify_card_state(prepared, decisions)
-    mark_already_posted(prepared, decisions, posted, paid)
+    # On a big day a second process scans the payment texts for invoice numbers meanwhile.
+    texts = reference_texts(payments, settings)
+    scan = Background(partial(scan_references, texts, book, settings, paid), forked=workers > 1)
+    try:
+        prepared = build_payments(payments, book, settings)
+        decisions = Decisions(len(prepared))
+        classify_card_state(prepared, decisions)
+        mark_already_posted(prepared, decisions, posted, paid)
+        tokens = named_tokens(scan.result(), prepared, decisions)
+    finally:
+        scan.stop()
     claimed_by = claims_from_ledger(book, paid)
-    match_on_reference(prepared, book, settings, decisions, claimed_by, paid)
-    match_on_customer_amount(prepared, book, settings, decisions, claimed_by)
+
+    def match_invoices(local: Decisions, pays: Ints) -> None:
+        mine = np.zeros(len(prepared), dtype=bool)
+        mine[pays] = True
+        named = tokens[mine[tokens["pay"].to_numpy()]] if len(pays) < len(prepared) else tokens
+        match_on_reference(prepared, book, settings, local, claimed_by, named)
+        match_on_customer_amount(prepared, book, settings, local, claimed_by)
+
+    # ... and the invoice passes run in several processes, each for its own customers.
+    pending = np.flatnonzero(decisions.pending())
+    share = shares(prepared, book, tokens, pending, workers)
+    run_in_shares(share, pending, decisions, match_invoices)
     mark_unmatched(prepared, decisions)
     return results_frame(prepared, book, decisions)
 

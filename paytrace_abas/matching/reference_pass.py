@@ -29,10 +29,12 @@ def match_on_reference(
     settings: MatchingSettings,
     decisions: Decisions,
     claimed_by: npt.NDArray[np.object_],
-    paid_before: Mapping[str, str],
+    tokens: pd.DataFrame,
 ) -> None:
-    """Decide every payment whose text names an invoice abas knows (or one that looks like one)."""
-    tokens = _classified_tokens(payments, book, settings, decisions, paid_before)
+    """Decide every payment whose text names an invoice abas knows (or one that looks like one).
+
+    ``tokens`` are the payments' :func:`named_tokens`.
+    """
     if tokens.empty:
         return
     named = tokens[tokens["is_open"].to_numpy()]
@@ -51,24 +53,20 @@ def match_on_reference(
     _judge_not_open(tokens[~tokens["pay"].isin(named["pay"]).to_numpy()], book, decisions)
 
 
-def _classified_tokens(
-    payments: Payments,
+def scan_references(
+    texts: dict[str, npt.NDArray[np.object_]],
     book: Book,
     settings: MatchingSettings,
-    decisions: Decisions,
     paid_before: Mapping[str, str],
 ) -> pd.DataFrame:
-    """Tokens of undecided payments that name something: an open, cleared or unknown invoice."""
-    # Texts are read in input order (in sequence in memory), then mapped to paying order: the
-    # final sort by payment is stable, so the rows come out as if scanned in paying order.
-    waiting = np.sort(payments.order[decisions.pending()])
-    texts = {name: values[waiting] for name, values in payments.texts.items()}
-    tokens = extract_tokens(texts, settings)
+    """Tokens in the payment texts that name something: an open, cleared or unknown invoice.
+
+    ``texts`` are the reference fields in input order; column ``row`` is the input row, ``item``
+    the open item the token names (-1: none). Each token once per row (its first field).
+    """
+    tokens = extract_tokens(texts, settings).rename(columns={"pay": "row"})
     if tokens.empty:
-        return tokens
-    at = np.empty(len(payments), dtype=np.int64)
-    at[payments.order] = np.arange(len(payments), dtype=np.int64)
-    tokens["pay"] = at[waiting[tokens["pay"].to_numpy()]]
+        return tokens.assign(item=np.zeros(0, dtype=np.int64))
     item = book.by_number.get_indexer(pd.Index(tokens["token"], dtype=object)).astype(np.int64)
     tokens["item"] = item
     tokens = _first_mentions(tokens)
@@ -84,20 +82,31 @@ def _classified_tokens(
         looks[unknown] = tokens.loc[unknown, "token"].str.fullmatch(settings.invoice_pattern)
     tokens["is_unknown"] = looks
     relevant = known | looks | (tokens["ledger_payer"] != "").to_numpy()
-    tokens = tokens[relevant]
+    return tokens[relevant].reset_index(drop=True)
+
+
+def named_tokens(scanned: pd.DataFrame, payments: Payments, decisions: Decisions) -> pd.DataFrame:
+    """The scanned tokens of undecided payments, by payment (``pay``) in paying order."""
+    at = np.empty(len(payments), dtype=np.int64)
+    at[payments.order] = np.arange(len(payments), dtype=np.int64)
+    pay = at[scanned["row"].to_numpy()]
+    undecided = decisions.pending()[pay]
+    tokens: pd.DataFrame = scanned[undecided].drop(columns="row")
+    tokens.insert(0, "pay", pay[undecided])
+    # Stable: within a payment the tokens stay in field order, then in order of mention.
     order = np.argsort(tokens["pay"].to_numpy(), kind="stable")
     return tokens.iloc[order].reset_index(drop=True)
 
 
 def _first_mentions(tokens: pd.DataFrame) -> pd.DataFrame:
-    """Each token once per payment (the first field it was found in keeps it)."""
-    pay, item = tokens["pay"].to_numpy(), tokens["item"].to_numpy()
+    """Each token once per row (the first field it was found in keeps it)."""
+    row, item = tokens["row"].to_numpy(), tokens["item"].to_numpy()
     known = item >= 0
-    key = pay * (int(item.max()) + 2 if len(item) else 1) + item
+    key = row * (int(item.max()) + 2 if len(item) else 1) + item
     first_known = known & ~pd.Series(key).duplicated().to_numpy()
     unknown = tokens[~known]
     first_unknown = np.zeros(len(tokens), dtype=bool)
-    first_unknown[np.flatnonzero(~known)] = ~unknown.duplicated(["pay", "token"]).to_numpy()
+    first_unknown[np.flatnonzero(~known)] = ~unknown.duplicated(["row", "token"]).to_numpy()
     return tokens[first_known | first_unknown].reset_index(drop=True)
 
 

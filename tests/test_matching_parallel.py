@@ -1,0 +1,158 @@
+"""A big day matched in several processes gives exactly the result of one process."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+
+from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching import match_payments, parallel, shards
+from paytrace_abas.matching.book import build_book, build_payments, reference_texts
+from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.matching.reference_pass import named_tokens, scan_references
+
+from .matching_frames import item, open_items_frame, payment, payments_frame
+from .test_matching_properties import days
+
+TWO_CORES = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
+    reason="needs two usable cores (and Linux) for a second process",
+)
+SETTINGS = MatchingSettings(invoice_pattern=r"4\d{5}")
+
+
+def _both_ways(pays: pd.DataFrame, items: pd.DataFrame, config: MatchingSettings) -> Any:
+    alone = match_payments(pays, items, dataclasses.replace(config, workers=1))
+    with mock.patch.object(parallel, "PARALLEL_FROM", 0):
+        shared = match_payments(pays, items, dataclasses.replace(config, workers=2))
+    return alone, shared
+
+
+@TWO_CORES
+@settings(max_examples=40, deadline=None)
+@given(days())
+def test_several_processes_decide_like_one(day: Any) -> None:
+    items, pays, config = day
+    alone, shared = _both_ways(payments_frame(pays), open_items_frame(items), config)
+    pd.testing.assert_frame_equal(alone, shared)
+
+
+@TWO_CORES
+def test_a_generated_day_comes_out_the_same_in_two_processes() -> None:
+    dataset = _bench_module("_matching_dataset")
+    pays, items = dataset.generate(20_000, seed=7)
+    config = MatchingSettings(invoice_pattern=r"\d{8}")
+    alone, shared = _both_ways(pays, items, config)
+    pd.testing.assert_frame_equal(alone, shared)
+    assert (alone["category"] == "matched").mean() > 0.5  # a real day, not an empty one
+
+
+def _bench_module(name: str) -> Any:
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_payment_naming_another_customers_invoice_keeps_both_customers_together() -> None:
+    items = open_items_frame(
+        [
+            item("400001", "70001", 10_000),
+            item("400002", "70002", 20_000),
+            item("400003", "70003", 30_000),
+            item("400004", "70004", 40_000),
+        ]
+    )
+    pays = payments_frame(
+        [
+            payment("t1", 20_000, ref="RE-400002", customer="70001"),  # links 70001 and 70002
+            payment("t2", 10_000, customer="70001"),
+            payment("t3", 30_000, customer="70003"),
+            payment("t4", 40_000, customer="70004"),
+            payment("t5", 5_000, ref="RE-400004", customer="99999"),  # payer unknown to abas
+            payment("t6", 1_000, customer="99999"),  # no invoice, no known payer: alone
+        ]
+    )
+    share = _shares(pays, items, count=2)
+    assert share["t1"] == share["t2"]
+    assert share["t4"] == share["t5"]
+    assert set(share.values()) == {0, 1}
+
+
+def _shares(pays: pd.DataFrame, items: pd.DataFrame, count: int) -> dict[str, int]:
+    book = build_book(items, SETTINGS)
+    prepared = build_payments(pays, book, SETTINGS)
+    decisions = Decisions(len(prepared))
+    scanned = scan_references(reference_texts(pays, SETTINGS), book, SETTINGS, {})
+    tokens = named_tokens(scanned, prepared, decisions)
+    pending = np.flatnonzero(decisions.pending())
+    numbers = shards.shares(prepared, book, tokens, pending, count)
+    return dict(zip(prepared.transaction_id[pending].tolist(), numbers.tolist(), strict=True))
+
+
+def test_a_chain_of_linked_customers_is_one_group() -> None:
+    # 0-1, 2-3, 1-2 and 5-6: one group {0, 1, 2, 3}, 4 alone, one group {5, 6}
+    left = np.array([0, 2, 1, 5], dtype=np.int64)
+    right = np.array([1, 3, 2, 6], dtype=np.int64)
+    assert shards._components(7, left, right).tolist() == [0, 0, 0, 0, 4, 5, 5]
+
+
+def test_small_days_and_one_worker_stay_in_one_process() -> None:
+    assert parallel.usable_workers(2, parallel.PARALLEL_FROM - 1) == 1
+    assert parallel.usable_workers(1, 10 * parallel.PARALLEL_FROM) == 1
+
+
+@TWO_CORES
+def test_a_child_that_fails_has_its_work_done_in_the_parent() -> None:
+    parent = os.getpid()
+
+    def compute() -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("only in the child")
+        return 42
+
+    assert parallel.Background(compute, forked=True).result() == 42
+
+
+@TWO_CORES
+def test_a_killed_child_has_its_work_done_in_the_parent(caplog: Any) -> None:
+    parent = os.getpid()
+
+    def compute() -> str:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return "done here"
+
+    with caplog.at_level(logging.WARNING, logger="paytrace_abas.matching.parallel"):
+        assert parallel.Background(compute, forked=True).result() == "done here"
+    assert "exit code -9" in caplog.text
+
+
+@TWO_CORES
+def test_an_error_in_the_work_itself_is_raised_in_the_parent() -> None:
+    def compute() -> int:
+        raise ValueError("open items must have unique invoice numbers")
+
+    with pytest.raises(ValueError, match="unique invoice numbers"):
+        parallel.Background(compute, forked=True).result()
+
+
+@TWO_CORES
+def test_the_child_result_comes_from_the_child() -> None:
+    def compute() -> int:
+        return os.getpid()
+
+    assert parallel.Background(compute, forked=True).result() != os.getpid()
