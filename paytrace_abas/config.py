@@ -184,7 +184,7 @@ class MatchingSettings:
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
-    #: processes that match a big day (50,000+ payments) in parallel; at most one per core
+    #: processes that match a big day (150,000+ payments) in parallel; at most one per core
     workers: int = 2
 
     @property

@@ -15,10 +15,17 @@ from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import Payments, build_book, build_payments, reference_texts
+from paytrace_abas.matching.book import (
+    Book,
+    Payments,
+    build_book,
+    build_payments,
+    reference_texts,
+)
 from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
 from paytrace_abas.matching.decisions import Decisions, claims_from_ledger, results_frame
@@ -62,18 +69,19 @@ def _match(
 ) -> pd.DataFrame:
     workers = usable_workers(settings.workers, len(payments))
     book = build_book(open_items, settings)
-    # On a big day a second process scans the payment texts for invoice numbers meanwhile.
+    # On a big day a second process looks up invoice numbers (named in the payment texts, paid
+    # by earlier runs) while this one prepares the payments.
     texts = reference_texts(payments, settings)
-    scan = Background(partial(scan_references, texts, book, settings, paid), forked=workers > 1)
+    look_up = Background(partial(_look_up_invoices, texts, book, settings, paid), workers > 1)
     try:
         prepared = build_payments(payments, book, settings)
         decisions = Decisions(len(prepared))
         classify_card_state(prepared, decisions)
         mark_already_posted(prepared, decisions, posted, paid)
-        tokens = named_tokens(scan.result(), prepared, decisions)
+        scanned, claimed_by = look_up.result()
     finally:
-        scan.stop()
-    claimed_by = claims_from_ledger(book, paid)
+        look_up.stop()
+    tokens = named_tokens(scanned, prepared, decisions)
 
     def match_invoices(local: Decisions, pays: Ints) -> None:
         mine = np.zeros(len(prepared), dtype=bool)
@@ -88,6 +96,17 @@ def _match(
     run_in_shares(share, pending, decisions, match_invoices)
     mark_unmatched(prepared, decisions)
     return results_frame(prepared, book, decisions)
+
+
+def _look_up_invoices(
+    texts: dict[str, npt.NDArray[np.object_]],
+    book: Book,
+    settings: MatchingSettings,
+    paid: Mapping[str, str],
+) -> tuple[pd.DataFrame, npt.NDArray[np.object_]]:
+    """Invoice numbers in the payment texts, and who paid each open item in earlier runs."""
+    book.check_numbers()
+    return scan_references(texts, book, settings, paid), claims_from_ledger(book, paid)
 
 
 def mark_unmatched(payments: Payments, decisions: Decisions) -> None:
