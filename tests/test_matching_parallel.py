@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments, parallel, shards
@@ -32,19 +33,22 @@ TWO_CORES = pytest.mark.skipif(
 SETTINGS = MatchingSettings(invoice_pattern=r"4\d{5}")
 
 
-def _both_ways(pays: pd.DataFrame, items: pd.DataFrame, config: MatchingSettings) -> Any:
-    alone = match_payments(pays, items, dataclasses.replace(config, workers=1))
+def _both_ways(
+    pays: pd.DataFrame, items: pd.DataFrame, config: MatchingSettings, **ledger: Any
+) -> Any:
+    alone = match_payments(pays, items, dataclasses.replace(config, workers=1), **ledger)
     with mock.patch.object(parallel, "PARALLEL_FROM", 0):
-        shared = match_payments(pays, items, dataclasses.replace(config, workers=2))
+        shared = match_payments(pays, items, dataclasses.replace(config, workers=2), **ledger)
     return alone, shared
 
 
 @TWO_CORES
 @settings(max_examples=40, deadline=None)
-@given(days())
-def test_several_processes_decide_like_one(day: Any) -> None:
+@given(days(), st.dictionaries(st.sampled_from(["400000", "400001"]), st.just("t-old")))
+def test_several_processes_decide_like_one(day: Any, paid_before: dict[str, str]) -> None:
     items, pays, config = day
-    alone, shared = _both_ways(payments_frame(pays), open_items_frame(items), config)
+    frames = payments_frame(pays), open_items_frame(items)
+    alone, shared = _both_ways(*frames, config, paid_before=paid_before)
     pd.testing.assert_frame_equal(alone, shared)
 
 

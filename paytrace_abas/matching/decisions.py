@@ -19,7 +19,6 @@ from paytrace_abas.models import RESULT_COLUMNS, Category
 _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
 _CODE = {category: code for code, category in enumerate(Category)}
 _VALUES = np.array([category.value for category in Category], dtype=object)
-_TEXT_EVIDENCE = ("runner_up", "runner_up_reason", "found_in", "exchange_rate")
 #: the per-payment arrays of a decision (besides the evidence texts and the links)
 _FIELDS = ("category", "rule", "reason", "difference", "expected", "has_expected", "confidence")
 #: a category code for payments another process decides: not pending, never in a result

@@ -4,9 +4,9 @@ Passes run in a fixed order and each names its ``rule``: card state -> already p
 (ledger) -> reference (one or several invoices) -> customer + amount (one item or the
 smallest exact-sum set) -> unmatched. Every pass works on whole columns; assignment is global
 (an invoice is paid by at most one payment of the window, the earliest that pays it). On a
-big day a second process scans the payment texts while the payments are prepared, and the
+big day a second process looks up invoice numbers while the payments are prepared, and the
 reference and customer passes run in ``[matching] workers`` processes, each for customers
-that share no open item with the others' (shards.py): the outcome is the same.
+that share no open item with the others' (parallel.py, shards.py): the outcome is the same.
 """
 
 from __future__ import annotations
