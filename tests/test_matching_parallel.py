@@ -7,6 +7,8 @@ import importlib.util
 import logging
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -160,3 +162,17 @@ def test_the_child_result_comes_from_the_child() -> None:
         return os.getpid()
 
     assert parallel.Background(compute, forked=True).result() != os.getpid()
+
+
+@TWO_CORES
+def test_output_buffered_before_the_fork_is_printed_once() -> None:
+    script = (
+        "from paytrace_abas.matching.parallel import Background\n"
+        "print('line before the child', end='')\n"
+        "Background(lambda: 1, forked=True).result()\n"
+    )
+    # stdout is a pipe here, as under cron: block-buffered, so the text waits in the buffer
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout == "line before the child"

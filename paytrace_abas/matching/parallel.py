@@ -43,6 +43,8 @@ class Background(Generic[T]):
         self._process: multiprocessing.process.BaseProcess | None = None
         self._reader: Connection | None = None
         if forked:
+            # multiprocessing flushes stdout and stderr before it forks: the child, which
+            # flushes its copy of them when it ends, has nothing buffered to print twice.
             context = multiprocessing.get_context("fork")
             self._reader, writer = context.Pipe(duplex=False)
             self._process = context.Process(target=_compute_and_send, args=(writer, compute))
