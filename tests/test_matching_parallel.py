@@ -21,7 +21,12 @@ from hypothesis import strategies as st
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments, parallel, shards
-from paytrace_abas.matching.book import build_book, build_payments, reference_texts
+from paytrace_abas.matching.book import (
+    build_book,
+    build_payments,
+    index_invoices,
+    reference_texts,
+)
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.reference_pass import named_tokens, scan_references
 
@@ -102,7 +107,8 @@ def _shares(pays: pd.DataFrame, items: pd.DataFrame, count: int) -> dict[str, in
     book = build_book(items, SETTINGS)
     prepared = build_payments(pays, book, SETTINGS)
     decisions = Decisions(len(prepared))
-    scanned = scan_references(reference_texts(pays, SETTINGS), book, SETTINGS, {})
+    index = index_invoices(items, SETTINGS)
+    scanned = scan_references(reference_texts(pays, SETTINGS), index, SETTINGS, {})
     tokens = named_tokens(scanned, prepared, decisions)
     pending = np.flatnonzero(decisions.pending())
     numbers = shards.shares(prepared, book, tokens, pending, count)

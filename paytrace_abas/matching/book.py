@@ -7,7 +7,6 @@ integer positions: ``item`` is a row of :class:`Book`, ``pay`` a row of :class:`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +32,6 @@ class Book:
     discount_bp: Ints
     discount_until: Ints
     invoice_day: Ints
-    #: invoice numbers are looked up upper-cased (a reference pattern that is not digits only)
-    upper_case_lookup: bool
     #: customer codes of the items, the customers' names, and items grouped by customer (CSR)
     customer_code: Ints
     customers: pd.Index
@@ -43,18 +40,6 @@ class Book:
 
     def __len__(self) -> int:
         return len(self.invoice_no)
-
-    @cached_property
-    def by_number(self) -> pd.Index:
-        """Items by invoice number, made on first use: hashing a million numbers takes a while,
-        and on a big day the process that scans the payment texts does it."""
-        keys = np.char.upper(self.invoice_no.astype(str)) if self.upper_case_lookup else None
-        return pd.Index(self.invoice_no if keys is None else keys, dtype=object)
-
-    def check_numbers(self) -> None:
-        """Raise ValueError when an invoice number repeats (the abas reader checks that too)."""
-        if not self.by_number.is_unique:
-            raise ValueError("open items must have unique invoice numbers")
 
     def items_of(self, codes: Ints) -> tuple[Ints, Ints]:
         """(owner position, item) for every item of each customer code (-1 has none)."""
@@ -99,8 +84,29 @@ def take(values: np.ndarray, positions: Ints, missing: object) -> np.ndarray:
     return result
 
 
+@dataclass(frozen=True)
+class InvoiceIndex:
+    """Open items by invoice number (positions as in :class:`Book`), to look numbers up."""
+
+    by_number: pd.Index
+    open_cents: Ints
+
+    def __len__(self) -> int:
+        return len(self.open_cents)
+
+
+def index_invoices(open_items: pd.DataFrame, settings: MatchingSettings) -> InvoiceIndex:
+    """Hash the invoice numbers, which must be unique (the abas reader checks that too)."""
+    numbers = _texts(open_items["invoice_no"])
+    keys = numbers if is_case_sensitive(settings) else np.char.upper(numbers.astype(str))
+    by_number = pd.Index(keys, dtype=object)
+    if not by_number.is_unique:
+        raise ValueError("open items must have unique invoice numbers")
+    return InvoiceIndex(by_number, _cents(open_items["open_cents"]))
+
+
 def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
-    """Index the open items; invoice numbers must be unique (see ``Book.check_numbers``)."""
+    """The open items by position and grouped by customer (numbers: :func:`index_invoices`)."""
     numbers = _texts(open_items["invoice_no"])
     customer = _texts(open_items["customer_no"])
     codes, customers = pd.factorize(customer, sort=False)
@@ -117,7 +123,6 @@ def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
         discount_bp=_cents(open_items["discount_bp"]),
         discount_until=_days(open_items["discount_until"]),
         invoice_day=_days(open_items["invoice_date"]),
-        upper_case_lookup=not is_case_sensitive(settings),
         customer_code=codes.astype(np.int64),
         customers=pd.Index(customers, dtype=object),
         customer_start=start,

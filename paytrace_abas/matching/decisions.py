@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.internals import create_dataframe_from_blocks
 
-from paytrace_abas.matching.book import NO_DAY, Book, Payments, take
+from paytrace_abas.matching.book import NO_DAY, Book, InvoiceIndex, Payments, take
 from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import RESULT_COLUMNS, Category
@@ -270,12 +270,14 @@ def _days_from_invoice(
     return days
 
 
-def claims_from_ledger(book: Book, paid_before: Mapping[str, str]) -> npt.NDArray[np.object_]:
+def claims_from_ledger(
+    index: InvoiceIndex, paid_before: Mapping[str, str]
+) -> npt.NDArray[np.object_]:
     """Who already paid each open item: the ledger's transaction id, or "" for nobody yet."""
-    claimed = np.full(len(book), "", dtype=object)
+    claimed = np.full(len(index), "", dtype=object)
     if paid_before:
         numbers = pd.Index(list(paid_before), dtype=object)
-        position = book.by_number.get_indexer(numbers)
+        position = index.by_number.get_indexer(numbers)
         known = position >= 0
         claimed[position[known]] = np.asarray(list(paid_before.values()), dtype=object)[known]
     return claimed

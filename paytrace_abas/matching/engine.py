@@ -20,10 +20,10 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.book import (
-    Book,
     Payments,
     build_book,
     build_payments,
+    index_invoices,
     reference_texts,
 )
 from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
@@ -68,12 +68,13 @@ def _match(
     paid: Mapping[str, str],
 ) -> pd.DataFrame:
     workers = usable_workers(settings.workers, len(payments))
-    book = build_book(open_items, settings)
     # On a big day a second process looks up invoice numbers (named in the payment texts, paid
-    # by earlier runs) while this one prepares the payments.
-    texts = reference_texts(payments, settings)
-    look_up = Background(partial(_look_up_invoices, texts, book, settings, paid), workers > 1)
+    # by earlier runs) while this one prepares the open items and the payments.
+    look_up = Background(
+        partial(look_up_invoices, payments, open_items, settings, paid), workers > 1
+    )
     try:
+        book = build_book(open_items, settings)
         prepared = build_payments(payments, book, settings)
         decisions = Decisions(len(prepared))
         classify_card_state(prepared, decisions)
@@ -98,15 +99,16 @@ def _match(
     return results_frame(prepared, book, decisions)
 
 
-def _look_up_invoices(
-    texts: dict[str, npt.NDArray[np.object_]],
-    book: Book,
+def look_up_invoices(
+    payments: pd.DataFrame,
+    open_items: pd.DataFrame,
     settings: MatchingSettings,
     paid: Mapping[str, str],
 ) -> tuple[pd.DataFrame, npt.NDArray[np.object_]]:
-    """Invoice numbers in the payment texts, and who paid each open item in earlier runs."""
-    book.check_numbers()
-    return scan_references(texts, book, settings, paid), claims_from_ledger(book, paid)
+    """Invoice numbers named in the payment texts, and who paid each open item in earlier runs."""
+    index = index_invoices(open_items, settings)
+    texts = reference_texts(payments, settings)
+    return scan_references(texts, index, settings, paid), claims_from_ledger(index, paid)
 
 
 def mark_unmatched(payments: Payments, decisions: Decisions) -> None:

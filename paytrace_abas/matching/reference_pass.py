@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import Book, Payments, take
+from paytrace_abas.matching.book import Book, InvoiceIndex, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.named import RULE, NamedInvoices
 from paytrace_abas.matching.references import extract_tokens
@@ -55,7 +55,7 @@ def match_on_reference(
 
 def scan_references(
     texts: dict[str, npt.NDArray[np.object_]],
-    book: Book,
+    index: InvoiceIndex,
     settings: MatchingSettings,
     paid_before: Mapping[str, str],
 ) -> pd.DataFrame:
@@ -67,12 +67,12 @@ def scan_references(
     tokens = extract_tokens(texts, settings).rename(columns={"pay": "row"})
     if tokens.empty:
         return tokens.assign(item=np.zeros(0, dtype=np.int64))
-    item = book.by_number.get_indexer(pd.Index(tokens["token"], dtype=object)).astype(np.int64)
+    item = index.by_number.get_indexer(pd.Index(tokens["token"], dtype=object)).astype(np.int64)
     tokens["item"] = item
     tokens = _first_mentions(tokens)
     item = tokens["item"].to_numpy()
     known = item >= 0
-    tokens["is_open"] = take(book.open_cents, item, 0) > 0
+    tokens["is_open"] = take(index.open_cents, item, 0) > 0
     tokens["is_cleared"] = known & ~tokens["is_open"].to_numpy()
     payer = tokens["token"].map(dict(paid_before)) if paid_before else None
     tokens["ledger_payer"] = "" if payer is None else payer.astype(object).fillna("")
