@@ -6,7 +6,7 @@
 The dataset (bench/_matching_dataset.py, seeded) is generated once and pickled; each
 implementation then runs in a fresh process that loads it, so that peak memory is measured
 the same way for both: the most that the worker and the processes it forks held together
-(sum of their proportional set sizes, sampled five times a second; inputs included). Prints
+(sum of their proportional set sizes, sampled once a second; inputs included). Prints
 both times, the ratio, both peaks and how many outcomes (category, rule, invoices) agree.
 """
 
@@ -91,7 +91,7 @@ def _run(name: str, data: Path, folder: Path, threads: int) -> dict[str, float]:
     peak_kb = 0
     while worker.poll() is None:
         peak_kb = max(peak_kb, _tree_pss_kb(worker.pid))
-        time.sleep(0.2)
+        time.sleep(1.0)  # reading smaps_rollup walks page tables: often, it slows the worker
     if worker.returncode:
         raise subprocess.CalledProcessError(worker.returncode, command)
     result: dict[str, float] = json.loads(out.read_text())
