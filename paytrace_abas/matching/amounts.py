@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
+from paytrace_abas.matching.texts import filled
 
 Cents = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
@@ -67,7 +68,7 @@ def convert(
     """
     result = cents.copy()
     known = np.ones(len(cents), dtype=bool)
-    rate_text: Texts = np.full(len(cents), "", dtype=object)
+    rate_text: Texts = filled(len(cents))
     foreign = source != target
     if not foreign.any():
         return result, known, rate_text

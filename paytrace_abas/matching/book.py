@@ -79,7 +79,8 @@ class Payments:
 def take(values: np.ndarray, positions: Ints, missing: object) -> np.ndarray:
     """``values[positions]``, with ``missing`` where a position is -1 (also for no values)."""
     found = positions >= 0
-    result = np.full(len(positions), missing, dtype=values.dtype)
+    result = np.empty(len(positions), dtype=values.dtype)
+    result.fill(missing)  # np.full is four times slower for objects
     result[found] = values[positions[found]]
     return result
 

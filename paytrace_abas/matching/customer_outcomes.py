@@ -11,7 +11,7 @@ from paytrace_abas.matching.book import Book, Payments, take
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.sets import find_exact_sum_sets
-from paytrace_abas.matching.texts import amounts, joined_by_payment, matched_details
+from paytrace_abas.matching.texts import amounts, filled, joined_by_payment, matched_details
 from paytrace_abas.models import Category
 
 RULE = "customer_amount"
@@ -89,7 +89,7 @@ def _runner_up_items(
     gap = np.where(use_second, near["second_gap"], near["first_gap"]).astype(np.int64)
     fitted = np.where(use_second, near["second_fits"], near["first_fits"]).astype(bool)
     runner = take(book.invoice_no, item, "")
-    why = np.full(len(pays), "", dtype=object)
+    why = filled(len(pays))
     why[(item >= 0) & fitted] = "fits too, but less closely"
     differs = np.flatnonzero((item >= 0) & ~fitted)
     why[differs] = ["differs by " + text for text in amounts(gap[differs])]

@@ -13,6 +13,7 @@ from pandas.api.internals import create_dataframe_from_blocks
 
 from paytrace_abas.matching.book import NO_DAY, Book, InvoiceIndex, Payments, take
 from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.matching.texts import filled
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import RESULT_COLUMNS, Category
 
@@ -56,8 +57,8 @@ class Decisions:
 
     def __post_init__(self) -> None:
         self.category = np.full(self.size, -1, dtype=np.int8)
-        self.rule = np.full(self.size, "", dtype=object)
-        self.reason = np.full(self.size, "", dtype=object)
+        self.rule = filled(self.size)
+        self.reason = filled(self.size)
         self.difference = np.zeros(self.size, dtype=np.int64)
         self.expected = np.zeros(self.size, dtype=np.int64)
         self.has_expected = np.zeros(self.size, dtype=bool)
@@ -72,7 +73,7 @@ class Decisions:
     def _text(self, name: str) -> npt.NDArray[np.object_]:
         """An evidence column, made on first use (most proposals fill only a few)."""
         if name not in self.text:
-            self.text[name] = np.full(self.size, "", dtype=object)
+            self.text[name] = filled(self.size)
         return self.text[name]
 
     def is_matched(self, pays: Ints) -> npt.NDArray[np.bool_]:
@@ -122,6 +123,16 @@ class Decisions:
         decisions.category[:] = _HELD
         decisions.category[pays] = -1
         return decisions
+
+    def hold(self, pays: Ints) -> None:
+        """Keep the passes off these undecided payments (another process decides them)."""
+        if (self.category[pays] >= 0).any():
+            raise AssertionError("a decided payment cannot be held")
+        self.category[pays] = _HELD
+
+    def release(self, pays: Ints) -> None:
+        """Undo :meth:`hold`: the payments are undecided again, to adopt their decisions."""
+        self.category[pays] = -1
 
     def extract(self, pays: Ints) -> DecidedPart:
         """The decisions of ``pays`` (and the invoices they name), to adopt elsewhere."""
@@ -274,7 +285,7 @@ def claims_from_ledger(
     index: InvoiceIndex, paid_before: Mapping[str, str]
 ) -> npt.NDArray[np.object_]:
     """Who already paid each open item: the ledger's transaction id, or "" for nobody yet."""
-    claimed = np.full(len(index), "", dtype=object)
+    claimed = filled(len(index))
     if paid_before:
         numbers = pd.Index(list(paid_before), dtype=object)
         position = index.by_number.get_indexer(numbers)

@@ -23,6 +23,7 @@ from paytrace_abas.matching.texts import (
     amount,
     amounts,
     day,
+    filled,
     joined_by_payment,
     matched_details,
 )
@@ -215,7 +216,7 @@ class NamedInvoices:
             reasons,
             decisions,
             runner_up=_full(self.groups, payers, mask),
-            runner_up_reason=np.full(len(self.groups), "paid that invoice first", dtype=object),
+            runner_up_reason=filled(len(self.groups), "paid that invoice first"),
         )
         decisions.link(mine_pays, mine["item"].to_numpy())
         self._link(mask, decisions)
@@ -242,7 +243,7 @@ class NamedInvoices:
 
 
 def _full(groups: Groups, values: pd.Series, mask: Flags) -> Texts:
-    result: Texts = np.full(len(groups), "", dtype=object)
+    result: Texts = filled(len(groups))
     result[mask] = values.to_numpy(dtype=object)
     return result
 

@@ -89,7 +89,11 @@ def run_in_shares(share: Ints, pending: Ints, decisions: Decisions, work: Work) 
         Background(partial(_decided, decisions.size, pays, work), forked=True) for pays in mine[1:]
     ]
     try:
-        decisions.adopt(_decided(decisions.size, mine[0], work))
+        # This process decides its own share in place, the others' payments held meanwhile.
+        others = np.concatenate(mine[1:])
+        decisions.hold(others)
+        work(decisions, mine[0])
+        decisions.release(others)
         for child in children:
             decisions.adopt(child.result())
     finally:
