@@ -45,6 +45,7 @@ def _both_ways(
 ) -> Any:
     alone = match_payments(pays, items, dataclasses.replace(config, workers=1), **ledger)
     with mock.patch.object(parallel, "PARALLEL_FROM", 0):
+        assert parallel.usable_workers(2, len(pays)) == 2  # really in two processes
         shared = match_payments(pays, items, dataclasses.replace(config, workers=2), **ledger)
     return alone, shared
 
