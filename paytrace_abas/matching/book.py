@@ -15,6 +15,7 @@ import pandas as pd
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.matching.references import is_case_sensitive
+from paytrace_abas.matching.texts import filled
 
 #: a day number for a missing date: before every real one
 NO_DAY = np.int64(-(2**40))
@@ -197,9 +198,7 @@ def reference_texts(
 ) -> dict[str, npt.NDArray[np.object_]]:
     """The reference fields in input order (the token scan reads them in sequence in memory)."""
     return {
-        name: _texts(payments[name])
-        if name in payments.columns
-        else np.full(len(payments), "", dtype=object)
+        name: _texts(payments[name]) if name in payments.columns else filled(len(payments))
         for name in settings.reference_fields
     }
 

@@ -230,8 +230,6 @@ def _frame(columns: dict[str, Any], size: int) -> pd.DataFrame:
     """
     blocks: list[tuple[Any, np.ndarray]] = []
     for position, values in enumerate(columns.values()):
-        if isinstance(values, list):
-            values = _objects(values)
         if isinstance(values, np.ndarray):
             values = values.reshape(1, -1)
         blocks.append((values, np.array([position])))
@@ -239,13 +237,6 @@ def _frame(columns: dict[str, Any], size: int) -> pd.DataFrame:
         blocks, index=pd.RangeIndex(size), columns=pd.Index(list(columns))
     )
     return frame
-
-
-def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
-    """A list of lists as a 1-D object array (``np.asarray`` would make it 2-D)."""
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
 
 
 def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
@@ -258,13 +249,18 @@ def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
     return links.iloc[order].reset_index(drop=True)
 
 
-def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> list[list[Any]]:
-    """Split ``values`` into one list per payment, ``count[p]`` values for payment ``p``."""
+def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> npt.NDArray[np.object_]:
+    """Split ``values`` into one list per payment, ``count[p]`` values for payment ``p``.
+
+    The lists come in a 1-D object array (``np.asarray`` of lists would make it 2-D).
+    """
     plain = values.tolist() if as_int else list(values)
     ends = np.cumsum(count)
     starts = (ends - count).tolist()
+    lists = np.empty(len(count), dtype=object)
     with collector_paused():
-        return [plain[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
+        lists[:] = [plain[start:end] for start, end in zip(starts, ends.tolist(), strict=True)]
+    return lists
 
 
 def _days_from_invoice(
