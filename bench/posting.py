@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from paytrace_abas.abas.rest import RestSink  # noqa: E402
 from paytrace_abas.config import AbasSettings, PostingSettings, Secrets, load_settings  # noqa: E402
+from paytrace_abas.delivery import deliver  # noqa: E402
 from paytrace_abas.ledger import POSTED, Ledger  # noqa: E402
 from paytrace_abas.models import Receipt, ReceiptLine  # noqa: E402
-from paytrace_abas.posting import deliver  # noqa: E402
 
 TARGET = 0.8
 

@@ -15,6 +15,18 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from paytrace_abas import __version__
+from paytrace_abas.commands._run import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
+from paytrace_abas.commands.apply import apply_plan_file, retry_dead_letters
+from paytrace_abas.commands.history import (
+    describe_apply,
+    describe_retry,
+    describe_run,
+    run_details,
+    run_history,
+    runs_table,
+)
+from paytrace_abas.commands.reconcile import RunOutcome, reconcile, window_since_last
+from paytrace_abas.commands.resolve import period_report, resolve_workbook
 from paytrace_abas.config import Settings, find_config_path, load_settings
 from paytrace_abas.errors import (
     ConfigError,
@@ -24,23 +36,11 @@ from paytrace_abas.errors import (
     UsageError,
 )
 from paytrace_abas.frames import records
-from paytrace_abas.history import (
-    describe_apply,
-    describe_retry,
-    describe_run,
-    run_details,
-    run_history,
-    runs_table,
-)
 from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import check_connection
-from paytrace_abas.pipeline import RunOutcome, reconcile, window_since_last
-from paytrace_abas.posting_commands import apply_plan_file, retry_dead_letters
-from paytrace_abas.posting_runs import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
 from paytrace_abas.report import console_summary
-from paytrace_abas.review_commands import period_report, resolve_workbook
 
 log = logging.getLogger(__name__)
 

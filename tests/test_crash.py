@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import POSTED, Ledger
-from paytrace_abas.pipeline import utc_now
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
 from tests.posting_data import Day, import_file_receipts, write_day

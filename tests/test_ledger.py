@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from paytrace_abas.commands.reconcile import cleared_invoices
 from paytrace_abas.errors import LockedError
 from paytrace_abas.ledger import (
     DEAD_LETTER,
@@ -27,8 +28,7 @@ from paytrace_abas.ledger import (
     schema,
 )
 from paytrace_abas.models import ManualBooking, Receipt, ReceiptLine
-from paytrace_abas.pipeline import cleared_invoices
-from paytrace_abas.planning import Decision
+from paytrace_abas.plan.document import Decision
 
 NOW = dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC)
 

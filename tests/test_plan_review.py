@@ -11,8 +11,8 @@ import pytest
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine
-from paytrace_abas.plan_review import LedgerFacts, PaidLine, review_plan
-from paytrace_abas.planning import Decision, Plan, Posting, read_plan, write_plan
+from paytrace_abas.plan.document import Decision, Plan, Posting, read_plan, write_plan
+from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, review_plan
 
 OPEN_ITEMS = pd.DataFrame(
     [

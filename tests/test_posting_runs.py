@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import DEAD_LETTER, POSTED, Ledger
-from paytrace_abas.pipeline import utc_now
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
 from tests.posting_data import FIRST_INVOICE, FIRST_TRANSACTION, import_file_receipts, write_day
@@ -151,7 +151,7 @@ def test_since_last_catches_up_missed_nights_up_to_yesterday(
     assert run_cli(day.config, "reconcile", "--date", "2026-11-22").exit_code == 0
     import datetime as dt
 
-    from paytrace_abas import pipeline
+    from paytrace_abas.commands import reconcile as pipeline
 
     # 2026-11-26 07:30 UTC is still the 25th... no: 23:30 on the 25th in Los Angeles.
     monkeypatch.setattr(

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import Ledger
-from paytrace_abas.pipeline import utc_now
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
 from tests.posting_data import write_day

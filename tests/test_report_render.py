@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from paytrace_abas.period import summarize_period
 from paytrace_abas.report import PeriodHeader, write_period_workbook
+from paytrace_abas.report.period import summarize_period
 
 from .test_period import RUNS, day
 from .test_report_golden import write_small_workbook

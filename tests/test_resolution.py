@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from paytrace_abas.cli import cli
 from paytrace_abas.config import AccountRule, AccountSettings
 from paytrace_abas.errors import ResolutionError
-from paytrace_abas.planning import Plan, Posting, read_plan
-from paytrace_abas.resolution import (
+from paytrace_abas.plan.document import Plan, Posting, read_plan
+from paytrace_abas.plan.resolutions import (
     Assign,
     DecisionRow,
     Ignore,

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import AppliedDecision, RunItem, RunRecord, run_record
 from paytrace_abas.models import ManualBooking
-from paytrace_abas.planning import Decision
+from paytrace_abas.plan.document import Decision
 
 
 class OutcomeRecords(LedgerConnection):

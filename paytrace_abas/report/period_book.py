@@ -13,10 +13,10 @@ from openpyxl.styles import Font
 
 from paytrace_abas.frames import records
 from paytrace_abas.money import cents_to_decimal
-from paytrace_abas.period import PeriodReport
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
+from paytrace_abas.report.period import PeriodReport
 from paytrace_abas.report.run_book import POSTING_COLUMNS, TableBook
 from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, Styles, fit_to_page_width
 

@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from paytrace_abas.errors import InputFileError
+from paytrace_abas.plan.resolutions import DecisionRow
 from paytrace_abas.report.labels import COLUMN_LABELS
 from paytrace_abas.report.run_book import PROPERTY_RUN_ID, PROPERTY_WINDOW
-from paytrace_abas.resolution import DecisionRow
 
 _RESOLUTION = set(COLUMN_LABELS["resolution"].values())
 _NOTE = set(COLUMN_LABELS["note"].values())

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 
 from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, RESULT_COLUMNS, Category
-from paytrace_abas.planning import Plan
+from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR

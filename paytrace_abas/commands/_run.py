@@ -12,10 +12,10 @@ from typing import Any
 from paytrace_abas.abas.sink import open_sink
 from paytrace_abas.alerts import Alert, send_alert
 from paytrace_abas.config import Settings
+from paytrace_abas.delivery import DeliveryReport, deliver
 from paytrace_abas.errors import ConfigError, InputFileError, UsageError
 from paytrace_abas.ledger import UNFINISHED, Ledger
 from paytrace_abas.models import Receipt, Window
-from paytrace_abas.posting import DeliveryReport, deliver
 
 log = logging.getLogger(__name__)
 

@@ -8,15 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paytrace_abas.abas.sink import check_sink
-from paytrace_abas.config import Settings
-from paytrace_abas.errors import ConfigError
-from paytrace_abas.ledger import Ledger
-from paytrace_abas.models import Window
-from paytrace_abas.pipeline import load_open_items, open_ledger, utc_now
-from paytrace_abas.plan_review import LedgerFacts, PaidLine, PlanReview, review_plan
-from paytrace_abas.planning import Plan, read_plan
-from paytrace_abas.posting import DeliveryReport, Outcome
-from paytrace_abas.posting_runs import (
+from paytrace_abas.commands._run import (
     EXIT_DEAD_LETTERS,
     EXIT_OK,
     deliver_unfinished,
@@ -24,6 +16,14 @@ from paytrace_abas.posting_runs import (
     post_receipts,
     recorded_run,
 )
+from paytrace_abas.commands.reconcile import load_open_items, open_ledger, utc_now
+from paytrace_abas.config import Settings
+from paytrace_abas.delivery import DeliveryReport, Outcome
+from paytrace_abas.errors import ConfigError
+from paytrace_abas.ledger import Ledger
+from paytrace_abas.models import Window
+from paytrace_abas.plan.document import Plan, read_plan
+from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, PlanReview, review_plan
 
 log = logging.getLogger(__name__)
 

@@ -15,33 +15,33 @@ import pandas as pd
 from paytrace_abas.abas.files import read_open_items_export
 from paytrace_abas.abas.normalize import normalize_open_items
 from paytrace_abas.abas.sink import check_sink
-from paytrace_abas.config import Settings
-from paytrace_abas.errors import ConfigError, InputFileError, SourceError, UsageError
-from paytrace_abas.frames import records
-from paytrace_abas.ledger import POSTED, Ledger, RunLock
-from paytrace_abas.ledger_views import dead_letter_rows, run_items, run_posting_rows
-from paytrace_abas.matching import match_payments
-from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
-from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
-from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
-from paytrace_abas.paytrace.files import read_export_files
-from paytrace_abas.paytrace.normalize import business_day, normalize_transactions, select_window
-from paytrace_abas.period import snapshot_items
-from paytrace_abas.planning import (
-    Plan,
-    build_plan,
-    input_hash,
-    write_plan,
-)
-from paytrace_abas.posting import DeliveryReport, Outcome
-from paytrace_abas.posting_runs import (
+from paytrace_abas.commands._run import (
     EXIT_DEAD_LETTERS,
     EXIT_OK,
     finish_and_alert,
     post_receipts,
     recorded_run,
 )
+from paytrace_abas.config import Settings
+from paytrace_abas.delivery import DeliveryReport, Outcome
+from paytrace_abas.errors import ConfigError, InputFileError, SourceError, UsageError
+from paytrace_abas.frames import records
+from paytrace_abas.ledger import POSTED, Ledger, RunLock
+from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
+from paytrace_abas.matching import match_payments
+from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
+from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
+from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
+from paytrace_abas.paytrace.files import read_export_files
+from paytrace_abas.paytrace.normalize import business_day, normalize_transactions, select_window
+from paytrace_abas.plan.document import (
+    Plan,
+    build_plan,
+    input_hash,
+    write_plan,
+)
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
+from paytrace_abas.report.period import snapshot_items
 
 log = logging.getLogger(__name__)
 

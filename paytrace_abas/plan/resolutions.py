@@ -17,7 +17,7 @@ from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import MoneyError, ResolutionError
 from paytrace_abas.frames import records
 from paytrace_abas.money import format_cents, parse_clerk_amount
-from paytrace_abas.planning import Decision, Plan, Posting
+from paytrace_abas.plan.document import Decision, Plan, Posting
 
 _ASSIGN = ("assign", "zuordnen")
 _WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from tabulate import tabulate
 
+from paytrace_abas.commands.apply import ApplyOutcome
+from paytrace_abas.commands.reconcile import open_ledger
 from paytrace_abas.config import Settings
+from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import UsageError
 from paytrace_abas.ledger import PostingRecord, RunRecord
 from paytrace_abas.models import ManualBooking
 from paytrace_abas.money import cents_to_decimal
-from paytrace_abas.pipeline import open_ledger
-from paytrace_abas.posting import DeliveryReport, Outcome
-from paytrace_abas.posting_commands import ApplyOutcome
 
 
 def run_history(settings: Settings, limit: int) -> list[RunRecord]:

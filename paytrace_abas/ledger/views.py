@@ -12,8 +12,8 @@ import pandas as pd
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import Ledger, PostingRecord, RunItem
 from paytrace_abas.models import ManualBooking
-from paytrace_abas.period import ITEM_COLUMNS, OPEN_CATEGORIES, RunSnapshot
 from paytrace_abas.report import DEAD_LETTER_COLUMNS, POSTING_ROW_COLUMNS
+from paytrace_abas.report.period import ITEM_COLUMNS, OPEN_CATEGORIES, RunSnapshot
 
 #: Postings-sheet status of a write-off the clerk books by hand in abas.
 BOOK_BY_HAND = "book_by_hand"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from paytrace_abas.config_reader import TomlDocument, TomlSection
+from paytrace_abas.config.reader import TomlDocument, TomlSection
 from paytrace_abas.errors import ConfigError
 
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
