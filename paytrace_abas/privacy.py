@@ -19,12 +19,18 @@ def passes_luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _grouped_like_a_card(text: str) -> bool:
+    """Cards are written in groups of 4 to 6 digits (4-4-4-4, 4-6-5); a date run such as
+    ``2026-11-25-20261206`` in a file name has groups of 2 and is no card number."""
+    return all(len(group) >= 3 for group in re.split(r"[ -]", text))
+
+
 def mask_pans(text: str) -> str:
     """``text`` with every Luhn-valid 13-19 digit run replaced by ``************1234``."""
 
     def _mask(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and passes_luhn(digits):
+        if 13 <= len(digits) <= 19 and _grouped_like_a_card(match.group()) and passes_luhn(digits):
             return "*" * (len(digits) - 4) + digits[-4:]
         return match.group()
 

@@ -13,3 +13,13 @@ def test_mask_pans_masks_card_numbers_in_free_text_only() -> None:
 
 def test_mask_pans_leaves_long_non_luhn_numbers() -> None:
     assert mask_pans("ref 4111111111111112") == "ref 4111111111111112"
+
+
+def test_mask_pans_masks_dashed_card_numbers() -> None:
+    assert mask_pans("card 4111-1111-1111-1111.") == "card ************1111."
+
+
+def test_mask_pans_leaves_dates_run_together_in_file_names() -> None:
+    # 2026-11-25 + 20261206 is 16 digits passing Luhn, but grouped like a date, not a card
+    name = "out/reconcile-2026-11-25-20261206T115352Z.xlsx"
+    assert mask_pans(name) == name
