@@ -3,7 +3,7 @@
     python bench/matching.py                # N = 200,000 (about a minute)
     python bench/matching.py --n 1000000    # the target size
 
-The dataset (bench/_matching_dataset.py, seeded) is generated once and pickled; each
+The dataset (tests/support/matching_dataset.py, seeded) is generated once and pickled; each
 implementation then runs in a fresh process that loads it, so that peak memory is measured
 the same way for both: the most that the worker and the processes it forks held together
 (sum of their proportional set sizes, sampled once a second; inputs included). Prints
@@ -25,6 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # the dataset generator lives in tests/support/
 SETTINGS = {"invoice_pattern": r"\d{8}"}
 ENGINE = "engine (pandas):"
 
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _compare(n: int, seed: int, threads: int) -> int:
-    import _matching_dataset as dataset
+    from tests.support import matching_dataset as dataset
 
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as folder:
         data = Path(folder) / "data.pickle"

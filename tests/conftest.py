@@ -14,8 +14,7 @@ from click.testing import CliRunner, Result
 from paytrace_abas.cli import cli
 from tests.fake_abas import FakeAbas
 from tests.fake_paytrace import FakePaytrace
-
-from . import workbook_data
+from tests.support import workbook_data
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -59,7 +58,7 @@ def abas_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Six transactions, one per interesting workbook sheet (see tests/workbook_data.py)."""
+    """Six transactions, one per interesting workbook sheet (see tests/support/workbook_data.py)."""
     return workbook_data.small_run()
 
 

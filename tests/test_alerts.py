@@ -22,7 +22,7 @@ from paytrace_abas.alerts import Alert, send_alert
 from paytrace_abas.config import AlertSettings
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.posting_data import FIRST_TRANSACTION, write_day
+from tests.support.days import FIRST_TRANSACTION, write_day
 
 CARD_DATA = ("4242", "8431", "371449", "Card Holder", "************")
 

@@ -8,8 +8,7 @@ from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.normalize import select_window
-
-from .builders import payments
+from tests.support.builders import payments
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 HEADER = "case_number,transaction_id,dispute_date,amount,currency,reason_code,reason"

@@ -28,7 +28,7 @@ from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import POSTED, Ledger
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.posting_data import Day, import_file_receipts, write_day
+from tests.support.days import Day, import_file_receipts, write_day
 from tests.test_posting_runs import assert_exactly_once
 
 TRIALS = 20

@@ -9,8 +9,7 @@ from paytrace_abas.matching import (
     match_payments,
     payment_hit_rate,
 )
-
-from .builders import open_items, payments
+from tests.support.builders import open_items, payments
 
 SETTINGS = MatchingSettings(invoice_pattern=r"4\d{5}")
 

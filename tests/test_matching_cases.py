@@ -12,8 +12,7 @@ import pytest
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import category_totals, find_reference_tokens, hit_rate, match_payments
 from paytrace_abas.models import RESULT_COLUMNS
-
-from .matching_frames import item, open_items_frame, payment, payments_frame
+from tests.support.matching_frames import item, open_items_frame, payment, payments_frame
 
 DEFAULTS = MatchingSettings(invoice_pattern=r"4\d{5}")
 

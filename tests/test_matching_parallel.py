@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import logging
 import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -29,8 +27,9 @@ from paytrace_abas.matching.book import (
 )
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.reference_pass import named_tokens, scan_references
+from tests.support import matching_dataset
+from tests.support.matching_frames import item, open_items_frame, payment, payments_frame
 
-from .matching_frames import item, open_items_frame, payment, payments_frame
 from .test_matching_properties import days
 
 TWO_CORES = pytest.mark.skipif(
@@ -62,21 +61,11 @@ def test_several_processes_decide_like_one(day: Any, paid_before: dict[str, str]
 
 @TWO_CORES
 def test_a_generated_day_comes_out_the_same_in_two_processes() -> None:
-    dataset = _bench_module("_matching_dataset")
-    pays, items = dataset.generate(20_000, seed=7)
+    pays, items = matching_dataset.generate(20_000, seed=7)
     config = MatchingSettings(invoice_pattern=r"\d{8}")
     alone, shared = _both_ways(pays, items, config)
     pd.testing.assert_frame_equal(alone, shared)
     assert (alone["category"] == "matched").mean() > 0.5  # a real day, not an empty one
-
-
-def _bench_module(name: str) -> Any:
-    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_a_payment_naming_another_customers_invoice_keeps_both_customers_together() -> None:

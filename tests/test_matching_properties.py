@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Category
-
-from .matching_frames import item, open_items_frame, payment, payments_frame
+from tests.support.matching_frames import item, open_items_frame, payment, payments_frame
 
 CUSTOMERS = ["70001", "70002", "70003"]
 AMOUNTS = [1_000, 2_500, 5_000, 7_500, 9_800, 10_000]

@@ -15,8 +15,7 @@ from paytrace_abas.config import Settings
 from paytrace_abas.models import Window
 from paytrace_abas.report import PeriodHeader, write_period_workbook
 from paytrace_abas.report.period import ITEM_COLUMNS, RunSnapshot, summarize_period
-
-from .workbook_data import GENERATED_AT
+from tests.support.workbook_data import GENERATED_AT
 
 NOV = dt.date(2026, 11, 1)
 

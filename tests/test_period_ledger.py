@@ -20,7 +20,7 @@ from paytrace_abas.models import MONEY_OUT, NON_MONEY
 from paytrace_abas.report.labels import category_name
 from paytrace_abas.report.period import OPEN_CATEGORIES
 from tests.conftest import run_cli
-from tests.workbook_dump import data_rows
+from tests.support.workbooks import data_rows
 
 GOLDEN = Path(__file__).parent / "golden" / "sample_day_expected.json"
 #: Settlement day -> the PayTrace batch it closed in (the sample export carries none; the

@@ -11,7 +11,7 @@ from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import DEAD_LETTER, POSTED, Ledger
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.posting_data import FIRST_INVOICE, FIRST_TRANSACTION, import_file_receipts, write_day
+from tests.support.days import FIRST_INVOICE, FIRST_TRANSACTION, import_file_receipts, write_day
 
 
 def abas_receipts(fake: FakeAbas) -> dict[str, list[list[str]]]:

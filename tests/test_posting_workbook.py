@@ -14,8 +14,8 @@ from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import Ledger
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.posting_data import write_day
-from tests.workbook_dump import data_rows
+from tests.support.days import write_day
+from tests.support.workbooks import data_rows
 
 
 def sheet_rows(workbook: Path, name: str) -> list[dict[str, Any]]:

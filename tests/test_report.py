@@ -7,8 +7,7 @@ from openpyxl import load_workbook
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments
 from paytrace_abas.report import RunHeader, console_summary, write_workbook
-
-from .builders import open_items, payments
+from tests.support.builders import open_items, payments
 
 HEADER = RunHeader("R1", "2026-11-25", True, "USD", dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC))
 

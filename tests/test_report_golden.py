@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from paytrace_abas.report import RunHeader, write_workbook
-
-from .workbook_data import GENERATED_AT, REPO
-from .workbook_dump import compact_json, dump_workbook
+from tests.support.workbook_data import GENERATED_AT, REPO
+from tests.support.workbooks import compact_json, dump_workbook
 
 GOLDEN = REPO / "tests" / "golden"
 

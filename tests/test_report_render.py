@@ -11,10 +11,10 @@ import pytest
 
 from paytrace_abas.report import PeriodHeader, write_period_workbook
 from paytrace_abas.report.period import summarize_period
+from tests.support.workbook_data import GENERATED_AT
 
 from .test_period import RUNS, day
 from .test_report_golden import write_small_workbook
-from .workbook_data import GENERATED_AT
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 

@@ -22,9 +22,8 @@ from paytrace_abas.plan.resolutions import (
     parse_resolution,
     resolve_decisions,
 )
-
-from .workbook_data import REPO
-from .workbook_dump import type_decisions
+from tests.support.workbook_data import REPO
+from tests.support.workbooks import type_decisions
 
 
 @pytest.mark.parametrize(

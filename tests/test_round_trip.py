@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.posting_data import import_file_receipts, write_day
-from tests.workbook_dump import type_decisions
+from tests.support.days import import_file_receipts, write_day
+from tests.support.workbooks import type_decisions
 
 DAY = "2026-11-25"
 #: What the clerk types, per sheet and transaction (the sample day's stories).

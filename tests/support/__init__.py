@@ -1,0 +1,1 @@
+"""What the tests share: builders of frames and days, workbook read-back, shared checks."""
