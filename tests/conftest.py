@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
 
-from paytrace_abas.cli import cli
 from tests.fake_abas import FakeAbas
 from tests.fake_paytrace import FakePaytrace
-from tests.support import workbook_data
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SAMPLE_DATA = ROOT / "sample_data"
-DEMO_CONFIG = ROOT / "config" / "demo.toml"
+from tests.support import builders
+from tests.support.paths import DEMO_CONFIG, SAMPLE_DATA
 
 
 @pytest.fixture
@@ -29,18 +23,6 @@ def demo_copy(tmp_path: Path) -> Path:
     (tmp_path / "config").mkdir()
     shutil.copy(DEMO_CONFIG, tmp_path / "config" / "demo.toml")
     return tmp_path / "config" / "demo.toml"
-
-
-def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
-    """What ``make demo`` runs: the sample day, dry run, with its chargeback file."""
-    args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
-    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
-    return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
-
-
-def run_cli(config: Path, *args: str) -> Result:
-    """Invoke the CLI in-process with ``--config``; never raises, read ``exit_code``."""
-    return CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
 
 
 @pytest.fixture
@@ -58,20 +40,20 @@ def abas_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Six transactions, one per interesting workbook sheet (see tests/support/workbook_data.py)."""
-    return workbook_data.small_run()
+    """Six transactions, one per interesting workbook sheet (see tests/support/builders.py)."""
+    return builders.small_run()
 
 
 @pytest.fixture
 def posting_rows() -> pd.DataFrame:
     """One posted line, as the posting step reports it."""
-    return workbook_data.posting_rows()
+    return builders.posting_rows()
 
 
 @pytest.fixture
 def dead_letter_rows() -> pd.DataFrame:
     """One posting that ran out of attempts."""
-    return workbook_data.dead_letter_rows()
+    return builders.dead_letter_rows()
 
 
 @pytest.fixture

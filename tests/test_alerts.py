@@ -20,8 +20,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from paytrace_abas.alerts import Alert, send_alert
 from paytrace_abas.config import AlertSettings
-from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
+from tests.support.cli import run_cli
 from tests.support.days import FIRST_TRANSACTION, write_day
 
 CARD_DATA = ("4242", "8431", "371449", "Card Holder", "************")

@@ -8,7 +8,7 @@ from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.normalize import select_window
-from tests.support.builders import payments
+from tests.support.builders import payment, payments_frame
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 HEADER = "case_number,transaction_id,dispute_date,amount,currency,reason_code,reason"
@@ -37,7 +37,9 @@ def test_chargebacks_become_payment_rows_on_their_dispute_day(tmp_path: Path) ->
 
 def test_the_disputed_sale_lends_its_payer(tmp_path: Path) -> None:
     frame = read_chargebacks(write(tmp_path, "77,1000,11/25/2026,10.00,USD,,"), PACIFIC, "USD")
-    sale = payments({"customer_ref": "70001", "billing_name": "Acme", "invoice_ref": "400100"})
+    sale = payments_frame(
+        [payment("1000", 10_000, customer="70001", billing_name="Acme", ref="400100")]
+    )
     row = with_original_payer(frame, sale).iloc[0]
     assert (row["customer_ref"], row["billing_name"], row["invoice_ref"]) == (
         "70001",

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from paytrace_abas import __version__
 from paytrace_abas.cli import cli
-
-from .conftest import DEMO_CONFIG, ROOT, reconcile_sample_day
+from tests.support.cli import reconcile_sample_day
+from tests.support.paths import DEMO_CONFIG, ROOT
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -5,8 +5,7 @@ import pytest
 
 from paytrace_abas.config import find_config_path, load_settings
 from paytrace_abas.errors import ConfigError
-
-from .conftest import DEMO_CONFIG
+from tests.support.paths import DEMO_CONFIG
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -8,8 +8,7 @@ import pytest
 
 from paytrace_abas.config import AccountRule, AccountSettings, load_settings
 from paytrace_abas.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
 
 
 def _load(tmp_path: Path, text: str) -> object:

@@ -26,10 +26,9 @@ import pytest
 
 from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import POSTED, Ledger
-from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.support.days import Day, import_file_receipts, write_day
-from tests.test_posting_runs import assert_exactly_once
+from tests.support.cli import run_cli
+from tests.support.days import Day, assert_exactly_once, import_file_receipts, write_day
 
 TRIALS = 20
 PAYMENTS = 30

@@ -7,7 +7,7 @@ rule and invoices a clerk expects (see sample_data/generate.py for the story of 
 import json
 from pathlib import Path
 
-from .conftest import reconcile_sample_day
+from tests.support.cli import reconcile_sample_day
 
 EXPECTED = Path(__file__).parent / "golden" / "sample_day_expected.json"
 

@@ -29,17 +29,13 @@ from paytrace_abas.ledger import (
 )
 from paytrace_abas.models import ManualBooking, Receipt, ReceiptLine
 from paytrace_abas.plan.document import Decision
+from tests.support.builders import receipt
 
 NOW = dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC)
 
 
 def clock() -> dt.datetime:
     return NOW
-
-
-def receipt(tid: str = "700", *invoices: str) -> Receipt:
-    lines = tuple(ReceiptLine(no, 1000, 0, 1000) for no in (invoices or ("500",)))
-    return Receipt(tid, "K1", "USD", dt.date(2026, 11, 25), "18100", lines)
 
 
 @pytest.fixture

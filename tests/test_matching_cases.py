@@ -10,9 +10,15 @@ import pandas as pd
 import pytest
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching import category_totals, find_reference_tokens, hit_rate, match_payments
+from paytrace_abas.matching import (
+    category_totals,
+    find_reference_tokens,
+    hit_rate,
+    match_payments,
+    payment_hit_rate,
+)
 from paytrace_abas.models import RESULT_COLUMNS
-from tests.support.matching_frames import item, open_items_frame, payment, payments_frame
+from tests.support.builders import open_item, open_items_frame, payment, payments_frame
 
 DEFAULTS = MatchingSettings(invoice_pattern=r"4\d{5}")
 
@@ -37,7 +43,7 @@ def outcome(row: dict[str, Any]) -> tuple[str, str, list[str]]:
 
 
 CUSTOMER = "70001"
-INVOICE = item("400123", CUSTOMER, 125_000)
+INVOICE = open_item("400123", CUSTOMER, 125_000)
 
 # (case, payments, open items, settings, expected (category, rule, invoices) of transaction "t1")
 CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSettings, tuple]] = [
@@ -65,28 +71,31 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
     (
         "reference inside a longer number does not match",
         [payment("t1", 125_000, ref="PO 94001234")],
-        [item("4001", CUSTOMER, 125_000), item("1234", CUSTOMER, 125_000, day="2026-11-02")],
+        [
+            open_item("4001", CUSTOMER, 125_000),
+            open_item("1234", CUSTOMER, 125_000, day="2026-11-02"),
+        ],
         DEFAULTS,
         ("unmatched", "none", []),
     ),
     (
         "a token shorter than the minimum length is no reference",
         [payment("t1", 125_000, ref="No 123")],
-        [item("123", CUSTOMER, 125_000)],
+        [open_item("123", CUSTOMER, 125_000)],
         DEFAULTS,
         ("unmatched", "none", []),
     ),
     (
         "several invoices named, paid together",
         [payment("t1", 200_000, ref="400124/400123", customer=CUSTOMER)],
-        [INVOICE, item("400124", CUSTOMER, 75_000, day="2026-11-05")],
+        [INVOICE, open_item("400124", CUSTOMER, 75_000, day="2026-11-05")],
         DEFAULTS,
         ("matched", "reference_multi", ["400123", "400124"]),
     ),
     (
         "several invoices named, one paid: never a silent partial application",
         [payment("t1", 125_000, ref="400123 400124", customer=CUSTOMER)],
-        [INVOICE, item("400124", CUSTOMER, 75_000, day="2026-11-05")],
+        [INVOICE, open_item("400124", CUSTOMER, 75_000, day="2026-11-05")],
         DEFAULTS,
         ("partial_payment", "reference_multi", ["400123", "400124"]),
     ),
@@ -107,28 +116,28 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
     (
         "cash discount taken in time",
         [payment("t1", 98_000, ref="400123", customer=CUSTOMER)],
-        [item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-28")],
+        [open_item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-28")],
         DEFAULTS,
         ("matched", "reference", ["400123"]),
     ),
     (
         "cash discount claimed after its date is a partial payment",
         [payment("t1", 98_000, ref="400123", customer=CUSTOMER)],
-        [item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-20")],
+        [open_item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-20")],
         DEFAULTS,
         ("partial_payment", "reference", ["400123"]),
     ),
     (
         "customer + amount, one item",
         [payment("t1", 125_000, description="Online payment", customer=CUSTOMER)],
-        [INVOICE, item("400124", CUSTOMER, 75_000)],
+        [INVOICE, open_item("400124", CUSTOMER, 75_000)],
         DEFAULTS,
         ("matched", "customer_amount", ["400123"]),
     ),
     (
         "customer + amount, smallest exact-sum set",
         [payment("t1", 200_000, customer=CUSTOMER)],
-        [INVOICE, item("400124", CUSTOMER, 75_000), item("400125", CUSTOMER, 5_000)],
+        [INVOICE, open_item("400124", CUSTOMER, 75_000), open_item("400125", CUSTOMER, 5_000)],
         DEFAULTS,
         ("matched", "customer_amount_set", ["400123", "400124"]),
     ),
@@ -136,9 +145,9 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
         "sets of the same size: the older set wins",
         [payment("t1", 150_000, customer=CUSTOMER)],
         [
-            item("400201", CUSTOMER, 100_000, day="2026-10-01"),
-            item("400202", CUSTOMER, 100_000, day="2026-10-08"),
-            item("400203", CUSTOMER, 50_000, day="2026-10-15"),
+            open_item("400201", CUSTOMER, 100_000, day="2026-10-01"),
+            open_item("400202", CUSTOMER, 100_000, day="2026-10-08"),
+            open_item("400203", CUSTOMER, 50_000, day="2026-10-15"),
         ],
         DEFAULTS,
         ("matched", "customer_amount_set", ["400201", "400203"]),
@@ -147,9 +156,9 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
         "fewer invoices win over older ones",
         [payment("t1", 150_000, customer=CUSTOMER)],
         [
-            item("400201", CUSTOMER, 100_000, day="2026-10-01"),
-            item("400202", CUSTOMER, 50_000, day="2026-10-08"),
-            item("400203", CUSTOMER, 150_000, day="2026-11-15"),
+            open_item("400201", CUSTOMER, 100_000, day="2026-10-01"),
+            open_item("400202", CUSTOMER, 50_000, day="2026-10-08"),
+            open_item("400203", CUSTOMER, 150_000, day="2026-11-15"),
         ],
         DEFAULTS,
         ("matched", "customer_amount", ["400203"]),
@@ -157,7 +166,10 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
     (
         "two identical open invoices are ambiguous",
         [payment("t1", 25_000, customer=CUSTOMER)],
-        [item("400180", CUSTOMER, 25_000), item("400181", CUSTOMER, 25_000, day="2026-11-08")],
+        [
+            open_item("400180", CUSTOMER, 25_000),
+            open_item("400181", CUSTOMER, 25_000, day="2026-11-08"),
+        ],
         DEFAULTS,
         ("ambiguous", "customer_amount", ["400180", "400181"]),
     ),
@@ -165,9 +177,9 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
         "two sets with the same dates are ambiguous",
         [payment("t1", 150_000, customer=CUSTOMER)],
         [
-            item("400201", CUSTOMER, 100_000),
-            item("400202", CUSTOMER, 100_000),
-            item("400203", CUSTOMER, 50_000),
+            open_item("400201", CUSTOMER, 100_000),
+            open_item("400202", CUSTOMER, 100_000),
+            open_item("400203", CUSTOMER, 50_000),
         ],
         DEFAULTS,
         ("ambiguous", "customer_amount_set", ["400201", "400202", "400203"]),
@@ -189,7 +201,7 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
     (
         "names a cleared invoice",
         [payment("t1", 72_000, ref="400190", customer=CUSTOMER)],
-        [item("400190", CUSTOMER, 72_000, open_cents=0)],
+        [open_item("400190", CUSTOMER, 72_000, open_cents=0)],
         DEFAULTS,
         ("invoice_not_open", "reference", ["400190"]),
     ),
@@ -203,7 +215,7 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
     (
         "names another customer's invoice",
         [payment("t1", 125_000, ref="400123", customer="70002")],
-        [INVOICE, item("400300", "70002", 1_000)],
+        [INVOICE, open_item("400300", "70002", 1_000)],
         DEFAULTS,
         ("customer_mismatch", "reference", ["400123"]),
     ),
@@ -217,28 +229,28 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
     (
         "foreign currency without a rate",
         [payment("t1", 340_000, ref="400205", customer=CUSTOMER)],
-        [item("400205", CUSTOMER, 340_000, currency="EUR")],
+        [open_item("400205", CUSTOMER, 340_000, currency="EUR")],
         DEFAULTS,
         ("currency_mismatch", "reference", ["400205"]),
     ),
     (
         "foreign currency with a rate",
         [payment("t1", 110_000, ref="400205", customer=CUSTOMER)],
-        [item("400205", CUSTOMER, 100_000, currency="EUR")],
+        [open_item("400205", CUSTOMER, 100_000, currency="EUR")],
         dataclasses.replace(DEFAULTS, exchange_rates={"EUR/USD": Decimal("1.1")}),
         ("matched", "reference", ["400205"]),
     ),
     (
         "the reverse rate is derived",
         [payment("t1", 110_000, ref="400205", customer=CUSTOMER)],
-        [item("400205", CUSTOMER, 100_000, currency="EUR")],
+        [open_item("400205", CUSTOMER, 100_000, currency="EUR")],
         dataclasses.replace(DEFAULTS, exchange_rates={"USD/EUR": Decimal("1") / Decimal("1.1")}),
         ("matched", "reference", ["400205"]),
     ),
     (
         "customer + amount only among items of other currencies without a rate",
         [payment("t1", 340_000, customer=CUSTOMER)],
-        [item("400205", CUSTOMER, 340_000, currency="EUR")],
+        [open_item("400205", CUSTOMER, 340_000, currency="EUR")],
         DEFAULTS,
         ("currency_mismatch", "customer_amount", []),
     ),
@@ -323,7 +335,11 @@ def test_custom_pattern_finds_letters_in_any_case() -> None:
     settings = dataclasses.replace(DEFAULTS, reference_pattern=r"R\d{5}", reference_prefixes=())
     assert find_reference_tokens("paid r40012 and R40013", settings) == ["R40012", "R40013"]
     row = one(
-        run([payment("t1", 1_000, ref="for r40012")], [item("R40012", CUSTOMER, 1_000)], settings),
+        run(
+            [payment("t1", 1_000, ref="for r40012")],
+            [open_item("R40012", CUSTOMER, 1_000)],
+            settings,
+        ),
         "t1",
     )
     assert outcome(row) == ("matched", "reference", ["R40012"])
@@ -333,7 +349,7 @@ def test_matched_with_discount_records_it_per_invoice() -> None:
     row = one(
         run(
             [payment("t1", 98_000, ref="400123", customer=CUSTOMER)],
-            [item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-28")],
+            [open_item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-28")],
         ),
         "t1",
     )
@@ -348,7 +364,7 @@ def test_discount_after_its_date_says_so() -> None:
     row = one(
         run(
             [payment("t1", 98_000, ref="400123", customer=CUSTOMER)],
-            [item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-20")],
+            [open_item("400123", CUSTOMER, 100_000, discount_bp=200, until="2026-11-20")],
         ),
         "t1",
     )
@@ -407,7 +423,7 @@ def test_conversion_is_recorded() -> None:
     row = one(
         run(
             [payment("t1", 108_500, ref="400205", customer=CUSTOMER)],
-            [item("400205", CUSTOMER, 100_000, currency="EUR")],
+            [open_item("400205", CUSTOMER, 100_000, currency="EUR")],
             settings,
         ),
         "t1",
@@ -473,7 +489,7 @@ def test_two_payments_each_take_one_of_two_items() -> None:
             payment("t1", 25_000, customer=CUSTOMER, at="09:00"),
             payment("t2", 30_000, customer=CUSTOMER, at="10:00"),
         ],
-        [item("400180", CUSTOMER, 25_000), item("400181", CUSTOMER, 30_000)],
+        [open_item("400180", CUSTOMER, 25_000), open_item("400181", CUSTOMER, 30_000)],
     )
     assert outcome(one(results, "t1")) == ("matched", "customer_amount", ["400180"])
     assert outcome(one(results, "t2")) == ("matched", "customer_amount", ["400181"])
@@ -486,7 +502,7 @@ def test_earlier_runs_come_from_the_ledger() -> None:
             payment("t2", 125_000, ref="400123", customer=CUSTOMER),
             payment("t3", 5_000, ref="400124", customer=CUSTOMER),
         ],
-        [INVOICE, item("400124", CUSTOMER, 5_000)],
+        [INVOICE, open_item("400124", CUSTOMER, 5_000)],
         already_posted={"t1": "DOC-7"},
         paid_before={"400123": "t1", "400124": "t0"},
     )
@@ -500,7 +516,7 @@ def test_runner_up_says_why_it_lost() -> None:
     row = one(
         run(
             [payment("t1", 125_000, customer=CUSTOMER)],
-            [INVOICE, item("400124", CUSTOMER, 120_000)],
+            [INVOICE, open_item("400124", CUSTOMER, 120_000)],
         ),
         "t1",
     )
@@ -554,3 +570,172 @@ def test_hit_rate_is_the_matched_share_of_received_money() -> None:
     assert hit_rate(results) == pytest.approx(125_000 / 200_000)
     totals = category_totals(results).set_index("category")
     assert totals.loc["matched", "amount_cents"] == 125_000
+
+
+def test_payments_posted_before_count_as_hits_so_a_rerun_reads_the_same() -> None:
+    results = pd.DataFrame(
+        {
+            "category": ["matched", "unmatched", "already_posted", "refund", "declined"],
+            "amount_cents": [3000, 1000, 6000, 700, 900],
+        }
+    )
+    assert hit_rate(results) == pytest.approx(0.9)
+    assert payment_hit_rate(results) == pytest.approx(2 / 3)
+
+
+# Whole-engine checks on invoices of 100.00 numbered from 400100, all of customer 70001.
+
+
+def single(payments: list[dict[str, Any]], items: list[dict[str, Any]]) -> dict[str, Any]:
+    results = run(payments, items)
+    assert len(results) == 1
+    return dict(results.iloc[0])
+
+
+def invoice(number: str = "400100", **fields: Any) -> dict[str, Any]:
+    return open_item(number, CUSTOMER, fields.pop("gross_cents", 10_000), **fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("RE-400123", ["400123"]),
+        ("#400123 and Inv. 400124", ["400123", "400124"]),
+        ("400123/400124", ["400123", "400124"]),
+        ("PO 1814-14", ["1814"]),
+        ("inv400123 400123", ["400123"]),
+    ],
+)
+def test_reference_tokens_are_whole_digit_runs(text: str, tokens: list[str]) -> None:
+    assert find_reference_tokens(text, MatchingSettings(min_reference_length=4)) == tokens
+
+
+def test_reference_pays_invoice_in_full() -> None:
+    row = single([payment("1000", 10_000, ref="RE-400100")], [invoice()])
+    assert outcome(row) == ("matched", "reference", ["400100"])
+    assert (row["applied_cents"], row["difference_cents"]) == ([10000], 0)
+
+
+def test_short_reference_inside_longer_number_does_not_match() -> None:
+    row = single([payment("1000", 10_000, ref="PO 181400")], [invoice("1814")])
+    assert row["category"] == "unmatched"
+
+
+def test_one_cent_rounding_is_within_tolerance() -> None:
+    row = single([payment("1000", 9999, ref="400100")], [invoice()])
+    assert (row["category"], row["applied_cents"], row["difference_cents"]) == (
+        "matched",
+        [10000],
+        -1,
+    )
+
+
+def test_cash_discount_in_time_matches_and_after_the_date_is_partial() -> None:
+    paid = [payment("1000", 31213, ref="400100")]
+    row = single(paid, [invoice(gross_cents=31850, discount_bp=200, until="2026-11-28")])
+    assert (row["category"], row["discount_cents"], row["applied_cents"]) == (
+        "matched",
+        637,
+        [31213],
+    )
+    row = single(paid, [invoice(gross_cents=31850, discount_bp=200, until="2026-11-20")])
+    assert row["category"] == "partial_payment"
+    assert "ran out on 2026-11-20" in str(row["reason"])
+
+
+def test_partial_and_overpayment() -> None:
+    low = single([payment("1000", 5000, ref="400100")], [invoice()])
+    high = single([payment("1000", 15000, ref="400100")], [invoice()])
+    assert (low["category"], low["difference_cents"]) == ("partial_payment", -5000)
+    assert (high["category"], high["difference_cents"]) == ("overpayment", 5000)
+
+
+def test_second_payment_for_the_same_invoice_is_a_duplicate() -> None:
+    paid = [
+        payment("1000", 10_000, ref="400100", at="18:00"),
+        payment("1001", 10_000, ref="400100", at="18:01"),
+    ]
+    results = run(paid, [invoice()])
+    assert list(results["category"]) == ["matched", "duplicate"]
+    assert "already paid by transaction 1000" in results.iloc[1]["reason"]
+
+
+def test_two_identical_open_invoices_are_ambiguous() -> None:
+    row = single([payment("1000", 10_000, customer=CUSTOMER)], [invoice(), invoice("400101")])
+    assert (row["category"], row["invoice_nos"]) == ("ambiguous", ["400100", "400101"])
+
+
+def test_customer_amount_and_exact_sum_set() -> None:
+    items = [
+        invoice(gross_cents=4000),
+        invoice("400101", gross_cents=6000),
+        invoice("400102", gross_cents=7777),
+    ]
+    row = single([payment("1000", 10_000, customer=CUSTOMER)], items)
+    assert outcome(row) == ("matched", "customer_amount_set", ["400100", "400101"])
+
+
+def test_customer_map_translates_paytrace_ids() -> None:
+    settings = MatchingSettings(customer_map={"cust-acme": CUSTOMER})
+    results = run([payment("1000", 10_000, customer="cust-acme")], [invoice()], settings)
+    assert (results.iloc[0]["category"], results.iloc[0]["rule"]) == ("matched", "customer_amount")
+
+
+def test_reference_to_other_customers_invoice_and_other_currency() -> None:
+    items = [invoice(), open_item("400101", "70002", 10_000), invoice("400102", currency="EUR")]
+    paid = [
+        payment("1000", 10_000, ref="400101", customer=CUSTOMER, at="18:00"),
+        payment("1001", 10_000, ref="400102", at="18:01"),
+    ]
+    results = run(paid, items)
+    assert list(results["category"]) == ["customer_mismatch", "currency_mismatch"]
+
+
+def test_cleared_and_unknown_invoices_are_not_open() -> None:
+    paid = [
+        payment("1000", 10_000, ref="400100", at="18:00"),
+        payment("1001", 10_000, ref="499999", at="18:01"),
+    ]
+    results = run(paid, [invoice(open_cents=0)])
+    assert list(results["category"]) == ["invoice_not_open", "invoice_not_open"]
+    assert "abas knows no invoice 499999" in results.iloc[1]["reason"]
+
+
+def test_card_states_never_reach_invoice_matching() -> None:
+    paid = [
+        payment("1000", 10_000, status="declined", ref="400100"),
+        payment("1001", 10_000, status="auto_voided", ref="400100"),
+        payment("1002", 10_000, status="voided", kind="void"),
+        payment("1003", 10_000, status="pending"),
+        payment("1004", 10_000, kind="refund"),
+        payment("1005", 10_000, ref="400100"),
+    ]
+    results = run(paid, [invoice()])
+    assert list(results["category"]) == ["declined", "void", "void", "pending", "refund", "matched"]
+
+
+def test_ledger_knowledge_gives_already_posted_and_duplicate() -> None:
+    paid = [payment("1000", 10_000, ref="400100"), payment("1001", 10_000, ref="400101")]
+    results = run(
+        paid,
+        [invoice(), invoice("400101")],
+        already_posted={"1000": "ZE-17"},
+        paid_before={"400101": "999"},
+    )
+    assert list(results["category"]) == ["already_posted", "duplicate"]
+
+
+def test_totals_and_hit_rate() -> None:
+    paid = [
+        payment("1000", 10_000, ref="400100"),
+        payment("1001", 5000),
+        payment("1002", 10_000, status="declined"),
+    ]
+    results = run(paid, [invoice()])
+    totals = category_totals(results)
+    assert totals.to_dict("records") == [
+        {"category": "matched", "count": 1, "amount_cents": 10000},
+        {"category": "unmatched", "count": 1, "amount_cents": 5000},
+        {"category": "declined", "count": 1, "amount_cents": 10000},
+    ]
+    assert hit_rate(results) == pytest.approx(10000 / 15000)

@@ -28,9 +28,8 @@ from paytrace_abas.matching.book import (
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.reference_pass import named_tokens, scan_references
 from tests.support import matching_dataset
-from tests.support.matching_frames import item, open_items_frame, payment, payments_frame
-
-from .test_matching_properties import days
+from tests.support.builders import open_item, open_items_frame, payment, payments_frame
+from tests.support.strategies import days
 
 TWO_CORES = pytest.mark.skipif(
     len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
@@ -71,10 +70,10 @@ def test_a_generated_day_comes_out_the_same_in_two_processes() -> None:
 def test_a_payment_naming_another_customers_invoice_keeps_both_customers_together() -> None:
     items = open_items_frame(
         [
-            item("400001", "70001", 10_000),
-            item("400002", "70002", 20_000),
-            item("400003", "70003", 30_000),
-            item("400004", "70004", 40_000),
+            open_item("400001", "70001", 10_000),
+            open_item("400002", "70002", 20_000),
+            open_item("400003", "70003", 30_000),
+            open_item("400004", "70004", 40_000),
         ]
     )
     pays = payments_frame(

@@ -28,8 +28,7 @@ from paytrace_abas.paytrace.normalize import normalize_transactions
 from paytrace_abas.paytrace.records import Customer
 from paytrace_abas.paytrace.transport import PaytraceSession
 from paytrace_abas.paytrace.wire import ExportRecord
-
-from .fake_paytrace import FakePaytrace, transaction_record
+from tests.fake_paytrace import FakePaytrace, transaction_record
 
 EXPORT = "/v1/transactions/export/by_date_range"
 SECRETS = Secrets(paytrace_username="demo123", paytrace_password="demo-password")

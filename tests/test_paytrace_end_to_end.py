@@ -11,10 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from paytrace_abas.cli import _ProgressBar, cli
+from tests.fake_paytrace import FakePaytrace, export_records, sample_day_config
+from tests.support.paths import ROOT
 
-from .fake_paytrace import FakePaytrace, export_records, sample_day_config
-
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 DAY = "2026-11-25"
 ENV = {"PAYTRACE_USERNAME": "demo123", "PAYTRACE_PASSWORD": "demo-password"}

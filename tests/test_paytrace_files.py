@@ -10,8 +10,7 @@ from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.files import read_export_file, read_export_files
 from paytrace_abas.paytrace.normalize import RawTransaction, normalize_transactions, select_window
-
-from .conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 

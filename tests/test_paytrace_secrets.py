@@ -18,10 +18,9 @@ from paytrace_abas.errors import SourceError
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import fetch_recurring_payments, fetch_transactions
 from paytrace_abas.paytrace.transport import PaytraceSession
+from tests.fake_paytrace import FakePaytrace, export_records, sample_day_config
+from tests.support.paths import ROOT
 
-from .fake_paytrace import FakePaytrace, export_records, sample_day_config
-
-ROOT = Path(__file__).resolve().parent.parent
 USERNAME, PASSWORD, INTEGRATOR = "ptuser-4821", "Pw!S3cret-9913", "INTG77AB12XY"
 SECRETS = Secrets(
     paytrace_username=USERNAME, paytrace_password=PASSWORD, paytrace_integrator_id=INTEGRATOR

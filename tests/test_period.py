@@ -14,60 +14,14 @@ from paytrace_abas.commands.resolve import period_report
 from paytrace_abas.config import Settings
 from paytrace_abas.models import Window
 from paytrace_abas.report import PeriodHeader, write_period_workbook
-from paytrace_abas.report.period import ITEM_COLUMNS, RunSnapshot, summarize_period
-from tests.support.workbook_data import GENERATED_AT
-
-NOV = dt.date(2026, 11, 1)
-
-
-def day(n: int) -> dt.date:
-    return NOV.replace(day=n)
-
-
-def items(*rows: tuple[str, int, str, int, str, int | None]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "transaction_id": tid,
-                "day": day(d),
-                "category": category,
-                "amount_cents": cents,
-                "card_type": card,
-                "batch_number": batch,
-                "invoice_nos": [],
-                "reason": f"{category} on {d}",
-            }
-            for tid, d, category, cents, card, batch in rows
-        ],
-        columns=ITEM_COLUMNS,
-    )
-
-
-RUNS = [
-    RunSnapshot(
-        "R23",
-        dt.datetime(2026, 11, 24, 6, tzinfo=dt.UTC),
-        items(
-            ("A", 23, "unmatched", 1_000, "VISA", 1),
-            ("B", 23, "pending", 2_000, "VISA", None),
-            ("C", 23, "partial_payment", 3_000, "AMEX", 1),
-        ),
-    ),
-    RunSnapshot(
-        "R24",
-        dt.datetime(2026, 11, 25, 6, tzinfo=dt.UTC),
-        items(
-            ("B", 24, "matched", 2_000, "VISA", 2),  # settled a day later and matched
-            ("D", 24, "matched", 4_000, "AMEX", 2),
-            ("E", 24, "refund", 500, "VISA", 2),
-            ("F", 24, "ambiguous", 600, "VISA", 2),
-        ),
-    ),
-]
+from paytrace_abas.report.period import RunSnapshot, summarize_period
+from tests.support.builders import GENERATED_AT, PERIOD_RUNS, november, run_items
 
 
 def test_latest_decision_wins_and_open_exceptions_carry_forward_with_their_age() -> None:
-    report = summarize_period(RUNS, pd.DataFrame(), {"C": day(24)}, day(24), day(25))
+    report = summarize_period(
+        PERIOD_RUNS, pd.DataFrame(), {"C": november(24)}, november(24), november(25)
+    )
     assert report.run_count == 2
     assert report.categories.to_dict("records") == [
         {"category": "matched", "count": 2, "amount_cents": 6_000},
@@ -77,20 +31,20 @@ def test_latest_decision_wins_and_open_exceptions_carry_forward_with_their_age()
     # A (23rd) is carried into a report that starts on the 24th; C was resolved on the 24th.
     opened = report.open_exceptions[["transaction_id", "day", "category", "age_days"]]
     assert opened.to_dict("records") == [
-        {"transaction_id": "A", "day": day(23), "category": "unmatched", "age_days": 2},
-        {"transaction_id": "F", "day": day(24), "category": "ambiguous", "age_days": 1},
+        {"transaction_id": "A", "day": november(23), "category": "unmatched", "age_days": 2},
+        {"transaction_id": "F", "day": november(24), "category": "ambiguous", "age_days": 1},
     ]
     assert report.open_exceptions["first_seen"].tolist() == ["R23", "R24"]
 
 
 def test_daily_card_and_batch_totals_separate_money_in_from_money_out() -> None:
-    report = summarize_period(RUNS, pd.DataFrame(), {}, day(23), day(24))
+    report = summarize_period(PERIOD_RUNS, pd.DataFrame(), {}, november(23), november(24))
     assert report.daily.to_dict("records") == [
-        {"day": day(23), "category": "partial_payment", "count": 1, "amount_cents": 3_000},
-        {"day": day(23), "category": "unmatched", "count": 1, "amount_cents": 1_000},
-        {"day": day(24), "category": "matched", "count": 2, "amount_cents": 6_000},
-        {"day": day(24), "category": "ambiguous", "count": 1, "amount_cents": 600},
-        {"day": day(24), "category": "refund", "count": 1, "amount_cents": 500},
+        {"day": november(23), "category": "partial_payment", "count": 1, "amount_cents": 3_000},
+        {"day": november(23), "category": "unmatched", "count": 1, "amount_cents": 1_000},
+        {"day": november(24), "category": "matched", "count": 2, "amount_cents": 6_000},
+        {"day": november(24), "category": "ambiguous", "count": 1, "amount_cents": 600},
+        {"day": november(24), "category": "refund", "count": 1, "amount_cents": 500},
     ]
     assert report.batches.to_dict("records") == [
         {
@@ -109,7 +63,7 @@ def test_daily_card_and_batch_totals_separate_money_in_from_money_out() -> None:
         },
     ]
     visa_24 = report.card_types[
-        (report.card_types["day"] == day(24)) & (report.card_types["card_type"] == "VISA")
+        (report.card_types["day"] == november(24)) & (report.card_types["card_type"] == "VISA")
     ]
     assert visa_24[["count", "received_cents", "refunded_cents", "net_cents"]].to_dict(
         "records"
@@ -124,13 +78,13 @@ def test_period_workbook_has_a_sheet_per_view(tmp_path: Path) -> None:
                 "invoice_no": "400400",
                 "amount_cents": 4_000,
                 "discount_cents": 0,
-                "paid_on": day(24),
+                "paid_on": november(24),
                 "status": "posted",
                 "abas_document": "ZE-7",
             }
         ]
     )
-    report = summarize_period(RUNS, postings, {}, day(23), day(24))
+    report = summarize_period(PERIOD_RUNS, postings, {}, november(23), november(24))
     path = tmp_path / "period.xlsx"
     write_period_workbook(path, PeriodHeader("USD", GENERATED_AT, "de_DE", "de"), report)
     workbook = load_workbook(path)
@@ -157,18 +111,18 @@ class FakeHistory:
     """What the run ledger will provide: the RunHistory read interface."""
 
     def snapshots(self, first_day: dt.date, last_day: dt.date) -> list[RunSnapshot]:
-        return RUNS
+        return PERIOD_RUNS
 
     def postings(self, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
         return pd.DataFrame()
 
     def resolved(self) -> dict[str, dt.date]:
-        return {"A": day(25)}
+        return {"A": november(25)}
 
 
 def test_period_report_reads_the_history_and_writes_the_workbook(tmp_path: Path) -> None:
     settings = Settings()
-    window = Window(day(24), day(25))
+    window = Window(november(24), november(25))
     path = period_report(settings, window, tmp_path, FakeHistory(), GENERATED_AT)
     assert path == tmp_path / "period-2026-11-24..2026-11-25-20261126T063000Z.xlsx"
     opened = list(load_workbook(path)["Open exceptions"].iter_rows(values_only=True))
@@ -191,11 +145,11 @@ def test_an_already_posted_rerun_does_not_replace_the_first_decision() -> None:
     rerun = RunSnapshot(
         "R25",
         dt.datetime(2026, 11, 26, 6, tzinfo=dt.UTC),
-        items(
+        run_items(
             ("D", 24, "already_posted", 4_000, "AMEX", 2), ("G", 24, "already_posted", 50, "", 2)
         ),
     )
-    report = summarize_period([*RUNS, rerun], pd.DataFrame(), {}, day(24), day(24))
+    report = summarize_period([*PERIOD_RUNS, rerun], pd.DataFrame(), {}, november(24), november(24))
     categories = {row["category"]: row["count"] for row in report.categories.to_dict("records")}
     # D stays matched; G, posted before any run here saw it, is already_posted.
     assert categories == {"matched": 2, "ambiguous": 1, "refund": 1, "already_posted": 1}

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from paytrace_abas.models import MONEY_OUT, NON_MONEY
 from paytrace_abas.report.labels import category_name
 from paytrace_abas.report.period import OPEN_CATEGORIES
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.workbooks import data_rows
 
 GOLDEN = Path(__file__).parent / "golden" / "sample_day_expected.json"

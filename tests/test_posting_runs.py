@@ -9,25 +9,16 @@ import pytest
 
 from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import DEAD_LETTER, POSTED, Ledger
-from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.support.days import FIRST_INVOICE, FIRST_TRANSACTION, import_file_receipts, write_day
-
-
-def abas_receipts(fake: FakeAbas) -> dict[str, list[list[str]]]:
-    """beleg -> one list of invoice numbers per document abas holds with that reference."""
-    return {
-        reference: [[row["tbeleg"] for row in d.rows] for d in documents]
-        for reference, documents in fake.state.by_reference().items()
-    }
-
-
-def assert_exactly_once(fake: FakeAbas, expected: dict[str, list[str]]) -> None:
-    held = abas_receipts(fake)
-    assert sorted(held) == sorted(expected), "lost or unexpected receipts"
-    duplicates = {tid: docs for tid, docs in held.items() if len(docs) != 1}
-    assert not duplicates, f"posted more than once: {duplicates}"
-    assert {tid: docs[0] for tid, docs in held.items()} == expected
+from tests.support.cli import run_cli
+from tests.support.days import (
+    FIRST_INVOICE,
+    FIRST_TRANSACTION,
+    abas_receipts,
+    assert_exactly_once,
+    import_file_receipts,
+    write_day,
+)
 
 
 @pytest.mark.usefixtures("abas_env")

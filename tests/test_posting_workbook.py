@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from paytrace_abas.commands.reconcile import utc_now
 from paytrace_abas.ledger import Ledger
-from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
+from tests.support.cli import run_cli
 from tests.support.days import write_day
 from tests.support.workbooks import data_rows
 

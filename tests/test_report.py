@@ -7,18 +7,21 @@ from openpyxl import load_workbook
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments
 from paytrace_abas.report import RunHeader, console_summary, write_workbook
-from tests.support.builders import open_items, payments
+from tests.support.builders import open_item, open_items_frame, payment, payments_frame
 
+INVOICES = open_items_frame([open_item("400100", "70001", 10_000)])
 HEADER = RunHeader("R1", "2026-11-25", True, "USD", dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC))
 
 
 def build(tmp_path: Path) -> Path:
-    paid = payments(
-        {"invoice_ref": "400100"},
-        {"invoice_ref": '=HYPERLINK("http://x")', "billing_name": "@evil", "amount_cents": 12345},
-        {"status": "declined", "description": "card 4111111111111111"},
+    paid = payments_frame(
+        [
+            payment("1000", 10_000, ref="400100"),
+            payment("1001", 12345, ref='=HYPERLINK("http://x")', billing_name="@evil"),
+            payment("1002", 10_000, status="declined", description="card 4111111111111111"),
+        ]
     )
-    results = match_payments(paid, open_items({}), MatchingSettings())
+    results = match_payments(paid, INVOICES, MatchingSettings())
     path = tmp_path / "run.xlsx"
     write_workbook(path, HEADER, results, paid)
     return path
@@ -52,8 +55,9 @@ def test_external_text_is_never_a_formula(tmp_path: Path) -> None:
 
 
 def test_console_summary_in_both_locales() -> None:
-    paid = payments({"invoice_ref": "400100", "amount_cents": 123456}, {"amount_cents": 100})
-    results = match_payments(paid, open_items({"gross_cents": 123456}), MatchingSettings())
+    paid = payments_frame([payment("1000", 123456, ref="400100"), payment("1001", 100)])
+    items = open_items_frame([open_item("400100", "70001", 123456)])
+    results = match_payments(paid, items, MatchingSettings())
     english = console_summary(results, "USD", "en_US")
     german = console_summary(results, "EUR", "de_DE")
     assert "$1,234.56" in english and "1.234,56\xa0€" in german

@@ -8,32 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from paytrace_abas.report import RunHeader, write_workbook
-from tests.support.workbook_data import GENERATED_AT, REPO
-from tests.support.workbooks import compact_json, dump_workbook
-
-GOLDEN = REPO / "tests" / "golden"
-
-
-def write_small_workbook(
-    path: Path,
-    run: tuple[pd.DataFrame, pd.DataFrame],
-    postings: pd.DataFrame,
-    dead_letters: pd.DataFrame,
-    language: str,
-    locale: str,
-) -> None:
-    results, payments = run
-    # An evidence column the matching engine may add: shown, whatever its name.
-    results = results.assign(candidate_count=[1, 1, 0, 0, 0, 2])
-    # What the pipeline adds once a plan exists: the counter account and the posting state.
-    results = results.assign(
-        account=["1360", "", "", "", "", ""], posting_state=["posted", "", "", "", "", ""]
-    )
-    header = RunHeader(
-        "20261126T063000Z", "2026-11-25", False, "USD", GENERATED_AT, locale, language
-    )
-    write_workbook(path, header, results, payments, postings, dead_letters)
+from tests.support.paths import GOLDEN
+from tests.support.workbooks import compact_json, dump_workbook, write_small_workbook
 
 
 @pytest.mark.parametrize(("language", "locale"), [("en", "en_US"), ("de", "de_DE")])

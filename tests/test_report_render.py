@@ -11,10 +11,8 @@ import pytest
 
 from paytrace_abas.report import PeriodHeader, write_period_workbook
 from paytrace_abas.report.period import summarize_period
-from tests.support.workbook_data import GENERATED_AT
-
-from .test_period import RUNS, day
-from .test_report_golden import write_small_workbook
+from tests.support.builders import GENERATED_AT, PERIOD_RUNS, november
+from tests.support.workbooks import write_small_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -32,7 +30,7 @@ def test_libreoffice_converts_run_and_period_workbooks_to_pdf(
     run_book = tmp_path / "run.xlsx"
     write_small_workbook(run_book, small_run, posting_rows, dead_letter_rows, "de", "de_DE")
     period_book = tmp_path / "period.xlsx"
-    report = summarize_period(RUNS, pd.DataFrame(), {}, day(23), day(24))
+    report = summarize_period(PERIOD_RUNS, pd.DataFrame(), {}, november(23), november(24))
     write_period_workbook(period_book, PeriodHeader("USD", GENERATED_AT), report)
     assert SOFFICE is not None
     completed = subprocess.run(

@@ -13,7 +13,7 @@ from paytrace_abas.report import RunHeader, write_workbook
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import continuation_name
 from paytrace_abas.report.tables import Column, Styles, TableSpec, write_table
-from tests.support.workbook_data import GENERATED_AT
+from tests.support.builders import GENERATED_AT
 
 SPEC = TableSpec(
     name="Unmatched",

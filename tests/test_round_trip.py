@@ -10,8 +10,8 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
+from tests.support.cli import run_cli
 from tests.support.days import import_file_receipts, write_day
 from tests.support.workbooks import type_decisions
 

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.fake_abas import FakeAbas
+
 FIRST_INVOICE = 500000
 FIRST_TRANSACTION = 700000000
 
@@ -165,3 +167,20 @@ def import_file_receipts(path: Path) -> dict[str, list[str]]:
         assert len(cells) == 8, line
         found.setdefault(cells[0], []).append(cells[5])
     return found
+
+
+def abas_receipts(fake: FakeAbas) -> dict[str, list[list[str]]]:
+    """beleg -> one list of invoice numbers per document abas holds with that reference."""
+    return {
+        reference: [[row["tbeleg"] for row in d.rows] for d in documents]
+        for reference, documents in fake.state.by_reference().items()
+    }
+
+
+def assert_exactly_once(fake: FakeAbas, expected: dict[str, list[str]]) -> None:
+    """abas holds one document per expected transaction, clearing exactly its invoices."""
+    held = abas_receipts(fake)
+    assert sorted(held) == sorted(expected), "lost or unexpected receipts"
+    duplicates = {tid: docs for tid, docs in held.items() if len(docs) != 1}
+    assert not duplicates, f"posted more than once: {duplicates}"
+    assert {tid: docs[0] for tid, docs in held.items()} == expected

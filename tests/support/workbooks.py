@@ -1,4 +1,5 @@
-"""Read a workbook back into plain JSON-able data: what golden files compare."""
+"""Workbooks in tests: the small run written out, and any workbook read back into plain
+JSON-able data (what golden files compare)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from openpyxl import load_workbook
+
+from paytrace_abas.report import RunHeader, write_workbook
+from tests.support.builders import GENERATED_AT
 
 
 def dump_workbook(path: Path) -> dict[str, Any]:
@@ -87,3 +92,25 @@ def data_rows(workbook: Any, name: str) -> list[tuple[Any, ...]]:
     """The rows of a table sheet between its header and its totals row."""
     _, *body = workbook[name].iter_rows(values_only=True)
     return body[: next(n for n, row in enumerate(body) if row[0] == "Total")]
+
+
+def write_small_workbook(
+    path: Path,
+    run: tuple[pd.DataFrame, pd.DataFrame],
+    postings: pd.DataFrame,
+    dead_letters: pd.DataFrame,
+    language: str,
+    locale: str,
+) -> None:
+    """The small run's workbook, with the columns planning adds, in one language and locale."""
+    results, payments = run
+    # An evidence column the matching engine may add: shown, whatever its name.
+    results = results.assign(candidate_count=[1, 1, 0, 0, 0, 2])
+    # What the pipeline adds once a plan exists: the counter account and the posting state.
+    results = results.assign(
+        account=["1360", "", "", "", "", ""], posting_state=["posted", "", "", "", "", ""]
+    )
+    header = RunHeader(
+        "20261126T063000Z", "2026-11-25", False, "USD", GENERATED_AT, locale, language
+    )
+    write_workbook(path, header, results, payments, postings, dead_letters)
