@@ -443,7 +443,7 @@ def _inside(day: dt.date | None, days: tuple[dt.date, dt.date]) -> bool:
     return day is not None and days[0] <= day <= days[1]
 
 
-def export_records(paths: Iterable[str]) -> list[dict[str, Any]]:
+def export_records(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     """The transactions of export files, to load the fake with the file source's data."""
     records: list[dict[str, Any]] = []
     for path in paths:

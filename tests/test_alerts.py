@@ -117,7 +117,7 @@ def test_dead_letters_alert_by_mail_and_webhook_without_card_data(
     )
     mail = message_from_bytes(raw, policy=policy.default)
     assert "8 posting(s) in dead letters" in mail["Subject"]
-    body = mail.get_content()  # type: ignore[attr-defined]
+    body = mail.get_content()
     assert f"{FIRST_TRANSACTION + 7}: abas " in body
     assert "temporary failure (HTTP 503)" in body
     assert "Workbook: " in body and ".xlsx" in body

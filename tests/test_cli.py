@@ -23,7 +23,7 @@ def test_version() -> None:
     assert (code, out.strip()) == (0, f"paytrace-abas, version {__version__}")
 
 
-@pytest.mark.parametrize("command", [[], *[[name] for name in cli.commands]])  # type: ignore[attr-defined]
+@pytest.mark.parametrize("command", [[], *[[name] for name in cli.commands]])
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     code, out, _ = run(*command, "--help")
     assert code == 0

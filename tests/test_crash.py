@@ -30,6 +30,9 @@ from tests.fake_abas import FakeAbas
 from tests.support.cli import run_cli
 from tests.support.days import Day, assert_exactly_once, import_file_receipts, write_day
 
+# About a minute and a quarter of real processes killed mid-posting: `make quick` leaves it out.
+pytestmark = pytest.mark.slow
+
 TRIALS = 20
 PAYMENTS = 30
 SCRIPT = Path(sys.executable).with_name("paytrace-abas")

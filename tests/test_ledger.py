@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def clock() -> dt.datetime:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
     opened = Ledger.open(tmp_path / "ledger.sqlite3", clock)
     yield opened
     opened.close()
@@ -227,8 +228,6 @@ def test_sending_marks_are_synced_in_groups(
 ) -> None:
     import threading
 
-    from paytrace_abas.ledger import durability
-
     synced: list[int] = []
     real_fsync = os.fsync
 
@@ -236,7 +235,7 @@ def test_sending_marks_are_synced_in_groups(
         synced.append(descriptor)
         real_fsync(descriptor)
 
-    monkeypatch.setattr(durability.os, "fsync", counting_fsync)
+    monkeypatch.setattr(os, "fsync", counting_fsync)
     run = ledger.start_run("R", "reconcile", None, False, {})
     ledger.record_planned(run, [receipt(str(n), str(500 + n)) for n in range(40)])
     for n in range(8):  # a worker's batch: eight marks, one fsync

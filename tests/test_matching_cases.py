@@ -46,7 +46,15 @@ CUSTOMER = "70001"
 INVOICE = open_item("400123", CUSTOMER, 125_000)
 
 # (case, payments, open items, settings, expected (category, rule, invoices) of transaction "t1")
-CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSettings, tuple]] = [
+CASES: list[
+    tuple[
+        str,
+        list[dict[str, Any]],
+        list[dict[str, Any]],
+        MatchingSettings,
+        tuple[str, str, list[str]],
+    ]
+] = [
     (
         "reference in invoice_ref",
         [payment("t1", 125_000, ref="400123", customer=CUSTOMER)],
@@ -263,7 +271,7 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
     ),
 ]
 
-CARD_STATES = [
+CARD_STATES: list[tuple[str, dict[str, Any], str]] = [
     ("declined", dict(status="declined"), "declined"),
     ("voided", dict(status="voided", kind="void"), "void"),
     ("auto-voided (103)", dict(status="auto_voided"), "void"),
@@ -293,7 +301,7 @@ def test_case(
 @pytest.mark.parametrize(
     ("fields", "category"), [c[1:] for c in CARD_STATES], ids=[c[0] for c in CARD_STATES]
 )
-def test_card_states_never_reach_invoices(fields: dict[str, str], category: str) -> None:
+def test_card_states_never_reach_invoices(fields: dict[str, Any], category: str) -> None:
     row = one(
         run([payment("t1", 125_000, ref="400123", customer=CUSTOMER, **fields)], [INVOICE]), "t1"
     )

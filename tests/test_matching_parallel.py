@@ -48,6 +48,7 @@ def _both_ways(
     return alone, shared
 
 
+@pytest.mark.slow  # forty generated days, each matched twice
 @TWO_CORES
 @settings(max_examples=40, deadline=None)
 @given(days(), st.dictionaries(st.sampled_from(["400000", "400001"]), st.just("t-old")))
@@ -58,6 +59,7 @@ def test_several_processes_decide_like_one(day: Any, paid_before: dict[str, str]
     pd.testing.assert_frame_equal(alone, shared)
 
 
+@pytest.mark.slow  # generates and matches 20,000 payments twice
 @TWO_CORES
 def test_a_generated_day_comes_out_the_same_in_two_processes() -> None:
     pays, items = matching_dataset.generate(20_000, seed=7)

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,9 @@ from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Category
 from tests.support.builders import open_items_frame, payments_frame
 from tests.support.strategies import days
+
+# Hundreds of generated days, some seconds each test: `make quick` leaves them out.
+pytestmark = pytest.mark.slow
 
 
 def _match(

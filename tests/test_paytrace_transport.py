@@ -6,7 +6,7 @@ import json
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 import pytest
@@ -59,6 +59,11 @@ def form_of(body: Any) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(text).items()}
 
 
+def json_of(body: bytes | str | None) -> Any:
+    assert body is not None, "the request had no body"
+    return json.loads(body)
+
+
 @responses.activate
 def test_token_request_is_a_form_encoded_password_grant() -> None:
     responses.post(f"{BASE}/oauth/token", json=fixture("token.json"))
@@ -90,7 +95,7 @@ def test_export_request_sends_bearer_token_and_json_body_without_integrator_id()
     assert export_call.headers["Authorization"] == f"Bearer {TOKEN_VALUE}"
     assert export_call.headers["Content-Type"] == "application/json"
     assert export_call.headers["Accept"] == "application/json"
-    assert json.loads(export_call.body) == {"start_date": "04/10/2015", "end_date": "04/10/2015"}
+    assert json_of(export_call.body) == {"start_date": "04/10/2015", "end_date": "04/10/2015"}
 
 
 @responses.activate
@@ -106,7 +111,7 @@ def test_integrator_id_goes_into_every_v1_body_but_not_the_token_form() -> None:
         session.post(EXPORT, {"start_date": "04/10/2015", "end_date": "04/10/2015"})
 
     assert "integrator_id" not in form_of(responses.calls[0].request.body)
-    assert json.loads(responses.calls[1].request.body) == {
+    assert json_of(responses.calls[1].request.body) == {
         "start_date": "04/10/2015",
         "end_date": "04/10/2015",
         "integrator_id": "9999ABCD1234",
@@ -371,4 +376,4 @@ def test_every_request_carries_the_configured_timeout() -> None:
         settings(timeout_seconds=7.5), SECRETS, wall_clock=Clock(1507667632)
     ) as session:
         session.post(EXPORT, {})
-    assert [call.request.req_kwargs["timeout"] for call in responses.calls] == [7.5, 7.5]
+    assert [cast(Any, call.request).req_kwargs["timeout"] for call in responses.calls] == [7.5, 7.5]

@@ -70,7 +70,7 @@ def expected_items(export: dict[str, dict[str, Any]], chargebacks: Path) -> list
     return items
 
 
-def cents(value: float) -> int:
+def cents(value: object) -> int:
     return int(Decimal(str(value)) * 100)
 
 

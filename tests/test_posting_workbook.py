@@ -22,7 +22,7 @@ def sheet_rows(workbook: Path, name: str) -> list[dict[str, Any]]:
     """Data rows by header."""
     book = load_workbook(workbook)
     header = next(book[name].iter_rows(values_only=True))
-    return [dict(zip(header, row, strict=True)) for row in data_rows(book, name)]
+    return [dict(zip(map(str, header), row, strict=True)) for row in data_rows(book, name)]
 
 
 def newest_workbook(out_dir: Path) -> Path:

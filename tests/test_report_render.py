@@ -17,6 +17,7 @@ from tests.support.workbooks import write_small_workbook
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@pytest.mark.slow  # LibreOffice starts in about ten seconds
 @pytest.mark.skipif(
     SOFFICE is None,
     reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +31,7 @@ SPEC = TableSpec(
 TEXTS = ("Continued on sheet {name}.", "Continued from sheet {name}.", "No rows.")
 
 
-def write(path: Path, rows: list[tuple[object, ...]], row_limit: int = 1_048_576) -> list[str]:
+def write(path: Path, rows: Sequence[tuple[object, ...]], row_limit: int = 1_048_576) -> list[str]:
     workbook = Workbook(write_only=True)
     written = write_table(workbook, Styles("USD", "en_US"), SPEC, rows, row_limit, TEXTS)
     workbook.save(path)

@@ -92,8 +92,8 @@ def test_an_edited_workbook_ends_in_receipts_in_the_import_file(demo_copy: Path)
     assert all(invoice for _, invoice, _, _ in every_line)  # no write-off reaches abas
     # The write-offs are listed for booking by hand, as debit and credit of the same reference.
     assert "book by hand in abas (2 write-off(s) no sink posts)" in applied.output
-    lines = [line.split() for line in applied.output.splitlines()]
-    booked = [words for words in lines if words and words[0].startswith("5123303")]
+    printed = [line.split() for line in applied.output.splitlines()]
+    booked = [words for words in printed if words and words[0].startswith("5123303")]
     assert [words[:6] for words in booked] == [
         ["512330373", "2026-11-25", "6855", "18100", "40.00", "USD"],
         ["512330387", "2026-11-25", "18100", "4970", "10.00", "USD"],

@@ -213,10 +213,11 @@ def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
             ),
         ]
     )
-    card = {"last4": "1111", "batch": 7001}
     payments = payments_frame(
         [
-            payment("T1", 10_000, billing_name="Acme Corp", ref="RE-400100", **card),
+            payment(
+                "T1", 10_000, billing_name="Acme Corp", ref="RE-400100", last4="1111", batch=7001
+            ),
             payment(
                 "T2",
                 5_000,
@@ -231,9 +232,10 @@ def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
                 2_550,
                 billing_name='=HYPERLINK("http://x")',
                 ref="card 4111 1111 1111 1111",
-                **card,
+                last4="1111",
+                batch=7001,
             ),
-            payment("T4", 1_000, billing_name="Acme Corp", kind="refund", **card),
+            payment("T4", 1_000, billing_name="Acme Corp", kind="refund", last4="1111", batch=7001),
             payment("T5", 500, billing_name="Gamma Inc", status="declined", last4="1111"),
             payment(
                 "T6",

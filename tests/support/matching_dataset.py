@@ -220,9 +220,9 @@ def _open_items_frame(items: pd.DataFrame) -> pd.DataFrame:
             "invoice_date": invoice_date.astype("datetime64[s]"),
             "due_date": (invoice_date + pd.Timedelta(days=30)).astype("datetime64[s]"),
             "currency": items["currency"],
-            "gross_cents": pd.array(items["gross_cents"], dtype="Int64"),
-            "open_cents": pd.array(items["open_cents"], dtype="Int64"),
-            "discount_bp": pd.array(items["discount_bp"], dtype="Int64"),
+            "gross_cents": items["gross_cents"].astype("Int64"),
+            "open_cents": items["open_cents"].astype("Int64"),
+            "discount_bp": items["discount_bp"].astype("Int64"),
             "discount_until": until.astype("datetime64[s]"),
             "source_line": "bench",
         }

@@ -80,16 +80,21 @@ def type_decisions(workbook: Path, decisions: dict[str, dict[str, tuple[str, str
     for sheet_name, by_transaction in decisions.items():
         sheet = book[sheet_name]
         header = [cell.value for cell in sheet[1]]
-        rows = {str(row[0].value): row[0].row for row in sheet.iter_rows(min_row=2)}
+        rows = {
+            str(row[0].value): number
+            for number, row in enumerate(sheet.iter_rows(min_row=2), start=2)
+        }
         for transaction_id, (text, note) in by_transaction.items():
             number = rows[transaction_id]
-            sheet.cell(number, header.index("Resolution") + 1, text)
-            sheet.cell(number, header.index("Note") + 1, note or None)
+            sheet.cell(number, header.index("Resolution") + 1).value = text
+            if note:
+                sheet.cell(number, header.index("Note") + 1).value = note
     book.save(workbook)
 
 
 def data_rows(workbook: Any, name: str) -> list[tuple[Any, ...]]:
     """The rows of a table sheet between its header and its totals row."""
+    body: list[tuple[Any, ...]]
     _, *body = workbook[name].iter_rows(values_only=True)
     return body[: next(n for n, row in enumerate(body) if row[0] == "Total")]
 
