@@ -69,19 +69,7 @@ def interpret(
     status = answer.status
     body = _json_or_none(answer.content, decode)
     codes = redact(_codes(body))
-    if status == 429:
-        raise ThrottledError(
-            f"PayTrace {where} answered HTTP 429 (too many requests)",
-            _retry_after_seconds(answer.retry_after),
-        )
-    if status >= 500 or status == 408:
-        raise TransientSourceError(f"PayTrace {where} answered HTTP {status}{codes}")
-    if token is not None and (status == 401 or _error_code(body) == "invalid_token"):
-        raise TokenRejectedError(f"HTTP {status}{codes}", token)
-    if 300 <= status < 400:
-        raise SourceError(
-            f"PayTrace {where} answered a redirect (HTTP {status}); check [paytrace] base_url"
-        )
+    _raise_for_status(where, answer, body, codes, token)
     if body is None:
         text = f"PayTrace {where} answered HTTP {status} with a body that is not JSON"
         # A 2xx that is not JSON is a cut-off or proxy page: worth another try.
@@ -96,6 +84,26 @@ def interpret(
     if status >= 400 or body.get("success") is False or _error_code(body):
         raise SourceError(f"PayTrace {where} failed with HTTP {status}{codes}")
     return body
+
+
+def _raise_for_status(
+    where: str, answer: Answer, body: Any, codes: str, token: Token | None
+) -> None:
+    """The answers whose status alone says what to do: throttled, retry, new token, redirect."""
+    status = answer.status
+    if status == 429:
+        raise ThrottledError(
+            f"PayTrace {where} answered HTTP 429 (too many requests)",
+            _retry_after_seconds(answer.retry_after),
+        )
+    if status >= 500 or status == 408:
+        raise TransientSourceError(f"PayTrace {where} answered HTTP {status}{codes}")
+    if token is not None and (status == 401 or _error_code(body) == "invalid_token"):
+        raise TokenRejectedError(f"HTTP {status}{codes}", token)
+    if 300 <= status < 400:
+        raise SourceError(
+            f"PayTrace {where} answered a redirect (HTTP {status}); check [paytrace] base_url"
+        )
 
 
 def _json_or_none(content: bytes, decode: Decoder | None = None) -> Any:

@@ -170,7 +170,7 @@ def resolve_decisions(
     for row in rows:
         try:
             new_postings, decision = _decide(row, by_id, planned, ledger, currency_format)
-        except _RowProblem as problem:
+        except _RowError as problem:
             problems.append(f"{row.at(problem.column)}: {problem}")
             continue
         postings.extend(new_postings)
@@ -184,7 +184,7 @@ def resolve_decisions(
     )
 
 
-class _RowProblem(Exception):
+class _RowError(Exception):
     def __init__(self, column: str, message: str) -> None:
         super().__init__(message)
         self.column = column
@@ -211,20 +211,20 @@ def _decide(
     column = row.resolution_column
     payment = payments.get(row.transaction_id)
     if payment is None:
-        raise _RowProblem(column, f"transaction {row.transaction_id!r} is not in the run's data")
+        raise _RowError(column, f"transaction {row.transaction_id!r} is not in the run's data")
     if row.transaction_id in planned:
-        raise _RowProblem(column, f"transaction {row.transaction_id} is already in the plan")
+        raise _RowError(column, f"transaction {row.transaction_id} is already in the plan")
     if row.transaction_id in ledger.decided:
         first = ledger.decided[row.transaction_id]
-        raise _RowProblem(
+        raise _RowError(
             column, f"transaction {row.transaction_id} was already decided on {first.at(column)}"
         )
     if payment["kind"] not in _RECEIVED_KINDS or payment["status"] != "settled":
-        raise _RowProblem(column, "only settled, received payments can be resolved here")
+        raise _RowError(column, "only settled, received payments can be resolved here")
     try:
         instructions = parse_resolution(row.resolution)
     except ValueError as exc:
-        raise _RowProblem(column, str(exc)) from None
+        raise _RowError(column, str(exc)) from None
     plan = _Allocation(row, payment, ledger, currency_format)
     for instruction in instructions:
         plan.apply(instruction)
@@ -278,45 +278,49 @@ class _Allocation:
 
     def assign(self, invoice_no: str, cents: int | None) -> None:
         column = self.row.resolution_column
-        item = self.ledger.invoices.get(invoice_no)
-        if item is None:
-            raise _RowProblem(column, f"abas has no open item {invoice_no}")
-        if any(number == invoice_no for number, _ in self.assigned):
-            raise _RowProblem(column, f"invoice {invoice_no} is named twice")
-        open_cents = self.ledger.open_cents[invoice_no]
-        if open_cents <= 0:
-            payer = self.ledger.paid_by.get(invoice_no)
-            why = f"paid by transaction {payer}" if payer else "cleared in abas"
-            raise _RowProblem(column, f"invoice {invoice_no} is not open any more ({why})")
-        if str(item["currency"]) != self.currency:
-            raise _RowProblem(
-                column,
-                f"invoice {invoice_no} is in {item['currency']}, the payment in {self.currency}",
-            )
+        open_cents = self._open_cents_to_assign(invoice_no)
         if cents is None:
             cents = min(open_cents, self.left_cents)
             if cents <= 0:
-                raise _RowProblem(
-                    column, f"nothing of the payment is left for invoice {invoice_no}"
-                )
+                raise _RowError(column, f"nothing of the payment is left for invoice {invoice_no}")
         if cents <= 0:
-            raise _RowProblem(column, f"the amount for invoice {invoice_no} must be positive")
+            raise _RowError(column, f"the amount for invoice {invoice_no} must be positive")
         if cents > open_cents:
-            raise _RowProblem(
+            raise _RowError(
                 column,
                 f"assigns {self.money(cents)} to invoice {invoice_no}, "
                 f"but only {self.money(open_cents)} is open",
             )
         self.assigned.append((invoice_no, cents))
 
+    def _open_cents_to_assign(self, invoice_no: str) -> int:
+        """What is still open on an invoice this payment may be assigned to, or why it may not."""
+        column = self.row.resolution_column
+        item = self.ledger.invoices.get(invoice_no)
+        if item is None:
+            raise _RowError(column, f"abas has no open item {invoice_no}")
+        if any(number == invoice_no for number, _ in self.assigned):
+            raise _RowError(column, f"invoice {invoice_no} is named twice")
+        open_cents = self.ledger.open_cents[invoice_no]
+        if open_cents <= 0:
+            payer = self.ledger.paid_by.get(invoice_no)
+            why = f"paid by transaction {payer}" if payer else "cleared in abas"
+            raise _RowError(column, f"invoice {invoice_no} is not open any more ({why})")
+        if str(item["currency"]) != self.currency:
+            raise _RowError(
+                column,
+                f"invoice {invoice_no} is in {item['currency']}, the payment in {self.currency}",
+            )
+        return open_cents
+
     def write_off(self, instruction: WriteOff) -> None:
         if not self.row.note.strip():
-            raise _RowProblem(self.row.note_column, "a write-off needs a note saying why")
+            raise _RowError(self.row.note_column, "a write-off needs a note saying why")
         cents = instruction.amount_cents
         if cents is None:
             cents = self.left_cents
             if cents == 0:
-                raise _RowProblem(
+                raise _RowError(
                     self.row.resolution_column,
                     "nothing is left of the payment to write off; give an amount to close "
                     "an invoice beyond the payment (assign INVOICE=AMOUNT)",
@@ -331,7 +335,7 @@ class _Allocation:
             return
         used = self.amount_cents - left
         hint = "add an invoice or 'write off to ACCOUNT'" if left > 0 else "lower an amount"
-        raise _RowProblem(
+        raise _RowError(
             self.row.resolution_column,
             f"the decisions use {self.money(used)} of a payment of "
             f"{self.money(self.amount_cents)}; {hint}",
