@@ -46,7 +46,6 @@ class FakeAbasState:
     seed: int = 0
     documents: list[Document] = field(default_factory=list)
     exec_calls: int = 0
-    query_calls: int = 0
     #: called with the exec call number before it commits (it may kill the client); when it
     #: returns True the request is dropped as if it never arrived, else abas commits it anyway
     on_exec: Callable[[int], bool] | None = None
@@ -180,8 +179,6 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         self._wait_out_latency(started)
-        with state.lock:
-            state.query_calls += 1
         if state.draw_fault() in ("unavailable", "lost_answer"):
             self._reply(503, {})
             return
@@ -225,7 +222,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     state: FakeAbasState
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: Any, _client_address: Any) -> None:
         """A client killed mid-request is what the crash test does; stay quiet about it."""
 
 

@@ -67,8 +67,7 @@ class Recorded:
 
 @dataclass
 class _Fault:
-    kind: str  # "status", "throttle", "malformed" or "slow"
-    status: int = 500
+    kind: str  # "throttle", "malformed" or "slow"
     retry_after: str = "0"
     seconds: float = 0.0
 
@@ -140,10 +139,6 @@ class FakePaytrace:
         self.stop()
 
     # -- fault injection -------------------------------------------------------------------
-
-    def fail_next(self, count: int = 1, status: int = 500) -> None:
-        """The next ``count`` requests answer ``status`` with an HTML error page."""
-        self._queue(count, _Fault("status", status=status))
 
     def throttle_next(self, count: int = 1, retry_after: str = "0") -> None:
         """The next ``count`` requests answer 429 with this Retry-After header."""
@@ -386,9 +381,7 @@ def _faulty(fault: _Fault) -> _Answer:
     if fault.kind == "throttle":
         headers = {"Retry-After": fault.retry_after, "Content-Type": "application/json"}
         return _Answer(429, b'{"error":"rate_limited"}', headers)
-    if fault.kind == "malformed":
-        return _Answer(200, b'{"success": true, "transactions": [{"transa', _JSON_HEADERS)
-    return _html(fault.status, "Server Error")
+    return _Answer(200, b'{"success": true, "transactions": [{"transa', _JSON_HEADERS)
 
 
 _JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}

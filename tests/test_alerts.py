@@ -173,7 +173,7 @@ def test_mail_goes_through_starttls_and_login(tmp_path: Path) -> None:
     server_tls.load_cert_chain(cert, key)
     logins: list[tuple[bytes, bytes]] = []
 
-    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    def authenticate(server: Any, session: Any, envelope: Any, _mechanism: str, data: Any) -> Any:
         assert isinstance(data, LoginPassword)
         logins.append((data.login, data.password))
         return AuthResult(success=data.password == b"smtp-secret")

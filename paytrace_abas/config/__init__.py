@@ -15,14 +15,6 @@ from paytrace_abas.errors import ConfigError
 
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
 DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
-SECRET_ENV_VARS = (
-    "PAYTRACE_USERNAME",
-    "PAYTRACE_PASSWORD",
-    "PAYTRACE_INTEGRATOR_ID",
-    "ABAS_PASSWORD",
-    "ABAS_TOKEN",
-    "SMTP_PASSWORD",
-)
 
 
 @dataclass(frozen=True)

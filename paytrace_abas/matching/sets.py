@@ -14,9 +14,6 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import fits
 from paytrace_abas.matching.groups import ordered_rows
 
-#: columns of the candidate rows handed in
-CANDIDATE_COLUMNS = ["pay", "item", "amount", "full", "after", "day", "number"]
-
 
 def find_exact_sum_sets(candidates: pd.DataFrame, settings: MatchingSettings) -> pd.DataFrame:
     """The best fitting set per payment and whether another set fits equally well.

@@ -16,7 +16,6 @@ from paytrace_abas.money import to_cents
 from paytrace_abas.privacy import mask_pans
 
 REQUIRED = ("case_number", "transaction_id", "dispute_date", "amount")
-OPTIONAL = ("currency", "reason_code", "reason")
 _DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d")
 
 

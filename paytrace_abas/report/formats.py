@@ -6,7 +6,7 @@ import datetime as dt
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent, get_currency_symbol
+from babel.numbers import format_percent, get_currency_symbol
 
 _DATE_FORMATS = {"en_US": "mm/dd/yyyy", "de_DE": "dd.mm.yyyy"}
 _DATE_TIME_FORMATS = {"en_US": "mm/dd/yyyy hh:mm", "de_DE": "dd.mm.yyyy hh:mm"}
@@ -58,8 +58,3 @@ def share_text(share: float, locale: str) -> str:
     """A share as a percentage with one decimal: ``82.3%`` / ``82,3 %``."""
     pattern = Locale.parse(locale).percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
     return str(format_percent(share, pattern, locale=locale))
-
-
-def count_text(count: int, locale: str) -> str:
-    """A whole number with the locale's grouping."""
-    return str(format_decimal(count, locale=locale))

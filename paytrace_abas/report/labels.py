@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from paytrace_abas.models import Category
 
-LANGUAGES = ("en", "de")
-
 # Sheet keys are stable identifiers; names are what the clerk sees (at most 31 characters).
 SHEET_NAMES: dict[str, dict[str, str]] = {
     "summary": {"en": "Summary", "de": "Übersicht"},
