@@ -6,17 +6,17 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine
 from paytrace_abas.plan.document import Decision, Plan, Posting, read_plan, write_plan
 from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, review_plan
+from tests.support.builders import open_item, open_items_frame
 
-OPEN_ITEMS = pd.DataFrame(
+OPEN_ITEMS = open_items_frame(
     [
-        {"invoice_no": number, "currency": "USD", "open_cents": cents}
+        open_item(number, "C1", cents)
         for number, cents in [("400100", 10_000), ("400200", 8_000), ("400300", 10_000)]
     ]
 )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
@@ -22,6 +20,7 @@ from paytrace_abas.plan.resolutions import (
     parse_resolution,
     resolve_decisions,
 )
+from tests.support.builders import open_item, open_items_frame, payment, payments_frame
 from tests.support.paths import DEMO_CONFIG
 from tests.support.workbooks import type_decisions
 
@@ -65,41 +64,17 @@ def test_bad_resolutions_say_what_is_wrong(text: str, message: str) -> None:
         parse_resolution(text)
 
 
-PAYMENTS = pd.DataFrame(
-    [
-        {
-            "transaction_id": t,
-            "kind": "sale",
-            "status": "settled",
-            "amount_cents": cents,
-            "currency": "USD",
-            "paid_on": dt.date(2026, 11, 25),
-            "card_type": "VISA",
-        }
-        for t, cents in [("P1", 5_000), ("P2", 12_000), ("P3", 9_950), ("P4", 700)]
-    ]
-    + [
-        {
-            "transaction_id": "R1",
-            "kind": "refund",
-            "status": "settled",
-            "amount_cents": 100,
-            "currency": "USD",
-            "paid_on": dt.date(2026, 11, 25),
-            "card_type": "VISA",
-        }
-    ]
+PAYMENTS = payments_frame(
+    [payment(t, cents) for t, cents in [("P1", 5_000), ("P2", 12_000), ("P3", 9_950), ("P4", 700)]]
+    + [payment("R1", 100, kind="refund")]
 )
-OPEN_ITEMS = pd.DataFrame(
+OPEN_ITEMS = open_items_frame(
     [
-        {"invoice_no": n, "customer_no": c, "currency": cur, "open_cents": cents}
-        for n, c, cur, cents in [
-            ("400200", "C2", "USD", 8_000),
-            ("400300", "C3", "USD", 10_000),
-            ("400400", "C4", "USD", 10_000),
-            ("400500", "C5", "EUR", 700),
-            ("400100", "C1", "USD", 10_000),
-        ]
+        open_item("400200", "C2", 8_000),
+        open_item("400300", "C3", 10_000),
+        open_item("400400", "C4", 10_000),
+        open_item("400500", "C5", 700, currency="EUR"),
+        open_item("400100", "C1", 10_000),
     ]
 )
 RUN_PLAN = Plan(
