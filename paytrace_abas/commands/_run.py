@@ -13,17 +13,17 @@ from paytrace_abas.abas.sink import open_sink
 from paytrace_abas.alerts import Alert, send_alert
 from paytrace_abas.config import Settings
 from paytrace_abas.delivery import DeliveryReport, deliver
-from paytrace_abas.errors import ConfigError, InputFileError, UsageError
+from paytrace_abas.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    ConfigError,
+    InputFileError,
+    UsageError,
+)
 from paytrace_abas.ledger import UNFINISHED, Ledger
 from paytrace_abas.models import Receipt, Window
 
 log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_DEAD_LETTERS = 3
-EXIT_LOCKED = 4
 
 
 @contextmanager

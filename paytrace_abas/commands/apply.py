@@ -9,8 +9,6 @@ from pathlib import Path
 
 from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.commands._run import (
-    EXIT_DEAD_LETTERS,
-    EXIT_OK,
     deliver_unfinished,
     finish_and_alert,
     post_receipts,
@@ -19,7 +17,7 @@ from paytrace_abas.commands._run import (
 from paytrace_abas.commands.reconcile import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
 from paytrace_abas.delivery import DeliveryReport, Outcome
-from paytrace_abas.errors import ConfigError
+from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import Window
 from paytrace_abas.plan.document import Plan, read_plan

@@ -16,15 +16,20 @@ from paytrace_abas.abas.files import read_open_items_export
 from paytrace_abas.abas.normalize import normalize_open_items
 from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.commands._run import (
-    EXIT_DEAD_LETTERS,
-    EXIT_OK,
     finish_and_alert,
     post_receipts,
     recorded_run,
 )
 from paytrace_abas.config import Settings
 from paytrace_abas.delivery import DeliveryReport, Outcome
-from paytrace_abas.errors import ConfigError, InputFileError, SourceError, UsageError
+from paytrace_abas.errors import (
+    EXIT_DEAD_LETTERS,
+    EXIT_OK,
+    ConfigError,
+    InputFileError,
+    SourceError,
+    UsageError,
+)
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger, RunLock
 from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows

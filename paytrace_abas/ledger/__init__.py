@@ -15,12 +15,11 @@ from paytrace_abas.ledger.records import (
     UNFINISHED,
     AppliedDecision,
     DeadLetterRecord,
-    LedgerError,
     PostingRecord,
     RunItem,
     RunRecord,
 )
-from paytrace_abas.ledger.store import Ledger, StateError
+from paytrace_abas.ledger.store import Ledger
 
 __all__ = [
     "DEAD_LETTER",
@@ -33,10 +32,8 @@ __all__ = [
     "AppliedDecision",
     "DeadLetterRecord",
     "Ledger",
-    "LedgerError",
     "PostingRecord",
     "RunItem",
     "RunLock",
     "RunRecord",
-    "StateError",
 ]

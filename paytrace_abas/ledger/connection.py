@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
+from paytrace_abas.errors import LedgerError
 from paytrace_abas.ledger import schema
 from paytrace_abas.ledger.durability import WalSync
-from paytrace_abas.ledger.records import LedgerError, create_private
+from paytrace_abas.ledger.records import create_private
 
 log = logging.getLogger(__name__)
 

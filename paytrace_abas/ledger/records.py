@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paytrace_abas.errors import PaytraceAbasError
+from paytrace_abas.errors import LedgerError
 from paytrace_abas.models import Receipt, ReceiptLine
 
 PLANNED, SENDING, POSTED, FAILED, DEAD_LETTER = (
@@ -30,10 +30,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     POSTED: frozenset(),
 }
 UNFINISHED = (PLANNED, SENDING, FAILED)
-
-
-class LedgerError(PaytraceAbasError):
-    """The ledger file cannot be used (newer schema, corrupt, not writable); exit code 1."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from paytrace_abas.errors import PaytraceAbasError
+from paytrace_abas.errors import StateError
 from paytrace_abas.ledger.outcomes import OutcomeRecords
 from paytrace_abas.ledger.records import (
     PLANNED,
@@ -29,10 +29,6 @@ from paytrace_abas.ledger.records import (
     track_dead_letter,
 )
 from paytrace_abas.models import Receipt
-
-
-class StateError(PaytraceAbasError):
-    """A posting was asked to make a transition the state machine does not allow (a bug)."""
 
 
 class Ledger(OutcomeRecords):

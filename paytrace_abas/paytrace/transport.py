@@ -17,14 +17,18 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from paytrace_abas.config import PaytraceSettings, Secrets
-from paytrace_abas.errors import ConfigError, SourceError, TransientSourceError
+from paytrace_abas.errors import (
+    ConfigError,
+    GaveUpError,
+    SourceError,
+    ThrottledError,
+    TokenRejectedError,
+    TransientSourceError,
+)
 from paytrace_abas.paytrace.answers import (
     Answer,
     Decoder,
-    GaveUpError,
-    ThrottledError,
     Token,
-    TokenRejectedError,
     interpret,
 )
 
