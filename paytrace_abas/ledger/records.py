@@ -8,7 +8,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from paytrace_abas.errors import LedgerError
 from paytrace_abas.models import Receipt, ReceiptLine
@@ -80,6 +80,21 @@ class RunItem:
     batch_number: int | None
     invoice_nos: tuple[str, ...]
     reason: str
+
+
+class ClerkDecision(Protocol):
+    """A clerk's decision as the ledger keeps it (the plan's decisions have this shape)."""
+
+    @property
+    def transaction_id(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def resolution(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def where(self) -> str: ...
 
 
 @dataclass(frozen=True)
