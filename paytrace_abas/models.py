@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+import pandas as pd
+
 
 class Category(StrEnum):
     """Where a PayTrace transaction ends; the codes are the public contract (DESIGN §5)."""
@@ -93,6 +95,54 @@ RESULT_COLUMNS = [
     "found_in",
     "exchange_rate",
 ]
+
+#: Columns of the optional postings frame (the posting step feeds it; a dry run shows the plan).
+POSTING_ROW_COLUMNS = [
+    "transaction_id",
+    "invoice_no",
+    "write_off_account",
+    "customer_no",
+    "amount_cents",
+    "discount_cents",
+    "paid_on",
+    "status",
+    "abas_document",
+    "attempts",
+    "last_error",
+]
+#: Columns of the optional dead-letter frame.
+DEAD_LETTER_COLUMNS = [
+    "transaction_id",
+    "invoice_no",
+    "amount_cents",
+    "attempts",
+    "last_error",
+    "failed_at",
+]
+
+
+#: Columns of RunSnapshot.items: one row per transaction the run decided.
+ITEM_COLUMNS = [
+    "transaction_id",
+    "day",
+    "category",
+    "amount_cents",
+    "card_type",
+    "batch_number",
+    "invoice_nos",
+    "reason",
+]
+#: Exceptions that stay open until a clerk resolves them or a later run matches them.
+OPEN_CATEGORIES = frozenset(EXCEPTIONS - MONEY_OUT - {Category.ALREADY_POSTED})
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """What one run decided: ``items`` has ITEM_COLUMNS; ``day`` is the settlement day."""
+
+    run_id: str
+    started_at: dt.datetime
+    items: pd.DataFrame
 
 
 @dataclass(frozen=True)

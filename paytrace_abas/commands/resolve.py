@@ -15,11 +15,11 @@ from paytrace_abas.commands.reconcile import load_open_items, load_payments, ope
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.ledger.views import LedgerHistory
-from paytrace_abas.models import Window
+from paytrace_abas.models import RunSnapshot, Window
 from paytrace_abas.plan.document import Plan, read_plan, write_plan
 from paytrace_abas.plan.resolutions import resolve_decisions
 from paytrace_abas.report import PeriodHeader, read_decisions, write_period_workbook
-from paytrace_abas.report.period import RunSnapshot, summarize_period
+from paytrace_abas.report.period import summarize_period
 
 log = logging.getLogger(__name__)
 

@@ -14,30 +14,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from paytrace_abas.frames import records
-from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, Category
-
-#: Columns of RunSnapshot.items: one row per transaction the run decided.
-ITEM_COLUMNS = [
-    "transaction_id",
-    "day",
-    "category",
-    "amount_cents",
-    "card_type",
-    "batch_number",
-    "invoice_nos",
-    "reason",
-]
-#: Exceptions that stay open until a clerk resolves them or a later run matches them.
-OPEN_CATEGORIES = frozenset(EXCEPTIONS - MONEY_OUT - {Category.ALREADY_POSTED})
-
-
-@dataclass(frozen=True)
-class RunSnapshot:
-    """What one run decided: ``items`` has ITEM_COLUMNS; ``day`` is the settlement day."""
-
-    run_id: str
-    started_at: dt.datetime
-    items: pd.DataFrame
+from paytrace_abas.models import (
+    ITEM_COLUMNS,
+    MONEY_OUT,
+    NON_MONEY,
+    OPEN_CATEGORIES,
+    Category,
+    RunSnapshot,
+)
 
 
 @dataclass(frozen=True)
