@@ -50,18 +50,6 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # already posted before this run
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with jitter: attempt n waits a random time in [d/2, d], d = base·2ⁿ⁻¹."""
-
-    base_seconds: float
-    max_seconds: float
-
-    def delay(self, retry: int, rng: random.Random) -> float:
-        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (retry - 1))
-        return rng.uniform(ceiling / 2, ceiling)
-
-
 @dataclass
 class DeliveryReport:
     """What a delivery did, per transaction id."""
@@ -96,7 +84,7 @@ class _Delivery:
         self.state = self.state or self.record.state
         if self.state == POSTED:
             return Outcome.SKIPPED
-        backoff = Backoff(self.settings.backoff_seconds, self.settings.backoff_max_seconds)
+        backoff = self.settings.backoff
         for attempt in range(1, self.settings.attempts + 1):
             if attempt > 1:
                 self.sleep(backoff.delay(attempt - 1, self.rng))

@@ -5,6 +5,7 @@ Read by ``loading.py``; the public names are re-exported by ``paytrace_abas.conf
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +22,22 @@ SECRET_ENV_VARS = (
     "ABAS_TOKEN",
     "SMTP_PASSWORD",
 )
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with equal jitter, for PayTrace calls and abas postings alike.
+
+    Retry n waits a random time in [d/2, d], d = base·2ⁿ⁻¹ capped at ``max_seconds``: half of
+    it fixed, half random, so that workers retrying together spread out.
+    """
+
+    base_seconds: float
+    max_seconds: float
+
+    def delay(self, retry: int, rng: random.Random) -> float:
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (retry - 1))
+        return rng.uniform(ceiling / 2, ceiling)
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,10 @@ class PostingSettings:
     attempts: int = 5
     backoff_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(self.backoff_seconds, self.backoff_max_seconds)
 
 
 @dataclass(frozen=True)
