@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from paytrace_abas.frames import records
+from paytrace_abas.matching import category_totals
 from paytrace_abas.models import (
     ITEM_COLUMNS,
     MONEY_OUT,
@@ -66,7 +66,7 @@ def summarize_period(
         first_day=first_day,
         last_day=last_day,
         run_count=len(runs),
-        categories=_category_totals(in_period),
+        categories=category_totals(in_period),
         daily=_daily_totals(in_period),
         card_types=_money_totals(in_period, ["day", "card_type"]),
         batches=_money_totals(in_period[in_period["batch_number"].notna()], ["batch_number"]),
@@ -92,21 +92,6 @@ def _latest_decisions(runs: Sequence[RunSnapshot]) -> pd.DataFrame:
     every = every[~(repeats & decided)]
     latest = every.drop_duplicates("transaction_id", keep="last")
     return latest.merge(first_seen, on="transaction_id", how="left").reset_index(drop=True)
-
-
-def _category_totals(items: pd.DataFrame) -> pd.DataFrame:
-    grouped = items.groupby("category")["amount_cents"].agg(["count", "sum"]).reset_index()
-    totals = {row["category"]: row for row in records(grouped)}
-    rows = [
-        {
-            "category": c.value,
-            "count": int(totals[c.value]["count"]),
-            "amount_cents": int(totals[c.value]["sum"]),
-        }
-        for c in Category
-        if c.value in totals
-    ]
-    return pd.DataFrame(rows, columns=["category", "count", "amount_cents"])
 
 
 def _daily_totals(items: pd.DataFrame) -> pd.DataFrame:
