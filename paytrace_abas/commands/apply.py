@@ -14,7 +14,7 @@ from paytrace_abas.commands._run import (
     post_receipts,
     recorded_run,
 )
-from paytrace_abas.commands.reconcile import load_open_items, open_ledger, utc_now
+from paytrace_abas.commands.inputs import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
 from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError

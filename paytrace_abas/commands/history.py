@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tabulate import tabulate
 
 from paytrace_abas.commands.apply import ApplyOutcome
-from paytrace_abas.commands.reconcile import open_ledger
+from paytrace_abas.commands.inputs import open_ledger
 from paytrace_abas.config import Settings
 from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import UsageError

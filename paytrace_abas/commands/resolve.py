@@ -11,7 +11,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from paytrace_abas.commands.reconcile import load_open_items, load_payments, open_ledger, utc_now
+from paytrace_abas.commands.inputs import load_open_items, load_payments, open_ledger, utc_now
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.ledger.views import LedgerHistory
