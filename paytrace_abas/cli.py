@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from paytrace_abas import __version__
-from paytrace_abas.commands.apply import apply_plan_file, retry_dead_letters
+from paytrace_abas.commands.apply import apply_plan_file
 from paytrace_abas.commands.history import (
     describe_apply,
     describe_retry,
@@ -26,6 +26,7 @@ from paytrace_abas.commands.history import (
 )
 from paytrace_abas.commands.reconcile import RunOutcome, reconcile, window_since_last
 from paytrace_abas.commands.resolve import period_report, resolve_workbook
+from paytrace_abas.commands.retry import retry_dead_letters
 from paytrace_abas.config import Settings, find_config_path, load_settings
 from paytrace_abas.errors import (
     EXIT_BAD_INPUT,
