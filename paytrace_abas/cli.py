@@ -25,7 +25,8 @@ from paytrace_abas.commands.history import (
     runs_table,
 )
 from paytrace_abas.commands.reconcile import RunOutcome, reconcile, window_since_last
-from paytrace_abas.commands.resolve import period_report, resolve_workbook
+from paytrace_abas.commands.report import period_report
+from paytrace_abas.commands.resolve import resolve_workbook
 from paytrace_abas.commands.retry import retry_dead_letters
 from paytrace_abas.config import Settings, find_config_path, load_settings
 from paytrace_abas.errors import (

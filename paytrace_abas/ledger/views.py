@@ -113,7 +113,7 @@ def run_items(items: pd.DataFrame) -> list[RunItem]:
 
 
 class LedgerHistory:
-    """The period report's RunHistory, read from the ledger (review_commands.RunHistory)."""
+    """The period report's RunHistory, read from the ledger (commands.report.RunHistory)."""
 
     def __init__(self, ledger: Ledger, zone: ZoneInfo) -> None:
         self._ledger = ledger
