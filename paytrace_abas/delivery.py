@@ -20,8 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, replace
 
 from paytrace_abas.abas.sink import ReceiptSink
 from paytrace_abas.config import PostingSettings
@@ -33,35 +32,11 @@ from paytrace_abas.ledger import (
     POSTED,
     SENDING,
     Ledger,
-    PostingRecord,
 )
-from paytrace_abas.models import Receipt
+from paytrace_abas.models import DeliveryReport, Outcome, PostingRecord, Receipt
 from paytrace_abas.privacy import mask_pans
 
 log = logging.getLogger(__name__)
-
-
-class Outcome(StrEnum):
-    """How one receipt's delivery ended."""
-
-    POSTED = "posted"  # sent by this run
-    FOUND = "found"  # abas already had it (a crashed or timed-out earlier send arrived)
-    DEAD_LETTER = "dead_letter"
-    SKIPPED = "skipped"  # already posted before this run
-
-
-@dataclass
-class DeliveryReport:
-    """What a delivery did, per transaction id."""
-
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def ids(self, outcome: Outcome) -> list[str]:
-        return sorted(tid for tid, got in self.outcomes.items() if got is outcome)
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for got in self.outcomes.values() if got is outcome)
 
 
 @dataclass

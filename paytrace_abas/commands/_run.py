@@ -12,7 +12,7 @@ from typing import Any
 from paytrace_abas.abas.sink import open_sink
 from paytrace_abas.alerts import Alert, send_alert
 from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, deliver
+from paytrace_abas.delivery import deliver
 from paytrace_abas.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -21,7 +21,7 @@ from paytrace_abas.errors import (
     UsageError,
 )
 from paytrace_abas.ledger import UNFINISHED, Ledger
-from paytrace_abas.models import Receipt, Window
+from paytrace_abas.models import DeliveryReport, Receipt, Window
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,9 @@ from paytrace_abas.commands._run import (
 )
 from paytrace_abas.commands.inputs import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError
 from paytrace_abas.ledger import Ledger
-from paytrace_abas.models import Window
+from paytrace_abas.models import DeliveryReport, Outcome, Window
 from paytrace_abas.plan.document import Plan, read_plan
 from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, PlanReview, review_plan
 

@@ -10,10 +10,8 @@ from tabulate import tabulate
 from paytrace_abas.commands.apply import ApplyOutcome
 from paytrace_abas.commands.inputs import open_ledger
 from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import UsageError
-from paytrace_abas.ledger import PostingRecord, RunRecord
-from paytrace_abas.models import ManualBooking
+from paytrace_abas.models import DeliveryReport, ManualBooking, Outcome, PostingRecord, RunRecord
 from paytrace_abas.money import cents_to_decimal
 
 

@@ -25,7 +25,6 @@ from paytrace_abas.commands.inputs import (
     utc_now,
 )
 from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import (
     EXIT_DEAD_LETTERS,
     EXIT_OK,
@@ -36,7 +35,7 @@ from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
 from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
 from paytrace_abas.matching import match_payments
-from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
+from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day
 from paytrace_abas.plan.document import (

@@ -9,8 +9,8 @@ from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.commands._run import deliver_unfinished, finish_and_alert, recorded_run
 from paytrace_abas.commands.inputs import open_ledger, utc_now
 from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK
+from paytrace_abas.models import DeliveryReport, Outcome
 
 
 @dataclass(frozen=True)

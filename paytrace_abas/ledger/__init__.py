@@ -16,9 +16,7 @@ from paytrace_abas.ledger.records import (
     UNFINISHED,
     AppliedDecision,
     DeadLetterRecord,
-    PostingRecord,
     RunItem,
-    RunRecord,
 )
 from paytrace_abas.ledger.store import Ledger
 
@@ -33,8 +31,6 @@ __all__ = [
     "AppliedDecision",
     "DeadLetterRecord",
     "Ledger",
-    "PostingRecord",
     "RunItem",
     "RunLock",
-    "RunRecord",
 ]

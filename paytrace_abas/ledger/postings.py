@@ -19,12 +19,11 @@ from paytrace_abas.ledger.records import (
     SENDING,
     TRANSITIONS,
     DeadLetterRecord,
-    PostingRecord,
     posting_record,
     record_event,
     track_dead_letter,
 )
-from paytrace_abas.models import Receipt
+from paytrace_abas.models import PostingRecord, Receipt
 
 
 def record_planned(

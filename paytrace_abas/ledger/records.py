@@ -8,10 +8,10 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from paytrace_abas.errors import LedgerError
-from paytrace_abas.models import Receipt, ReceiptLine
+from paytrace_abas.models import PostingRecord, Receipt, ReceiptLine, RunRecord
 
 PLANNED, SENDING, POSTED, FAILED, DEAD_LETTER = (
     "planned",
@@ -30,39 +30,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     POSTED: frozenset(),
 }
 UNFINISHED = (PLANNED, SENDING, FAILED)
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One row of the runs table."""
-
-    run_id: str
-    command: str
-    started_at: str
-    finished_at: str | None
-    window_from: str | None
-    window_to: str | None
-    dry_run: bool
-    status: str
-    exit_code: int | None
-    counts: dict[str, Any]
-    parameters: dict[str, Any]
-    input_hash: str | None
-    workbook_path: str | None
-    plan_path: str | None
-
-
-@dataclass(frozen=True)
-class PostingRecord:
-    """A receipt and where it stands in the state machine."""
-
-    receipt: Receipt
-    run_id: str
-    state: str
-    attempts: int
-    last_error: str | None
-    document: str | None
-    updated_at: str
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from paytrace_abas.ledger.connection import LedgerConnection
-from paytrace_abas.ledger.records import RunItem, RunRecord, run_record
+from paytrace_abas.ledger.records import RunItem, run_record
+from paytrace_abas.models import RunRecord
 
 
 def start_run(

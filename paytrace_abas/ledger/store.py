@@ -21,11 +21,9 @@ from paytrace_abas.ledger.records import (
     AppliedDecision,
     ClerkDecision,
     DeadLetterRecord,
-    PostingRecord,
     RunItem,
-    RunRecord,
 )
-from paytrace_abas.models import ManualBooking, Receipt
+from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
 
 
 class Ledger:

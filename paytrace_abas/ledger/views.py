@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from paytrace_abas.frames import records
-from paytrace_abas.ledger import Ledger, PostingRecord, RunItem
+from paytrace_abas.ledger import Ledger, RunItem
 from paytrace_abas.models import (
     DEAD_LETTER_COLUMNS,
     ITEM_COLUMNS,
     OPEN_CATEGORIES,
     POSTING_ROW_COLUMNS,
     ManualBooking,
+    PostingRecord,
     RunSnapshot,
 )
 
