@@ -16,14 +16,7 @@ import click
 
 from paytrace_abas import __version__
 from paytrace_abas.commands.apply import apply_plan_file
-from paytrace_abas.commands.history import (
-    describe_apply,
-    describe_retry,
-    describe_run,
-    run_details,
-    run_history,
-    runs_table,
-)
+from paytrace_abas.commands.history import run_details, run_history
 from paytrace_abas.commands.reconcile import RunOutcome, reconcile, window_since_last
 from paytrace_abas.commands.report import period_report
 from paytrace_abas.commands.resolve import resolve_workbook
@@ -44,7 +37,8 @@ from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import check_connection
-from paytrace_abas.report import console_summary
+from paytrace_abas.report.console import console_summary, describe_apply, describe_retry
+from paytrace_abas.report.history import describe_run, runs_table
 
 log = logging.getLogger(__name__)
 
