@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from paytrace_abas.abas.sink import open_sink
+from paytrace_abas.abas.import_file import ImportFileSink
+from paytrace_abas.abas.rest import RestSink
+from paytrace_abas.abas.sink import ReceiptSink, check_sink
 from paytrace_abas.alerts import Alert, send_alert
-from paytrace_abas.config import Settings
+from paytrace_abas.config import AbasSettings, Secrets, Settings
 from paytrace_abas.delivery import deliver
 from paytrace_abas.errors import (
     EXIT_BAD_INPUT,
@@ -113,3 +115,11 @@ def finish_and_alert(
         workbook=str(workbook or ""),
     )
     send_alert(settings.alerts, settings.secrets.smtp_password, alert)
+
+
+def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:
+    """The configured sink, ready to post; raises ConfigError when it cannot be used."""
+    check_sink(settings, secrets)
+    if settings.sink == "api":
+        return RestSink(settings, secrets, pool_size=workers)
+    return ImportFileSink(settings)
