@@ -1,4 +1,4 @@
-"""Command line: parse, call one library function, print, map errors to exit codes."""
+"""Command line, click only: parse, call one command function, print, map errors to exit codes."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Deliver receipts to an abas sink exactly once: bounded workers, backoff, dead letters.
 
-Per receipt (DESIGN §6)::
+Per receipt (docs/posting.md#state-machine)::
 
     planned -> sending -> posted
                    \\-> failed -> sending -> ... -> dead_letter -> (retry-dead-letters) sending

@@ -11,7 +11,10 @@ import pandas as pd
 
 
 class Category(StrEnum):
-    """Where a PayTrace transaction ends; the codes are the public contract (DESIGN §5)."""
+    """Where a PayTrace transaction ends; the codes are the public contract.
+
+    See docs/contract.md#categories.
+    """
 
     MATCHED = "matched"
     PARTIAL_PAYMENT = "partial_payment"

@@ -2,7 +2,7 @@
 
 A sink posts one receipt (one abas document per PayTrace payment) and can say whether a document
 with a given reference already exists, which is how a crashed run's ``sending`` receipts are
-recovered without posting them twice (DESIGN §6).
+recovered without posting them twice (docs/posting.md#state-machine).
 """
 
 from __future__ import annotations

@@ -62,7 +62,8 @@ class PaytraceSettings:
         return ZoneInfo(self.timezone)
 
 
-#: Logical receipt field -> abas field of the OP-processing editor (reference §5.4, §6).
+#: Logical receipt field -> abas field of the OP-processing editor
+#: (docs/abas.md#op-processing-fields).
 DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "counter_account": "gkonto",
     "reference": "beleg",
@@ -90,7 +91,7 @@ class AbasSettings:
     #: OP-processing editor that posts a receipt, and the table asked whether one exists
     editor_table: str = "102:4"
     lookup_table: str = "102:4"
-    #: import-file header lines (reference §3.3)
+    #: import-file header lines (docs/abas.md#edp-import-file)
     import_database: str = "102"
     import_group: str = "4"
     import_action: str = "NEW"
@@ -108,7 +109,7 @@ class LedgerSettings:
     path: Path = Path("paytrace-abas.sqlite3")
 
 
-#: Payment fields searched for invoice numbers, in this order (DESIGN §4).
+#: Payment fields searched for invoice numbers, in this order (docs/contract.md#payments).
 REFERENCE_FIELDS = ("invoice_ref", "description", "customer_reference_id")
 
 

@@ -20,8 +20,9 @@ PLANNED, SENDING, POSTED, FAILED, DEAD_LETTER = (
     "failed",
     "dead_letter",
 )
-#: The state machine of DESIGN §6; ``posted`` is final. A failed or dead-lettered receipt may be
-#: found in abas by the existence check (its last send did arrive), hence ``-> posted``.
+#: The state machine of docs/posting.md#state-machine; ``posted`` is final. A failed or
+#: dead-lettered receipt may be found in abas by the existence check (its last send did arrive),
+#: hence ``-> posted``.
 TRANSITIONS: dict[str, frozenset[str]] = {
     PLANNED: frozenset({SENDING}),
     SENDING: frozenset({POSTED, FAILED}),
