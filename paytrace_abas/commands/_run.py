@@ -1,4 +1,5 @@
-"""Pieces every posting command shares: the run record, posting a batch, finishing and alerting."""
+"""Pieces every posting command shares: the run record, the configured sink, posting a batch,
+finishing and alerting."""
 
 from __future__ import annotations
 

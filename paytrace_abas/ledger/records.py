@@ -1,4 +1,5 @@
-"""Rows of the ledger as values, and the few SQL helpers the store shares between methods."""
+"""Rows of the ledger as values (runs and postings live in models.py, where reports read them),
+the posting states, and the SQL helpers the record kinds share."""
 
 from __future__ import annotations
 
