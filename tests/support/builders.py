@@ -22,13 +22,14 @@ from typing import Any
 import pandas as pd
 
 from paytrace_abas.models import (
+    ITEM_COLUMNS,
     OPEN_ITEM_COLUMNS,
     PAYMENT_COLUMNS,
     RESULT_COLUMNS,
     Receipt,
     ReceiptLine,
+    RunSnapshot,
 )
-from paytrace_abas.report.period import ITEM_COLUMNS, RunSnapshot
 
 PAID_ON = dt.date(2026, 11, 25)
 GENERATED_AT = dt.datetime(2026, 11, 26, 6, 30, tzinfo=dt.UTC)
