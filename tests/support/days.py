@@ -1,7 +1,9 @@
-"""Synthetic days for the posting tests: N card payments, each paying one open invoice.
+"""Configured days on disk for the posting tests, and the checks of what they posted.
 
+``write_day`` writes N card payments, each paying one open invoice, with a config around them.
 Every payment names its invoice, so all N end ``matched``; a few odd ones (a duplicate payment,
-an AMEX card, a two-invoice payment) make the checks less trivial.
+an AMEX card, a two-invoice payment) make the checks less trivial. ``import_file_receipts``,
+``abas_receipts`` and ``assert_exactly_once`` read back what reached the import file or abas.
 """
 
 from __future__ import annotations
