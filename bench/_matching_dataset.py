@@ -147,7 +147,7 @@ def _payments(n: int, items: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
             "created_at": created_at,
             "settled_at": created_at.where(status == "settled"),
             **columns,
-            "customer_ref": customer,
+            "paytrace_customer_id": customer,
             "card_type": "VISA",
             "card_last4": "4242",
             "billing_name": "",

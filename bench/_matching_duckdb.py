@@ -45,7 +45,7 @@ def match_with_duckdb(
             SELECT row_number() OVER (ORDER BY created_at, transaction_id) - 1 AS pay,
                    row_number() OVER () - 1 AS input_row,
                    transaction_id, kind, status, amount_cents::BIGINT AS amount, currency,
-                   paid_on::DATE AS paid_on, coalesce(customer_ref, '') AS payer,
+                   paid_on::DATE AS paid_on, coalesce(paytrace_customer_id, '') AS payer,
                    invoice_ref, description, customer_reference_id
             FROM payments_in""",
         """CREATE TEMP TABLE item AS

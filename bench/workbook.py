@@ -62,7 +62,7 @@ def frames(rows: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "billing_name": [f"Customer {n % 5_000} Inc." for n in range(rows)],
             "card_type": "VISA",
             "card_last4": [f"{n % 10_000:04d}" for n in range(rows)],
-            "customer_ref": [f"C{n % 5_000}" for n in range(rows)],
+            "paytrace_customer_id": [f"C{n % 5_000}" for n in range(rows)],
             "invoice_ref": [f"RE-4{n % 90_000:05d}" for n in range(rows)],
             "batch_number": 7001,
         }
@@ -111,7 +111,7 @@ def plain_rows(results: pd.DataFrame, payments: pd.DataFrame) -> list[list[Any]]
             r.rule,
             r.reason,
             r.runner_up,
-            r.customer_ref,
+            r.paytrace_customer_id,
             r.invoice_ref,
         ]
         for r in merged.itertuples(index=False)

@@ -45,7 +45,7 @@ PAYMENT_COLUMNS = [
     "invoice_ref",
     "description",
     "customer_reference_id",
-    "customer_ref",
+    "paytrace_customer_id",
     "card_type",
     "card_last4",
     "billing_name",

@@ -27,7 +27,7 @@ def payments(*rows: dict[str, Any]) -> pd.DataFrame:
             "invoice_ref": "",
             "description": "",
             "customer_reference_id": "",
-            "customer_ref": "",
+            "paytrace_customer_id": "",
             "card_type": "VISA",
             "card_last4": "4242",
             "billing_name": "Test Co",

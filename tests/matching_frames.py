@@ -38,7 +38,7 @@ def payment(
         "invoice_ref": ref,
         "description": description,
         "customer_reference_id": po,
-        "customer_ref": customer,
+        "paytrace_customer_id": customer,
         "card_type": "VISA",
         "card_last4": "4242",
         "billing_name": "",

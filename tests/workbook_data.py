@@ -56,7 +56,7 @@ def _payment(
     status: str = "settled",
     card_type: str = "VISA",
     last4: str = "1111",
-    customer_ref: str = "",
+    paytrace_customer_id: str = "",
     batch: int | None = 7001,
 ) -> dict[str, Any]:
     return {
@@ -66,7 +66,7 @@ def _payment(
         "amount_cents": amount_cents,
         "currency": "USD",
         "invoice_ref": invoice_ref,
-        "customer_ref": customer_ref,
+        "paytrace_customer_id": paytrace_customer_id,
         "card_type": card_type,
         "card_last4": last4,
         "billing_name": billing_name,

@@ -140,7 +140,7 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
     # Customers, currencies, kinds and states repeat: each is coded once in input order (where
     # the strings lie in memory in sequence) and rebuilt from its few distinct values, so that
     # later look-ups, comparisons and gathers touch a few shared objects, not a million.
-    ref_codes, refs = _coded(_texts(payments["customer_ref"]))
+    ref_codes, refs = _coded(_texts(payments["paytrace_customer_id"]))
     payers = _payers(refs, settings)
     payer_codes = book.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
     payer_in_input = payers[ref_codes]
@@ -186,11 +186,13 @@ def _sortable(ids: npt.NDArray[np.object_]) -> np.ndarray:
     return numbers if pd.Index(numbers).is_unique else ids
 
 
-def _payers(customer_ref: npt.NDArray[np.object_], settings: MatchingSettings) -> np.ndarray:
+def _payers(
+    paytrace_customer_id: npt.NDArray[np.object_], settings: MatchingSettings
+) -> np.ndarray:
     if not settings.customer_map:
-        return customer_ref
-    mapped = pd.Series(customer_ref, dtype=object).map(dict(settings.customer_map))
-    return mapped.fillna(pd.Series(customer_ref, dtype=object)).to_numpy(dtype=object)
+        return paytrace_customer_id
+    mapped = pd.Series(paytrace_customer_id, dtype=object).map(dict(settings.customer_map))
+    return mapped.fillna(pd.Series(paytrace_customer_id, dtype=object)).to_numpy(dtype=object)
 
 
 def reference_texts(

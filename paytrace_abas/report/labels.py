@@ -91,7 +91,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "rule": {"en": "Rule", "de": "Regel"},
     "reason": {"en": "Reason", "de": "Begründung"},
     "runner_up": {"en": "Runner-up", "de": "Nächstbester Kandidat"},
-    "customer_ref": {"en": "PayTrace customer", "de": "PayTrace-Kunde"},
+    "paytrace_customer_id": {"en": "PayTrace customer", "de": "PayTrace-Kunde"},
     "invoice_ref": {"en": "Reference text", "de": "Verwendungszweck"},
     "invoice_no": {"en": "Invoice", "de": "Rechnung"},
     "write_off_account": {"en": "Write-off account", "de": "Ausbuchungskonto"},

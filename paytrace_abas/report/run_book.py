@@ -105,14 +105,14 @@ EXCEPTION_COLUMNS = (
     Column("rule"),
     Column("reason", wrap=True),
     Column("runner_up", wrap=True),
-    Column("customer_ref"),
+    Column("paytrace_customer_id"),
     Column("invoice_ref"),
 )
 RESOLUTION_COLUMNS = (Column("resolution", min_width=30), Column("note", min_width=24))
 MONEY_OUT_COLUMNS = (
     Column("category"),
     *_PAYMENT,
-    Column("customer_ref"),
+    Column("paytrace_customer_id"),
     Column("invoice_ref"),
     Column("reason", wrap=True),
 )
@@ -238,7 +238,7 @@ class TableBook:
 def report_frame(results: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     """Results joined with the payment details the sheets show, in the results' order."""
     detail_columns = ["transaction_id", "paid_on", "billing_name", "card_type", "card_last4"]
-    detail_columns += ["customer_ref", "invoice_ref", "batch_number"]
+    detail_columns += ["paytrace_customer_id", "invoice_ref", "batch_number"]
     details = payments[[c for c in detail_columns if c in payments.columns]]
     merged = results.merge(details, on="transaction_id", how="left", suffixes=("", "_payment"))
     return merged
