@@ -15,7 +15,7 @@ import pandas as pd
 
 DAY = dt.date(2026, 11, 25)
 STYLES = ["{}", "RE-{}", "#{}", "Inv {}", "Inv. {}", "re {}", "INV{}", "Invoice {}", "RE {}"]
-FIELDS = ["invoice_ref", "description", "customer_reference_id"]
+FIELDS = ["invoice_ref", "description", "purchase_order"]
 #: share of payments per scenario (sums to 1)
 MIX = {
     "reference": 0.43,

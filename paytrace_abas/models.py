@@ -44,7 +44,7 @@ PAYMENT_COLUMNS = [
     "settled_at",
     "invoice_ref",
     "description",
-    "customer_reference_id",
+    "purchase_order",
     "paytrace_customer_id",
     "card_type",
     "card_last4",

@@ -26,7 +26,7 @@ def payments(*rows: dict[str, Any]) -> pd.DataFrame:
             "settled_at": pd.Timestamp("2026-11-26 04:13", tz="UTC"),
             "invoice_ref": "",
             "description": "",
-            "customer_reference_id": "",
+            "purchase_order": "",
             "paytrace_customer_id": "",
             "card_type": "VISA",
             "card_last4": "4242",

@@ -37,7 +37,7 @@ def payment(
         "settled_at": created if status == "settled" else pd.NaT,
         "invoice_ref": ref,
         "description": description,
-        "customer_reference_id": po,
+        "purchase_order": po,
         "paytrace_customer_id": customer,
         "card_type": "VISA",
         "card_last4": "4242",

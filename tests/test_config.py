@@ -99,3 +99,14 @@ def test_example_config_documents_every_key_and_loads(tmp_path: Path) -> None:
         if f"\n{key} =" not in text and f"[{section}.{key}]" not in text
     ]
     assert undocumented == []
+
+
+def test_reference_fields_accept_the_old_name_of_purchase_order(tmp_path: Path) -> None:
+    example = (DEMO_CONFIG.parent / "example.toml").read_text(encoding="utf-8")
+    line = 'reference_fields = ["invoice_ref", "description", "purchase_order"]'
+    assert line in example
+    (tmp_path / "paytrace-exports").mkdir()
+    (tmp_path / "abas-open-items.csv").write_text("")
+    old = example.replace(line, 'reference_fields = ["customer_reference_id", "invoice_ref"]')
+    settings = load_settings(write(tmp_path, old), {})
+    assert settings.matching.reference_fields == ("purchase_order", "invoice_ref")

@@ -94,7 +94,9 @@ class LedgerSettings:
 
 
 #: Payment fields searched for invoice numbers, in this order (DESIGN §4).
-REFERENCE_FIELDS = ("invoice_ref", "description", "customer_reference_id")
+REFERENCE_FIELDS = ("invoice_ref", "description", "purchase_order")
+#: earlier names of those fields, still accepted in ``[matching] reference_fields``
+REFERENCE_FIELD_ALIASES = {"customer_reference_id": "purchase_order"}
 
 
 @dataclass(frozen=True)
@@ -448,9 +450,7 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         reference_pattern=section.regex("reference_pattern", defaults.reference_pattern),
         reference_prefixes=section.string_tuple("reference_prefixes", defaults.reference_prefixes),
-        reference_fields=section.string_tuple(
-            "reference_fields", defaults.reference_fields, allowed=REFERENCE_FIELDS
-        ),
+        reference_fields=_reference_fields(section, defaults.reference_fields),
         invoice_pattern=section.regex("invoice_pattern", defaults.invoice_pattern),
         max_invoices_per_payment=section.integer(
             "max_invoices_per_payment", defaults.max_invoices_per_payment, minimum=1
@@ -464,6 +464,13 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
     )
     section.reject_unknown_keys()
     return settings
+
+
+def _reference_fields(section: TomlSection, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The payment fields to search, an old field name read as the field it was renamed to."""
+    allowed = (*REFERENCE_FIELDS, *REFERENCE_FIELD_ALIASES)
+    names = section.string_tuple("reference_fields", default, allowed=allowed)
+    return tuple(REFERENCE_FIELD_ALIASES.get(name, name) for name in names)
 
 
 def _read_report(section: TomlSection) -> ReportSettings:

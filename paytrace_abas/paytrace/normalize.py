@@ -94,7 +94,7 @@ def _normalize_one(item: RawTransaction, zone: ZoneInfo, currency: str) -> dict[
         "settled_at": settled_at,
         "invoice_ref": _text(record.get("invoice_id")),
         "description": _text(record.get("description")),
-        "customer_reference_id": _text(record.get("customer_reference_id")),
+        "purchase_order": _text(record.get("customer_reference_id")),
         "paytrace_customer_id": _text(record.get("customer_id")),
         "card_type": _card_type(masked, record),
         "card_last4": _last4(masked),
