@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments, parallel, shards
-from paytrace_abas.matching.book import (
+from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.matching.prepared import (
     build_book,
     build_payments,
     index_invoices,
     reference_texts,
 )
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.reference_pass import named_tokens, scan_references
 
 from .matching_frames import item, open_items_frame, payment, payments_frame

@@ -20,7 +20,6 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, fits
-from paytrace_abas.matching.book import Book, Payments
 from paytrace_abas.matching.customer_outcomes import (
     RULE,
     decide_nothing_fits,
@@ -30,6 +29,7 @@ from paytrace_abas.matching.customer_outcomes import (
 )
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints, ordered_rows
+from paytrace_abas.matching.prepared import Book, Payments
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.models import Category
 

@@ -11,8 +11,8 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.internals import create_dataframe_from_blocks
 
-from paytrace_abas.matching.book import NO_DAY, Book, InvoiceIndex, Payments, take
 from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.matching.prepared import NO_DAY, Book, InvoiceIndex, Payments, take
 from paytrace_abas.matching.texts import filled
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import RESULT_COLUMNS, Category

@@ -19,18 +19,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import (
+from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
+from paytrace_abas.matching.customer_pass import match_on_customer_amount
+from paytrace_abas.matching.decisions import Decisions, claims_from_ledger, results_frame
+from paytrace_abas.matching.groups import Ints
+from paytrace_abas.matching.parallel import Background, usable_workers
+from paytrace_abas.matching.prepared import (
     Payments,
     build_book,
     build_payments,
     index_invoices,
     reference_texts,
 )
-from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
-from paytrace_abas.matching.customer_pass import match_on_customer_amount
-from paytrace_abas.matching.decisions import Decisions, claims_from_ledger, results_frame
-from paytrace_abas.matching.groups import Ints
-from paytrace_abas.matching.parallel import Background, usable_workers
 from paytrace_abas.matching.reference_pass import (
     match_on_reference,
     named_tokens,

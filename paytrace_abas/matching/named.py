@@ -16,9 +16,9 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
-from paytrace_abas.matching.book import NO_DAY, Book, Payments
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
+from paytrace_abas.matching.prepared import NO_DAY, Book, Payments
 from paytrace_abas.matching.texts import (
     amount,
     amounts,
