@@ -23,9 +23,9 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments, parallel, shards
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.prepared import (
-    build_book,
     build_payments,
     index_invoices,
+    index_open_items,
     reference_texts,
 )
 from paytrace_abas.matching.reference_pass import named_tokens, scan_references
@@ -105,14 +105,14 @@ def test_a_payment_naming_another_customers_invoice_keeps_both_customers_togethe
 
 
 def _shares(pays: pd.DataFrame, items: pd.DataFrame, count: int) -> dict[str, int]:
-    book = build_book(items, SETTINGS)
-    prepared = build_payments(pays, book, SETTINGS)
+    item_index = index_open_items(items, SETTINGS)
+    prepared = build_payments(pays, item_index, SETTINGS)
     decisions = Decisions(len(prepared))
     index = index_invoices(items, SETTINGS)
     scanned = scan_references(reference_texts(pays, SETTINGS), index, SETTINGS, {})
     tokens = named_tokens(scanned, prepared, decisions)
     pending = np.flatnonzero(decisions.pending())
-    numbers = shards.shares(prepared, book, tokens, pending, count)
+    numbers = shards.shares(prepared, item_index, tokens, pending, count)
     return dict(zip(prepared.transaction_id[pending].tolist(), numbers.tolist(), strict=True))
 
 

@@ -29,7 +29,7 @@ from paytrace_abas.matching.customer_outcomes import (
 )
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints, ordered_rows
-from paytrace_abas.matching.prepared import Book, Payments
+from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.models import Category
 
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 def match_on_customer_amount(
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
     decisions: Decisions,
     claimed_by: npt.NDArray[np.object_],
@@ -48,9 +48,9 @@ def match_on_customer_amount(
     while len(waiting):
         log.debug("customer + amount: %d payments waiting", len(waiting))
         proposal = Decisions(len(payments))
-        looked_at = _judge(waiting, payments, book, settings, proposal, claimed_by)
+        looked_at = _judge(waiting, payments, item_index, settings, proposal, claimed_by)
         claims = _claims(proposal)
-        kept = ~np.isin(waiting, _must_wait(looked_at, claims, len(book)))
+        kept = ~np.isin(waiting, _must_wait(looked_at, claims, len(item_index)))
         decisions.adopt(proposal.extract(waiting[kept]))
         kept_claims = claims[np.isin(claims["pay"].to_numpy(), waiting[kept])]
         pays = kept_claims["pay"].to_numpy()
@@ -100,7 +100,7 @@ def _touched_by(pays: Ints, items: Ints, by_pays: Ints, by_items: Ints, item_cou
 def _judge(
     waiting: Ints,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
     proposal: Decisions,
     claimed_by: npt.NDArray[np.object_],
@@ -110,19 +110,19 @@ def _judge(
     A payment looked at the items that fit its amount, or, when none does, the pool of items
     the exact-sum sets are built from.
     """
-    pool, nearest = _candidate_rows(waiting, payments, book, settings, claimed_by, proposal)
+    pool, nearest = _candidate_rows(waiting, payments, item_index, settings, claimed_by, proposal)
     free = pool[(pool["claimant"] == "").to_numpy()]
     fitting = free[free["fits"].to_numpy()]
-    decide_singles(fitting, nearest, payments, book, proposal)
+    decide_singles(fitting, nearest, payments, item_index, proposal)
     taken = pool[(pool["claimant"] != "").to_numpy() & pool["fits"].to_numpy()]
-    decide_taken(taken[proposal.pending()[taken["pay"].to_numpy()]], payments, book, proposal)
+    decide_taken(taken[proposal.pending()[taken["pay"].to_numpy()]], payments, item_index, proposal)
     search = free[proposal.pending()[free["pay"].to_numpy()]]
     count = search.groupby("pay")["item"].transform("size").to_numpy()
     too_many = search[count > settings.max_items_for_set_search]["pay"].unique()
     search = search[(count >= 2) & (count <= settings.max_items_for_set_search)]
-    decide_sets(search, payments, book, settings, proposal)
+    decide_sets(search, payments, item_index, settings, proposal)
     rest = waiting[proposal.pending()[waiting]]
-    decide_nothing_fits(rest, nearest, too_many, payments, book, settings, proposal)
+    decide_nothing_fits(rest, nearest, too_many, payments, item_index, settings, proposal)
     fitting_pays = pool.loc[pool["fits"].to_numpy(), "pay"].unique()
     looked = pool["fits"].to_numpy() | ~pool["pay"].isin(fitting_pays).to_numpy()
     looked_at: pd.DataFrame = pool.loc[looked, ["pay", "item"]]
@@ -132,7 +132,7 @@ def _judge(
 def _candidate_rows(
     waiting: Ints,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
     claimed_by: npt.NDArray[np.object_],
     proposal: Decisions,
@@ -144,17 +144,17 @@ def _candidate_rows(
     per payment, the two unclaimed items closest to the amount (for the runner-up).
     Payments whose customer has only items in currencies without a rate are decided here.
     """
-    owner, item = book.items_of(payments.payer_code[waiting])
+    owner, item = item_index.items_of(payments.payer_code[waiting])
     pay = waiting[owner]
-    is_open = book.open_cents[item] > 0
+    is_open = item_index.open_cents[item] > 0
     pay, item = pay[is_open], item[is_open]
-    pay_currency, item_currency = payments.currency[pay], book.currency[item]
-    open_cents = book.open_cents[item]
+    pay_currency, item_currency = payments.currency[pay], item_index.currency[item]
+    open_cents = item_index.open_cents[item]
     discount = np.minimum(
         cash_discount(
-            book.gross_cents[item],
-            book.discount_bp[item],
-            book.discount_until[item],
+            item_index.gross_cents[item],
+            item_index.discount_bp[item],
+            item_index.discount_until[item],
             payments.paid_day[pay],
         ),
         open_cents,
@@ -169,9 +169,9 @@ def _candidate_rows(
     fits_full = fits(paid, full, settings)
     fits_after = ~fits_full & (after < full) & fits(paid, after, settings)
     gap = np.abs(paid - np.where(fits_after, after, full))
-    day, claimant = book.invoice_day[item], claimed_by[item]
+    day, claimant = item_index.invoice_day[item], claimed_by[item]
     # Invoice numbers are scattered texts: gathered only for ties and for the pool's rows.
-    order = ordered_rows(pay, gap, day, book.invoice_no, text_at=item)
+    order = ordered_rows(pay, gap, day, item_index.invoice_no, text_at=item)
     rows = {
         "pay": pay,
         "item": item,
@@ -187,7 +187,7 @@ def _candidate_rows(
     }
     chosen = order[(after <= paid + settings.over_tolerance_cents)[order]]
     pool = pd.DataFrame({name: values[chosen] for name, values in rows.items()})
-    pool.insert(list(rows).index("day") + 1, "number", book.invoice_no[item[chosen]])
+    pool.insert(list(rows).index("day") + 1, "number", item_index.invoice_no[item[chosen]])
     return pool, _nearest(rows, order[(claimant == "")[order]])
 
 

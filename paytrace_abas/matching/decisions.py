@@ -12,7 +12,7 @@ import pandas as pd
 from pandas.api.internals import create_dataframe_from_blocks
 
 from paytrace_abas.matching.groups import Ints, ordered_rows
-from paytrace_abas.matching.prepared import NO_DAY, Book, InvoiceIndex, Payments, take
+from paytrace_abas.matching.prepared import NO_DAY, InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.texts import filled
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import RESULT_COLUMNS, Category
@@ -175,13 +175,15 @@ class Decisions:
         )
 
 
-def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.DataFrame:
+def results_frame(
+    payments: Payments, item_index: OpenItemIndex, decisions: Decisions
+) -> pd.DataFrame:
     """The results frame (RESULT_COLUMNS), one row per payment, in the payments' input order."""
     size = len(payments)
     # ``at[p]`` is the paying-order position of input row p: every column is taken through it.
     at = np.empty(size, dtype=np.int64)
     at[payments.order] = np.arange(size)
-    links = _ordered_links(decisions.links, book)
+    links = _ordered_links(decisions.links, item_index)
     link_pay = links["pay"].to_numpy()
     by_input = np.argsort(payments.order[link_pay], kind="stable")
     items = links["item"].to_numpy()[by_input]
@@ -198,7 +200,7 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
         "transaction_id": payments.input_columns["transaction_id"].copy(),
         "category": _VALUES[decisions.category[at]],
         "rule": decisions.rule[at],
-        "invoice_nos": _lists(book.invoice_no[items], count),
+        "invoice_nos": _lists(item_index.invoice_no[items], count),
         "applied_cents": _lists(links["applied"].to_numpy()[by_input], count, as_int=True),
         "amount_cents": pd.array(payments.amount[at], dtype="Int64"),
         "currency": payments.input_columns["currency"],
@@ -207,8 +209,8 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
             links["discount"].to_numpy()[by_input], count, as_int=True
         ),
         "difference_cents": pd.array(decisions.difference[at], dtype="Int64"),
-        "customer_no": take(book.customer_no, first_item, ""),
-        "days_from_invoice": _days_from_invoice(payments, book, links)[at],
+        "customer_no": take(item_index.customer_no, first_item, ""),
+        "days_from_invoice": _days_from_invoice(payments, item_index, links)[at],
         "confidence": decisions.confidence[at],
         "runner_up": decisions._text("runner_up")[at],
         "runner_up_reason": decisions._text("runner_up_reason")[at],
@@ -239,13 +241,15 @@ def _frame(columns: dict[str, Any], size: int) -> pd.DataFrame:
     return frame
 
 
-def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
+def _ordered_links(parts: list[pd.DataFrame], item_index: OpenItemIndex) -> pd.DataFrame:
     """All links by payment; several invoices of one payment oldest first, then by number."""
     if not parts:
         return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in _LINK_COLUMNS})
     links = pd.concat(parts, ignore_index=True)
     item = links["item"].to_numpy()
-    order = ordered_rows(links["pay"].to_numpy(), book.invoice_day[item], book.invoice_no[item])
+    order = ordered_rows(
+        links["pay"].to_numpy(), item_index.invoice_day[item], item_index.invoice_no[item]
+    )
     return links.iloc[order].reset_index(drop=True)
 
 
@@ -264,10 +268,10 @@ def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> npt.NDArray
 
 
 def _days_from_invoice(
-    payments: Payments, book: Book, links: pd.DataFrame
+    payments: Payments, item_index: OpenItemIndex, links: pd.DataFrame
 ) -> pd.arrays.IntegerArray:
     """Days from the oldest named invoice to the payment; missing when no dated invoice."""
-    day = book.invoice_day[links["item"].to_numpy()]
+    day = item_index.invoice_day[links["item"].to_numpy()]
     dated = day != NO_DAY
     oldest = np.full(len(payments), np.iinfo(np.int64).max)
     np.minimum.at(oldest, links["pay"].to_numpy()[dated], day[dated])

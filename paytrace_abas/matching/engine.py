@@ -26,9 +26,9 @@ from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.parallel import Background, usable_workers
 from paytrace_abas.matching.prepared import (
     Payments,
-    build_book,
     build_payments,
     index_invoices,
+    index_open_items,
     reference_texts,
 )
 from paytrace_abas.matching.reference_pass import (
@@ -74,8 +74,8 @@ def _match(
         partial(look_up_invoices, payments, open_items, settings, paid), workers > 1
     )
     try:
-        book = build_book(open_items, settings)
-        prepared = build_payments(payments, book, settings)
+        item_index = index_open_items(open_items, settings)
+        prepared = build_payments(payments, item_index, settings)
         decisions = Decisions(len(prepared))
         classify_card_state(prepared, decisions)
         mark_already_posted(prepared, decisions, posted, paid)
@@ -88,15 +88,15 @@ def _match(
         mine = np.zeros(len(prepared), dtype=bool)
         mine[pays] = True
         named = tokens[mine[tokens["pay"].to_numpy()]] if len(pays) < len(prepared) else tokens
-        match_on_reference(prepared, book, settings, local, claimed_by, named)
-        match_on_customer_amount(prepared, book, settings, local, claimed_by)
+        match_on_reference(prepared, item_index, settings, local, claimed_by, named)
+        match_on_customer_amount(prepared, item_index, settings, local, claimed_by)
 
     # ... and the invoice passes run in several processes, each for its own customers.
     pending = np.flatnonzero(decisions.pending())
-    share = shares(prepared, book, tokens, pending, workers)
+    share = shares(prepared, item_index, tokens, pending, workers)
     run_in_shares(share, pending, decisions, match_invoices)
     mark_unmatched(prepared, decisions)
-    return results_frame(prepared, book, decisions)
+    return results_frame(prepared, item_index, decisions)
 
 
 def look_up_invoices(

@@ -18,7 +18,7 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
-from paytrace_abas.matching.prepared import NO_DAY, Book, Payments
+from paytrace_abas.matching.prepared import NO_DAY, OpenItemIndex, Payments
 from paytrace_abas.matching.texts import (
     amount,
     amounts,
@@ -38,17 +38,21 @@ class NamedInvoices:
     """The unclaimed open invoices each payment names (rows sorted by payment)."""
 
     def __init__(
-        self, rows: pd.DataFrame, payments: Payments, book: Book, settings: MatchingSettings
+        self,
+        rows: pd.DataFrame,
+        payments: Payments,
+        item_index: OpenItemIndex,
+        settings: MatchingSettings,
     ) -> None:
-        self.settings, self.book, self.payments = settings, book, payments
+        self.settings, self.item_index, self.payments = settings, item_index, payments
         self.pay: Ints = rows["pay"].to_numpy()
         self.item: Ints = rows["item"].to_numpy()
         self.groups = g = Groups.of(self.pay)
-        self.item_currency: Texts = book.currency[self.item]
+        self.item_currency: Texts = item_index.currency[self.item]
         self.pay_currency: Texts = payments.currency[self.pay]
         self._compare_amounts()
         # Customer codes, not texts: a known payer's code names the same customer as its text.
-        owner = book.customer_code[self.item]
+        owner = item_index.customer_code[self.item]
         payer_known = payments.payer_code[g.keys] >= 0
         self.mismatch: Flags = g.any(owner != payments.payer_code[self.pay]) & payer_known
         self.count: Ints = g.count()
@@ -62,10 +66,14 @@ class NamedInvoices:
 
     def _compare_amounts(self) -> None:
         """Open amounts and valid cash discounts, converted into the payment's currency."""
-        book, item, g = self.book, self.item, self.groups
+        item_index, item, g = self.item_index, self.item, self.groups
         paid_day = self.payments.paid_day[self.pay]
-        gross, bp, until = book.gross_cents[item], book.discount_bp[item], book.discount_until[item]
-        open_cents = book.open_cents[item]
+        gross, bp, until = (
+            item_index.gross_cents[item],
+            item_index.discount_bp[item],
+            item_index.discount_until[item],
+        )
+        open_cents = item_index.open_cents[item]
         discount = np.minimum(cash_discount(gross, bp, until, paid_day), open_cents)
         source, target = self.item_currency, self.pay_currency
         self.open, has_rate, rate = convert(open_cents, source, target, self.settings)
@@ -110,13 +118,13 @@ class NamedInvoices:
     def _numbers(self) -> Texts:
         """Named invoice numbers per payment, oldest first, joined with ", "."""
         g = self.groups
-        numbers: Texts = self.book.invoice_no[self.item[g.starts]].astype(object)
+        numbers: Texts = self.item_index.invoice_no[self.item[g.starts]].astype(object)
         several = np.flatnonzero(g.count() > 1)
         if len(several):
             rows = np.flatnonzero(np.isin(self.pay, g.keys[several]))
             pay, item = self.pay[rows], self.item[rows]
-            number = self.book.invoice_no[item]
-            order = ordered_rows(pay, self.book.invoice_day[item], number)
+            number = self.item_index.invoice_no[item]
+            order = ordered_rows(pay, self.item_index.invoice_day[item], number)
             text = joined_by_payment(pay[order], number[order])
             numbers[several] = text.reindex(g.keys[several]).to_numpy(dtype=object)
         return numbers
@@ -153,7 +161,7 @@ class NamedInvoices:
     def _customer_mismatch(self, mask: Flags, decisions: Decisions) -> None:
         if not mask.any():
             return
-        owners = self._per_payment(mask, self.book.customer_no[self.item])
+        owners = self._per_payment(mask, self.item_index.customer_no[self.item])
         payers = self.payments.payer[self.groups.keys[mask]]
         reasons = [
             f"Names invoice {n} of customer {o}, but was paid by customer {p}."
@@ -204,7 +212,7 @@ class NamedInvoices:
         mine = claimed[claimed["pay"].isin(pays).to_numpy()]
         mine_pays = mine["pay"].to_numpy()
         payers = joined_by_payment(mine_pays, mine["claimant"].to_numpy()).reindex(pays)
-        paid = joined_by_payment(mine_pays, self.book.invoice_no[mine["item"].to_numpy()])
+        paid = joined_by_payment(mine_pays, self.item_index.invoice_no[mine["item"].to_numpy()])
         reasons = [
             f"Invoice {paid[p]} was already paid by transaction {payers[p]}; "
             f"the rest ({n}) does not explain the amount."

@@ -17,7 +17,7 @@ import pandas as pd
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.named import RULE, NamedInvoices
-from paytrace_abas.matching.prepared import Book, InvoiceIndex, Payments, take
+from paytrace_abas.matching.prepared import InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.references import extract_tokens
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.models import Category
@@ -25,7 +25,7 @@ from paytrace_abas.models import Category
 
 def match_on_reference(
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
     decisions: Decisions,
     claimed_by: npt.NDArray[np.object_],
@@ -48,9 +48,11 @@ def match_on_reference(
             waiting = np.isin(pays, pays[first != pays])
         else:
             waiting = np.zeros(len(pays), dtype=bool)
-        _judge_named(pending[~waiting], payments, book, settings, decisions, claimed_by, rejected)
+        _judge_named(
+            pending[~waiting], payments, item_index, settings, decisions, claimed_by, rejected
+        )
         pending = pending[waiting]
-    _judge_not_open(tokens[~tokens["pay"].isin(named["pay"]).to_numpy()], book, decisions)
+    _judge_not_open(tokens[~tokens["pay"].isin(named["pay"]).to_numpy()], item_index, decisions)
 
 
 def scan_references(
@@ -124,7 +126,7 @@ def _rejected_by_payment(tokens: pd.DataFrame) -> pd.DataFrame:
 def _judge_named(
     rows: pd.DataFrame,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
     decisions: Decisions,
     claimed_by: npt.NDArray[np.object_],
@@ -137,19 +139,19 @@ def _judge_named(
     free = rows[~is_claimed]
     # Both sides are distinct already: no sorting them again (seconds over the rounds).
     only_claimed = np.setdiff1d(claimed["pay"].unique(), free["pay"].unique(), assume_unique=True)
-    _decide_duplicates(claimed[claimed["pay"].isin(only_claimed)], book, decisions)
+    _decide_duplicates(claimed[claimed["pay"].isin(only_claimed)], item_index, decisions)
     if free.empty:
         return
-    judged = NamedInvoices(free, payments, book, settings)
+    judged = NamedInvoices(free, payments, item_index, settings)
     judged.decide(decisions, claimed, claimed_by, rejected)
 
 
-def _decide_duplicates(rows: pd.DataFrame, book: Book, decisions: Decisions) -> None:
+def _decide_duplicates(rows: pd.DataFrame, item_index: OpenItemIndex, decisions: Decisions) -> None:
     """Every named open invoice was already paid, in this window or by an earlier run."""
     if rows.empty:
         return
     pays = rows["pay"].to_numpy()
-    numbers = joined_by_payment(pays, book.invoice_no[rows["item"].to_numpy()])
+    numbers = joined_by_payment(pays, item_index.invoice_no[rows["item"].to_numpy()])
     payers = joined_by_payment(pays, rows["claimant"].to_numpy(dtype=object))
     unique = numbers.index.to_numpy()
     paid_by = payers.to_numpy(dtype=object)
@@ -167,7 +169,7 @@ def _decide_duplicates(rows: pd.DataFrame, book: Book, decisions: Decisions) -> 
     decisions.link(pays, rows["item"].to_numpy())
 
 
-def _judge_not_open(tokens: pd.DataFrame, book: Book, decisions: Decisions) -> None:
+def _judge_not_open(tokens: pd.DataFrame, item_index: OpenItemIndex, decisions: Decisions) -> None:
     """Payments naming only cleared or unknown invoices, or ones an earlier run already paid."""
     if tokens.empty:
         return

@@ -21,17 +21,19 @@ import pandas as pd
 from paytrace_abas.matching.decisions import DecidedPart, Decisions
 from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.parallel import Background
-from paytrace_abas.matching.prepared import Book, Payments
+from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 
 #: matches the payments (paying-order positions) left undecided in the given decisions
 Work = Callable[[Decisions, Ints], None]
 
 
-def shares(payments: Payments, book: Book, tokens: pd.DataFrame, pending: Ints, count: int) -> Ints:
+def shares(
+    payments: Payments, item_index: OpenItemIndex, tokens: pd.DataFrame, pending: Ints, count: int
+) -> Ints:
     """Share number (0 .. count-1) of each ``pending`` payment; linked payments share one."""
     if count <= 1 or len(pending) == 0:
         return np.zeros(len(pending), dtype=np.int64)
-    group = _customer_groups(payments, book, tokens)[pending]
+    group = _customer_groups(payments, item_index, tokens)[pending]
     # Deal groups in order of their number so that every share holds about as many payments.
     order = np.argsort(group, kind="stable")
     boundary = np.flatnonzero(np.diff(group[order])) + 1
@@ -42,12 +44,12 @@ def shares(payments: Payments, book: Book, tokens: pd.DataFrame, pending: Ints, 
     return share
 
 
-def _customer_groups(payments: Payments, book: Book, tokens: pd.DataFrame) -> Ints:
+def _customer_groups(payments: Payments, item_index: OpenItemIndex, tokens: pd.DataFrame) -> Ints:
     """A group number per payment: two payments that may touch one open item share a group."""
-    customers = len(book.customers)
+    customers = len(item_index.customers)
     named = tokens[tokens["item"].to_numpy() >= 0]
     pay = named["pay"].to_numpy()
-    owner = book.customer_code[named["item"].to_numpy()]
+    owner = item_index.customer_code[named["item"].to_numpy()]
     # A payment's anchor: its payer, or (payer unknown to abas) the owner of an invoice it names.
     anchor = payments.payer_code.copy()
     unanchored = anchor < 0
