@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments, parallel, shards
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.prepared import (
     build_payments,
     index_invoices,
@@ -29,6 +28,7 @@ from paytrace_abas.matching.prepared import (
     reference_texts,
 )
 from paytrace_abas.matching.reference_pass import named_tokens, scan_references
+from paytrace_abas.matching.verdicts import Decisions
 
 from .matching_frames import item, open_items_frame, payment, payments_frame
 from .test_matching_properties import days

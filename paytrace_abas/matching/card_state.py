@@ -8,8 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.prepared import Payments
+from paytrace_abas.matching.verdicts import Decisions
 from paytrace_abas.models import Category
 
 #: (statuses, kinds, category, reason): a payment with one of the statuses or one of the kinds

@@ -7,11 +7,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments, take
 from paytrace_abas.matching.sets import find_exact_sum_sets
 from paytrace_abas.matching.texts import amounts, filled, joined_by_payment, matched_details
+from paytrace_abas.matching.verdicts import Decisions
 from paytrace_abas.models import Category
 
 RULE = "customer_amount"

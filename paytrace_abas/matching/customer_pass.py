@@ -27,10 +27,10 @@ from paytrace_abas.matching.customer_outcomes import (
     decide_singles,
     decide_taken,
 )
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints, ordered_rows
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.texts import joined_by_payment
+from paytrace_abas.matching.verdicts import Decisions
 from paytrace_abas.models import Category
 
 log = logging.getLogger(__name__)

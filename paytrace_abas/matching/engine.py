@@ -21,7 +21,6 @@ import pandas as pd
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
-from paytrace_abas.matching.decisions import Decisions, claims_from_ledger, results_frame
 from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.parallel import Background, usable_workers
 from paytrace_abas.matching.prepared import (
@@ -37,6 +36,7 @@ from paytrace_abas.matching.reference_pass import (
     scan_references,
 )
 from paytrace_abas.matching.shards import run_in_shares, shares
+from paytrace_abas.matching.verdicts import Decisions, claims_from_ledger, results_frame
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import Category
 

@@ -16,7 +16,6 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
 from paytrace_abas.matching.prepared import NO_DAY, OpenItemIndex, Payments
 from paytrace_abas.matching.texts import (
@@ -27,6 +26,7 @@ from paytrace_abas.matching.texts import (
     joined_by_payment,
     matched_details,
 )
+from paytrace_abas.matching.verdicts import Decisions
 from paytrace_abas.models import Category
 
 RULE = "reference"

@@ -15,11 +15,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.named import RULE, NamedInvoices
 from paytrace_abas.matching.prepared import InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.references import extract_tokens
 from paytrace_abas.matching.texts import joined_by_payment
+from paytrace_abas.matching.verdicts import Decisions
 from paytrace_abas.models import Category
 
 

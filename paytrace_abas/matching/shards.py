@@ -18,10 +18,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from paytrace_abas.matching.decisions import DecidedPart, Decisions
 from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.parallel import Background
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments
+from paytrace_abas.matching.verdicts import DecidedPart, Decisions
 
 #: matches the payments (paying-order positions) left undecided in the given decisions
 Work = Callable[[Decisions, Ints], None]
