@@ -28,7 +28,7 @@ from paytrace_abas.matching.prepared import (
     reference_texts,
 )
 from paytrace_abas.matching.reference_pass import named_tokens, scan_references
-from paytrace_abas.matching.verdicts import Decisions
+from paytrace_abas.matching.verdicts import Verdicts
 
 from .matching_frames import item, open_items_frame, payment, payments_frame
 from .test_matching_properties import days
@@ -107,11 +107,11 @@ def test_a_payment_naming_another_customers_invoice_keeps_both_customers_togethe
 def _shares(pays: pd.DataFrame, items: pd.DataFrame, count: int) -> dict[str, int]:
     item_index = index_open_items(items, SETTINGS)
     prepared = build_payments(pays, item_index, SETTINGS)
-    decisions = Decisions(len(prepared))
+    verdicts = Verdicts(len(prepared))
     index = index_invoices(items, SETTINGS)
     scanned = scan_references(reference_texts(pays, SETTINGS), index, SETTINGS, {})
-    tokens = named_tokens(scanned, prepared, decisions)
-    pending = np.flatnonzero(decisions.pending())
+    tokens = named_tokens(scanned, prepared, verdicts)
+    pending = np.flatnonzero(verdicts.pending())
     numbers = shards.shares(prepared, item_index, tokens, pending, count)
     return dict(zip(prepared.transaction_id[pending].tolist(), numbers.tolist(), strict=True))
 

@@ -11,7 +11,7 @@ from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments, take
 from paytrace_abas.matching.sets import find_exact_sum_sets
 from paytrace_abas.matching.texts import amounts, filled, joined_by_payment, matched_details
-from paytrace_abas.matching.verdicts import Decisions
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 RULE = "customer_amount"
@@ -23,7 +23,7 @@ def decide_singles(
     nearest: pd.DataFrame,
     payments: Payments,
     item_index: OpenItemIndex,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     """One open item fits best: matched; several fit equally well: ambiguous."""
     if fitting.empty:
@@ -45,7 +45,7 @@ def _decide_single_match(
     nearest: pd.DataFrame,
     payments: Payments,
     item_index: OpenItemIndex,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     if best.empty:
         return
@@ -96,7 +96,7 @@ def _runner_up_items(
     return runner, why
 
 
-def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: Decisions) -> None:
+def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: Verdicts) -> None:
     if tied.empty:
         return
     pays_all = tied["pay"].to_numpy()
@@ -120,7 +120,7 @@ def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: De
 
 
 def decide_taken(
-    taken: pd.DataFrame, payments: Payments, item_index: OpenItemIndex, proposal: Decisions
+    taken: pd.DataFrame, payments: Payments, item_index: OpenItemIndex, proposal: Verdicts
 ) -> None:
     """Only items that an earlier payment already paid fit: a second payment of them."""
     if taken.empty:
@@ -147,7 +147,7 @@ def decide_sets(
     payments: Payments,
     item_index: OpenItemIndex,
     settings: MatchingSettings,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     """Smallest exact-sum sets of the payer's unclaimed open items."""
     if search.empty:
@@ -165,7 +165,7 @@ def _decide_set_matches(
     search: pd.DataFrame,
     payments: Payments,
     item_index: OpenItemIndex,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     if sets.empty:
         return
@@ -211,7 +211,7 @@ def _decide_set_matches(
 
 
 def _decide_ambiguous_sets(
-    sets: pd.DataFrame, payments: Payments, item_index: OpenItemIndex, proposal: Decisions
+    sets: pd.DataFrame, payments: Payments, item_index: OpenItemIndex, proposal: Verdicts
 ) -> None:
     if sets.empty:
         return
@@ -243,7 +243,7 @@ def decide_nothing_fits(
     payments: Payments,
     item_index: OpenItemIndex,
     settings: MatchingSettings,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     if not len(rest):
         return

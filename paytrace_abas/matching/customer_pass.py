@@ -30,7 +30,7 @@ from paytrace_abas.matching.customer_outcomes import (
 from paytrace_abas.matching.groups import Groups, Ints, ordered_rows
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.texts import joined_by_payment
-from paytrace_abas.matching.verdicts import Decisions
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 log = logging.getLogger(__name__)
@@ -40,25 +40,25 @@ def match_on_customer_amount(
     payments: Payments,
     item_index: OpenItemIndex,
     settings: MatchingSettings,
-    decisions: Decisions,
+    verdicts: Verdicts,
     claimed_by: npt.NDArray[np.object_],
 ) -> None:
     """Decide every undecided payment whose PayTrace customer has open items in abas."""
-    waiting = np.flatnonzero(decisions.pending() & (payments.payer_code >= 0))
+    waiting = np.flatnonzero(verdicts.pending() & (payments.payer_code >= 0))
     while len(waiting):
         log.debug("customer + amount: %d payments waiting", len(waiting))
-        proposal = Decisions(len(payments))
+        proposal = Verdicts(len(payments))
         looked_at = _judge(waiting, payments, item_index, settings, proposal, claimed_by)
         claims = _claims(proposal)
         kept = ~np.isin(waiting, _must_wait(looked_at, claims, len(item_index)))
-        decisions.adopt(proposal.extract(waiting[kept]))
+        verdicts.adopt(proposal.extract(waiting[kept]))
         kept_claims = claims[np.isin(claims["pay"].to_numpy(), waiting[kept])]
         pays = kept_claims["pay"].to_numpy()
         claimed_by[kept_claims["item"].to_numpy()] = payments.transaction_id[pays]
         waiting = waiting[~kept]
 
 
-def _claims(proposal: Decisions) -> pd.DataFrame:
+def _claims(proposal: Verdicts) -> pd.DataFrame:
     """(pay, item) of every invoice a proposed match would take."""
     if not proposal.links:
         return pd.DataFrame({"pay": np.zeros(0, np.int64), "item": np.zeros(0, np.int64)})
@@ -102,7 +102,7 @@ def _judge(
     payments: Payments,
     item_index: OpenItemIndex,
     settings: MatchingSettings,
-    proposal: Decisions,
+    proposal: Verdicts,
     claimed_by: npt.NDArray[np.object_],
 ) -> pd.DataFrame:
     """Propose a decision for each waiting payment; return the (pay, item) rows it looked at.
@@ -135,7 +135,7 @@ def _candidate_rows(
     item_index: OpenItemIndex,
     settings: MatchingSettings,
     claimed_by: npt.NDArray[np.object_],
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pool of each waiting payment's customer, and its two closest unclaimed open items.
 
@@ -217,7 +217,7 @@ def _decide_no_rate(
     currency: npt.NDArray[np.object_],
     has_rate: npt.NDArray[np.bool_],
     payments: Payments,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     """The payer's open items are all in currencies without a configured rate."""
     blind = np.unique(pay[~has_rate])

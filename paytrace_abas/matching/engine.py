@@ -36,7 +36,7 @@ from paytrace_abas.matching.reference_pass import (
     scan_references,
 )
 from paytrace_abas.matching.shards import run_in_shares, shares
-from paytrace_abas.matching.verdicts import Decisions, claims_from_ledger, results_frame
+from paytrace_abas.matching.verdicts import Verdicts, claims_from_ledger, results_frame
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import Category
 
@@ -76,15 +76,15 @@ def _match(
     try:
         item_index = index_open_items(open_items, settings)
         prepared = build_payments(payments, item_index, settings)
-        decisions = Decisions(len(prepared))
-        classify_card_state(prepared, decisions)
-        mark_already_posted(prepared, decisions, posted, paid)
+        verdicts = Verdicts(len(prepared))
+        classify_card_state(prepared, verdicts)
+        mark_already_posted(prepared, verdicts, posted, paid)
         scanned, claimed_by = look_up.result()
     finally:
         look_up.stop()
-    tokens = named_tokens(scanned, prepared, decisions)
+    tokens = named_tokens(scanned, prepared, verdicts)
 
-    def match_invoices(local: Decisions, pays: Ints) -> None:
+    def match_invoices(local: Verdicts, pays: Ints) -> None:
         mine = np.zeros(len(prepared), dtype=bool)
         mine[pays] = True
         named = tokens[mine[tokens["pay"].to_numpy()]] if len(pays) < len(prepared) else tokens
@@ -92,11 +92,11 @@ def _match(
         match_on_customer_amount(prepared, item_index, settings, local, claimed_by)
 
     # ... and the invoice passes run in several processes, each for its own customers.
-    pending = np.flatnonzero(decisions.pending())
+    pending = np.flatnonzero(verdicts.pending())
     share = shares(prepared, item_index, tokens, pending, workers)
-    run_in_shares(share, pending, decisions, match_invoices)
-    mark_unmatched(prepared, decisions)
-    return results_frame(prepared, item_index, decisions)
+    run_in_shares(share, pending, verdicts, match_invoices)
+    mark_unmatched(prepared, verdicts)
+    return results_frame(prepared, item_index, verdicts)
 
 
 def look_up_invoices(
@@ -111,9 +111,9 @@ def look_up_invoices(
     return scan_references(texts, index, settings, paid), claims_from_ledger(index, paid)
 
 
-def mark_unmatched(payments: Payments, decisions: Decisions) -> None:
+def mark_unmatched(payments: Payments, verdicts: Verdicts) -> None:
     """What no pass could tie to an invoice and whose payer has no open items to compare."""
-    rest = np.flatnonzero(decisions.pending())
+    rest = np.flatnonzero(verdicts.pending())
     reasons = [
         f"No invoice number in the payment text, and PayTrace customer {payer} has no open "
         "items in abas (map it in [matching.customer_map] if the numbers differ)."
@@ -121,4 +121,4 @@ def mark_unmatched(payments: Payments, decisions: Decisions) -> None:
         else "No invoice number in the payment text and no PayTrace customer to look up."
         for payer in payments.payer[rest]
     ]
-    decisions.decide(rest, Category.UNMATCHED, "none", reasons)
+    verdicts.decide(rest, Category.UNMATCHED, "none", reasons)

@@ -26,7 +26,7 @@ from paytrace_abas.matching.texts import (
     joined_by_payment,
     matched_details,
 )
-from paytrace_abas.matching.verdicts import Decisions
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 RULE = "reference"
@@ -89,7 +89,7 @@ class NamedInvoices:
 
     def decide(
         self,
-        decisions: Decisions,
+        verdicts: Verdicts,
         claimed: pd.DataFrame,
         claimed_by: Texts,
         rejected: pd.DataFrame,
@@ -108,12 +108,12 @@ class NamedInvoices:
         duplicate = judged & ~matched & np.isin(self.groups.keys, claimed["pay"].to_numpy())
         rest = judged & ~matched & ~duplicate
         short = rest & (self.amount < self.open_total)
-        self._customer_mismatch(customer, decisions)
-        self._currency_mismatch(currency, decisions)
-        self._matched(matched, with_discount, decisions, claimed_by)
-        self._duplicate(duplicate, claimed, decisions)
-        self._short_or_over(short, Category.PARTIAL_PAYMENT, decisions)
-        self._short_or_over(rest & ~short, Category.OVERPAYMENT, decisions)
+        self._customer_mismatch(customer, verdicts)
+        self._currency_mismatch(currency, verdicts)
+        self._matched(matched, with_discount, verdicts, claimed_by)
+        self._duplicate(duplicate, claimed, verdicts)
+        self._short_or_over(short, Category.PARTIAL_PAYMENT, verdicts)
+        self._short_or_over(rest & ~short, Category.OVERPAYMENT, verdicts)
 
     def _numbers(self) -> Texts:
         """Named invoice numbers per payment, oldest first, joined with ", "."""
@@ -134,13 +134,13 @@ class NamedInvoices:
         mask: Flags,
         category: Category,
         reasons: list[str],
-        decisions: Decisions,
+        verdicts: Verdicts,
         **extra: Any,
     ) -> None:
         picked = np.flatnonzero(mask)
         evidence: dict[str, Any] = {name: values[picked] for name, values in self.evidence.items()}
         evidence.update({name: values[picked] for name, values in extra.items()})
-        decisions.decide(
+        verdicts.decide(
             self.groups.keys[picked],
             category,
             self.rule[picked],
@@ -149,16 +149,16 @@ class NamedInvoices:
             **evidence,
         )
 
-    def _link(self, mask: Flags, decisions: Decisions) -> None:
+    def _link(self, mask: Flags, verdicts: Verdicts) -> None:
         rows = self.groups.spread(mask)
-        decisions.link(self.pay[rows], self.item[rows])
+        verdicts.link(self.pay[rows], self.item[rows])
 
     def _per_payment(self, mask: Flags, values: Texts) -> Texts:
         rows = self.groups.spread(mask)
         joined = joined_by_payment(self.pay[rows], values[rows])
         return joined.reindex(self.groups.keys[mask]).to_numpy(dtype=object)
 
-    def _customer_mismatch(self, mask: Flags, decisions: Decisions) -> None:
+    def _customer_mismatch(self, mask: Flags, verdicts: Verdicts) -> None:
         if not mask.any():
             return
         owners = self._per_payment(mask, self.item_index.customer_no[self.item])
@@ -167,10 +167,10 @@ class NamedInvoices:
             f"Names invoice {n} of customer {o}, but was paid by customer {p}."
             for n, o, p in zip(self.numbers[mask], owners, payers, strict=True)
         ]
-        self._record(mask, Category.CUSTOMER_MISMATCH, reasons, decisions)
-        self._link(mask, decisions)
+        self._record(mask, Category.CUSTOMER_MISMATCH, reasons, verdicts)
+        self._link(mask, verdicts)
 
-    def _currency_mismatch(self, mask: Flags, decisions: Decisions) -> None:
+    def _currency_mismatch(self, mask: Flags, verdicts: Verdicts) -> None:
         if not mask.any():
             return
         foreign = np.where(self.item_currency != self.pay_currency, self.item_currency, "")
@@ -181,11 +181,11 @@ class NamedInvoices:
             "is configured."
             for n, f, c in zip(self.numbers[mask], codes, paid_in, strict=True)
         ]
-        self._record(mask, Category.CURRENCY_MISMATCH, reasons, decisions)
-        self._link(mask, decisions)
+        self._record(mask, Category.CURRENCY_MISMATCH, reasons, verdicts)
+        self._link(mask, verdicts)
 
     def _matched(
-        self, mask: Flags, with_discount: Flags, decisions: Decisions, claimed_by: Texts
+        self, mask: Flags, with_discount: Flags, verdicts: Verdicts, claimed_by: Texts
     ) -> None:
         if not mask.any():
             return
@@ -199,13 +199,13 @@ class NamedInvoices:
             self.numbers[mask], self.count[mask], taken[mask], difference[mask], self.rate[mask]
         )
         picked = np.flatnonzero(mask)
-        self._record(mask, Category.MATCHED, reasons, decisions)
-        decisions.confidence[self.groups.keys[picked]] = 1.0
-        decisions.set_amounts(self.groups.keys[picked], difference[picked], expected[picked])
-        decisions.link(self.pay[rows], self.item[rows], applied[rows], discount[rows])
+        self._record(mask, Category.MATCHED, reasons, verdicts)
+        verdicts.confidence[self.groups.keys[picked]] = 1.0
+        verdicts.set_amounts(self.groups.keys[picked], difference[picked], expected[picked])
+        verdicts.link(self.pay[rows], self.item[rows], applied[rows], discount[rows])
         claimed_by[self.item[rows]] = self.payments.transaction_id[self.pay[rows]]
 
-    def _duplicate(self, mask: Flags, claimed: pd.DataFrame, decisions: Decisions) -> None:
+    def _duplicate(self, mask: Flags, claimed: pd.DataFrame, verdicts: Verdicts) -> None:
         if not mask.any():
             return
         pays = self.groups.keys[mask]
@@ -222,14 +222,14 @@ class NamedInvoices:
             mask,
             Category.DUPLICATE,
             reasons,
-            decisions,
+            verdicts,
             runner_up=_full(self.groups, payers, mask),
             runner_up_reason=filled(len(self.groups), "paid that invoice first"),
         )
-        decisions.link(mine_pays, mine["item"].to_numpy())
-        self._link(mask, decisions)
+        verdicts.link(mine_pays, mine["item"].to_numpy())
+        self._link(mask, verdicts)
 
-    def _short_or_over(self, mask: Flags, category: Category, decisions: Decisions) -> None:
+    def _short_or_over(self, mask: Flags, category: Category, verdicts: Verdicts) -> None:
         if not mask.any():
             return
         reasons = _short_or_over_reasons(
@@ -243,11 +243,11 @@ class NamedInvoices:
             self.expired_until[mask],
         )
         picked = np.flatnonzero(mask)
-        self._record(mask, category, reasons, decisions)
-        decisions.confidence[self.groups.keys[picked]] = 0.5
+        self._record(mask, category, reasons, verdicts)
+        verdicts.confidence[self.groups.keys[picked]] = 0.5
         difference = self.amount - self.open_total
-        decisions.set_amounts(self.groups.keys[picked], difference[picked], self.open_total[picked])
-        self._link(mask, decisions)
+        verdicts.set_amounts(self.groups.keys[picked], difference[picked], self.open_total[picked])
+        self._link(mask, verdicts)
 
 
 def _full(groups: Groups, values: pd.Series, mask: Flags) -> Texts:

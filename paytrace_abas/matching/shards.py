@@ -6,7 +6,7 @@ one that names it. Customers linked by such payments (a payer and the owners of 
 names) form groups that share no item with any other group, so each group can be matched on
 its own with the same outcome as all at once. The groups are dealt into shares of about equal
 size; the parent process matches the first share while forked children match the others
-(parallel.py), and the parent adopts the children's decisions. Payments stay in paying order
+(parallel.py), and the parent adopts the children's verdicts. Payments stay in paying order
 within each share, which is all that global assignment needs.
 """
 
@@ -21,10 +21,10 @@ import pandas as pd
 from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.parallel import Background
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments
-from paytrace_abas.matching.verdicts import DecidedPart, Decisions
+from paytrace_abas.matching.verdicts import DecidedPart, Verdicts
 
-#: matches the payments (paying-order positions) left undecided in the given decisions
-Work = Callable[[Decisions, Ints], None]
+#: matches the payments (paying-order positions) left undecided in the given verdicts
+Work = Callable[[Verdicts, Ints], None]
 
 
 def shares(
@@ -80,30 +80,30 @@ def _components(size: int, left: Ints, right: Ints) -> Ints:
             return label
 
 
-def run_in_shares(share: Ints, pending: Ints, decisions: Decisions, work: Work) -> None:
-    """Run ``work`` for each share of ``pending`` payments; decide them all in ``decisions``."""
+def run_in_shares(share: Ints, pending: Ints, verdicts: Verdicts, work: Work) -> None:
+    """Run ``work`` for each share of ``pending`` payments; decide them all in ``verdicts``."""
     count = int(share.max()) + 1 if len(share) else 1
     if count == 1:
-        work(decisions, pending)
+        work(verdicts, pending)
         return
     mine = [pending[share == number] for number in range(count)]
     children = [
-        Background(partial(_decided, decisions.size, pays, work), forked=True) for pays in mine[1:]
+        Background(partial(_decided, verdicts.size, pays, work), forked=True) for pays in mine[1:]
     ]
     try:
         # This process decides its own share in place, the others' payments held meanwhile.
         others = np.concatenate(mine[1:])
-        decisions.hold(others)
-        work(decisions, mine[0])
-        decisions.release(others)
+        verdicts.hold(others)
+        work(verdicts, mine[0])
+        verdicts.release(others)
         for child in children:
-            decisions.adopt(child.result())
+            verdicts.adopt(child.result())
     finally:
         for child in children:
             child.stop()
 
 
 def _decided(size: int, pays: Ints, work: Work) -> DecidedPart:
-    local = Decisions.only_for(size, pays)
+    local = Verdicts.only_for(size, pays)
     work(local, pays)
     return local.extract(pays)

@@ -28,7 +28,7 @@ _HELD = np.int8(127)
 
 @dataclass(frozen=True)
 class DecidedPart:
-    """Decisions of some payments, aligned with ``pays`` (see ``Decisions.extract``)."""
+    """Verdicts of some payments, aligned with ``pays`` (see ``Verdicts.extract``)."""
 
     pays: Ints
     fields: dict[str, np.ndarray]
@@ -37,7 +37,7 @@ class DecidedPart:
 
 
 @dataclass
-class Decisions:
+class Verdicts:
     """One decision per payment (in paying order) and the invoices each decision names.
 
     Local to one ``match_payments`` call; deciding a payment twice is a bug and raises.
@@ -117,12 +117,12 @@ class Decisions:
         self.has_expected[pays] = True
 
     @classmethod
-    def only_for(cls, size: int, pays: Ints) -> Decisions:
-        """Decisions in which only ``pays`` are undecided: a pass run on it decides no others."""
-        decisions = cls(size)
-        decisions.category[:] = _HELD
-        decisions.category[pays] = -1
-        return decisions
+    def only_for(cls, size: int, pays: Ints) -> Verdicts:
+        """Verdicts in which only ``pays`` are undecided: a pass run on it decides no others."""
+        verdicts = cls(size)
+        verdicts.category[:] = _HELD
+        verdicts.category[pays] = -1
+        return verdicts
 
     def hold(self, pays: Ints) -> None:
         """Keep the passes off these undecided payments (another process decides them)."""
@@ -131,11 +131,11 @@ class Decisions:
         self.category[pays] = _HELD
 
     def release(self, pays: Ints) -> None:
-        """Undo :meth:`hold`: the payments are undecided again, to adopt their decisions."""
+        """Undo :meth:`hold`: the payments are undecided again, to adopt their verdicts."""
         self.category[pays] = -1
 
     def extract(self, pays: Ints) -> DecidedPart:
-        """The decisions of ``pays`` (and the invoices they name), to adopt elsewhere."""
+        """The verdicts of ``pays`` (and the invoices they name), to adopt elsewhere."""
         links = pd.concat(self.links, ignore_index=True) if self.links else None
         return DecidedPart(
             pays=pays,
@@ -145,7 +145,7 @@ class Decisions:
         )
 
     def adopt(self, part: DecidedPart) -> None:
-        """Take the decisions of ``part`` (made by a proposal or in another process)."""
+        """Take the verdicts of ``part`` (made by a proposal or in another process)."""
         pays = part.pays
         if (self.category[pays] >= 0).any():
             raise AssertionError("a payment was decided twice")
@@ -159,7 +159,7 @@ class Decisions:
     def link(
         self, pays: Ints, items: Ints, applied: Ints | None = None, discount: Ints | None = None
     ) -> None:
-        """Name invoices in the decisions of ``pays`` (one row per payment and invoice)."""
+        """Name invoices in the verdicts of ``pays`` (one row per payment and invoice)."""
         if len(pays) == 0:
             return
         zeros = np.zeros(len(pays), dtype=np.int64)
@@ -176,14 +176,14 @@ class Decisions:
 
 
 def results_frame(
-    payments: Payments, item_index: OpenItemIndex, decisions: Decisions
+    payments: Payments, item_index: OpenItemIndex, verdicts: Verdicts
 ) -> pd.DataFrame:
     """The results frame (RESULT_COLUMNS), one row per payment, in the payments' input order."""
     size = len(payments)
     # ``at[p]`` is the paying-order position of input row p: every column is taken through it.
     at = np.empty(size, dtype=np.int64)
     at[payments.order] = np.arange(size)
-    links = _ordered_links(decisions.links, item_index)
+    links = _ordered_links(verdicts.links, item_index)
     link_pay = links["pay"].to_numpy()
     by_input = np.argsort(payments.order[link_pay], kind="stable")
     items = links["item"].to_numpy()[by_input]
@@ -193,13 +193,13 @@ def results_frame(
     first_item[has_links] = items[(np.cumsum(count) - count)[has_links]]
     discount = np.zeros(size, dtype=np.int64)
     np.add.at(discount, link_pay, links["discount"].to_numpy())
-    expected = pd.array(decisions.expected[at], dtype="Int64")
-    expected[~decisions.has_expected[at]] = pd.NA
+    expected = pd.array(verdicts.expected[at], dtype="Int64")
+    expected[~verdicts.has_expected[at]] = pd.NA
     columns: dict[str, Any] = {
         # a copy: the input column's array may be the caller's own
         "transaction_id": payments.input_columns["transaction_id"].copy(),
-        "category": _VALUES[decisions.category[at]],
-        "rule": decisions.rule[at],
+        "category": _VALUES[verdicts.category[at]],
+        "rule": verdicts.rule[at],
         "invoice_nos": _lists(item_index.invoice_no[items], count),
         "applied_cents": _lists(links["applied"].to_numpy()[by_input], count, as_int=True),
         "amount_cents": pd.array(payments.amount[at], dtype="Int64"),
@@ -208,17 +208,17 @@ def results_frame(
         "invoice_discounts_cents": _lists(
             links["discount"].to_numpy()[by_input], count, as_int=True
         ),
-        "difference_cents": pd.array(decisions.difference[at], dtype="Int64"),
+        "difference_cents": pd.array(verdicts.difference[at], dtype="Int64"),
         "customer_no": take(item_index.customer_no, first_item, ""),
         "days_from_invoice": _days_from_invoice(payments, item_index, links)[at],
-        "confidence": decisions.confidence[at],
-        "runner_up": decisions._text("runner_up")[at],
-        "runner_up_reason": decisions._text("runner_up_reason")[at],
-        "reason": decisions.reason[at],
+        "confidence": verdicts.confidence[at],
+        "runner_up": verdicts._text("runner_up")[at],
+        "runner_up_reason": verdicts._text("runner_up_reason")[at],
+        "reason": verdicts.reason[at],
         "payer_customer_no": payments.input_columns["payer"],
         "expected_cents": expected,
-        "found_in": decisions._text("found_in")[at],
-        "exchange_rate": decisions._text("exchange_rate")[at],
+        "found_in": verdicts._text("found_in")[at],
+        "exchange_rate": verdicts._text("exchange_rate")[at],
     }
     return _frame({name: columns[name] for name in RESULT_COLUMNS}, size)
 
