@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import AppliedDecision, RunItem, RunRecord, run_record
 from paytrace_abas.models import ManualBooking
-from paytrace_abas.plan.document import Decision
+from paytrace_abas.plan.document import ClerkDecision
 
 
 class OutcomeRecords(LedgerConnection):
@@ -137,7 +137,7 @@ class OutcomeRecords(LedgerConnection):
         self,
         run_id: str,
         plan_run_id: str,
-        decisions: Iterable[Decision],
+        decisions: Iterable[ClerkDecision],
         bookings: Iterable[ManualBooking],
     ) -> None:
         """Keep decisions ``apply`` accepted and the write-offs to book by hand, together."""

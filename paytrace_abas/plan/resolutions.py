@@ -17,7 +17,7 @@ from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import MoneyError, ResolutionError
 from paytrace_abas.frames import records
 from paytrace_abas.money import format_cents, parse_clerk_amount
-from paytrace_abas.plan.document import Decision, Plan, Posting
+from paytrace_abas.plan.document import ClerkDecision, Plan, Posting
 
 _ASSIGN = ("assign", "zuordnen")
 _WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")
@@ -165,7 +165,7 @@ def resolve_decisions(
     by_id = {str(p["transaction_id"]): p for p in records(payments)}
     planned = {posting.transaction_id for posting in run_plan.postings}
     postings: list[Posting] = []
-    decisions: list[Decision] = []
+    decisions: list[ClerkDecision] = []
     problems: list[str] = []
     for row in rows:
         try:
@@ -209,7 +209,7 @@ def _decide(
     planned: set[str],
     balances: _OpenBalances,
     currency_format: tuple[str, str],
-) -> tuple[list[Posting], Decision]:
+) -> tuple[list[Posting], ClerkDecision]:
     column = row.resolution_column
     payment = payments.get(row.transaction_id)
     if payment is None:
@@ -235,7 +235,7 @@ def _decide(
     for invoice_no, cents in plan.assigned:
         balances.open_cents[invoice_no] -= cents
     action = "+".join(_ACTION_NAMES[type(i)] for i in instructions)
-    decision = Decision(
+    decision = ClerkDecision(
         row.transaction_id, action, row.resolution, row.note, f"{row.sheet}!{row.row}"
     )
     return plan.postings(), decision
