@@ -83,7 +83,7 @@ RESULT_COLUMNS = [
     "difference_cents",
     "customer_no",
     "days_from_invoice",
-    "confidence",
+    "rule_confidence",
     "runner_up",
     "runner_up_reason",
     "reason",

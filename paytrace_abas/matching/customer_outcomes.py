@@ -69,7 +69,7 @@ def _decide_single_match(
         Category.MATCHED,
         RULE,
         reasons,
-        confidence=0.9,
+        rule_confidence=0.9,
         difference=difference,
         expected=expected,
         runner_up=runner,
@@ -112,7 +112,7 @@ def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: Ve
             "fit the amount equally well; a clerk must choose."
             for p in pays
         ],
-        confidence=0.5,
+        rule_confidence=0.5,
         runner_up=second["number"].reindex(pays).to_numpy(dtype=object),
         runner_up_reason="fits equally well",
     )
@@ -201,7 +201,7 @@ def _decide_set_matches(
         Category.MATCHED,
         RULE_SET,
         reasons,
-        confidence=0.8,
+        rule_confidence=0.8,
         difference=difference,
         expected=expected,
         runner_up=np.asarray(runner, dtype=object),
@@ -227,7 +227,7 @@ def _decide_ambiguous_sets(
             "add up to the amount equally well; a clerk must choose."
             for p, a, b in zip(pays, first, second, strict=True)
         ],
-        confidence=0.5,
+        rule_confidence=0.5,
         runner_up=np.asarray(second, dtype=object),
         runner_up_reason="fits equally well",
     )

@@ -200,7 +200,7 @@ class NamedInvoices:
         )
         picked = np.flatnonzero(mask)
         self._record(mask, Category.MATCHED, reasons, verdicts)
-        verdicts.confidence[self.groups.keys[picked]] = 1.0
+        verdicts.rule_confidence[self.groups.keys[picked]] = 1.0
         verdicts.set_amounts(self.groups.keys[picked], difference[picked], expected[picked])
         verdicts.link(self.pay[rows], self.item[rows], applied[rows], discount[rows])
         claimed_by[self.item[rows]] = self.payments.transaction_id[self.pay[rows]]
@@ -244,7 +244,7 @@ class NamedInvoices:
         )
         picked = np.flatnonzero(mask)
         self._record(mask, category, reasons, verdicts)
-        verdicts.confidence[self.groups.keys[picked]] = 0.5
+        verdicts.rule_confidence[self.groups.keys[picked]] = 0.5
         difference = self.amount - self.open_total
         verdicts.set_amounts(self.groups.keys[picked], difference[picked], self.open_total[picked])
         self._link(mask, verdicts)

@@ -21,7 +21,15 @@ _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
 _CODE = {category: code for code, category in enumerate(Category)}
 _VALUES = np.array([category.value for category in Category], dtype=object)
 #: the per-payment arrays of a decision (besides the evidence texts and the links)
-_FIELDS = ("category", "rule", "reason", "difference", "expected", "has_expected", "confidence")
+_FIELDS = (
+    "category",
+    "rule",
+    "reason",
+    "difference",
+    "expected",
+    "has_expected",
+    "rule_confidence",
+)
 #: a category code for payments another process decides: not pending, never in a result
 _HELD = np.int8(127)
 
@@ -51,7 +59,7 @@ class Verdicts:
     difference: Ints = field(init=False)
     expected: Ints = field(init=False)
     has_expected: npt.NDArray[np.bool_] = field(init=False)
-    confidence: npt.NDArray[np.float64] = field(init=False)
+    rule_confidence: npt.NDArray[np.float64] = field(init=False)
     text: dict[str, npt.NDArray[np.object_]] = field(init=False)
     links: list[pd.DataFrame] = field(default_factory=list)
 
@@ -62,7 +70,7 @@ class Verdicts:
         self.difference = np.zeros(self.size, dtype=np.int64)
         self.expected = np.zeros(self.size, dtype=np.int64)
         self.has_expected = np.zeros(self.size, dtype=bool)
-        self.confidence = np.zeros(self.size, dtype=np.float64)
+        self.rule_confidence = np.zeros(self.size, dtype=np.float64)
         self.text = {}
 
     def pending(self) -> npt.NDArray[np.bool_]:
@@ -88,7 +96,7 @@ class Verdicts:
         rule: str | npt.NDArray[np.object_],
         reason: Any,
         *,
-        confidence: float = 0.0,
+        rule_confidence: float = 0.0,
         difference: Ints | None = None,
         expected: Ints | None = None,
         **evidence: Any,
@@ -101,7 +109,7 @@ class Verdicts:
         self.category[pays] = _CODE[category]
         self.rule[pays] = rule
         self.reason[pays] = reason
-        self.confidence[pays] = confidence
+        self.rule_confidence[pays] = rule_confidence
         if difference is not None:
             self.difference[pays] = difference
         if expected is not None:
@@ -211,7 +219,7 @@ def results_frame(
         "difference_cents": pd.array(verdicts.difference[at], dtype="Int64"),
         "customer_no": take(item_index.customer_no, first_item, ""),
         "days_from_invoice": _days_from_invoice(payments, item_index, links)[at],
-        "confidence": verdicts.confidence[at],
+        "rule_confidence": verdicts.rule_confidence[at],
         "runner_up": verdicts._text("runner_up")[at],
         "runner_up_reason": verdicts._text("runner_up_reason")[at],
         "reason": verdicts.reason[at],

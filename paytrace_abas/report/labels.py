@@ -87,7 +87,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "discount": {"en": "Cash discount", "de": "Skonto"},
     "difference": {"en": "Difference", "de": "Differenz"},
     "days_from_invoice": {"en": "Days after invoice", "de": "Tage nach Rechnung"},
-    "confidence": {"en": "Confidence", "de": "Sicherheit"},
+    "rule_confidence": {"en": "Confidence", "de": "Sicherheit"},
     "rule": {"en": "Rule", "de": "Regel"},
     "reason": {"en": "Reason", "de": "Begründung"},
     "runner_up": {"en": "Runner-up", "de": "Nächstbester Kandidat"},

@@ -92,7 +92,7 @@ MATCHED_COLUMNS = (
     Column("account"),
     Column("posting_state"),
     Column("rule"),
-    Column("confidence", Kind.CONFIDENCE),
+    Column("rule_confidence", Kind.CONFIDENCE),
     Column("reason", wrap=True),
 )
 EXCEPTION_COLUMNS = (
@@ -101,7 +101,7 @@ EXCEPTION_COLUMNS = (
     Column("customer_no"),
     Column("difference", Kind.MONEY, total=True),
     Column("days_from_invoice", Kind.COUNT),
-    Column("confidence", Kind.CONFIDENCE),
+    Column("rule_confidence", Kind.CONFIDENCE),
     Column("rule"),
     Column("reason", wrap=True),
     Column("runner_up", wrap=True),
@@ -311,8 +311,10 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "discount": _copy("discount_cents"),
     "difference": _copy("difference_cents"),
     "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
-    # The engine leaves confidence at 0 where it did not judge one; 0% would read as a verdict.
-    "confidence": lambda frame, language: [v or None for v in frame["confidence"].tolist()],
+    # The engine leaves rule_confidence at 0 where it did not judge one; 0% would read as a verdict.
+    "rule_confidence": lambda frame, language: [
+        v or None for v in frame["rule_confidence"].tolist()
+    ],
     "resolution": _empty_column,
     "note": _empty_column,
 }
