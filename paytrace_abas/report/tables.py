@@ -5,6 +5,12 @@ worksheet (the sheet still owns the file, the header, views, filter and columns)
 generic path inspects every value's type, builds a cell object and re-resolves its style per
 cell; our columns are typed up front, so each cell is one element with a pre-resolved style.
 That keeps 100,000-row sheets faster than a plain unstyled dump (bench/workbook.py).
+
+The writer hooks are private to openpyxl 3.1. Where they are missing (a newer openpyxl), or
+with ``PRIVATE_WRITER_HOOKS`` off, each row goes through openpyxl's public ``append`` as
+styled ``WriteOnlyCell`` objects instead: the same cells, values, formats and formulas, only
+slower, without the estimated heights of wrapped rows and without cached totals (a total is
+its SUBTOTAL formula, which Excel computes on opening).
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ EXCEL_MAX_ROWS = 1_048_576
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _WIDTH_SAMPLE = 200
 _THIN = Side(style="thin", color="808080")
+#: serialize rows through openpyxl's private writer hooks when they exist (the fast path);
+#: False forces the public ``append`` path (tests compare both)
+PRIVATE_WRITER_HOOKS = True
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,22 @@ class Styles:
             self._apply(cell, kind, role, fill)
             self._ids[key] = str(cell.style_id)
         return self._ids[key]
+
+    def cell(
+        self,
+        sheet: WriteOnlyWorksheet,
+        value: Any,
+        kind: Kind | None,
+        role: str,
+        fill: str = "",
+        formula: bool = False,
+    ) -> Cell:
+        """A styled cell for openpyxl's public ``append``; text stays text unless ``formula``."""
+        cell = WriteOnlyCell(sheet, value)
+        if isinstance(value, str) and not formula:
+            cell.data_type = "s"  # openpyxl would take "=..." for a formula
+        self._apply(cell, kind, role, fill)
+        return cell
 
     def _apply(self, cell: Cell, kind: Kind | None, role: str, fill: str) -> None:
         number_format = (
@@ -233,26 +258,66 @@ class _SheetStream:
         self.sums: list[int | Decimal] = [0] * len(spec.columns)
         self.row_index = 0
         self.data_rows = 0
-        # Our serializer replaces openpyxl's per-cell one; everything else stays openpyxl's.
-        # These are private hooks of openpyxl 3.1 (pinned <4); tests/test_report_tables.py
-        # reads every kind of cell back so that a change there fails loudly.
-        hooks: Any = sheet
-        hooks._get_writer()
-        hooks._writer.write_row = self._write_row
-        hooks._values_to_row = lambda values, row_index: values
-        sheet.append(("header", self.spec.labels))
+        self.styles = styles
+        self.hooked = PRIVATE_WRITER_HOOKS and _install_writer(sheet, self._write_row)
+        self._append("header", self.spec.labels)
 
     def append_data(self, row: Sequence[Any]) -> None:
-        self.sheet.append(("data", row))
+        self._append("data", row)
         self.data_rows += 1
 
     def finish(self, notes: Sequence[str]) -> None:
         last = self.row_index
         sheet: Any = self.sheet  # the stubs lack auto_filter on write-only sheets
         sheet.auto_filter.ref = f"A1:{self.letters[-1]}{max(last, 1)}"
-        self.sheet.append(("total", last))
+        self._append("total", last)
         for note in notes:
-            self.sheet.append(("note", note))
+            self._append("note", note)
+
+    def _append(self, role: str, values: Any) -> None:
+        if self.hooked:
+            self.sheet.append((role, values))  # _write_row below serializes it
+            return
+        self.row_index += 1
+        self.sheet.append(self._public_cells(role, values))
+
+    def _public_cells(self, role: str, values: Any) -> list[Cell | None]:
+        """The row as styled cells for openpyxl's own ``append`` (the public path)."""
+        cell, sheet = self.styles.cell, self.sheet
+        if role == "header":
+            return [cell(sheet, clean_text(t), None, "header", self.spec.colour) for t in values]
+        if role == "note":
+            return [cell(sheet, clean_text(str(values)), None, "note")]
+        if role == "total":
+            return self._public_totals(int(values))
+        return [self._public_data_cell(n, value) for n, value in enumerate(values)]
+
+    def _public_data_cell(self, position: int, value: Any) -> Cell | None:
+        column = self.spec.columns[position]
+        role = "wrap" if column.wrap else "data"
+        if is_missing(value):
+            return None
+        if column.kind is Kind.TEXT:
+            text = clean_text(value if isinstance(value, str) else str(value))
+            return self.styles.cell(self.sheet, text, column.kind, role) if text else None
+        if column.total:
+            self.sums[position] += value
+        return self.styles.cell(self.sheet, _number(column.kind, value), column.kind, role)
+
+    def _public_totals(self, last_row: int) -> list[Cell | None]:
+        columns = self.spec.columns
+        label = clean_text(self.spec.total_label)
+        cells: list[Cell | None] = [self.styles.cell(self.sheet, label, columns[0].kind, "total")]
+        for position, column in enumerate(columns[1:], start=1):
+            letter, formula = self.letters[position], False
+            value: Any = None
+            if column.total and last_row > 1:
+                value, formula = f"=SUBTOTAL(109,{letter}2:{letter}{last_row})", True
+            elif column.total:
+                value = _number(column.kind, self.sums[position])
+            self.sums[position] = 0
+            cells.append(self.styles.cell(self.sheet, value, column.kind, "total", formula=formula))
+        return cells
 
     def _write_row(self, xf: Any, row: tuple[str, Any], row_index: int) -> None:
         self.row_index = row_index
@@ -322,6 +387,32 @@ class _SheetStream:
                 SubElement(cell, "f").text = f"SUBTOTAL(109,{letter}2:{letter}{last_row})"
             SubElement(cell, "v").text = number_text(column.kind, self.sums[position])
             self.sums[position] = 0
+
+
+def _install_writer(sheet: WriteOnlyWorksheet, write_row: Any) -> bool:
+    """Put our serializer in place of openpyxl's per-cell one; False if its hooks are gone.
+
+    These are private hooks of openpyxl 3.1; tests/test_report_tables.py reads every kind of
+    cell back from both paths so that a change there fails loudly.
+    """
+    hooks: Any = sheet
+    if not all(hasattr(hooks, name) for name in ("_get_writer", "_values_to_row")):
+        return False
+    hooks._get_writer()
+    writer = getattr(hooks, "_writer", None)
+    if writer is None or not hasattr(writer, "write_row"):
+        return False
+    writer.write_row = write_row
+    hooks._values_to_row = lambda values, row_index: values
+    return True
+
+
+def _number(kind: Kind, value: Any) -> int | float | Decimal:
+    """The number the fast path writes as XML text, as a value for openpyxl to write."""
+    text = number_text(kind, value)
+    if kind is Kind.MONEY:
+        return Decimal(text)
+    return int(text) if kind in (Kind.DATE, Kind.COUNT) else float(text)
 
 
 def _text_cell(element: Any, reference: str, value: str, style: str | None = None) -> None:
