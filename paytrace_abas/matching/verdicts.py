@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pandas.api.internals import create_dataframe_from_blocks
 
 from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.matching.prepared import NO_DAY, InvoiceIndex, OpenItemIndex, Payments, take
@@ -235,18 +234,18 @@ def _frame(columns: dict[str, Any], size: int) -> pd.DataFrame:
     """A frame holding these freshly made columns as they are, one block each.
 
     Text columns stay plain object columns (inferring a string dtype costs seconds per
-    million), and the columns are not copied into consolidated blocks (half a second per
-    million rows). Every array here is made by ``results_frame``, owned by no one else.
+    million: hence each column's own dtype), and nothing is copied or consolidated into 2-D
+    blocks (``copy=False``; half a second per million rows otherwise). Every array here is
+    made by ``results_frame``, owned by no one else.
     """
-    blocks: list[tuple[Any, np.ndarray]] = []
-    for position, values in enumerate(columns.values()):
-        if isinstance(values, np.ndarray):
-            values = values.reshape(1, -1)
-        blocks.append((values, np.array([position])))
-    frame: pd.DataFrame = create_dataframe_from_blocks(
-        blocks, index=pd.RangeIndex(size), columns=pd.Index(list(columns))
+    index = pd.RangeIndex(size)
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, index=index, dtype=values.dtype, copy=False)
+            for name, values in columns.items()
+        },
+        copy=False,
     )
-    return frame
 
 
 def _ordered_links(parts: list[pd.DataFrame], item_index: OpenItemIndex) -> pd.DataFrame:
