@@ -186,8 +186,6 @@ class MatchingSettings:
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
-    #: processes that match a big day (150,000+ payments) in parallel; at most one per core
-    workers: int = 2
 
     @property
     def under_tolerance_bp(self) -> int | None:
@@ -460,8 +458,10 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
-        workers=section.integer("workers", defaults.workers, minimum=1),
     )
+    # A second matching process saved under 10 % of a whole run even at 300,000 payments
+    # (bench/README.md): removed, and old files that still set it keep loading.
+    section.retired("workers", "matching always runs in one process (docs/matching.md)")
     section.reject_unknown_keys()
     return settings
 

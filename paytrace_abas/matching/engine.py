@@ -3,16 +3,12 @@
 Passes run in a fixed order and each names its ``rule``: card state -> already posted
 (ledger) -> reference (one or several invoices) -> customer + amount (one item or the
 smallest exact-sum set) -> unmatched. Every pass works on whole columns; assignment is global
-(an invoice is paid by at most one payment of the window, the earliest that pays it). On a
-big day a second process looks up invoice numbers while the payments are prepared, and the
-reference and customer passes run in ``[matching] workers`` processes, each for customers
-that share no open item with the others' (parallel.py, shards.py): the outcome is the same.
+(an invoice is paid by at most one payment of the window, the earliest that pays it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +17,6 @@ import pandas as pd
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
-from paytrace_abas.matching.groups import Ints
-from paytrace_abas.matching.parallel import Background, usable_workers
 from paytrace_abas.matching.prepared import (
     Payments,
     build_payments,
@@ -35,7 +29,6 @@ from paytrace_abas.matching.reference_pass import (
     named_tokens,
     scan_references,
 )
-from paytrace_abas.matching.shards import run_in_shares, shares
 from paytrace_abas.matching.verdicts import Verdicts, claims_from_ledger, results_frame
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import Category
@@ -67,34 +60,15 @@ def _match(
     posted: Mapping[str, str],
     paid: Mapping[str, str],
 ) -> pd.DataFrame:
-    workers = usable_workers(settings.workers, len(payments))
-    # On a big day a second process looks up invoice numbers (named in the payment texts, paid
-    # by earlier runs) while this one prepares the open items and the payments.
-    look_up = Background(
-        partial(look_up_invoices, payments, open_items, settings, paid), workers > 1
-    )
-    try:
-        item_index = index_open_items(open_items, settings)
-        prepared = build_payments(payments, item_index, settings)
-        verdicts = Verdicts(len(prepared))
-        classify_card_state(prepared, verdicts)
-        mark_already_posted(prepared, verdicts, posted, paid)
-        scanned, claimed_by = look_up.result()
-    finally:
-        look_up.stop()
+    item_index = index_open_items(open_items, settings)
+    prepared = build_payments(payments, item_index, settings)
+    verdicts = Verdicts(len(prepared))
+    classify_card_state(prepared, verdicts)
+    mark_already_posted(prepared, verdicts, posted, paid)
+    scanned, claimed_by = look_up_invoices(payments, open_items, settings, paid)
     tokens = named_tokens(scanned, prepared, verdicts)
-
-    def match_invoices(local: Verdicts, pays: Ints) -> None:
-        mine = np.zeros(len(prepared), dtype=bool)
-        mine[pays] = True
-        named = tokens[mine[tokens["pay"].to_numpy()]] if len(pays) < len(prepared) else tokens
-        match_on_reference(prepared, item_index, settings, local, claimed_by, named)
-        match_on_customer_amount(prepared, item_index, settings, local, claimed_by)
-
-    # ... and the invoice passes run in several processes, each for its own customers.
-    pending = np.flatnonzero(verdicts.pending())
-    share = shares(prepared, item_index, tokens, pending, workers)
-    run_in_shares(share, pending, verdicts, match_invoices)
+    match_on_reference(prepared, item_index, settings, verdicts, claimed_by, tokens)
+    match_on_customer_amount(prepared, item_index, settings, verdicts, claimed_by)
     mark_unmatched(prepared, verdicts)
     return results_frame(prepared, item_index, verdicts)
 

@@ -29,8 +29,6 @@ _FIELDS = (
     "has_expected",
     "rule_confidence",
 )
-#: a category code for payments another process decides: not pending, never in a result
-_HELD = np.int8(127)
 
 
 @dataclass(frozen=True)
@@ -123,24 +121,6 @@ class Verdicts:
         self.expected[pays] = expected
         self.has_expected[pays] = True
 
-    @classmethod
-    def only_for(cls, size: int, pays: Ints) -> Verdicts:
-        """Verdicts in which only ``pays`` are undecided: a pass run on it decides no others."""
-        verdicts = cls(size)
-        verdicts.category[:] = _HELD
-        verdicts.category[pays] = -1
-        return verdicts
-
-    def hold(self, pays: Ints) -> None:
-        """Keep the passes off these undecided payments (another process decides them)."""
-        if (self.category[pays] >= 0).any():
-            raise AssertionError("a decided payment cannot be held")
-        self.category[pays] = _HELD
-
-    def release(self, pays: Ints) -> None:
-        """Undo :meth:`hold`: the payments are undecided again, to adopt their verdicts."""
-        self.category[pays] = -1
-
     def extract(self, pays: Ints) -> DecidedPart:
         """The verdicts of ``pays`` (and the invoices they name), to adopt elsewhere."""
         links = pd.concat(self.links, ignore_index=True) if self.links else None
@@ -152,7 +132,7 @@ class Verdicts:
         )
 
     def adopt(self, part: DecidedPart) -> None:
-        """Take the verdicts of ``part`` (made by a proposal or in another process)."""
+        """Take the verdicts of ``part`` (made by a proposal)."""
         pays = part.pays
         if (self.category[pays] >= 0).any():
             raise AssertionError("a payment was decided twice")
