@@ -20,18 +20,20 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.xml.functions import Element, SubElement, fromstring
 
 from paytrace_abas.report import formats
 from paytrace_abas.report.cells import Kind, clean_text, is_missing, number_text, shown_text
 from paytrace_abas.report.labels import continuation_name
+
+if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: Excel's hard limit of rows per sheet.
 EXCEL_MAX_ROWS = 1_048_576
