@@ -17,7 +17,8 @@ from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS
-from paytrace_abas.report.tables import Styles, WrittenTable, fit_to_page_width
+from paytrace_abas.report.styles import Styles
+from paytrace_abas.report.tables import WrittenTable, fit_to_page_width
 
 if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
