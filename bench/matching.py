@@ -3,7 +3,7 @@
     python bench/matching.py                # N = 200,000 (about a minute)
     python bench/matching.py --n 1000000    # the issue's target size
 
-The dataset (tests/support/matching_dataset.py, seeded) is generated once and pickled; each
+The dataset (bench/_matching_dataset.py, seeded) is generated once and pickled; each
 implementation then runs in a fresh process that loads it, so that peak memory is measured
 the same way for both: the most that the worker and the processes it forks held together
 (sum of their proportional set sizes, sampled once a second; inputs included). Prints
@@ -25,7 +25,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))  # the dataset generator lives in tests/support/
 SETTINGS = {"invoice_pattern": r"\d{8}"}
 ENGINE = "engine (pandas):"
 
@@ -45,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _compare(n: int, seed: int, threads: int) -> int:
-    from tests.support import matching_dataset as dataset
+    import _matching_dataset as dataset
 
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as folder:
         data = Path(folder) / "data.pickle"
@@ -73,8 +72,8 @@ def _compare(n: int, seed: int, threads: int) -> int:
 
 def _run(name: str, data: Path, folder: Path, threads: int) -> dict[str, float]:
     """Run one implementation in its own process; its peak is the most memory its processes
-    held together (the engine forks helpers that share most pages with it, so their resident
-    sets overlap: the sum of their proportional set sizes counts each page once)."""
+    held together (a forked process shares most pages with its parent, so resident sets
+    would overlap: the sum of their proportional set sizes counts each page once)."""
     out = folder / f"{name}.json"
     command = [
         sys.executable,

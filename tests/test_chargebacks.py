@@ -41,7 +41,7 @@ def test_the_disputed_sale_lends_its_payer(tmp_path: Path) -> None:
         [payment("1000", 10_000, customer="70001", billing_name="Acme", ref="400100")]
     )
     row = with_original_payer(frame, sale).iloc[0]
-    assert (row["customer_ref"], row["billing_name"], row["invoice_ref"]) == (
+    assert (row["paytrace_customer_id"], row["billing_name"], row["invoice_ref"]) == (
         "70001",
         "Acme",
         "400100",

@@ -73,7 +73,7 @@ CASES: list[
         ("matched", "reference", ["400123"]),
     ),
     (
-        "reference in customer_reference_id, glued prefix",
+        "reference in purchase_order, glued prefix",
         [payment("t1", 125_000, po="RE400123", customer=CUSTOMER)],
         [INVOICE],
         DEFAULTS,

@@ -65,8 +65,8 @@ def payment(
         "settled_at": created if status == "settled" else pd.NaT,
         "invoice_ref": ref,
         "description": description,
-        "customer_reference_id": po,
-        "customer_ref": customer,
+        "purchase_order": po,
+        "paytrace_customer_id": customer,
         "card_type": card_type,
         "card_last4": last4,
         "billing_name": billing_name,
@@ -136,7 +136,7 @@ def result(
     rule: str = "none",
     reason: str = "",
     runner_up: str = "",
-    confidence: float = 0.0,
+    rule_confidence: float = 0.0,
     days: int | None = None,
 ) -> dict[str, Any]:
     """One matching result row in USD without cash discount."""
@@ -153,7 +153,7 @@ def result(
         "difference_cents": difference_cents,
         "customer_no": customer_no,
         "days_from_invoice": days,
-        "confidence": confidence,
+        "rule_confidence": rule_confidence,
         "runner_up": runner_up,
         "reason": reason,
     }
@@ -183,7 +183,7 @@ def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
                 customer_no="C1",
                 rule="reference",
                 reason="Names invoice 400100 and pays it.",
-                confidence=1.0,
+                rule_confidence=1.0,
                 days=10,
             ),
             result(

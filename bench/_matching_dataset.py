@@ -15,7 +15,7 @@ import pandas as pd
 
 DAY = dt.date(2026, 11, 25)
 STYLES = ["{}", "RE-{}", "#{}", "Inv {}", "Inv. {}", "re {}", "INV{}", "Invoice {}", "RE {}"]
-FIELDS = ["invoice_ref", "description", "customer_reference_id"]
+FIELDS = ["invoice_ref", "description", "purchase_order"]
 #: share of payments per scenario (sums to 1)
 MIX = {
     "reference": 0.43,
@@ -147,7 +147,7 @@ def _payments(n: int, items: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
             "created_at": created_at,
             "settled_at": created_at.where(status == "settled"),
             **columns,
-            "customer_ref": customer,
+            "paytrace_customer_id": customer,
             "card_type": "VISA",
             "card_last4": "4242",
             "billing_name": "",
@@ -220,9 +220,9 @@ def _open_items_frame(items: pd.DataFrame) -> pd.DataFrame:
             "invoice_date": invoice_date.astype("datetime64[s]"),
             "due_date": (invoice_date + pd.Timedelta(days=30)).astype("datetime64[s]"),
             "currency": items["currency"],
-            "gross_cents": items["gross_cents"].astype("Int64"),
-            "open_cents": items["open_cents"].astype("Int64"),
-            "discount_bp": items["discount_bp"].astype("Int64"),
+            "gross_cents": pd.array(items["gross_cents"], dtype="Int64"),
+            "open_cents": pd.array(items["open_cents"], dtype="Int64"),
+            "discount_bp": pd.array(items["discount_bp"], dtype="Int64"),
             "discount_until": until.astype("datetime64[s]"),
             "source_line": "bench",
         }
