@@ -1,8 +1,15 @@
 """Exception hierarchy: one root, subclasses named for what the caller should do."""
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class PaytraceAbasError(Exception):
     """Root of every error this package raises on purpose."""
+
+    #: the ledger run that recorded (and alerted) this failure, once one has
+    run_id: str | None = None
 
 
 class UsageError(PaytraceAbasError):
@@ -11,6 +18,13 @@ class UsageError(PaytraceAbasError):
 
 class ConfigError(PaytraceAbasError):
     """The configuration is missing, malformed or inconsistent; exit code 2."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        if problems:
+            self.problems = problems
+        #: the settings read in spite of the problems (a ``Settings``), to record and alert
+        self.partial: Any = None
 
 
 class InputFileError(PaytraceAbasError):
@@ -35,6 +49,10 @@ class PostingRejectedError(SourceError):
 
 class LockedError(PaytraceAbasError):
     """Another run holds the run lock; exit code 4."""
+
+    #: the pid written into the lock file by its holder, and since when (epoch seconds) it holds it
+    holder_pid: int | None = None
+    held_since: float | None = None
 
 
 class ResolutionError(InputFileError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tabulate import tabulate
 
@@ -24,11 +25,17 @@ def run_history(settings: Settings, limit: int) -> list[RunRecord]:
 
 
 def run_details(settings: Settings, run_id: str) -> RunDetails:
-    """One run with the postings it planned or moved; UsageError if the ledger has no such run."""
+    """One run (``last``: the newest) with the postings it planned or moved; UsageError if the
+    ledger has no such run."""
     with open_ledger(settings, locked=False) as ledger:
-        run = ledger.run(run_id)
+        if run_id == "last":
+            newest = ledger.runs(1)
+            run = newest[0] if newest else None
+        else:
+            run = ledger.run(run_id)
         if run is None:
             raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
+        run_id = run.run_id
         bookings = [booking for by_run, booking in ledger.manual_bookings() if by_run == run_id]
         return RunDetails(
             run, ledger.postings_of_run(run_id), ledger.open_exceptions(), tuple(bookings)
@@ -43,6 +50,61 @@ class RunDetails:
     postings: list[PostingRecord]
     open_exceptions: list[tuple[str, str, str, str]]
     bookings: tuple[ManualBooking, ...] = ()
+
+
+def run_json(run: RunRecord) -> dict[str, Any]:
+    """A run as ``runs --format json`` and ``show --format json`` print it."""
+    return {
+        "run_id": run.run_id,
+        "command": run.command,
+        "dry_run": run.dry_run,
+        "window": {"from": run.window_from, "to": run.window_to} if run.window_from else None,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "status": run.status,
+        "exit_code": run.exit_code,
+        "error": run.counts.get("error"),
+        "counts": {name: n for name, n in run.counts.items() if name != "error"},
+        "input_hash": run.input_hash,
+        "workbook": run.workbook_path,
+        "plan": run.plan_path,
+    }
+
+
+def run_details_json(details: RunDetails) -> dict[str, Any]:
+    """``show --format json``: the run, its postings, hand bookings and open exceptions."""
+    postings = [
+        {
+            "transaction_id": p.receipt.transaction_id,
+            "invoice_nos": [line.invoice_no for line in p.receipt.lines],
+            "amount_cents": p.receipt.amount_cents,
+            "currency": p.receipt.currency,
+            "account": p.receipt.account,
+            "state": p.state,
+            "attempts": p.attempts,
+            "document": p.document,
+            "last_error": p.last_error,
+        }
+        for p in details.postings
+    ]
+    bookings = [
+        {
+            "transaction_id": b.transaction_id,
+            "paid_on": b.paid_on.isoformat(),
+            "counter_account": b.counter_account,
+            "gl_account": b.gl_account,
+            "amount_cents": b.amount_cents,
+            "currency": b.currency,
+            "note": b.note,
+        }
+        for b in details.bookings
+    ]
+    return {
+        **run_json(details.run),
+        "postings": postings,
+        "manual_bookings": bookings,
+        "open_exceptions": len(details.open_exceptions),
+    }
 
 
 def runs_table(runs: list[RunRecord]) -> str:
@@ -74,13 +136,15 @@ def describe_run(details: RunDetails) -> str:
         ("finished", run.finished_at or "- (still running, or killed)"),
         ("status", run.status),
         ("exit code", "-" if run.exit_code is None else str(run.exit_code)),
+        ("error", run.counts.get("error") or "-"),
         ("input hash", run.input_hash or "-"),
         ("workbook", run.workbook_path or "-"),
         ("plan", run.plan_path or "-"),
     ]
     text = tabulate(facts, tablefmt="plain")
-    if run.counts:
-        counts = [(name, value) for name, value in sorted(run.counts.items())]
+    counted = {name: value for name, value in run.counts.items() if name != "error"}
+    if counted:
+        counts = [(name, value) for name, value in sorted(counted.items())]
         text += "\n\n" + tabulate(counts, headers=["count", "value"])
     if details.postings:
         rows = [

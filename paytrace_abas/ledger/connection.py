@@ -114,5 +114,26 @@ class LedgerConnection:
                 db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, self._now()))
             log.info("ledger %s migrated to schema version %d", self.path, version)
 
+    def probe_write(self) -> None:
+        """Raise LedgerError unless the ledger takes a write (rolled back, nothing changes)."""
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute("INSERT INTO schema_version VALUES (-1, 'write probe')")
+                finally:
+                    self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"ledger {self.path} does not take writes: {exc}") from None
+
+    def claim_lock_alert(self, holder: str, run_id: str) -> bool:
+        """True the first time a lock ``holder`` is alerted about; False ever after."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO lock_alerts (holder, run_id, alerted_at) VALUES (?, ?, ?)",
+                (holder, run_id, self._now()),
+            )
+            return cursor.rowcount == 1
+
     def journal_mode(self) -> str:
         return str(self._query("PRAGMA journal_mode")[0][0])

@@ -86,8 +86,8 @@ class Ledger(OutcomeRecords):
         workbook_path: Path | None = None,
         plan_path: Path | None = None,
     ) -> None:
-        """Close a run: ``completed`` unless ``exit_code`` says it failed (1, 2)."""
-        status = "failed" if exit_code in (1, 2) else "completed"
+        """Close a run: ``completed`` unless ``exit_code`` says it failed (1, 2, 4)."""
+        status = "failed" if exit_code in (1, 2, 4) else "completed"
         with self._transaction() as db:
             db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, counts = ?,"
