@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from paytrace_abas import __version__
 from paytrace_abas.cli import cli
 
-from .conftest import DEMO_CONFIG, ROOT, reconcile_sample_day
+from .conftest import ROOT, reconcile_sample_day
 
 
 def run(*args: str) -> tuple[int, str, str]:
