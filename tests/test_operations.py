@@ -16,8 +16,8 @@ import pytest
 from tests.fake_abas import FakeAbas
 from tests.fake_paytrace import FakePaytrace, export_records
 from tests.posting_data import Day, write_day
-from tests.workbook_dump import type_decisions
 from tests.test_alerts import Inbox, _alerts_toml, smtp_server, webhook  # noqa: F401
+from tests.workbook_dump import type_decisions
 
 EXECUTABLE = Path(sys.executable).parent / "paytrace-abas"
 PAYTRACE_USER, PAYTRACE_PASSWORD, ABAS_PASSWORD = "cron-user", "Cr0n-S3cret!", "sy"
