@@ -119,9 +119,14 @@ class _WorkflowGroup(click.Group):
         for name in self.list_commands(ctx):
             command = self.commands[name]
             if not command.hidden:
-                rows.append((name, (command.help or "").strip().splitlines()[0]))
+                rows.append((name, _summary(command.help or "")))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _summary(help_text: str) -> str:
+    """The first paragraph of a command's help as one line."""
+    return " ".join(help_text.strip().split("\n\n")[0].split())
 
 
 @click.group(cls=_WorkflowGroup, epilog=EXIT_CODES_EPILOG)

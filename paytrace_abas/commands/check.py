@@ -107,10 +107,19 @@ def abas_sink_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
         return [Result("abas sink", True, f"REST editor {abas.editor_table} at {abas.base_url}")]
     if abas.import_file is None:
         return [Result("abas sink", False, '[abas] import_file is required when sink = "file"')]
-    target = abas.import_file if abas.import_file.exists() else abas.import_file.parent
+    target = _nearest_existing(abas.import_file)
+    if target != abas.import_file and not target.is_dir():
+        return [Result("abas sink", False, f"{target} is a file, so {abas.import_file} cannot be")]
     if not os.access(target, os.W_OK):
         return [Result("abas sink", False, f"{target} is not writable by uid {os.getuid()}")]
     return [Result("abas sink", True, f"import file {abas.import_file} writable")]
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its nearest existing folder: where a file would be created (with parents)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def ledger_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
