@@ -101,7 +101,7 @@ def send_alert(settings: AlertSettings, smtp_password: str, alert: Alert) -> lis
             _send_email(settings, smtp_password, alert)
             log.info("alert for run %s mailed to %s", alert.run_id, ", ".join(settings.smtp_to))
         except (OSError, smtplib.SMTPException) as exc:
-            log.error(
+            log.critical(
                 "alert e-mail via %s failed: %s; the alert was: %s",
                 settings.smtp_host,
                 exc,
@@ -115,7 +115,7 @@ def send_alert(settings: AlertSettings, smtp_password: str, alert: Alert) -> lis
         except requests.RequestException as exc:
             # The URL may carry a token in its query: name only its host.
             host = urlsplit(settings.webhook_url).hostname
-            log.error(
+            log.critical(
                 "alert webhook to %s failed: %s; the alert was: %s",
                 host,
                 _webhook_failure(exc),

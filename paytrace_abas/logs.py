@@ -77,8 +77,10 @@ class TextFormatter(logging.Formatter):
 
 def configure_logging(verbose: int, quiet: bool, log_format: str, secrets: Iterable[str]) -> None:
     """Send package logs to stderr at the level the flags ask for."""
+    # -q: the command's own last line says what failed; only what nobody would otherwise learn
+    # (an alert that could not be sent) is logged, at CRITICAL.
     level = (
-        logging.ERROR
+        logging.CRITICAL
         if quiet
         else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     )
