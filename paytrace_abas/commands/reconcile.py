@@ -135,6 +135,9 @@ def _reconcile_in_ledger(
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
     already_posted, paid_before = ledger_history(ledger, payments)
     results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    if log.isEnabledFor(logging.DEBUG):
+        by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
+        log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
