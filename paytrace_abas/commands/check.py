@@ -14,38 +14,16 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from paytrace_abas.alerts import check_smtp, check_webhook
-from paytrace_abas.commands.reconcile import load_open_items, open_ledger
+from paytrace_abas.commands.inputs import load_open_items, open_ledger
 from paytrace_abas.config import Settings, missing_secrets
 from paytrace_abas.errors import LockedError, PaytraceAbasError
 from paytrace_abas.ledger import RunLock
+from paytrace_abas.models import CheckStep as Result
 from paytrace_abas.paytrace.client import check_connection
 
 log = logging.getLogger(__name__)
-
-
-class StepOutcome(Protocol):
-    """What a step found: its name, whether it passed, one line of detail (never a secret)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def ok(self) -> bool: ...
-
-    @property
-    def detail(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Result:
-    """One line of check-config."""
-
-    name: str
-    ok: bool
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -55,12 +33,12 @@ class CheckOptions:
     send_test: bool = False
 
 
-Step = Callable[[Settings, CheckOptions], Iterable[StepOutcome]]
+Step = Callable[[Settings, CheckOptions], Iterable[Result]]
 
 
-def check_everything(settings: Settings, options: CheckOptions) -> list[StepOutcome]:
+def check_everything(settings: Settings, options: CheckOptions) -> list[Result]:
     """Run every step in order; a step that raises unexpectedly is a failed line, too."""
-    results: list[StepOutcome] = []
+    results: list[Result] = []
     for name, step in STEPS:
         try:
             results.extend(step(settings, options))
@@ -69,11 +47,11 @@ def check_everything(settings: Settings, options: CheckOptions) -> list[StepOutc
     return results
 
 
-def config_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
+def config_step(settings: Settings, _: CheckOptions) -> list[Result]:
     return [Result("config", True, f"{settings.config_path} read, every key known")]
 
 
-def secrets_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
+def secrets_step(settings: Settings, _: CheckOptions) -> list[Result]:
     """Every secret the configuration needs for a posting run with alerts is there."""
     missing = missing_secrets(settings, posting=True, alerting=True)
     if missing:
@@ -83,7 +61,7 @@ def secrets_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
     return [Result("secrets", True, found or "none needed")]
 
 
-def paytrace_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
+def paytrace_step(settings: Settings, _: CheckOptions) -> list[Result]:
     """The API: ping and a token. A file source: the export file or folder is readable."""
     paytrace = settings.paytrace
     if paytrace.source == "api":
@@ -91,7 +69,7 @@ def paytrace_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
     return [_readable("PayTrace source", paytrace.file, "[paytrace] file")]
 
 
-def abas_steps(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
+def abas_steps(settings: Settings, _: CheckOptions) -> list[Result]:
     """The open items a run reads. A file source: the export reads as open items."""
     abas = settings.abas
     if abas.source != "file":
@@ -100,7 +78,7 @@ def abas_steps(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
     return [Result("abas source", True, f"{abas.open_items_file}: {len(items)} open items")]
 
 
-def abas_sink_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
+def abas_sink_step(settings: Settings, _: CheckOptions) -> list[Result]:
     """Where receipts go: the import file can be written (the REST sink logs in with abas)."""
     abas = settings.abas
     if abas.sink != "file":
@@ -122,7 +100,7 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def ledger_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
+def ledger_step(settings: Settings, _: CheckOptions) -> list[Result]:
     """The ledger opens, is migrated to this program's schema and takes a write; the lock too."""
     path = settings.ledger.path
     with open_ledger(settings, locked=False) as ledger:
@@ -137,7 +115,7 @@ def ledger_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
     return [Result("ledger", True, f"{path} writable, schema version {version}, {held}")]
 
 
-def out_dir_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
+def out_dir_step(settings: Settings, _: CheckOptions) -> list[Result]:
     """Workbooks and plans can be written into [report] out_dir (created if missing)."""
     out_dir = settings.report.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -146,7 +124,7 @@ def out_dir_step(settings: Settings, _: CheckOptions) -> list[StepOutcome]:
     return [Result("out_dir", True, f"{out_dir} writable")]
 
 
-def smtp_step(settings: Settings, options: CheckOptions) -> list[StepOutcome]:
+def smtp_step(settings: Settings, options: CheckOptions) -> list[Result]:
     alerts = settings.alerts
     if not alerts.wants_email:
         return [Result("alert e-mail", True, "not configured")]
@@ -154,7 +132,7 @@ def smtp_step(settings: Settings, options: CheckOptions) -> list[StepOutcome]:
     return [Result("alert e-mail", ok, detail)]
 
 
-def webhook_step(settings: Settings, options: CheckOptions) -> list[StepOutcome]:
+def webhook_step(settings: Settings, options: CheckOptions) -> list[Result]:
     if not settings.alerts.webhook_url:
         return [Result("alert webhook", True, "not configured")]
     ok, detail = check_webhook(settings.alerts, options.send_test)

@@ -14,10 +14,9 @@ import logging
 import os
 
 from paytrace_abas.alerts import Alert, send_alert
-from paytrace_abas.commands._run import EXIT_LOCKED
-from paytrace_abas.commands.reconcile import utc_now
+from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.config import Settings
-from paytrace_abas.errors import LockedError, PaytraceAbasError
+from paytrace_abas.errors import EXIT_LOCKED, LockedError, PaytraceAbasError
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.logs import set_run_id
 from paytrace_abas.models import Window
