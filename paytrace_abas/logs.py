@@ -67,11 +67,11 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-11-26T06:15:02.123+01:00 INFO [run] logger: message``."""
+    """``2026-11-26T06:15:02.123+01:00 INFO logger [run]: message``."""
 
     def format(self, record: logging.LogRecord) -> str:
         run = f" [{_run_id}]" if _run_id else ""
-        text = f"{iso_time(record.created)} {record.levelname}{run} {record.name}: "
+        text = f"{iso_time(record.created)} {record.levelname} {record.name}{run}: "
         return text + record.getMessage()
 
 
@@ -94,5 +94,4 @@ def configure_logging(verbose: int, quiet: bool, log_format: str, secrets: Itera
     # -vv: every HTTP request too (method, host, path, status; urllib3 logs no bodies or headers)
     http = logging.getLogger("urllib3")
     http.handlers[:] = [handler] if level == logging.DEBUG else []
-    http.setLevel(level if level == logging.DEBUG else logging.WARNING)
-    http.propagate = level != logging.DEBUG
+    http.setLevel(logging.DEBUG if level == logging.DEBUG else logging.NOTSET)

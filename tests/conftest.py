@@ -88,7 +88,8 @@ def fake_paytrace() -> Iterator[FakePaytrace]:
 @pytest.fixture(autouse=True)
 def _restore_package_logger() -> Iterator[None]:
     """CLI runs configure the package logger; later tests must not write to their dead streams."""
-    logger = logging.getLogger("paytrace_abas")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
+    loggers = [logging.getLogger("paytrace_abas"), logging.getLogger("urllib3")]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
     yield
-    logger.handlers[:], logger.level, logger.propagate = saved
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate

@@ -152,3 +152,30 @@ def test_python_dash_m_runs_the_cli() -> None:
         cwd=ROOT,
     )
     assert (done.returncode, done.stdout.strip()) == (0, f"paytrace-abas, version {__version__}")
+
+
+def test_help_lists_commands_in_workflow_order_whole_with_exit_codes() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    listed = re.findall(r"^  ([a-z-]+)  ", out.split("Commands:")[1], re.M)
+    assert listed == [
+        "check-config",
+        "reconcile",
+        "resolve",
+        "apply",
+        "retry-dead-letters",
+        "runs",
+        "show",
+        "report",
+    ]
+    flat = " ".join(out.split())
+    assert "exit 1 if any fails." in flat  # the whole first paragraph, not cut off at "..."
+    assert "..." not in out.split("Commands:")[1].split("Exit codes:")[0]
+    for code_line in ("0 done", "1 a run failed", "2 bad invocation", "3 done, but", "4 another"):
+        assert code_line in flat
+    _, apply_help, _ = run("apply", "--help")
+    assert "posts to abas for real" in " ".join(apply_help.split()).lower()
+    _, reconcile_help, _ = run("reconcile", "--help")
+    flat = " ".join(reconcile_help.split())
+    assert "created if missing (default: [report] out_dir)" in flat
+    assert "exit 2 until one run with --date" in flat
