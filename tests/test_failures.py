@@ -98,3 +98,24 @@ def test_an_alert_that_cannot_be_sent_is_said_on_stderr_with_the_error(tmp_path:
     assert "alert webhook to 127.0.0.1 failed: ConnectionError" in hook
     assert "missing column(s)" in hook
     assert final.startswith("error: ") and "missing column(s)" in final
+
+
+def test_a_broken_config_is_recorded_in_an_existing_ledger_and_alerted(
+    tmp_path: Path,
+    webhook: tuple[list[dict[str, Any]], str],  # noqa: F811
+) -> None:
+    received, url = webhook
+    day = write_day(tmp_path, 2, extra=f'[alerts]\nwebhook_url = "{url}"\n')
+    assert invoke(day.config, "-q", "reconcile", "--date", "2026-11-25").exit_code == 0
+    day.config.write_text(day.config.read_text().replace("attempts =", "atempts ="))
+    broken = invoke(day.config, "-q", "reconcile", "--date", "2026-11-26")
+    assert broken.exit_code == 2
+    (line,) = broken.stderr.splitlines()
+    assert "[posting] atempts is not a known key (did you mean attempts?)" in line
+    assert "(recorded as run " in line
+    day.config.write_text(day.config.read_text().replace("atempts =", "attempts ="))
+    failed = runs_of(day.config)[0]
+    assert (failed["status"], failed["exit_code"]) == ("failed", 2)
+    assert "atempts" in failed["error"] and received[0]["error"] == failed["error"]
+    table = invoke(day.config, "runs").stdout
+    assert "failed" in table and "atempts" not in table.splitlines()[0]

@@ -88,11 +88,17 @@ def runs_table(runs: list[RunRecord]) -> str:
             "" if run.exit_code is None else run.exit_code,
             run.counts.get("posted_now", ""),
             run.counts.get("dead_letters", ""),
+            _short(str(run.counts.get("error", ""))),
         )
         for run in runs
     ]
-    headers = ["run", "command", "window", "status", "exit", "posted", "dead letters"]
+    headers = ["run", "command", "window", "status", "exit", "posted", "dead letters", "error"]
     return tabulate(rows, headers=headers)
+
+
+def _short(text: str, width: int = 60) -> str:
+    """The start of a long error; `show RUN` has all of it."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def describe_run(details: RunDetails) -> str:
