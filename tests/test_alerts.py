@@ -75,6 +75,15 @@ def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
     server.server_close()
 
 
+@pytest.fixture
+def channels(
+    smtp_server: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
+) -> tuple[Inbox, list[dict[str, Any]], str]:
+    """(mail inbox, webhook deliveries, the [alerts] section sending to both)."""
+    (inbox, port), (received, url) = smtp_server, webhook
+    return inbox, received, _alerts_toml(port, url)
+
+
 def _alerts_toml(port: int, url: str, starttls: bool = False, extra: str = "") -> str:
     return f"""
 [alerts]

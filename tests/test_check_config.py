@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from paytrace_abas.cli import cli
 from tests.fake_paytrace import FakePaytrace
 from tests.posting_data import write_day
-from tests.test_alerts import Inbox, _alerts_toml, _free_port, smtp_server, webhook  # noqa: F401
+from tests.test_alerts import Inbox, _free_port, channels, smtp_server, webhook  # noqa: F401
 
 STEPS = [
     "config",
@@ -45,13 +45,11 @@ def steps_of(result: Result) -> dict[str, str]:
 @pytest.fixture
 def setup(
     tmp_path: Path,
-    smtp_server: tuple[Inbox, int],  # noqa: F811
-    webhook: tuple[list[dict[str, Any]], str],  # noqa: F811
+    channels: tuple[Inbox, list[dict[str, Any]], str],  # noqa: F811
 ) -> tuple[Path, Inbox, list[dict[str, Any]]]:
     """A configuration on which every step passes: file sources and sink, mail and webhook."""
-    inbox, port = smtp_server
-    received, url = webhook
-    day = write_day(tmp_path, 3, extra=_alerts_toml(port, url))
+    inbox, received, alerts = channels
+    day = write_day(tmp_path, 3, extra=alerts)
     return day.config, inbox, received
 
 

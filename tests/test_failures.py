@@ -14,7 +14,14 @@ from paytrace_abas.cli import cli
 from paytrace_abas.ledger import RunLock
 from tests.fake_abas import FakeAbas
 from tests.posting_data import write_day
-from tests.test_alerts import Inbox, _alerts_toml, _free_port, smtp_server, webhook  # noqa: F401
+from tests.test_alerts import (  # noqa: F401
+    Inbox,
+    _alerts_toml,
+    _free_port,
+    channels,
+    smtp_server,
+    webhook,
+)
 
 
 def invoke(config: Path, *args: str) -> Result:
@@ -28,12 +35,10 @@ def runs_of(config: Path) -> list[dict[str, Any]]:
 
 def test_a_lock_held_too_long_by_a_live_process_alerts_once(
     tmp_path: Path,
-    smtp_server: tuple[Inbox, int],  # noqa: F811
-    webhook: tuple[list[dict[str, Any]], str],  # noqa: F811
+    channels: tuple[Inbox, list[dict[str, Any]], str],  # noqa: F811
 ) -> None:
-    inbox, port = smtp_server
-    received, url = webhook
-    day = write_day(tmp_path, 2, extra=_alerts_toml(port, url))
+    inbox, received, alerts = channels
+    day = write_day(tmp_path, 2, extra=alerts)
     text = day.config.read_text().replace(
         'path = "ledger.sqlite3"', 'path = "ledger.sqlite3"\nlock_alert_minutes = 60'
     )

@@ -16,7 +16,7 @@ import pytest
 from tests.fake_abas import FakeAbas
 from tests.fake_paytrace import FakePaytrace, export_records
 from tests.posting_data import Day, write_day
-from tests.test_alerts import Inbox, _alerts_toml, smtp_server, webhook  # noqa: F401
+from tests.test_alerts import Inbox, channels, smtp_server, webhook  # noqa: F401
 from tests.workbook_dump import type_decisions
 
 EXECUTABLE = Path(sys.executable).parent / "paytrace-abas"
@@ -87,13 +87,11 @@ def paytrace() -> Any:
 def test_nightly_job_is_silent_on_success_and_loud_on_failure(
     tmp_path: Path,
     paytrace: FakePaytrace,
-    smtp_server: tuple[Inbox, int],  # noqa: F811
-    webhook: tuple[list[dict[str, Any]], str],  # noqa: F811
+    channels: tuple[Inbox, list[dict[str, Any]], str],  # noqa: F811
 ) -> None:
-    inbox, port = smtp_server
-    received, url = webhook
+    inbox, received, alerts = channels
     with FakeAbas() as abas:
-        day, env = nightly_setup(tmp_path, paytrace, abas, _alerts_toml(port, url))
+        day, env = nightly_setup(tmp_path, paytrace, abas, alerts)
         config = ("-q", "--config", str(day.config))
         first = run_as_cron(env, tmp_path, *config, "reconcile", "--date", "2026-11-25")
         assert (first.returncode, first.stdout, first.stderr) == (0, "", "")
@@ -133,13 +131,11 @@ def test_nightly_job_is_silent_on_success_and_loud_on_failure(
 def test_a_missing_secret_is_recorded_and_alerted_naming_where_it_was_looked_for(
     tmp_path: Path,
     paytrace: FakePaytrace,
-    smtp_server: tuple[Inbox, int],  # noqa: F811
-    webhook: tuple[list[dict[str, Any]], str],  # noqa: F811
+    channels: tuple[Inbox, list[dict[str, Any]], str],  # noqa: F811
 ) -> None:
-    inbox, port = smtp_server
-    received, url = webhook
+    inbox, received, alerts = channels
     with FakeAbas() as abas:
-        day, env = nightly_setup(tmp_path, paytrace, abas, _alerts_toml(port, url))
+        day, env = nightly_setup(tmp_path, paytrace, abas, alerts)
         del env["PAYTRACE_PASSWORD_FILE"]
         result = run_as_cron(env, tmp_path, "-q", "--config", str(day.config), "reconcile",
                              "--date", "2026-11-25")  # fmt: skip

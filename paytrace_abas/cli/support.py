@@ -116,8 +116,8 @@ def settings_for(
     For a run ``command`` the secrets it needs must be there (``posting`` adds the abas
     sink's); a failure is recorded and alerted as far as the settings read allow.
     """
-    verbose, quiet, log_format = ctx.obj["log"]
-    configure_logging(verbose, quiet, log_format, secrets=())
+    verbose, is_quiet, log_format = ctx.obj["log"]
+    configure_logging(verbose, is_quiet, log_format, secrets=())
     cwd = Path.cwd()
     path = find_config_path(ctx.obj["config_path"], os.environ, cwd)
     if path is None:
@@ -131,7 +131,7 @@ def settings_for(
         fail(exc)
     except PaytraceAbasError as exc:
         fail(exc)
-    configure_logging(verbose, quiet, log_format, secrets=settings.secrets.values())
+    configure_logging(verbose, is_quiet, log_format, secrets=settings.secrets.values())
     log.debug("config %s; secrets from %s", path, dict(settings.secrets.origins) or "nowhere")
     missing = missing_secrets(settings, posting=posting) if command else []
     if command and missing:
@@ -162,8 +162,7 @@ class ProgressBar:
 
 
 def progress_bar(ctx: click.Context, label: str) -> ProgressBar | None:
-    _, quiet, _ = ctx.obj["log"]
-    return None if quiet or not sys.stderr.isatty() else ProgressBar(label, sys.stderr)
+    return None if quiet(ctx) or not sys.stderr.isatty() else ProgressBar(label, sys.stderr)
 
 
 def parse_day(option: str, value: str) -> dt.date:
