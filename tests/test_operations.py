@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,25 +85,44 @@ def paytrace() -> Any:
         yield fake
 
 
-@pytest.mark.skipif(not EXECUTABLE.exists(), reason="needs the installed paytrace-abas script")
-def test_nightly_job_is_silent_on_success_and_loud_on_failure(
+@dataclass
+class Night:
+    """A nightly set-up with both alert channels listening, abas up while the test runs."""
+
+    day: Day
+    env: dict[str, str]
+    abas: FakeAbas
+    inbox: Inbox
+    received: list[dict[str, Any]]
+
+
+@pytest.fixture
+def night(
     tmp_path: Path,
     paytrace: FakePaytrace,
     channels: tuple[Inbox, list[dict[str, Any]], str],  # noqa: F811
-) -> None:
+) -> Iterator[Night]:
     inbox, received, alerts = channels
     with FakeAbas() as abas:
         day, env = nightly_setup(tmp_path, paytrace, abas, alerts)
-        config = ("-q", "--config", str(day.config))
-        first = run_as_cron(env, tmp_path, *config, "reconcile", "--date", "2026-11-25")
-        assert (first.returncode, first.stdout, first.stderr) == (0, "", "")
-        assert len(abas.state.by_reference()) == 6  # posted for real
-        caught_up = run_as_cron(env, tmp_path, *config, "reconcile", "--since-last")
-        assert (caught_up.returncode, caught_up.stdout, caught_up.stderr) == (0, "", "")
-        assert inbox.messages == [] and received == []
+        yield Night(day, env, abas, inbox, received)
 
-        paytrace.down = True
-        failed = run_as_cron(env, tmp_path, *config, "reconcile", "--date", "2026-11-26")
+
+@pytest.mark.skipif(not EXECUTABLE.exists(), reason="needs the installed paytrace-abas script")
+def test_nightly_job_is_silent_on_success_and_loud_on_failure(
+    tmp_path: Path, paytrace: FakePaytrace, night: Night
+) -> None:
+    day, env, abas, inbox, received = night.day, night.env, night.abas, night.inbox, night.received
+    config = ("-q", "--config", str(day.config))
+    first = run_as_cron(env, tmp_path, *config, "reconcile", "--date", "2026-11-25")
+    assert (first.returncode, first.stdout, first.stderr) == (0, "", "")
+    assert len(abas.state.by_reference()) == 6  # posted for real
+    caught_up = run_as_cron(env, tmp_path, *config, "reconcile", "--since-last")
+    assert (caught_up.returncode, caught_up.stdout, caught_up.stderr) == (0, "", "")
+    assert inbox.messages == [] and received == []
+
+    paytrace.down = True
+    failed = run_as_cron(env, tmp_path, *config, "reconcile", "--date", "2026-11-26")
     assert failed.returncode == 1
     assert failed.stdout == ""
     lines = failed.stderr.splitlines()
@@ -129,16 +150,12 @@ def test_nightly_job_is_silent_on_success_and_loud_on_failure(
 
 @pytest.mark.skipif(not EXECUTABLE.exists(), reason="needs the installed paytrace-abas script")
 def test_a_missing_secret_is_recorded_and_alerted_naming_where_it_was_looked_for(
-    tmp_path: Path,
-    paytrace: FakePaytrace,
-    channels: tuple[Inbox, list[dict[str, Any]], str],  # noqa: F811
+    tmp_path: Path, night: Night
 ) -> None:
-    inbox, received, alerts = channels
-    with FakeAbas() as abas:
-        day, env = nightly_setup(tmp_path, paytrace, abas, alerts)
-        del env["PAYTRACE_PASSWORD_FILE"]
-        result = run_as_cron(env, tmp_path, "-q", "--config", str(day.config), "reconcile",
-                             "--date", "2026-11-25")  # fmt: skip
+    day, env, inbox, received = night.day, night.env, night.inbox, night.received
+    del env["PAYTRACE_PASSWORD_FILE"]
+    result = run_as_cron(env, tmp_path, "-q", "--config", str(day.config), "reconcile",
+                         "--date", "2026-11-25")  # fmt: skip
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert (
