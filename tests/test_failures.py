@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -124,3 +125,13 @@ def test_a_broken_config_is_recorded_in_an_existing_ledger_and_alerted(
     assert "atempts" in failed["error"] and received[0]["error"] == failed["error"]
     table = invoke(day.config, "runs").stdout
     assert "failed" in table and "atempts" not in table.splitlines()[0]
+
+
+def test_debug_shows_sql_timings_and_pass_counts(tmp_path: Path) -> None:
+    day = write_day(tmp_path, 3)
+    result = invoke(day.config, "-vv", "reconcile", "--date", "2026-11-25", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert re.search(
+        r"DEBUG paytrace_abas\.ledger\.connection \[\S+\]: ledger [\d.]+ ms", result.stderr
+    )
+    assert re.search(r"decisions per pass: .*reference/matched 3", result.stderr)
