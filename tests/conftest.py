@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.fake_abas import FakeAbas
 from tests.fake_paytrace import FakePaytrace
 from tests.support import builders
+from tests.support.alerts import Inbox, alerts_toml, free_port
 from tests.support.paths import DEMO_CONFIG, SAMPLE_DATA
 
 
@@ -63,10 +69,53 @@ def fake_paytrace() -> Iterator[FakePaytrace]:
         yield fake
 
 
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on loopback: its inbox and port."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
+    """A webhook receiver on loopback: the JSON bodies it received and its URL."""
+    received: list[dict[str, Any]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet."""
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield received, f"http://127.0.0.1:{server.server_address[1]}/hooks/finance?token=abc"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def channels(
+    smtp_server: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
+) -> tuple[Inbox, list[dict[str, Any]], str]:
+    """(mail inbox, webhook deliveries, the [alerts] section sending to both)."""
+    (inbox, port), (received, url) = smtp_server, webhook
+    return inbox, received, alerts_toml(port, url)
+
+
 @pytest.fixture(autouse=True)
 def _restore_package_logger() -> Iterator[None]:
     """CLI runs configure the package logger; later tests must not write to their dead streams."""
-    logger = logging.getLogger("paytrace_abas")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
+    loggers = [logging.getLogger("paytrace_abas"), logging.getLogger("urllib3")]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
     yield
-    logger.handlers[:], logger.level, logger.propagate = saved
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,75 +16,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from paytrace_abas.alerts import Alert, send_alert
+from paytrace_abas.alerts import Alert, check_smtp, send_alert
 from paytrace_abas.config import AlertSettings
 from tests.fake_abas import FakeAbas
+from tests.support.alerts import Inbox, alerts_toml, free_port
 from tests.support.cli import run_cli
 from tests.support.days import FIRST_TRANSACTION, write_day
 
 CARD_DATA = ("4242", "8431", "371449", "Card Holder", "************")
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    # aiosmtpd calls a handler method named after the SMTP verb, in capitals.
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
-    received: list[dict[str, Any]] = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(json.loads(body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            """Quiet."""
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield received, f"http://127.0.0.1:{server.server_address[1]}/hooks/finance?token=abc"
-    server.shutdown()
-    server.server_close()
-
-
-def _alerts_toml(port: int, url: str, starttls: bool = False, extra: str = "") -> str:
-    return f"""
-[alerts]
-smtp_host = "127.0.0.1"
-smtp_port = {port}
-smtp_starttls = {str(starttls).lower()}
-smtp_from = "paytrace-abas@example.com"
-smtp_to = ["finance@example.com", "ops@example.com"]
-webhook_url = "{url}"
-timeout_seconds = 5
-{extra}"""
 
 
 def test_dead_letters_alert_by_mail_and_webhook_without_card_data(
@@ -105,7 +42,7 @@ def test_dead_letters_alert_by_mail_and_webhook_without_card_data(
             sink="api",
             base_url=fake.base_url,
             attempts=2,
-            extra=_alerts_toml(port, url),
+            extra=alerts_toml(port, url),
         )
         result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
     assert result.exit_code == 3, result.output
@@ -143,7 +80,7 @@ def test_a_failed_run_is_alerted(
 ) -> None:
     inbox, port = smtp_server
     received, url = webhook
-    day = write_day(tmp_path, 2, extra=_alerts_toml(port, url))
+    day = write_day(tmp_path, 2, extra=alerts_toml(port, url))
     (tmp_path / "open_items.csv").write_text("invoice_no;customer_no\n1;2\n")
     result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
     assert result.exit_code == 2
@@ -154,14 +91,25 @@ def test_a_failed_run_is_alerted(
 
 def test_dry_runs_do_not_alert(tmp_path: Path, smtp_server: tuple[Inbox, int]) -> None:
     inbox, port = smtp_server
-    day = write_day(tmp_path, 2, extra=_alerts_toml(port, ""))
+    day = write_day(tmp_path, 2, extra=alerts_toml(port, ""))
     (tmp_path / "open_items.csv").write_text("invoice_no;customer_no\n1;2\n")
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 2
     assert inbox.messages == []
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
-def test_mail_goes_through_starttls_and_login(tmp_path: Path) -> None:
+@dataclass
+class TlsServer:
+    """An SMTP server that requires STARTTLS and a login (password ``smtp-secret``)."""
+
+    settings: AlertSettings
+    inbox: Inbox
+    logins: list[tuple[bytes, bytes]]
+
+
+@pytest.fixture
+def tls_smtp(tmp_path: Path) -> Iterator[TlsServer]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl makes the test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -182,39 +130,53 @@ def test_mail_goes_through_starttls_and_login(tmp_path: Path) -> None:
     controller = Controller(
         inbox,
         hostname="127.0.0.1",
-        port=_free_port(),
+        port=free_port(),
         tls_context=server_tls,
         require_starttls=True,
         authenticator=authenticate,
         auth_require_tls=True,
     )
     controller.start()
-    try:
-        settings = AlertSettings(
-            smtp_host="127.0.0.1",
-            smtp_port=controller.port,
-            smtp_starttls=True,
-            smtp_user="alerts",
-            smtp_from="paytrace-abas@example.com",
-            smtp_to=("finance@example.com",),
-            smtp_ca_file=cert,
-        )
-        alert = Alert("R1", "reconcile", "chargebacks", chargebacks=("512330999",))
-        assert send_alert(settings, "smtp-secret", alert) == []
-    finally:
-        controller.stop()
-    assert logins == [(b"alerts", b"smtp-secret")]
-    assert "1 chargeback(s)" in message_from_bytes(inbox.messages[0][2])["Subject"]
+    settings = AlertSettings(
+        smtp_host="127.0.0.1",
+        smtp_port=controller.port,
+        smtp_starttls=True,
+        smtp_user="alerts",
+        smtp_from="paytrace-abas@example.com",
+        smtp_to=("finance@example.com",),
+        smtp_ca_file=cert,
+    )
+    yield TlsServer(settings, inbox, logins)
+    controller.stop()
+
+
+def test_mail_goes_through_starttls_and_login(tls_smtp: TlsServer) -> None:
+    alert = Alert("R1", "reconcile", "chargebacks", chargebacks=("512330999",))
+    assert send_alert(tls_smtp.settings, "smtp-secret", alert) == []
+    assert tls_smtp.logins == [(b"alerts", b"smtp-secret")]
+    assert "1 chargeback(s)" in message_from_bytes(tls_smtp.inbox.messages[0][2])["Subject"]
+
+
+def test_check_logs_in_through_starttls_and_sends_nothing(tls_smtp: TlsServer) -> None:
+    ok, detail = check_smtp(tls_smtp.settings, "smtp-secret", send_test=False)
+    assert (ok, tls_smtp.inbox.messages) == (True, [])
+    assert detail.endswith("connected, STARTTLS, logged in as alerts, no mail sent "
+                           "(--send-test sends one)")  # fmt: skip
+    short = replace(tls_smtp.settings, timeout_seconds=2)
+    ok, detail = check_smtp(short, "wrong", send_test=False)
+    assert not ok and detail.startswith(f"127.0.0.1:{short.smtp_port}: ") and "wrong" not in detail
+    assert check_smtp(tls_smtp.settings, "smtp-secret", send_test=True)[0]
+    assert "test alert" in message_from_bytes(tls_smtp.inbox.messages[0][2])["Subject"]
 
 
 def test_unreachable_channels_are_reported_not_raised() -> None:
     settings = AlertSettings(
         smtp_host="127.0.0.1",
-        smtp_port=_free_port(),
+        smtp_port=free_port(),
         smtp_starttls=False,
         smtp_from="a@example.com",
         smtp_to=("b@example.com",),
-        webhook_url=f"http://127.0.0.1:{_free_port()}/hook?token=secret",
+        webhook_url=f"http://127.0.0.1:{free_port()}/hook?token=secret",
         timeout_seconds=2,
     )
     assert send_alert(settings, "", Alert("R1", "reconcile", "failed", error="x")) == [

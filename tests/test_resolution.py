@@ -20,8 +20,8 @@ from paytrace_abas.plan.resolutions import (
     parse_resolution,
     resolve_decisions,
 )
+from tests.fake_paytrace import sample_day_config
 from tests.support.builders import open_item, open_items_frame, payment, payments_frame
-from tests.support.paths import DEMO_CONFIG
 from tests.support.workbooks import type_decisions
 
 
@@ -200,12 +200,17 @@ def test_two_decisions_cannot_spend_the_same_open_amount() -> None:
     ]
 
 
+def _demo_config(tmp_path: Path) -> str:
+    """config/demo.toml with its ledger in ``tmp_path`` (never the repository's out/)."""
+    return str(sample_day_config(tmp_path))
+
+
 def _reconcile_demo(tmp_path: Path) -> tuple[Path, Path]:
     result = CliRunner().invoke(
         cli,
         [
             "--config",
-            str(DEMO_CONFIG),
+            _demo_config(tmp_path),
             "reconcile",
             "--date",
             "2026-11-25",
@@ -232,7 +237,7 @@ def test_round_trip_from_an_edited_workbook_to_a_plan(tmp_path: Path) -> None:
             "Unmatched": {"512330415": ("ignore", "test payment")},
         },
     )
-    result = CliRunner().invoke(cli, ["--config", str(DEMO_CONFIG), "resolve", str(workbook)])
+    result = CliRunner().invoke(cli, ["--config", _demo_config(tmp_path), "resolve", str(workbook)])
     assert result.exit_code == 0, result.output
     run_plan = read_plan(run_plan_path)
     resolved = read_plan(run_plan_path.with_name(run_plan_path.stem + "-resolved.json"))
@@ -266,7 +271,7 @@ def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
         workbook,
         {"Partial payments": {"512330359": ("assign 400999", ""), "512330366": ("pay it", "")}},
     )
-    result = CliRunner().invoke(cli, ["--config", str(DEMO_CONFIG), "resolve", str(workbook)])
+    result = CliRunner().invoke(cli, ["--config", _demo_config(tmp_path), "resolve", str(workbook)])
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: sheet 'Partial payments', row 2, column P (Resolution): abas has no open item "
@@ -280,6 +285,6 @@ def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
 def test_a_workbook_from_elsewhere_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     Workbook().save(path)
-    result = CliRunner().invoke(cli, ["--config", str(DEMO_CONFIG), "resolve", str(path)])
+    result = CliRunner().invoke(cli, ["--config", _demo_config(tmp_path), "resolve", str(path)])
     assert result.exit_code == 2
     assert "was not written by paytrace-abas reconcile" in result.output
