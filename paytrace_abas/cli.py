@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from paytrace_abas import __version__
+from paytrace_abas.abas.check import check_abas
 from paytrace_abas.commands._run import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
 from paytrace_abas.commands.apply import apply_plan_file, retry_dead_letters
 from paytrace_abas.commands.history import (
@@ -394,6 +395,17 @@ def check_config_command(ctx: click.Context) -> None:
             click.echo(f"{step.name}: {'ok' if step.ok else 'FAILED'} ({step.detail})")
         if not all(step.ok for step in steps):
             sys.exit(EXIT_FAILED)
+    if abas.uses_api:
+        _check_abas(settings)
+
+
+def _check_abas(settings: Settings) -> None:
+    """Print each abas step; the first failing one ends check-config with exit 1."""
+    for step in check_abas(settings.abas, settings.secrets):
+        if not step.ok:
+            click.echo(f"error: {step.name} failed: {step.detail}", err=True)
+            sys.exit(EXIT_FAILED)
+        click.echo(f"{step.name}: ok ({step.detail})")
 
 
 def main(argv: list[str] | None = None, prog: Callable[..., Any] = cli) -> None:

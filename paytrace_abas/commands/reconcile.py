@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from paytrace_abas.abas.files import read_open_items_export
-from paytrace_abas.abas.normalize import normalize_open_items
+from paytrace_abas.abas.check import read_abas_api
+from paytrace_abas.abas.files import read_customers_file, read_open_items_export
+from paytrace_abas.abas.normalize import customers_frame, normalize_open_items
 from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.commands._run import (
     EXIT_DEAD_LETTERS,
@@ -130,8 +131,14 @@ def _reconcile_in_ledger(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
         )
         payments = payments.reset_index(drop=True)
-    open_items = load_open_items(settings)
-    log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
+    open_items, customers = load_abas_inputs(settings)
+    log.info(
+        "loaded %d payments in %s, %d open items and %d customers",
+        len(payments),
+        window,
+        len(open_items),
+        len(customers),
+    )
     already_posted, paid_before = ledger_history(ledger, payments)
     results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
     fingerprint = input_hash(payments, open_items)
@@ -360,12 +367,23 @@ def load_chargebacks(
 
 
 def load_open_items(settings: Settings) -> pd.DataFrame:
-    """abas open items as the canonical open_items frame."""
+    """abas open items as the canonical open_items frame (export file or REST API)."""
+    return load_abas_inputs(settings, with_customers=False)[0]
+
+
+def load_abas_inputs(
+    settings: Settings, with_customers: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(open items, customers) from abas, both canonical frames; customers may be empty."""
     abas = settings.abas
-    if abas.source != "file":
-        raise ConfigError(f'[abas] source = {abas.source!r} is not supported yet; use "file"')
+    if abas.source == "api":
+        return read_abas_api(abas, settings.secrets, with_customers)
     if abas.open_items_file is None:
         raise ConfigError(
             '[abas] open_items_file must name the open-items export when source = "file"'
         )
-    return normalize_open_items(read_open_items_export(abas.open_items_file, abas.columns))
+    open_items = normalize_open_items(read_open_items_export(abas.open_items_file, abas.columns))
+    customers = customers_frame([])
+    if with_customers and abas.customers_file is not None:
+        customers = customers_frame(read_customers_file(abas.customers_file))
+    return open_items, customers

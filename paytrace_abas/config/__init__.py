@@ -58,13 +58,56 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "load_item": "topladen",
     "amount": "opzabetr",
     "discount": "skbetr",
+    "open_after": "ofbetr",
 }
+
+
+#: Canonical open-item column -> abas field of the open-items table (docs/abas.md).
+DEFAULT_OPEN_ITEM_FIELDS: Mapping[str, str] = {
+    "invoice_no": "nummer",
+    "customer_no": "kunde^nummer",
+    "customer_name": "kunde^namebspr",
+    "invoice_date": "vom",
+    "due_date": "faelldat",
+    "currency": "waehr",
+    "gross_amount": "rebetr",
+    "open_amount": "ofbetr",
+    "discount_percent": "sksatz",
+    "discount_until": "skdat",
+}
+#: Canonical customer column -> abas field of the customers table (0:1).
+DEFAULT_CUSTOMER_FIELDS: Mapping[str, str] = {
+    "customer_no": "nummer",
+    "name": "namebspr",
+    "street": "str",
+    "zip": "plz",
+    "city": "nort",
+    "country": "staat",
+    "email": "email",
+}
+#: abas' language-independent name of the open-items table, looked up via ``/obj/meta``.
+OPEN_ITEMS_TABLE_NAME = "(OutstandingItems):(OutstandingItem)"
 
 
 @dataclass(frozen=True)
 class AbasSettings:
     source: str = "file"
     open_items_file: Path | None = None
+    #: customer master as a ';' CSV (file mode); empty: none
+    customers_file: Path | None = None
+    #: REST source: tables, extra selection, page size and field maps
+    open_items_table: str = ""
+    open_items_criteria: str = ""
+    customers_table: str = "0:1"
+    page_size: int = 500
+    open_item_fields: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_OPEN_ITEM_FIELDS)
+    )
+    customer_fields: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_CUSTOMER_FIELDS)
+    )
+    #: dry runs open the editor per receipt, read what abas computes, and cancel
+    preview: bool = False
     import_file: Path | None = None
     base_url: str = ""
     client: str = ""
@@ -86,6 +129,14 @@ class AbasSettings:
     user: str = ""
     timeout_seconds: float = 30.0
     max_wait_on_lock_seconds: int = 10
+    #: tries per abas read (and preview), the first included; commits are never retried blind
+    max_attempts: int = 4
+    backoff_seconds: float = 1.0
+
+    @property
+    def uses_api(self) -> bool:
+        """True when anything talks to the abas REST API."""
+        return self.source == "api" or self.sink == "api"
 
 
 @dataclass(frozen=True)
@@ -326,6 +377,14 @@ def _read_abas(section: TomlSection) -> AbasSettings:
     settings = AbasSettings(
         source=section.choice("source", "file", ("file", "api")),
         open_items_file=section.path("open_items_file", must_exist=section.peek("source") != "api"),
+        customers_file=section.path("customers_file", must_exist=True),
+        open_items_table=section.text("open_items_table", defaults.open_items_table),
+        open_items_criteria=section.text("open_items_criteria", defaults.open_items_criteria),
+        customers_table=section.text("customers_table", defaults.customers_table),
+        page_size=section.integer("page_size", defaults.page_size, minimum=1),
+        open_item_fields=_field_map(section, "open_item_fields", DEFAULT_OPEN_ITEM_FIELDS),
+        customer_fields=_field_map(section, "customer_fields", DEFAULT_CUSTOMER_FIELDS),
+        preview=section.boolean("preview", defaults.preview),
         import_file=section.path("import_file", must_exist=False),
         base_url=section.url("base_url", ""),
         client=section.text("client", ""),
@@ -344,11 +403,24 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         max_wait_on_lock_seconds=section.integer(
             "max_wait_on_lock_seconds", defaults.max_wait_on_lock_seconds, minimum=0
         ),
+        max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
+        backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
     )
-    if settings.sink == "api" and not (settings.base_url and settings.client):
-        section.problem("sink", 'is "api", so [abas] base_url and client are required')
+    for key in ("sink", "source"):
+        if getattr(settings, key) == "api" and not (settings.base_url and settings.client):
+            section.problem(key, 'is "api", so [abas] base_url and client are required')
+    if settings.preview and settings.sink != "api":
+        section.problem("preview", 'needs sink = "api": only the REST editor can preview')
     section.reject_unknown_keys()
     return settings
+
+
+def _field_map(section: TomlSection, key: str, defaults: Mapping[str, str]) -> dict[str, str]:
+    """Defaults overlaid with ``[abas.<key>]``; unknown canonical names are problems."""
+    given = section.string_table(key)
+    for name in sorted(set(given) - set(defaults)):
+        section.problem(f"{key}.{name}", "is not a known canonical column")
+    return {**defaults, **given}
 
 
 def _receipt_fields(section: TomlSection) -> dict[str, str]:
