@@ -23,6 +23,7 @@ from paytrace_abas.commands._run import (
     post_receipts,
     recorded_run,
 )
+from paytrace_abas.commands.preview import with_abas_preview
 from paytrace_abas.config import Settings
 from paytrace_abas.delivery import DeliveryReport, Outcome
 from paytrace_abas.errors import ConfigError, InputFileError, SourceError, UsageError
@@ -67,6 +68,8 @@ class RunOutcome:
     delivery: DeliveryReport | None = None
     dead_letters: int = 0
     exit_code: int = EXIT_OK
+    #: the customer master the run read (abas customers table or customers file)
+    customers: pd.DataFrame | None = None
 
 
 def reconcile(
@@ -160,9 +163,10 @@ def _reconcile_in_ledger(
         locale=report.locale,
         language=report.workbook_language,
     )
-    write_workbook(
-        workbook_path, header, results, payments, *_posting_sheets(ledger, run_id, plan, dry_run)
-    )
+    postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
+    if dry_run and settings.abas.preview:
+        postings = with_abas_preview(settings, plan, postings)
+    write_workbook(workbook_path, header, results, payments, postings, dead_letter_sheet)
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
@@ -183,6 +187,7 @@ def _reconcile_in_ledger(
         delivery,
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
+        customers,
     )
 
 
