@@ -6,8 +6,8 @@ bounded retries with backoff for what may pass (5xx, RECORD_LOCKED, no answer). 
 one call never retried here: whether it arrived is asked of abas by the delivery instead
 (docs/posting.md). ``close()`` logs out, so the session's licence seat is freed.
 
-urllib3 directly, not requests: at 20 ms per abas call the client's own overhead decides how
-close the posting workers and the paging get to their ceiling.
+One ``requests.Session`` with a connection pool as large as the posting workers; retries are
+ours (urllib3's own are off), so that a commit is never repeated behind the caller's back.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import msgspec
-import urllib3
+import requests
+from requests.adapters import HTTPAdapter
 
 from paytrace_abas.abas.failures import classify_failure, connection_failure, unanswered_dialog
 from paytrace_abas.config import AbasSettings, Secrets
@@ -65,13 +66,10 @@ class AbasClient:
             "variableLanguage": settings.language,
             "maxWaitOnLock": str(settings.max_wait_on_lock_seconds),
         }
-        self._pool = urllib3.PoolManager(
-            num_pools=2,
-            maxsize=pool_size,
-            block=True,
-            retries=False,
-            timeout=urllib3.Timeout(total=settings.timeout_seconds),
-        )
+        self._http = requests.Session()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, pool_block=True)
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
@@ -147,7 +145,7 @@ class AbasClient:
                 self._once("GET", "/logout", {}, None, "GET /logout")
             except Exception as exc:  # a failed logout must not hide the run's own outcome
                 log.debug("abas logout failed: %s", exc)
-        self._pool.clear()
+        self._http.close()
 
     def _retrying(self, attempt: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         tries = self.settings.max_attempts
@@ -181,17 +179,17 @@ class AbasClient:
         if body is not None:
             headers = {**headers, "Content-Type": "application/json"}
         try:
-            response = self._pool.request(method, url, body=body, headers=headers)
-        except urllib3.exceptions.NewConnectionError:  # a subclass of the timeout error
-            raise connection_failure(call, "connection failed") from None
-        except urllib3.exceptions.TimeoutError:
+            response = self._http.request(
+                method, url, data=body, headers=headers, timeout=self.settings.timeout_seconds
+            )
+        except requests.exceptions.Timeout:
             raise connection_failure(call, "no answer within the timeout") from None
-        except urllib3.exceptions.HTTPError as exc:
+        except requests.exceptions.RequestException as exc:
             raise connection_failure(call, f"connection failed ({type(exc).__name__})") from None
         request_id = response.headers.get("mw-request-id", "-")
-        log.debug("abas %s: HTTP %d, mw-request-id %s", call, response.status, request_id)
-        payload = _json(response.data)
-        ok = 200 <= response.status < 300
+        log.debug("abas %s: HTTP %d, mw-request-id %s", call, response.status_code, request_id)
+        payload = _json(response.content)
+        ok = 200 <= response.status_code < 300
         if ok and payload is None:
             raise connection_failure(call, "the answer is not JSON (cut off?)")
         payload = payload or {}
@@ -200,7 +198,7 @@ class AbasClient:
             raise dialog
         if ok and not _has_error(payload):
             return payload
-        raise classify_failure(call, response.status, payload)
+        raise classify_failure(call, response.status_code, payload)
 
 
 def data_objects(answer: dict[str, Any], call: str) -> list[dict[str, Any]]:
