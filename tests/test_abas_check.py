@@ -1,0 +1,72 @@
+"""check-config contacts abas: secret, login, tables (with their ids), one page of each table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from paytrace_abas.cli import cli
+from tests.abas_data import load_export
+from tests.conftest import SAMPLE_DATA
+from tests.fake_abas import FakeAbas
+from tests.posting_data import write_day
+
+
+def _check(config: Path, env: dict[str, str]) -> tuple[int, list[str], list[str]]:
+    result = CliRunner().invoke(cli, ["--config", str(config), "check-config"], env=env)
+    return result.exit_code, result.stdout.splitlines(), result.stderr.splitlines()
+
+
+def test_check_config_logs_in_resolves_the_tables_and_reads_a_page_of_each(
+    tmp_path: Path,
+) -> None:
+    with FakeAbas() as fake:
+        load_export(fake.state, SAMPLE_DATA / "abas_open_items.csv")
+        fake.state.customers = [{"nummer": "70001", "namebspr": "Cascade Hydraulics Inc."}]
+        day = write_day(tmp_path, 1, sink="api", source="api", base_url=fake.base_url)
+        code, out, err = _check(day.config, {"ABAS_PASSWORD": "sy"})
+        limits = {r.query.get("limit") for r in fake.state.requests if "obj/data" in r.path}
+    assert (code, err) == (0, [])
+    assert out[-5:] == [
+        "abas secret: ok (ABAS_PASSWORD is set)",
+        f"abas login: ok ({fake.base_url}/mw/r/test accepted the credentials)",
+        "abas tables: ok (open items 160:1 (found via /obj/meta), customers 0:1, receipts 102:4)",
+        "abas open items: ok (20 read from 160:1 (first page))",
+        "abas customers: ok (1 read from 0:1 (first page))",
+    ]
+    assert limits == {"20"}  # one page each, never the whole table
+    assert fake.state.logouts == 1
+
+
+def test_check_config_fails_in_one_line_naming_abas_and_the_step(tmp_path: Path) -> None:
+    with FakeAbas() as fake:
+        day = write_day(tmp_path, 1, sink="api", source="api", base_url=fake.base_url)
+        code, out, err = _check(day.config, {"ABAS_PASSWORD": "wrong-password"})
+        missing_code, _, missing = _check(day.config, {"PATH": ""})
+    assert code == 1
+    assert err == [
+        "error: abas login failed: abas GET /r/test: abas refused the credentials or access "
+        "(AUTHENTICATION_FAILURE: wrong password); check ABAS_PASSWORD / ABAS_TOKEN and the "
+        "user's rights"
+    ]
+    assert "wrong-password" not in "\n".join(out + err)
+    assert missing_code == 1
+    assert missing == [
+        'error: abas secret failed: abas: [abas] source = "api" needs ABAS_PASSWORD or '
+        "ABAS_TOKEN in the environment"
+    ]
+
+
+def test_check_config_names_a_missing_open_items_table(tmp_path: Path) -> None:
+    with FakeAbas() as fake:
+        day = write_day(
+            tmp_path, 1, sink="api", source="api", base_url=fake.base_url,
+            abas_extra='open_items_table = "999:9"',
+        )  # fmt: skip
+        code, _, err = _check(day.config, {"ABAS_PASSWORD": "sy"})
+    assert code == 1
+    assert err == [
+        "error: abas open items failed: abas GET /obj/data/999:9: MISSING_OBJECT "
+        "(Tabelle 999:9 unbekannt)"
+    ]
