@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -34,7 +35,8 @@ from paytrace_abas.errors import TransientSourceError
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF_SECONDS = 30.0
-_decode = msgspec.json.Decoder().decode
+#: JSON numbers become Decimal straight from their text: amounts never pass through a float
+_decode = msgspec.json.Decoder(float_hook=Decimal).decode
 
 
 def api_root(settings: AbasSettings) -> str:

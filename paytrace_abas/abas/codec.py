@@ -9,6 +9,7 @@ the other way: amounts with a decimal comma, dates ``DD.MM.YYYY`` (what abas tak
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 from paytrace_abas.errors import MoneyError
 from paytrace_abas.money import format_decimal_comma, parse_decimal_comma, to_cents
 
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
+# YYYYMMDD, YYYY-MM-DD, or an ISO timestamp such as 2026-11-25T00:00:00+01:00
+_ISO_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:$|T)")
 _RECORD_ID = re.compile(r"^\(\d+,\d+,\d+\)$")
 _ENUM = re.compile(r"^\(([A-Za-z][A-Za-z0-9_]*)\)$")
 _TRUE = frozenset({"ja", "yes", "true", "1", "j", "y"})
@@ -64,7 +68,9 @@ def decode_cents(entry: dict[str, Any] | None) -> int | None:
         return None
     if isinstance(value, bool):
         raise MoneyError(f"{value!r} is not an amount")
-    if isinstance(value, int | float):
+    if isinstance(value, Decimal | int):
+        return to_cents(value)
+    if isinstance(value, float):
         # repr() is the shortest exact round trip of a binary float: 1234.5 -> "1234.5"
         return to_cents(Decimal(repr(value)))
     text = str(value).strip()
@@ -97,16 +103,24 @@ def decode_date(entry: dict[str, Any] | None) -> dt.date | None:
     value = raw_value(entry)
     if value is None:
         return None
-    text = str(value).strip()
-    for form in ("%d.%m.%Y", "%d.%m.%y", "%Y%m%d", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, form).date()
-        except ValueError:
-            continue
-    try:  # an ISO timestamp such as 2026-11-25T00:00:00+01:00
-        return dt.datetime.fromisoformat(text).date()
+    return _date(str(value).strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(text: str) -> dt.date:
+    """Cached: a day's open items share few dates, and strptime is slow (locale look-ups)."""
+    german = _GERMAN_DATE.match(text)
+    iso = _ISO_DATE.match(text)
+    try:
+        if german:
+            day, month, year = (int(part) for part in german.groups())
+            return dt.date(year + 2000 if year < 100 else year, month, day)
+        if iso:
+            year, month, day = (int(part) for part in iso.groups())
+            return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date abas writes (DD.MM.YYYY)") from None
+        pass
+    raise ValueError(f"{text!r} is not a date abas writes (DD.MM.YYYY)")
 
 
 def decode_bool(entry: dict[str, Any] | None) -> bool | None:
