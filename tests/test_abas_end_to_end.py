@@ -200,3 +200,25 @@ def test_preview_shows_abas_figures_in_the_workbook_and_commits_nothing(
     open_after = header.index("Open after (abas preview)")
     assert table[first][open_after] == 10
     assert table[str(FIRST_INVOICE + 1)][open_after] == 0
+
+
+def test_refused_credentials_exit_2_when_reading_and_when_posting(
+    tmp_path: Path, fake_abas: FakeAbas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ABAS_PASSWORD", "not-the-password")
+    day = _api_day(tmp_path / "read", fake_abas, 2)
+    reading = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert reading.exit_code == 2
+    assert reading.output.splitlines()[-1:] == [
+        "error: abas GET /obj/meta: abas refused the credentials or access "
+        "(AUTHENTICATION_FAILURE: wrong password); check ABAS_PASSWORD / ABAS_TOKEN and the "
+        "user's rights"
+    ]
+    posting_day = write_day(tmp_path / "post", 2, sink="api", base_url=fake_abas.base_url)
+    posting = run_cli(posting_day.config, "reconcile", "--date", "2026-11-25")
+    assert posting.exit_code == 2
+    assert "abas POST /exec for transaction" in posting.output
+    assert "not-the-password" not in reading.output + posting.output
+    assert fake_abas.state.documents == []
+    with Ledger.open(posting_day.ledger, utc_now) as ledger:
+        assert ledger.postings_in_state(POSTED) == []
