@@ -222,3 +222,38 @@ def test_refused_credentials_exit_2_when_reading_and_when_posting(
     assert fake_abas.state.documents == []
     with Ledger.open(posting_day.ledger, utc_now) as ledger:
         assert ledger.postings_in_state(POSTED) == []
+
+
+@pytest.mark.usefixtures("abas_env")
+def test_a_locked_invoice_is_retried_then_a_dead_letter_then_posted_once_when_free(
+    tmp_path: Path, fake_abas: FakeAbas
+) -> None:
+    day = _api_day(tmp_path, fake_abas, 4, attempts=3)
+    locked = str(FIRST_INVOICE + 2)
+    fake_abas.state.locked = {locked}
+    first = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert first.exit_code == 3, first.output
+    with Ledger.open(day.ledger, utc_now) as ledger:
+        (dead,) = ledger.postings_in_state(DEAD_LETTER)
+    assert dead.receipt.lines[0].invoice_no == locked
+    assert "RECORD_LOCKED (Offener Posten 500002 ist gesperrt)" in str(dead.last_error)
+    assert dead.attempts == 3
+    fake_abas.state.locked = set()
+    assert run_cli(day.config, "retry-dead-letters").exit_code == 0
+    assert_exactly_once(fake_abas, day.expected)
+
+
+@pytest.mark.usefixtures("abas_env")
+def test_a_dialog_nobody_answers_commits_nothing_and_names_the_dialog(
+    tmp_path: Path, fake_abas: FakeAbas
+) -> None:
+    day = _api_day(tmp_path, fake_abas, 2)
+    fake_abas.state.dialogs = {"588": "ja", "4711": "ja"}
+    result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert result.exit_code == 3, result.output
+    assert fake_abas.state.documents == []
+    with Ledger.open(day.ledger, utc_now) as ledger:
+        dead = ledger.postings_in_state(DEAD_LETTER)
+    assert len(dead) == 2
+    assert "abas asked dialog 4711 (Sicher?)" in str(dead[0].last_error)
+    assert dead[0].attempts == 1  # refused: not retried
