@@ -43,19 +43,20 @@ def test_check_config_fails_in_one_line_naming_abas_and_the_step(tmp_path: Path)
     with FakeAbas() as fake:
         day = write_day(tmp_path, 1, sink="api", source="api", base_url=fake.base_url)
         code, out, err = _check(day.config, {"ABAS_PASSWORD": "wrong-password"})
-        missing_code, _, missing = _check(day.config, {"PATH": ""})
+        missing_code, missing, _ = _check(day.config, {"PATH": ""})
     assert code == 1
-    assert err == [
-        "error: abas login failed: abas GET /r/test: abas refused the credentials or access "
+    assert out[-2:] == [
+        "abas secret: ok (ABAS_PASSWORD is set)",
+        "abas login: FAILED (abas GET /r/test: abas refused the credentials or access "
         "(AUTHENTICATION_FAILURE: wrong password); check ABAS_PASSWORD / ABAS_TOKEN and the "
-        "user's rights"
+        "user's rights)",
     ]
     assert "wrong-password" not in "\n".join(out + err)
     assert missing_code == 1
-    assert missing == [
-        'error: abas secret failed: abas: [abas] source = "api" needs ABAS_PASSWORD or '
-        "ABAS_TOKEN in the environment"
-    ]
+    assert missing[-1] == (
+        'abas secret: FAILED (abas: [abas] source = "api" needs ABAS_PASSWORD or '
+        "ABAS_TOKEN in the environment)"
+    )
 
 
 def test_check_config_names_a_missing_open_items_table(tmp_path: Path) -> None:
@@ -64,9 +65,10 @@ def test_check_config_names_a_missing_open_items_table(tmp_path: Path) -> None:
             tmp_path, 1, sink="api", source="api", base_url=fake.base_url,
             abas_extra='open_items_table = "999:9"',
         )  # fmt: skip
-        code, _, err = _check(day.config, {"ABAS_PASSWORD": "sy"})
+        code, out, _ = _check(day.config, {"ABAS_PASSWORD": "sy"})
     assert code == 1
-    assert err == [
-        "error: abas open items failed: abas GET /obj/data/999:9: MISSING_OBJECT "
-        "(Tabelle 999:9 unbekannt)"
+    assert out[-2:] == [
+        "abas tables: ok (open items 999:9 (configured), customers 0:1, receipts 102:4)",
+        "abas open items: FAILED (abas GET /obj/data/999:9: MISSING_OBJECT "
+        "(Tabelle 999:9 unbekannt))",
     ]

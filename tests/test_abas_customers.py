@@ -9,7 +9,7 @@ import pytest
 
 from paytrace_abas.abas.files import read_customers_file
 from paytrace_abas.abas.normalize import customers_frame
-from paytrace_abas.commands.reconcile import load_abas_inputs
+from paytrace_abas.commands.inputs import load_abas_inputs
 from paytrace_abas.config import load_settings
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import CUSTOMER_COLUMNS

@@ -16,7 +16,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from paytrace_abas.commands.reconcile import load_abas_inputs, reconcile, utc_now
+from paytrace_abas.commands.inputs import load_abas_inputs, utc_now
+from paytrace_abas.commands.reconcile import reconcile
 from paytrace_abas.config import load_settings
 from paytrace_abas.ledger import DEAD_LETTER, POSTED, Ledger
 from paytrace_abas.models import Window

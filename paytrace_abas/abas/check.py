@@ -7,7 +7,7 @@ login, tables, open items, customers. The check stops at the first failing step 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pandas as pd
 
@@ -16,15 +16,7 @@ from paytrace_abas.abas.normalize import customers_frame
 from paytrace_abas.abas.source import fetch_customers, fetch_open_items, resolve_open_items_table
 from paytrace_abas.config import AbasSettings, Secrets
 from paytrace_abas.errors import ConfigError, PaytraceAbasError
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """One step of ``check-config``: what was tried, whether it worked, in one line."""
-
-    name: str
-    ok: bool
-    detail: str
+from paytrace_abas.models import CheckStep
 
 
 def require_secret(settings: AbasSettings, secrets: Secrets) -> None:
@@ -50,14 +42,14 @@ def read_abas_api(
     return open_items, customers
 
 
-def check_abas(settings: AbasSettings, secrets: Secrets) -> list[StepResult]:
+def check_abas(settings: AbasSettings, secrets: Secrets) -> list[CheckStep]:
     """Secret, login, tables, one page of open items and of customers; stops at a failure."""
     try:
         require_secret(settings, secrets)
     except ConfigError as exc:
-        return [StepResult("abas secret", False, str(exc))]
+        return [CheckStep("abas secret", False, str(exc))]
     secret = "ABAS_TOKEN" if secrets.abas_token else "ABAS_PASSWORD"
-    steps = [StepResult("abas secret", True, f"{secret} is set")]
+    steps = [CheckStep("abas secret", True, f"{secret} is set")]
     one_page = replace(settings, page_size=min(settings.page_size, 20))
     client = AbasClient(one_page, secrets, pool_size=1)
     tables: dict[str, str] = {}
@@ -70,9 +62,9 @@ def check_abas(settings: AbasSettings, secrets: Secrets) -> list[StepResult]:
     try:
         for name, check in checks:
             try:
-                steps.append(StepResult(name, True, check()))
+                steps.append(CheckStep(name, True, check()))
             except PaytraceAbasError as exc:
-                steps.append(StepResult(name, False, str(exc)))
+                steps.append(CheckStep(name, False, str(exc)))
                 break
     finally:
         client.close()

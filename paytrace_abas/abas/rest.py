@@ -1,9 +1,9 @@
 """The REST sink: one ``POST /mw/r/{client}/exec`` per receipt, opening the OP-processing editor.
 
-The payload follows docs/abas.md ("Posting a receipt"): head fields counter account, document
-reference (the PayTrace transaction id), document and posting date; one row per invoice with
-the invoice number, the "load item" button, the amount and the cash discount; ``Commit``
-answering the configured dialogs. It checks itself twice:
+The payload follows docs/abas.md#posting-a-receipt-through-the-editor: head fields counter
+account, document reference (the PayTrace transaction id), document and posting date; one row
+per invoice with the invoice number, the "load item" button, the amount and the cash discount;
+``Commit`` answering the configured dialogs. It checks itself twice:
 
 * before a receipt is sent again, abas is asked whether a document with its reference exists
   (``GET /obj/data/{lookup_table}?criteria=beleg==<id>``);

@@ -22,7 +22,7 @@ from paytrace_abas.abas.codec import (
     field_entry,
 )
 from paytrace_abas.abas.normalize import customers_frame, open_items_frame, parse_currency
-from paytrace_abas.config import OPEN_ITEMS_TABLE_NAME
+from paytrace_abas.config.settings import OPEN_ITEMS_TABLE_NAME
 from paytrace_abas.errors import InputFileError, MoneyError, SourceError
 
 log = logging.getLogger(__name__)
