@@ -6,21 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+from paytrace_abas.config.settings import DEFAULT_OPEN_ITEM_FIELDS
 from tests.fake_abas import FakeAbasState
 
 #: export column -> abas field of the fake's open-items table (the default field map)
-FIELDS = {
-    "invoice_no": "nummer",
-    "customer_no": "kunde^nummer",
-    "customer_name": "kunde^namebspr",
-    "invoice_date": "vom",
-    "due_date": "faelldat",
-    "currency": "waehr",
-    "gross_amount": "rebetr",
-    "open_amount": "ofbetr",
-    "discount_percent": "sksatz",
-    "discount_until": "skdat",
-}
+FIELDS = DEFAULT_OPEN_ITEM_FIELDS
 
 
 def load_export(state: FakeAbasState, export: Path) -> int:

@@ -28,7 +28,7 @@ from paytrace_abas.errors import (
     ReadBackMismatchError,
     TransientSourceError,
 )
-from paytrace_abas.models import Receipt, ReceiptLine
+from tests.test_sinks import RECEIPT
 
 ROOT = "https://abas.example.com:8920/mw/r/test"
 SETTINGS = AbasSettings(
@@ -46,14 +46,6 @@ PASSWORD = "geheim-sy"
 SECRETS = Secrets(abas_password=PASSWORD)
 HEAD_FIELDS = "id,nummer,kunde^nummer,kunde^namebspr,vom,faelldat,waehr,rebetr,ofbetr,sksatz,skdat"
 SESSION = {"variableLanguage": "de", "maxWaitOnLock": "10"}
-RECEIPT = Receipt(
-    "512330107",
-    "70001",
-    "USD",
-    dt.date(2026, 11, 25),
-    "18100",
-    (ReceiptLine("400101", 124850, 0, 124850), ReceiptLine("400102", 38000, 600, 38600)),
-)
 
 
 def _item(number: str, open_amount: float, **extra: Any) -> dict[str, Any]:

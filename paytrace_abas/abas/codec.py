@@ -11,11 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from paytrace_abas.errors import MoneyError
-from paytrace_abas.money import format_decimal_comma, parse_decimal_comma, to_cents
+from paytrace_abas.money import (
+    format_decimal_comma,
+    parse_decimal_comma,
+    parse_percent_basis_points,
+    to_cents,
+)
 
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
 # YYYYMMDD, YYYY-MM-DD, or an ISO timestamp such as 2026-11-25T00:00:00+01:00
@@ -80,22 +85,9 @@ def decode_cents(entry: dict[str, Any] | None) -> int | None:
 
 
 def decode_percent_bp(entry: dict[str, Any] | None) -> int:
-    """Basis points of a percentage (2,5 -> 250); 0 when empty."""
+    """Basis points of a percentage (a number, or text like ``2,5``); 0 when empty."""
     value = raw_value(entry)
-    if value is None:
-        return 0
-    try:
-        percent = (
-            Decimal(repr(value))
-            if isinstance(value, float)
-            else Decimal(str(value).strip().replace(",", ".").rstrip("%"))
-        )
-    except InvalidOperation:
-        raise MoneyError(f"{value!r} is not a percentage") from None
-    points = percent * 100
-    if points != points.to_integral_value() or not 0 <= percent < 100:
-        raise MoneyError(f"{value!r} is not a percentage between 0 and 100 with 2 decimals")
-    return int(points)
+    return 0 if value is None else parse_percent_basis_points(str(value))
 
 
 def decode_date(entry: dict[str, Any] | None) -> dt.date | None:

@@ -54,6 +54,7 @@ class RestSink:
         self._client = AbasClient(settings, secrets, pool_size=pool_size)
         self._table_lock = threading.Lock()
         self._open_items_table = ""
+        self._warned_unverified = False
 
     def post(self, receipt: Receipt) -> str:
         """Open the editor, fill head and rows, commit, read back; returns abas' document."""
@@ -120,12 +121,7 @@ class RestSink:
                 )
                 continue
             if found is None:
-                # Not in the selection (another company, filed away): nothing to compare with.
-                log.warning(
-                    "transaction %s: posted, but invoice %s is not in the open-items table",
-                    receipt.transaction_id,
-                    line.invoice_no,
-                )
+                self._note_unverified(receipt.transaction_id, line.invoice_no)
                 continue
             if found != expected:
                 problems.append(
@@ -138,6 +134,23 @@ class RestSink:
                 f"committed, but the read-back differs: {'; '.join(problems)}",
                 document,
             )
+
+    def _note_unverified(self, transaction_id: str, invoice_no: str) -> None:
+        """Not in the selection (another company, filed away): nothing to compare with.
+
+        Said once as a warning (a wrong open-items table shows up), then only at info level.
+        """
+        with self._table_lock:
+            first, self._warned_unverified = not self._warned_unverified, True
+        log.log(
+            logging.WARNING if first else logging.INFO,
+            "transaction %s: posted, but invoice %s is not in the open-items table %s, so it "
+            "was not read back%s",
+            transaction_id,
+            invoice_no,
+            self._open_items_table,
+            " (further ones are logged at info level)" if first else "",
+        )
 
     def open_amount(self, invoice_no: str) -> int | None:
         """What abas shows open for an invoice now; None when no open item holds it."""
