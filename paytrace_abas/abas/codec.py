@@ -43,9 +43,18 @@ def field_entry(fields: Any, name: str) -> dict[str, Any] | None:
     return None
 
 
+def field_map(fields: Any) -> dict[str, Any]:
+    """Fields keyed by name, whichever of the two shapes abas sent."""
+    if isinstance(fields, dict):
+        return fields
+    if isinstance(fields, list):
+        return {e["name"]: e for e in fields if isinstance(e, dict) and "name" in e}
+    return {}
+
+
 def raw_value(entry: dict[str, Any] | None) -> Any:
     """The typed ``value`` if abas sent one, else the ``text``; None when both are empty."""
-    if entry is None:
+    if not isinstance(entry, dict):
         return None
     value = entry.get("value")
     if value is not None and value != "":
@@ -59,6 +68,8 @@ def decode_text(entry: dict[str, Any] | None) -> str:
     value = raw_value(entry)
     if value is None:
         return ""
+    if type(value) is str and not value.startswith("("):
+        return value.strip()  # the common case, without the checks below
     if isinstance(value, bool):
         return "ja" if value else "nein"
     text = str(value).strip()
