@@ -130,8 +130,8 @@ class AbasClient:
 
     def table_specs(self) -> list[dict[str, Any]]:
         """``GET /obj/meta``: the database groups with their ``tableSpec``."""
-        answer = self.get("/obj/meta", {}, "GET /obj/meta")
-        data = answer.get("content", {}).get("data") if isinstance(answer, dict) else None
+        content = self.get("/obj/meta", {}, "GET /obj/meta").get("content")
+        data = content.get("data") if isinstance(content, dict) else None
         candidates = data if isinstance(data, list) else []
         if isinstance(data, dict):
             for value in data.values():
