@@ -19,7 +19,7 @@ from responses.registries import OrderedRegistry
 
 from paytrace_abas.abas.client import AbasClient
 from paytrace_abas.abas.rest import PreviewLine, RestSink
-from paytrace_abas.abas.source import fetch_open_items, resolve_open_items_table
+from paytrace_abas.abas.source import fetch_customers, fetch_open_items, resolve_open_items_table
 from paytrace_abas.config import AbasSettings, Secrets
 from paytrace_abas.errors import (
     AbasAccessError,
@@ -322,3 +322,25 @@ def test_closing_logs_out_once_something_was_asked() -> None:
         f"{ROOT}/obj/data/160:1",
         f"{ROOT}/logout",
     ]
+
+
+@responses.activate
+def test_customers_are_paged_without_an_empty_criteria() -> None:
+    customer = {"head": {"fields": {"nummer": {"value": "70001"}, "namebspr": {"text": "ACME"}}}}
+    expected = {
+        **SESSION,
+        "headFields": "id,nummer,namebspr,str,plz,nort,staat,email",
+        "tableFields": "-",
+        "offset": "0",
+        "limit": "2",
+    }
+    responses.get(
+        f"{ROOT}/obj/data/0:1",
+        json=_page(customer),
+        match=[matchers.query_param_matcher(expected)],
+    )
+    customers = fetch_customers(_client())
+    assert customers[["customer_no", "name", "street"]].to_dict("records") == [
+        {"customer_no": "70001", "name": "ACME", "street": ""}
+    ]
+    assert customers["source_line"].tolist() == ["abas 0:1 record #1"]

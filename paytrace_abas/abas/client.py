@@ -109,7 +109,9 @@ class AbasClient:
         """
         path = f"/obj/data/{quote(table, safe=':')}"
         call = f"GET /obj/data/{table}"
-        params = {"criteria": criteria, "headFields": head_fields, "tableFields": "-"}
+        params = {"headFields": head_fields, "tableFields": "-"}
+        if criteria:  # optional in abas' API: an empty selection is left out, not sent empty
+            params = {"criteria": criteria, **params}
 
         def page(offset: int) -> list[dict[str, Any]]:
             query = {**params, "offset": str(offset), "limit": str(page_size)}
