@@ -26,6 +26,7 @@ from tests.support.days import FIRST_TRANSACTION, write_day
 CARD_DATA = ("4242", "8431", "371449", "Card Holder", "************")
 
 
+@pytest.mark.slow  # posts a day through failing abas calls until they are dead letters
 def test_dead_letters_alert_by_mail_and_webhook_without_card_data(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

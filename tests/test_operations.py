@@ -28,6 +28,11 @@ from tests.support.days import Day
 from tests.support.workbooks import type_decisions
 
 
+# Each test starts the installed executable several times under cron's environment (6–17 s a
+# test): `make quick` leaves them out.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture
 def paytrace() -> Any:
     with FakePaytrace(username=PAYTRACE_USER, password=PAYTRACE_PASSWORD) as fake:

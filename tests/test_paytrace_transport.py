@@ -16,6 +16,7 @@ from responses.registries import OrderedRegistry
 from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import ConfigError, SourceError, TransientSourceError
 from paytrace_abas.paytrace.transport import PaytraceSession
+from tests.support.http import json_body
 
 BASE = "https://api.paytrace.test"
 EXPORT = "/v1/transactions/export/by_date_range"
@@ -59,11 +60,6 @@ def form_of(body: Any) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(text).items()}
 
 
-def json_of(body: bytes | str | None) -> Any:
-    assert body is not None, "the request had no body"
-    return json.loads(body)
-
-
 @responses.activate
 def test_token_request_is_a_form_encoded_password_grant() -> None:
     responses.post(f"{BASE}/oauth/token", json=fixture("token.json"))
@@ -95,7 +91,7 @@ def test_export_request_sends_bearer_token_and_json_body_without_integrator_id()
     assert export_call.headers["Authorization"] == f"Bearer {TOKEN_VALUE}"
     assert export_call.headers["Content-Type"] == "application/json"
     assert export_call.headers["Accept"] == "application/json"
-    assert json_of(export_call.body) == {"start_date": "04/10/2015", "end_date": "04/10/2015"}
+    assert json_body(export_call.body) == {"start_date": "04/10/2015", "end_date": "04/10/2015"}
 
 
 @responses.activate
@@ -111,7 +107,7 @@ def test_integrator_id_goes_into_every_v1_body_but_not_the_token_form() -> None:
         session.post(EXPORT, {"start_date": "04/10/2015", "end_date": "04/10/2015"})
 
     assert "integrator_id" not in form_of(responses.calls[0].request.body)
-    assert json_of(responses.calls[1].request.body) == {
+    assert json_body(responses.calls[1].request.body) == {
         "start_date": "04/10/2015",
         "end_date": "04/10/2015",
         "integrator_id": "9999ABCD1234",

@@ -5,7 +5,8 @@ A test names only the fields it cares about; every other field gets a plain defa
 - ``payment(...)`` is one PayTrace payment row, ``payments_frame(rows)`` the typed frame;
 - ``open_item(...)`` is one abas open item row, ``open_items_frame(rows)`` the typed frame;
 - ``result(...)`` is one row of the matching result, ``results_frame(rows)`` the frame;
-- ``receipt(...)`` is a cash receipt as planning hands it to a sink;
+- ``receipt(...)`` is a cash receipt as planning hands it to a sink, ``RECEIPT`` one of the
+  sample day's (two invoices, one with cash discount);
 - ``small_run()``, ``posting_rows()`` and ``dead_letter_rows()`` are the fully known run the
   workbook tests and golden files use;
 - ``run_items(...)`` and ``PERIOD_RUNS`` are nightly runs as the period report reads them.
@@ -168,6 +169,17 @@ def receipt(transaction_id: str = "700", *invoices: str) -> Receipt:
     """A receipt of customer K1 paying 10.00 on each invoice (``500`` when none is named)."""
     lines = tuple(ReceiptLine(no, 1000, 0, 1000) for no in (invoices or ("500",)))
     return Receipt(transaction_id, "K1", "USD", PAID_ON, "18100", lines)
+
+
+#: A sample-day receipt paying two invoices, the second with a 6.00 cash discount.
+RECEIPT = Receipt(
+    "512330107",
+    "70001",
+    "USD",
+    PAID_ON,
+    "18100",
+    (ReceiptLine("400101", 124850, 0, 124850), ReceiptLine("400102", 38000, 600, 38600)),
+)
 
 
 def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
