@@ -27,7 +27,6 @@ from tests.support.cron import (
 from tests.support.days import Day
 from tests.support.workbooks import type_decisions
 
-
 # Each test starts the installed executable several times under cron's environment (6–17 s a
 # test): `make quick` leaves them out.
 pytestmark = pytest.mark.slow
