@@ -22,15 +22,17 @@ from paytrace_abas.models import (
 )
 from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
-from paytrace_abas.report.cells import Kind
+from paytrace_abas.report.cells import Kind, is_missing
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
     EXCEL_MAX_ROWS,
     Column,
+    PageLayout,
     TableSpec,
     WrittenTable,
+    paper_size,
     write_table,
 )
 
@@ -74,7 +76,7 @@ MATCHED_COLUMNS = (
     # added by the pipeline once a plan exists (absent in a bare match result)
     Column("account"),
     Column("posting_state"),
-    Column("rule"),
+    Column("rule", technical=True),
     Column("rule_confidence", Kind.CONFIDENCE),
     Column("reason", wrap=True),
 )
@@ -84,22 +86,34 @@ EXCEPTION_COLUMNS = (
     Column("customer_no"),
     Column("difference", Kind.MONEY, total=True),
     Column("days_from_invoice", Kind.COUNT),
-    Column("rule_confidence", Kind.CONFIDENCE),
-    Column("rule"),
+    # No confidence column here: it is a constant per rule and outcome (docs/matching.md), so
+    # on an exception sheet it only repeated the sheet's category, and "50 %" on a payment
+    # that names its invoice read as doubt about the invoice.
+    Column("rule", technical=True),
     Column("reason", wrap=True),
-    Column("runner_up", wrap=True),
-    Column("paytrace_customer_id"),
+    Column("runner_up", wrap=True, technical=True),
+    Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
 )
-RESOLUTION_COLUMNS = (Column("resolution", min_width=30), Column("note", min_width=24))
+RESOLUTION_COLUMNS = (
+    Column("resolution", min_width=30, input=True),
+    Column("note", min_width=24, input=True),
+)
 MONEY_OUT_COLUMNS = (
     Column("category"),
     *_PAYMENT,
-    Column("paytrace_customer_id"),
+    Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
     Column("reason", wrap=True),
 )
-NOT_MONEY_COLUMNS = (Column("category"), *_PAYMENT, Column("reason", wrap=True))
+# declined, voided and pending transactions paid nothing: their day is when they were made
+NOT_MONEY_COLUMNS = (
+    Column("category"),
+    _PAYMENT[0],
+    Column("paid_on", Kind.DATE, label="created_on"),
+    *_PAYMENT[2:],
+    Column("reason", wrap=True),
+)
 POSTING_COLUMNS = (
     Column("transaction_id"),
     Column("invoice_no"),
@@ -139,7 +153,9 @@ def write_workbook(
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
     styles = Styles(header.currency, header.locale)
-    book = TableBook(workbook, styles, language, row_limit)
+    window = _window_text(header.window, header.locale)
+    page = run_page_layout(header.run_id, window, header.locale, language)
+    book = TableBook(workbook, styles, language, row_limit, page)
     rows = report_frame(results, payments)
     if dead_letters is not None and not dead_letters.empty:
         book.table(
@@ -156,7 +172,7 @@ def write_workbook(
         columns = (*EXCEPTION_COLUMNS, *evidence)
         if category in RESOLVABLE:
             columns = (*columns, *RESOLUTION_COLUMNS)
-        notes = (labels.text("resolution_help", language),) if category in RESOLVABLE else ()
+        notes = (labels.text("resolution_note", language),) if category in RESOLVABLE else ()
         book.table(category, CATEGORY_COLOURS[category], columns, subset, notes)
     money_out = rows[rows["category"].isin([c.value for c in MONEY_OUT])]
     if not money_out.empty:
@@ -174,18 +190,46 @@ def write_workbook(
         results=results,
         postings=posting_rows,
         sheets=book.written,
+        syntax=any(key in RESOLVABLE for key, _ in book.written),
     )
-    write_summary(summary_sheet, styles, facts, language)
+    write_summary(summary_sheet, styles, facts, language, page)
     _set_properties(workbook, header)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
 
+def run_page_layout(run_id: str, window: str, locale: str, language: str) -> PageLayout:
+    """Paper of the locale, the window on top of every page, run, sheet and page x of y below."""
+    return PageLayout(
+        paper_size=paper_size(locale),
+        header=header_text(f"{labels.text('window', language)}: {window}"),
+        footer=f"{header_text(labels.text('run', language))} {header_text(run_id)} · &A · "
+        + labels.text("page_of", language),
+        input_message=(
+            labels.column_label("resolution", language),
+            labels.text("resolution_prompt", language),
+        ),
+    )
+
+
+def header_text(text: str) -> str:
+    """Text for a page header or footer, where ``&`` starts a field code."""
+    return text.replace("&", "&&")
+
+
 class TableBook:
     """Writes tables into one workbook and remembers which sheets they took."""
 
-    def __init__(self, workbook: Workbook, styles: Styles, language: str, row_limit: int) -> None:
+    def __init__(
+        self,
+        workbook: Workbook,
+        styles: Styles,
+        language: str,
+        row_limit: int,
+        page: PageLayout | None = None,
+    ) -> None:
         self.workbook = workbook
+        self.page = page
         self.styles = styles
         self.language = language
         self.row_limit = row_limit
@@ -203,10 +247,11 @@ class TableBook:
         spec = TableSpec(
             name=labels.sheet_name(key, language),
             columns=columns,
-            labels=[labels.column_label(c.key, language) for c in columns],
+            labels=[labels.column_label(c.label_key, language) for c in columns],
             colour=colour,
             total_label=labels.text("total", language),
             notes=notes,
+            page=self.page,
         )
         texts = (
             labels.text("continued_on", language),
@@ -278,6 +323,22 @@ def _copy(column: str) -> Callable[[pd.DataFrame, str], list[Any]]:
     return derive
 
 
+def _difference(frame: pd.DataFrame, language: str) -> list[Any]:
+    """The difference to the open amount; blank where no invoice was there to compare with."""
+    return [
+        difference if _has_items(invoices) else None
+        for difference, invoices in zip(
+            frame["difference_cents"].tolist(), frame["invoice_nos"].tolist(), strict=True
+        )
+    ]
+
+
+def _has_items(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return len(value) > 0
+    return not is_missing(value)
+
+
 def _category(frame: pd.DataFrame, language: str) -> list[Any]:
     return [labels.category_name(code, language) for code in frame["category"].tolist()]
 
@@ -292,7 +353,7 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "amount": _copy("amount_cents"),
     "applied": _sum_cents("applied_cents"),
     "discount": _copy("discount_cents"),
-    "difference": _copy("difference_cents"),
+    "difference": _difference,
     "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
     # The engine leaves rule_confidence at 0 where it did not judge one; 0% would read as a verdict.
     "rule_confidence": lambda frame, language: [
