@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from paytrace_abas.models import Category
 from paytrace_abas.plan.resolutions import Assign, Ignore, WriteOff, parse_resolution
 from paytrace_abas.report import RunHeader, console_summary, labels, write_workbook
 from paytrace_abas.report.styles import FONT_NAME, INPUT_FILL
@@ -19,37 +21,39 @@ from .workbook_data import GENERATED_AT
 LOCALES = [("en", "en_US", 1), ("de", "de_DE", 9)]  # Excel's paper codes: Letter, A4
 
 
-def _small_book(
+@dataclass(frozen=True)
+class Book:
+    language: str
+    paper: int
+    sheets: list[Worksheet]
+
+
+@pytest.fixture(params=LOCALES, ids=[locale for _, locale, _ in LOCALES])
+def book(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
-    run: tuple[pd.DataFrame, pd.DataFrame],
-    postings: pd.DataFrame,
-    dead_letters: pd.DataFrame,
-    language: str,
-    locale: str,
-) -> list[Worksheet]:
+    small_run: tuple[pd.DataFrame, pd.DataFrame],
+    posting_rows: pd.DataFrame,
+    dead_letter_rows: pd.DataFrame,
+) -> Book:
+    """The small run workbook (tests/workbook_data.py) in each language, read back."""
+    language, locale, paper = request.param
     path = tmp_path / "run.xlsx"
-    write_small_workbook(path, run, postings, dead_letters, language, locale)
-    return list(load_workbook(path).worksheets)
+    write_small_workbook(path, small_run, posting_rows, dead_letter_rows, language, locale)
+    return Book(language, paper, list(load_workbook(path).worksheets))
 
 
 def _header(sheet: Worksheet) -> list[str]:
     return [str(cell.value) for cell in sheet[1]]
 
 
-@pytest.mark.parametrize(("language", "locale", "paper"), LOCALES)
 def test_every_sheet_prints_on_the_locales_paper_with_window_run_sheet_and_pages(
-    tmp_path: Path,
-    small_run: tuple[pd.DataFrame, pd.DataFrame],
-    posting_rows: pd.DataFrame,
-    dead_letter_rows: pd.DataFrame,
-    language: str,
-    locale: str,
-    paper: int,
+    book: Book,
 ) -> None:
-    sheets = _small_book(tmp_path, small_run, posting_rows, dead_letter_rows, language, locale)
+    sheets, language = book.sheets, book.language
     window = "25.11.2026" if language == "de" else "Nov 25, 2026"
     for sheet in sheets:
-        assert int(sheet.page_setup.paperSize) == paper, sheet.title
+        assert int(sheet.page_setup.paperSize) == book.paper, sheet.title
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
         assert window in sheet.oddHeader.center.text, sheet.title
         footer = sheet.oddFooter.center.text
@@ -61,17 +65,8 @@ def test_every_sheet_prints_on_the_locales_paper_with_window_run_sheet_and_pages
         assert sheet.print_title_rows == "$1:$1", sheet.title
 
 
-@pytest.mark.parametrize(("language", "locale", "paper"), LOCALES)
-def test_every_written_cell_names_the_font_headers_included(
-    tmp_path: Path,
-    small_run: tuple[pd.DataFrame, pd.DataFrame],
-    posting_rows: pd.DataFrame,
-    dead_letter_rows: pd.DataFrame,
-    language: str,
-    locale: str,
-    paper: int,
-) -> None:
-    sheets = _small_book(tmp_path, small_run, posting_rows, dead_letter_rows, language, locale)
+def test_every_written_cell_names_the_font_headers_included(book: Book) -> None:
+    sheets = book.sheets
     unnamed = [
         f"{sheet.title}!{cell.coordinate}"
         for sheet in sheets
@@ -83,41 +78,31 @@ def test_every_written_cell_names_the_font_headers_included(
 
 
 def test_technical_columns_are_a_collapsed_group_and_text_never_touches_a_number(
-    tmp_path: Path,
-    small_run: tuple[pd.DataFrame, pd.DataFrame],
-    posting_rows: pd.DataFrame,
-    dead_letter_rows: pd.DataFrame,
+    book: Book,
 ) -> None:
-    sheets = _small_book(tmp_path, small_run, posting_rows, dead_letter_rows, "en", "en_US")
-    partial = next(sheet for sheet in sheets if sheet.title == "Partial payments")
+    partial = book.sheets[2]  # after Summary and Dead letters
+    assert partial.title == labels.sheet_name(Category.PARTIAL_PAYMENT, book.language)
     header = _header(partial)
+    name = {key: labels.column_label(key, book.language) for key in labels.COLUMN_LABELS}
     hidden = {
         label
         for letter, label in zip("ABCDEFGHIJKLMNOPQ", header, strict=False)
         if partial.column_dimensions[letter].hidden
         and partial.column_dimensions[letter].outline_level == 1
     }
-    assert hidden == {"Rule", "Runner-up", "PayTrace customer"}
-    assert "Confidence" not in header  # a constant per rule: no evidence on an exception
+    assert hidden == {name["rule"], name["runner_up"], name["paytrace_customer_id"]}
+    # a constant per rule: no evidence on an exception sheet
+    assert name["rule_confidence"] not in header
     # Customer follows the right-aligned Amount/Difference columns: left, indented
-    customer = partial.cell(2, header.index("Customer") + 1)
+    customer = partial.cell(2, header.index(name["customer_no"]) + 1)
     assert customer.value == "C2"
     assert customer.alignment.horizontal == "left" and customer.alignment.indent >= 1
-    amount = partial.cell(2, header.index("Amount") + 1)
+    amount = partial.cell(2, header.index(name["amount"]) + 1)
     assert amount.alignment.horizontal is None and not amount.alignment.indent
 
 
-@pytest.mark.parametrize(("language", "locale", "paper"), LOCALES)
-def test_resolution_and_note_look_like_input_and_explain_their_syntax(
-    tmp_path: Path,
-    small_run: tuple[pd.DataFrame, pd.DataFrame],
-    posting_rows: pd.DataFrame,
-    dead_letter_rows: pd.DataFrame,
-    language: str,
-    locale: str,
-    paper: int,
-) -> None:
-    sheets = _small_book(tmp_path, small_run, posting_rows, dead_letter_rows, language, locale)
+def test_resolution_and_note_look_like_input_and_explain_their_syntax(book: Book) -> None:
+    sheets, language = book.sheets, book.language
     resolution = labels.column_label("resolution", language)
     note = labels.column_label("note", language)
     decided = [sheet for sheet in sheets if resolution in _header(sheet)]

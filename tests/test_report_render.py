@@ -33,6 +33,29 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 IN_CI = os.environ.get("CI") == "true"
 
 
+def convert_to_pdf(folder: Path, *books: Path) -> str:
+    """``books`` as PDFs in ``folder``/pdf, by LibreOffice with a profile of its own."""
+    assert SOFFICE is not None
+    completed = subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{folder / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder / "pdf"),
+            *map(str, books),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout + completed.stderr
+
+
 @pytest.mark.skipif(
     SOFFICE is None and not IN_CI,
     reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)",
@@ -48,28 +71,10 @@ def test_libreoffice_converts_run_and_period_workbooks_to_pdf(
     period_book = tmp_path / "period.xlsx"
     report = summarize_period(RUNS, pd.DataFrame(), {}, day(23), day(24))
     write_period_workbook(period_book, PeriodHeader("USD", GENERATED_AT), report)
-    assert SOFFICE is not None
-    completed = subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "pdf"),
-            str(run_book),
-            str(period_book),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
+    output = convert_to_pdf(tmp_path, run_book, period_book)
     for name in ("run.pdf", "period.pdf"):
         pdf = tmp_path / "pdf" / name
-        assert pdf.exists(), completed.stdout + completed.stderr
+        assert pdf.exists(), output
         assert pdf.read_bytes().startswith(b"%PDF")
 
 
@@ -101,25 +106,7 @@ def demo_pdf(folder: Path, locale: str) -> tuple[Path, list[str]]:
     result = reconcile_sample_day_with(config, folder / "out")
     assert result.exit_code == 0, result.output
     (workbook,) = (folder / "out").glob("reconcile-*.xlsx")
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice is not None
-    completed = subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{folder / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder / "pdf"),
-            str(workbook),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
+    convert_to_pdf(folder, workbook)
     sheets = load_workbook(workbook, read_only=True).sheetnames
     return folder / "pdf" / f"{workbook.stem}.pdf", sheets
 
