@@ -17,15 +17,10 @@ from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.period import PeriodReport
-from paytrace_abas.report.run_book import POSTING_COLUMNS, TableBook, header_text
+from paytrace_abas.report.printing import PageLayout, fit_to_page_width, header_text, paper_size
+from paytrace_abas.report.run_book import POSTING_COLUMNS, TableBook
 from paytrace_abas.report.styles import Styles, font
-from paytrace_abas.report.tables import (
-    EXCEL_MAX_ROWS,
-    Column,
-    PageLayout,
-    fit_to_page_width,
-    paper_size,
-)
+from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column
 
 DAILY_COLUMNS = (
     Column("day", Kind.DATE),

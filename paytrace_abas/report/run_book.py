@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,17 +22,17 @@ from paytrace_abas.models import (
 )
 from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
-from paytrace_abas.report.cells import Kind, is_missing
+from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
+from paytrace_abas.report.printing import PageLayout, run_page_layout
+from paytrace_abas.report.rows import report_frame, table_rows
 from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
     EXCEL_MAX_ROWS,
     Column,
-    PageLayout,
     TableSpec,
     WrittenTable,
-    paper_size,
     write_table,
 )
 
@@ -206,25 +206,6 @@ def write_workbook(
     workbook.save(path)
 
 
-def run_page_layout(run_id: str, window: str, locale: str, language: str) -> PageLayout:
-    """Paper of the locale, the window on top of every page, run, sheet and page x of y below."""
-    return PageLayout(
-        paper_size=paper_size(locale),
-        header=header_text(f"{labels.text('window', language)}: {window}"),
-        footer=f"{header_text(labels.text('run', language))} {header_text(run_id)} · &A · "
-        + labels.text("page_of", language),
-        input_message=(
-            labels.column_label("resolution", language),
-            labels.text("resolution_prompt", language),
-        ),
-    )
-
-
-def header_text(text: str) -> str:
-    """Text for a page header or footer, where ``&`` starts a field code."""
-    return text.replace("&", "&&")
-
-
 class TableBook:
     """Writes tables into one workbook and remembers which sheets they took."""
 
@@ -269,107 +250,6 @@ class TableBook:
         rows = table_rows(frame, columns, language)
         written = write_table(self.workbook, self.styles, spec, rows, self.row_limit, texts)
         self.written.append((key, written))
-
-
-def report_frame(results: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
-    """Results joined with the payment details the sheets show, in the results' order."""
-    detail_columns = ["transaction_id", "paid_on", "billing_name", "card_type", "card_last4"]
-    detail_columns += ["paytrace_customer_id", "invoice_ref", "batch_number"]
-    details = payments[[c for c in detail_columns if c in payments.columns]]
-    merged = results.merge(details, on="transaction_id", how="left", suffixes=("", "_payment"))
-    return merged
-
-
-def table_rows(
-    frame: pd.DataFrame, columns: Sequence[Column], language: str
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of plain values, one list per column built column-wise (fast for big frames)."""
-    prepared = [_column_values(frame, column.key, language) for column in columns]
-    return zip(*prepared, strict=True) if prepared else iter(())
-
-
-def _column_values(frame: pd.DataFrame, key: str, language: str) -> list[Any]:
-    derive = _DERIVED.get(key)
-    if derive is not None:
-        return derive(frame, language)
-    if key in frame.columns:
-        return [_plain(value) for value in frame[key].tolist()]
-    return [None] * len(frame)
-
-
-def _plain(value: Any) -> Any:
-    """Lists become comma-separated text; everything else is written as it is."""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return value
-
-
-def _card(frame: pd.DataFrame, language: str) -> list[Any]:
-    if "card_type" not in frame.columns:
-        return [None] * len(frame)
-    kinds = frame["card_type"].fillna("").astype(str).replace("UNKNOWN", "")
-    last4 = frame["card_last4"].fillna("").astype(str)
-    return [
-        f"{kind} …{digits}".strip() if digits else kind
-        for kind, digits in zip(kinds.tolist(), last4.tolist(), strict=True)
-    ]
-
-
-def _sum_cents(column: str) -> Callable[[pd.DataFrame, str], list[Any]]:
-    def derive(frame: pd.DataFrame, language: str) -> list[Any]:
-        return [sum(v) if isinstance(v, list | tuple) else v for v in frame[column].tolist()]
-
-    return derive
-
-
-def _copy(column: str) -> Callable[[pd.DataFrame, str], list[Any]]:
-    def derive(frame: pd.DataFrame, language: str) -> list[Any]:
-        if column not in frame.columns:
-            return [None] * len(frame)
-        return frame[column].tolist()
-
-    return derive
-
-
-def _difference(frame: pd.DataFrame, language: str) -> list[Any]:
-    """The difference to the open amount; blank where no invoice was there to compare with."""
-    return [
-        difference if _has_items(invoices) else None
-        for difference, invoices in zip(
-            frame["difference_cents"].tolist(), frame["invoice_nos"].tolist(), strict=True
-        )
-    ]
-
-
-def _has_items(value: Any) -> bool:
-    if isinstance(value, list | tuple):
-        return len(value) > 0
-    return not is_missing(value)
-
-
-def _category(frame: pd.DataFrame, language: str) -> list[Any]:
-    return [labels.category_name(code, language) for code in frame["category"].tolist()]
-
-
-def _empty_column(frame: pd.DataFrame, language: str) -> list[Any]:
-    return [None] * len(frame)
-
-
-_DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
-    "card": _card,
-    "category": _category,
-    "amount": _copy("amount_cents"),
-    "applied": _sum_cents("applied_cents"),
-    "discount": _copy("discount_cents"),
-    "difference": _difference,
-    "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
-    # The engine leaves rule_confidence at 0 where it did not judge one; 0% would read as a verdict.
-    "rule_confidence": lambda frame, language: [
-        v or None for v in frame["rule_confidence"].tolist()
-    ],
-    "resolution": _empty_column,
-    "note": _empty_column,
-}
 
 
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:

@@ -17,8 +17,9 @@ from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS
+from paytrace_abas.report.printing import PageLayout, fit_to_page_width
 from paytrace_abas.report.styles import Styles, font
-from paytrace_abas.report.tables import PageLayout, WrittenTable, fit_to_page_width
+from paytrace_abas.report.tables import WrittenTable
 
 if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet

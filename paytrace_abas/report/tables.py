@@ -30,7 +30,8 @@ from openpyxl.xml.functions import Element, SubElement, fromstring
 
 from paytrace_abas.report.cells import Kind, clean_text, is_missing, number_text, shown_text
 from paytrace_abas.report.labels import continuation_name
-from paytrace_abas.report.styles import FONT_NAME, Styles
+from paytrace_abas.report.printing import PageLayout, lay_out_columns
+from paytrace_abas.report.styles import Styles
 
 if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -69,17 +70,6 @@ class Column:
 
 
 @dataclass(frozen=True)
-class PageLayout:
-    """How a sheet prints: paper, page header (the window) and footer (run, sheet, page x of y)."""
-
-    paper_size: int
-    header: str = ""
-    footer: str = ""
-    #: hints of the input columns: (title, message) of a data validation input message
-    input_message: tuple[str, str] = ("", "")
-
-
-@dataclass(frozen=True)
 class TableSpec:
     """A table to write: its sheet name, columns with their headers, colour and footer notes."""
 
@@ -103,38 +93,6 @@ class WrittenTable:
     @property
     def row_count(self) -> int:
         return sum(self.sheet_rows)
-
-
-#: Excel's paper size codes; A4 where dates are written dd.mm.yyyy, Letter in the US
-PAPER_A4 = 9
-PAPER_LETTER = 1
-#: Column width units a landscape page holds at 100 % (A4 and Letter alike, within a few)
-_PAGE_WIDTH_UNITS = 125
-
-
-def paper_size(locale: str) -> int:
-    """Letter for the US and Canada, A4 everywhere else."""
-    return PAPER_LETTER if locale.endswith(("_US", "_CA")) else PAPER_A4
-
-
-def fit_to_page_width(
-    sheet: Any, pages: int = 1, page: PageLayout | None = None, orientation: str = "landscape"
-) -> None:
-    """Print (and convert to PDF) a sheet ``pages`` wide, as many pages long as it takes."""
-    sheet.page_setup.orientation = orientation
-    sheet.page_setup.fitToWidth = pages
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    if page is None:
-        return
-    sheet.page_setup.paperSize = page.paper_size
-    # named like the cells: the workbook's default font (Calibri) would be replaced by the viewer
-    for part, text in (
-        (sheet.oddHeader.center, page.header),
-        (sheet.oddFooter.center, page.footer),
-    ):
-        if text:
-            part.text, part.font, part.size = text, f"{FONT_NAME},Regular", 9
 
 
 def rows_per_sheet(spec: TableSpec, row_limit: int) -> int:
@@ -202,20 +160,7 @@ def _open_sheet(
     sheet.freeze_panes = spec.freeze
     sheet.sheet_properties.tabColor = spec.colour
     sheet.print_title_rows = "1:1"
-    shown, after_group = 0.0, False
-    for index, (column, width) in enumerate(zip(spec.columns, widths, strict=True), start=1):
-        dimension = sheet.column_dimensions[get_column_letter(index)]
-        dimension.width = width
-        if column.technical:
-            dimension.outlineLevel = 1
-            dimension.hidden = True
-        else:
-            shown += width
-            # the column after a group carries its "+" button: the group is collapsed
-            dimension.collapsed = after_group
-        after_group = column.technical
-    # one page wide while the font stays readable, else two: never 17 columns in 5 pt
-    fit_to_page_width(sheet, 1 if shown <= _PAGE_WIDTH_UNITS * 1.3 else 2, spec.page)
+    lay_out_columns(sheet, spec.columns, widths, spec.page)
     lines = max(
         math.ceil(len(label) / max(width - 3, 1))
         for label, width in zip(spec.labels, widths, strict=True)
