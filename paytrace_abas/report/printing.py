@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from paytrace_abas.report import labels
 from paytrace_abas.report.styles import FONT_NAME
-
-if TYPE_CHECKING:
-    from paytrace_abas.report.tables import Column
 
 
 @dataclass(frozen=True)
@@ -59,21 +56,21 @@ def fit_to_page_width(
 
 
 def lay_out_columns(
-    sheet: Any, columns: Sequence[Column], widths: Sequence[float], page: PageLayout | None
+    sheet: Any, widths: Sequence[float], technical: Sequence[bool], page: PageLayout | None
 ) -> None:
     """Column widths, the technical columns' collapsed group, and the scale to print at."""
     shown, after_group = 0.0, False
-    for index, (column, width) in enumerate(zip(columns, widths, strict=True), start=1):
+    for index, (width, grouped) in enumerate(zip(widths, technical, strict=True), start=1):
         dimension = sheet.column_dimensions[get_column_letter(index)]
         dimension.width = width
-        if column.technical:
+        if grouped:
             dimension.outlineLevel = 1
             dimension.hidden = True
         else:
             shown += width
             # the column after a group carries its "+" button: the group is collapsed
             dimension.collapsed = after_group
-        after_group = column.technical
+        after_group = grouped
     # one page wide while the font stays readable, else two: never 17 columns in 5 pt
     fit_to_page_width(sheet, 1 if shown <= _PAGE_WIDTH_UNITS * 1.3 else 2, page)
 

@@ -160,7 +160,7 @@ def _open_sheet(
     sheet.freeze_panes = spec.freeze
     sheet.sheet_properties.tabColor = spec.colour
     sheet.print_title_rows = "1:1"
-    lay_out_columns(sheet, spec.columns, widths, spec.page)
+    lay_out_columns(sheet, widths, [column.technical for column in spec.columns], spec.page)
     lines = max(
         math.ceil(len(label) / max(width - 3, 1))
         for label, width in zip(spec.labels, widths, strict=True)
