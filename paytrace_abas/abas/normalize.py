@@ -13,7 +13,7 @@ import pandas as pd
 
 from paytrace_abas.abas.files import ExportTable
 from paytrace_abas.errors import InputFileError, MoneyError
-from paytrace_abas.models import OPEN_ITEM_COLUMNS
+from paytrace_abas.models import CUSTOMER_COLUMNS, OPEN_ITEM_COLUMNS
 from paytrace_abas.money import parse_decimal_comma, parse_percent_basis_points
 
 
@@ -80,3 +80,15 @@ def _reject_duplicate_invoices(frame: pd.DataFrame) -> None:
     if not repeated.empty:
         first = repeated.iloc[0]
         raise InputFileError(f"{first['source_line']}: invoice {first['invoice_no']} appears twice")
+
+
+def customers_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    """The canonical customers frame (all text); a customer number twice is an error."""
+    frame = pd.DataFrame(rows, columns=CUSTOMER_COLUMNS).astype(object)
+    frame = frame.fillna("")
+    repeated = frame[frame.duplicated("customer_no", keep="first")]
+    if not repeated.empty:
+        first = repeated.iloc[0]
+        where, number = first["source_line"], first["customer_no"]
+        raise InputFileError(f"{where}: customer {number} appears twice")
+    return frame

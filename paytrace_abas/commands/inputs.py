@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from paytrace_abas.abas.files import read_open_items_export
-from paytrace_abas.abas.normalize import normalize_open_items
+from paytrace_abas.abas.files import read_customers_file, read_open_items_export
+from paytrace_abas.abas.normalize import customers_frame, normalize_open_items
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, InputFileError, SourceError
 from paytrace_abas.ledger import Ledger, RunLock
@@ -89,3 +89,9 @@ def load_open_items(settings: Settings) -> pd.DataFrame:
             '[abas] open_items_file must name the open-items export when source = "file"'
         )
     return normalize_open_items(read_open_items_export(abas.open_items_file, abas.columns))
+
+
+def load_customers(settings: Settings) -> pd.DataFrame:
+    """The abas customer master (``[abas] customers_file``); an empty frame without one."""
+    path = settings.abas.customers_file
+    return customers_frame(read_customers_file(path) if path is not None else [])

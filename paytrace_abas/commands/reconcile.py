@@ -19,6 +19,7 @@ from paytrace_abas.commands._run import (
 )
 from paytrace_abas.commands.inputs import (
     load_chargebacks,
+    load_customers,
     load_open_items,
     load_payments,
     open_ledger,
@@ -130,9 +131,18 @@ def _reconcile_in_ledger(
         )
         payments = payments.reset_index(drop=True)
     open_items = load_open_items(settings)
+    customers = load_customers(settings)
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
     already_posted, paid_before = ledger_history(ledger, payments)
-    results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    results = match_payments(
+        payments,
+        open_items,
+        settings.matching,
+        already_posted,
+        paid_before,
+        customers=customers,
+        posted_invoices=posted_invoices(ledger, payments, already_posted),
+    )
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
@@ -229,6 +239,20 @@ def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, st
         if invoice in cleared and (state == POSTED or tid not in in_window)
     }
     return already_posted, paid_before
+
+
+def posted_invoices(
+    ledger: Ledger, payments: pd.DataFrame, already_posted: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """transaction_id -> the invoices its posted receipt paid, for the window's posted ones
+    (one look-up per such payment: the cost follows the day, not the ledger's history)."""
+    found = {}
+    in_window = set(payments["transaction_id"].astype(str).tolist())
+    for transaction_id in in_window.intersection(already_posted):
+        record = ledger.posting(transaction_id)
+        if record is not None:
+            found[transaction_id] = [line.invoice_no for line in record.receipt.lines]
+    return found
 
 
 def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:

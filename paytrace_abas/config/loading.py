@@ -101,6 +101,7 @@ def _read_abas(section: TomlSection) -> AbasSettings:
     settings = AbasSettings(
         source=section.choice("source", "file", ("file", "api")),
         open_items_file=section.path("open_items_file", must_exist=section.peek("source") != "api"),
+        customers_file=section.path("customers_file", must_exist=True),
         import_file=section.path("import_file", must_exist=False),
         base_url=section.url("base_url", ""),
         client=section.text("client", ""),
@@ -233,12 +234,22 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
+        name_match_threshold=_threshold(section, defaults.name_match_threshold),
     )
     # A second matching process saved under 10 % of a whole run even at 300,000 payments
     # (bench/README.md): removed, and old files that still set it keep loading.
     section.retired("workers", "matching always runs in one process (docs/matching.md)")
     section.reject_unknown_keys()
     return settings
+
+
+def _threshold(section: TomlSection, default: float) -> float:
+    """``name_match_threshold``: a similarity above 0, at most 1."""
+    value = section.number("name_match_threshold", default)
+    if value > 1:
+        section.problem("name_match_threshold", f"must be at most 1 (a similarity), not {value}")
+        return default
+    return value
 
 
 def _reference_fields(section: TomlSection, default: tuple[str, ...]) -> tuple[str, ...]:
