@@ -143,7 +143,10 @@ def test_cleared_and_unknown_invoices_are_not_open() -> None:
         payments({"invoice_ref": "400100"}, {"invoice_ref": "499999"}), items, SETTINGS
     )
     assert list(results["category"]) == ["invoice_not_open", "invoice_not_open"]
-    assert "names invoice 499999, which abas does not list as open" in results.iloc[1]["reason"].lower()
+    assert (
+        "names invoice 499999, which abas does not list as open"
+        in results.iloc[1]["reason"].lower()
+    )
 
 
 def test_card_states_never_reach_invoice_matching() -> None:

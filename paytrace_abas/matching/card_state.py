@@ -80,10 +80,17 @@ def mark_already_posted(
     already_posted, paid_before = ledger.already_posted, ledger.paid_before
     if not already_posted and not paid_before:
         return
+    invoices_by_payer: dict[str, list[str]] = {}
+    for invoice_no, transaction_id in paid_before.items():
+        invoices_by_payer.setdefault(transaction_id, []).append(invoice_no)
     ids = pd.Series(payments.transaction_id, dtype=object)
     document = ids.map(dict(already_posted)).to_numpy(dtype=object)
     posted = np.flatnonzero(verdicts.pending() & ~pd.isna(document))
-    invoices = [list(ledger.posted_invoices.get(payments.transaction_id[p], ())) for p in posted]
+    # The receipt's own invoices; the invoices it is recorded to have cleared if not given.
+    invoices = [
+        list(ledger.posted_invoices.get(tid, ())) or sorted(invoices_by_payer.get(tid, ()))
+        for tid in payments.transaction_id[posted]
+    ]
     verdicts.decide(
         posted,
         Category.ALREADY_POSTED,
@@ -95,9 +102,6 @@ def mark_already_posted(
         ],
     )
     _name_invoices(posted, invoices, item_index, verdicts)
-    invoices_by_payer: dict[str, list[str]] = {}
-    for invoice_no, transaction_id in paid_before.items():
-        invoices_by_payer.setdefault(transaction_id, []).append(invoice_no)
     paid = ids.map(invoices_by_payer).to_numpy(dtype=object)
     recorded = np.flatnonzero(verdicts.pending() & ~pd.isna(paid))
     verdicts.decide(

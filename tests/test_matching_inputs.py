@@ -1,0 +1,65 @@
+"""What matching reads besides payments and open items: the customer master
+(``[abas] customers_file``) and, on a rerun, the invoices the ledger posted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from paytrace_abas.commands.inputs import load_customers
+from paytrace_abas.config import load_settings
+from paytrace_abas.models import CUSTOMER_COLUMNS
+from tests.conftest import DEMO_CONFIG, run_cli
+from tests.posting_data import write_day
+
+
+def test_the_customers_file_is_read_into_the_customer_frame(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "\ufeffcustomer_no;name;street;zip;city;country;email\n"
+        "70012;Müller GmbH;Hauptstraße 1;70173;Stuttgart;DE;ap@mueller.example\n"
+        "70030;Blue Mountain Machining LLC;;;;;\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(DEMO_CONFIG, {})
+    customers = load_customers(replace(settings, abas=replace(settings.abas, customers_file=path)))
+    assert list(customers.columns) == CUSTOMER_COLUMNS
+    assert customers[["customer_no", "name", "city"]].to_dict("records") == [
+        {"customer_no": "70012", "name": "Müller GmbH", "city": "Stuttgart"},
+        {"customer_no": "70030", "name": "Blue Mountain Machining LLC", "city": ""},
+    ]
+    assert load_customers(replace(settings, abas=replace(settings.abas, customers_file=None))).empty
+
+
+def test_a_broken_customers_file_is_one_line_and_exit_2(demo_copy: Path) -> None:
+    customers = demo_copy.parent.parent / "sample_data" / "abas_customers.csv"
+    customers.write_text("customer_no;name\n70012;Müller GmbH\n70012;Mueller AG\n")
+    result = run_cli(demo_copy, "reconcile", "--date", "2026-11-25", "--dry-run")
+    assert result.exit_code == 2
+    assert "abas_customers.csv line 3: customer 70012 appears twice" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_customers_file_is_a_config_problem(demo_copy: Path) -> None:
+    (demo_copy.parent.parent / "sample_data" / "abas_customers.csv").unlink()
+    result = run_cli(demo_copy, "check-config")
+    assert result.exit_code == 2
+    assert "[abas] customers_file names" in result.output
+
+
+def test_a_rerun_of_a_posted_day_shows_the_invoices_each_payment_was_posted_to(
+    tmp_path: Path,
+) -> None:
+    day = write_day(tmp_path, 6)
+    first = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert first.exit_code == 0, first.output
+    again = run_cli(day.config, "reconcile", "--date", "2026-11-25", "--format", "json")
+    assert again.exit_code == 0, again.output
+    items = {item["transaction_id"]: item for item in json.loads(again.output)["items"]}
+    posted = {
+        tid: item["invoice_nos"]
+        for tid, item in items.items()
+        if item["category"] == "already_posted"
+    }
+    assert posted == day.expected
