@@ -12,7 +12,8 @@ from openpyxl import Workbook, load_workbook
 from paytrace_abas.report import RunHeader, tables, write_workbook
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import continuation_name
-from paytrace_abas.report.tables import Column, Styles, TableSpec, write_table
+from paytrace_abas.report.styles import Styles
+from paytrace_abas.report.tables import Column, TableSpec, write_table
 
 from .workbook_data import GENERATED_AT
 from .workbook_dump import dump_workbook

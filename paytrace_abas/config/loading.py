@@ -236,7 +236,7 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         customer_map=section.string_table("customer_map"),
         name_match_threshold=_threshold(section, defaults.name_match_threshold),
     )
-    # A second matching process saved under 10 % of a whole run even at 300,000 payments
+    # A second matching process saved far less than 10 % of a whole run at 300,000 payments
     # (bench/README.md): removed, and old files that still set it keep loading.
     section.retired("workers", "matching always runs in one process (docs/matching.md)")
     section.reject_unknown_keys()

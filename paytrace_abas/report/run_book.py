@@ -24,11 +24,11 @@ from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
+from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
     EXCEL_MAX_ROWS,
     Column,
-    Styles,
     TableSpec,
     WrittenTable,
     write_table,
