@@ -298,8 +298,8 @@ NAMES: list[tuple[str, str, list[tuple[str, str]], str]] = [
      MUELLER),
     ("e.K.", "Schmidt e.K.", [(MUELLER, "Schmidt")], MUELLER),
     ("LLC, Ltd, KG, Co", "Blue Mountain Ltd", [(MUELLER, "Blue Mountain GmbH & Co. KG")], MUELLER),
-    ("similar above the threshold", "Pullman Precision Tool", [(MUELLER, "Pullman Precision Tools")],
-     MUELLER),
+    ("similar above the threshold", "Pullman Precision Tool",
+     [(MUELLER, "Pullman Precision Tools")], MUELLER),
     ("equal names of two customers tie", "Müller GmbH",
      [(MUELLER, "Müller GmbH"), ("70013", "Mueller AG")], ""),
     ("equally similar names tie", "Smith", [(MUELLER, "Smith Tools"), ("70013", "Smith Pumps")],
@@ -393,7 +393,8 @@ INVOICE_OF_70001 = item("400123", CUSTOMER, 125_000)
 
 # (case, payer id, customer master or None, expected category)
 PAYERS: list[tuple[str, str, list[tuple[str, str]] | None, str]] = [
-    ("master: known payer without open items", "70030", [("70030", "Other Co")], "customer_mismatch"),
+    ("master: known payer without open items", "70030", [("70030", "Other Co")],
+     "customer_mismatch"),
     ("master: payer abas does not know", "70031", [("70030", "Other Co")], "matched"),
     ("no master: a customer-number shape", "70030", None, "customer_mismatch"),
     ("no master: a vault id", "cus_8f3a", None, "matched"),
