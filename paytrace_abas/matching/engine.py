@@ -78,7 +78,7 @@ def _match(
     customers: pd.DataFrame,
 ) -> pd.DataFrame:
     item_index = index_open_items(open_items, settings)
-    directory = customer_directory(open_items, customers)
+    directory = customer_directory(open_items, customers, item_index.customers)
     prepared = build_payments(payments, item_index, settings, directory)
     verdicts = Verdicts(len(prepared))
     classify_card_state(prepared, verdicts)
@@ -117,11 +117,12 @@ def mark_unmatched(payments: Payments, verdicts: Verdicts, tokens: pd.DataFrame)
     rest = np.flatnonzero(verdicts.pending())
     in_field = tokens[(tokens["field"] == INVOICE_FIELD).to_numpy()] if len(tokens) else tokens
     numbers = joined_by_payment(in_field["pay"].to_numpy(), list(in_field["token"]))
+    held = numbers.reindex(rest).fillna("").to_numpy(dtype=object)
     reasons = []
-    for pay, payer in zip(rest, payments.payer[rest], strict=True):
+    for payer, number in zip(payments.payer[rest], held, strict=True):
         opening = (
-            f"The invoice field holds {numbers[pay]}, which is no abas invoice number"
-            if pay in numbers.index
+            f"The invoice field holds {number}, which is no abas invoice number"
+            if number
             else "No invoice number in the payment text"
         )
         if payer:

@@ -62,15 +62,14 @@ class CustomerDirectory:
     """The abas customers a payer may be: numbers, names, and the customer-number shape."""
 
     numbers: pd.Index
-    #: (customer_no, name) of every customer, from the master and the open items
-    named: pd.DataFrame
+    named: _Named
     #: learned from the open items; only used without a customer master
     shape: NumberShape | None
 
     @cached_property
     def _names(self) -> tuple[list[str], list[str]]:
         """Normalized names and their customers (made on first use: most days need none)."""
-        named = self.named.astype(str).drop_duplicates()
+        named = self.named.pairs()
         normalized = [normalized_name(name) for name in named["name"]]
         owners = named["customer_no"].tolist()
         kept = [n for n, name in enumerate(normalized) if name]
@@ -111,15 +110,30 @@ class CustomerDirectory:
         return NameMatch(winners.pop(), round(top / 100, 2))
 
 
-def customer_directory(open_items: pd.DataFrame, customers: pd.DataFrame) -> CustomerDirectory:
-    """The directory from the customer master, or from the open items when there is none."""
-    item_numbers = open_items["customer_no"].astype(str).to_numpy(dtype=object)
-    on_items = open_items[["customer_no", "customer_name"]].rename(
-        columns={"customer_name": "name"}
-    )
-    named = pd.concat([customers[["customer_no", "name"]], on_items])
-    numbers = np.concatenate([customers["customer_no"].astype(str).to_numpy(), item_numbers])
+def customer_directory(
+    open_items: pd.DataFrame, customers: pd.DataFrame, item_customers: pd.Index
+) -> CustomerDirectory:
+    """The directory from the customer master and the open items' customers
+    (``item_customers``: each once, as the open-item index holds them)."""
+    master = customers["customer_no"].astype(str).to_numpy(dtype=object)
+    numbers = item_customers.append(pd.Index(master, dtype=object)).unique()
     # With a customer master abas says who its customers are; without one, the shape of the
     # customer numbers on the open items stands in for it.
-    shape = None if len(customers) else learn_shape(pd.unique(item_numbers))
-    return CustomerDirectory(pd.Index(pd.unique(numbers), dtype=object), named, shape)
+    shape = None if len(customers) else learn_shape(item_customers.to_numpy(dtype=object))
+    return CustomerDirectory(numbers, _Named(open_items, customers), shape)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """Where the customers' names are: read only when a payer is looked up by name."""
+
+    open_items: pd.DataFrame
+    customers: pd.DataFrame
+
+    def pairs(self) -> pd.DataFrame:
+        """(customer_no, name) of every customer, from the master and the open items, once."""
+        on_items = self.open_items[["customer_no", "customer_name"]].rename(
+            columns={"customer_name": "name"}
+        )
+        named = pd.concat([self.customers[["customer_no", "name"]], on_items])
+        return named.astype(str).drop_duplicates()
