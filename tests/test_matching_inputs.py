@@ -48,6 +48,16 @@ def test_a_missing_customers_file_is_a_config_problem(demo_copy: Path) -> None:
     assert "[abas] customers_file names" in result.output
 
 
+def test_the_name_threshold_is_a_similarity(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[matching]\nname_match_threshold = 1.5\n")
+    result = run_cli(config, "check-config")
+    assert result.exit_code == 2
+    assert "[matching] name_match_threshold must be at most 1 (a similarity), not 1.5" in (
+        result.output
+    )
+
+
 def test_a_rerun_of_a_posted_day_shows_the_invoices_each_payment_was_posted_to(
     tmp_path: Path,
 ) -> None:
