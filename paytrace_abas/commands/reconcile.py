@@ -45,6 +45,7 @@ from paytrace_abas.plan.document import (
     input_hash,
     write_plan,
 )
+from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
 
@@ -143,10 +144,14 @@ def _reconcile_in_ledger(
         customers=customers,
         posted_invoices=posted_invoices(ledger, payments, already_posted),
     )
+    if log.isEnabledFor(logging.DEBUG):
+        by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
+        log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
+    write_run_inputs(inputs_path(plan_path, run_id), run_id, payments, open_items)
     delivery = None
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))

@@ -12,16 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from paytrace_abas.config.secrets import SECRET_FIELDS
+from paytrace_abas.config.secrets import Secrets as Secrets
+
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
 DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
-SECRET_ENV_VARS = (
-    "PAYTRACE_USERNAME",
-    "PAYTRACE_PASSWORD",
-    "PAYTRACE_INTEGRATOR_ID",
-    "ABAS_PASSWORD",
-    "ABAS_TOKEN",
-    "SMTP_PASSWORD",
-)
+SECRET_ENV_VARS = tuple(SECRET_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -109,6 +105,8 @@ class AbasSettings:
 @dataclass(frozen=True)
 class LedgerSettings:
     path: Path = Path("paytrace-abas.sqlite3")
+    #: a run that finds the lock held this long by a live process alerts (once per holder)
+    lock_alert_minutes: float = 120.0
 
 
 #: Payment fields searched for invoice numbers, in this order (docs/contract.md#payments).
@@ -247,22 +245,6 @@ class ReportSettings:
     @property
     def workbook_language(self) -> str:
         return self.language or self.locale.split("_")[0]
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Credentials from the environment; never printed (repr hides every value)."""
-
-    paytrace_username: str = field(default="", repr=False)
-    paytrace_password: str = field(default="", repr=False)
-    paytrace_integrator_id: str = field(default="", repr=False)
-    abas_password: str = field(default="", repr=False)
-    abas_token: str = field(default="", repr=False)
-    smtp_password: str = field(default="", repr=False)
-
-    def values(self) -> list[str]:
-        """Every non-empty secret, so that log filters can redact them."""
-        return [value for value in vars(self).values() if value]
 
 
 @dataclass(frozen=True)
