@@ -293,6 +293,7 @@ NAMES: list[tuple[str, str, list[tuple[str, str]], str]] = [
     ("equal", "Müller GmbH", [(MUELLER, "Müller GmbH")], MUELLER),
     ("case and legal form", "MUELLER", [(MUELLER, "Müller GmbH")], MUELLER),
     ("umlaut spelled out", "Mueller GmbH", [(MUELLER, "Müller GmbH")], MUELLER),
+    ("umlaut typed without its e", "Muller GmbH", [(MUELLER, "Müller GmbH")], MUELLER),
     ("ß", "Strauss AG", [(MUELLER, "Strauß")], MUELLER),
     ("punctuation and Inc.", "Cascade Hydraulics, Inc", [(MUELLER, "Cascade Hydraulics Inc.")],
      MUELLER),

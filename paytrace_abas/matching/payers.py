@@ -75,6 +75,23 @@ class CustomerDirectory:
         kept = [n for n, name in enumerate(normalized) if name]
         return [normalized[n] for n in kept], [owners[n] for n in kept]
 
+    @cached_property
+    def _names_by_start(self) -> dict[str, list[int]]:
+        """The first two letters of a word -> the names having such a word (positions)."""
+        starts: dict[str, list[int]] = {}
+        for position, name in enumerate(self._names[0]):
+            for start in {word[:2] for word in name.split()}:
+                starts.setdefault(start, []).append(position)
+        return starts
+
+    @cached_property
+    def _owners_by_name(self) -> dict[str, set[str]]:
+        """Normalized name -> the customers that have it (equal names are looked up by hash)."""
+        by_name: dict[str, set[str]] = {}
+        for name, owner in zip(*self._names, strict=True):
+            by_name.setdefault(name, set()).add(owner)
+        return by_name
+
     def is_customer(self, payers: Texts) -> Flags:
         """Whether each payer id names an abas customer (see the module docstring)."""
         known: Flags = self.numbers.get_indexer(pd.Index(payers, dtype=object)) >= 0
@@ -90,12 +107,16 @@ class CustomerDirectory:
         if not wanted:
             return None
         names, owners = self._names
-        equal = {owner for name, owner in zip(names, owners, strict=True) if name == wanted}
+        equal = set(self._owners_by_name.get(wanted, ()))
         if equal:
             return NameMatch(equal.pop(), 1.0) if len(equal) == 1 else None
+        # Only names sharing a word's first two letters are scored: as similar a name as the
+        # threshold asks has one, and scoring every customer per payment would cost seconds.
+        starts = self._names_by_start
+        near = sorted({n for word in wanted.split() for n in starts.get(word[:2], ())})
         best = process.extract(
             wanted,
-            names,
+            [names[n] for n in near],
             scorer=fuzz.token_set_ratio,
             processor=None,
             limit=None,
@@ -104,7 +125,7 @@ class CustomerDirectory:
         if not best:
             return None
         top = best[0][1]
-        winners = {owners[index] for _, score, index in best if score == top}
+        winners = {owners[near[index]] for _, score, index in best if score == top}
         if len(winners) > 1:
             return None
         return NameMatch(winners.pop(), round(top / 100, 2))
