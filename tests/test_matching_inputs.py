@@ -1,35 +1,14 @@
 """What matching reads besides payments and open items: the customer master
-(``[abas] customers_file``) and, on a rerun, the invoices the ledger posted."""
+(``[abas] customers_file``; its frame is tested in test_abas_customers.py) and, on a rerun,
+the invoices the ledger posted."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
-from paytrace_abas.commands.inputs import load_customers
-from paytrace_abas.config import load_settings
-from paytrace_abas.models import CUSTOMER_COLUMNS
-from tests.conftest import DEMO_CONFIG, run_cli
+from tests.conftest import run_cli
 from tests.posting_data import write_day
-
-
-def test_the_customers_file_is_read_into_the_customer_frame(tmp_path: Path) -> None:
-    path = tmp_path / "customers.csv"
-    path.write_text(
-        "\ufeffcustomer_no;name;street;zip;city;country;email\n"
-        "70012;Müller GmbH;Hauptstraße 1;70173;Stuttgart;DE;ap@mueller.example\n"
-        "70030;Blue Mountain Machining LLC;;;;;\n",
-        encoding="utf-8",
-    )
-    settings = load_settings(DEMO_CONFIG, {})
-    customers = load_customers(replace(settings, abas=replace(settings.abas, customers_file=path)))
-    assert list(customers.columns) == CUSTOMER_COLUMNS
-    assert customers[["customer_no", "name", "city"]].to_dict("records") == [
-        {"customer_no": "70012", "name": "Müller GmbH", "city": "Stuttgart"},
-        {"customer_no": "70030", "name": "Blue Mountain Machining LLC", "city": ""},
-    ]
-    assert load_customers(replace(settings, abas=replace(settings.abas, customers_file=None))).empty
 
 
 def test_a_broken_customers_file_is_one_line_and_exit_2(demo_copy: Path) -> None:

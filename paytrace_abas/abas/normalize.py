@@ -23,6 +23,11 @@ def normalize_open_items(table: ExportTable) -> pd.DataFrame:
         _normalize_row(row, f"{table.path} line {line}")
         for row, line in zip(table.rows, table.line_numbers, strict=True)
     ]
+    return open_items_frame(rows)
+
+
+def open_items_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The canonical frame from parsed rows (file or REST): one shape, whatever the source."""
     frame = pd.DataFrame(rows, columns=OPEN_ITEM_COLUMNS)
     _reject_duplicate_invoices(frame)
     for column in ("gross_cents", "open_cents", "discount_bp"):
@@ -52,7 +57,7 @@ def _normalize_row(row: dict[str, str], where: str) -> dict[str, Any]:
         "customer_name": row.get("customer_name", "").strip(),
         "invoice_date": cell("invoice_date", _parse_date),
         "due_date": cell("due_date", _parse_date),
-        "currency": cell("currency", _parse_currency, required=True),
+        "currency": cell("currency", parse_currency, required=True),
         "gross_cents": open_cents if gross_cents is None else gross_cents,
         "open_cents": open_cents,
         "discount_bp": cell("discount_percent", parse_percent_basis_points) or 0,
@@ -68,7 +73,7 @@ def _parse_date(text: str) -> dt.date:
         raise ValueError(f"{text!r} is not a date like 25.11.2026 (DD.MM.YYYY)") from None
 
 
-def _parse_currency(text: str) -> str:
+def parse_currency(text: str) -> str:
     code = text.upper()
     if len(code) != 3 or not code.isalpha():
         raise ValueError(f"{text!r} is not a 3-letter currency code")
