@@ -29,19 +29,19 @@ def run_details(settings: Settings, run_id: str) -> RunDetails:
         run = ledger.run(run_id)
         if run is None:
             raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
-        bookings = [booking for by_run, booking in ledger.manual_bookings() if by_run == run_id]
+        bookings = ledger.manual_bookings_of_run(run_id)
         return RunDetails(
-            run, ledger.postings_of_run(run_id), ledger.open_exceptions(), tuple(bookings)
+            run, ledger.postings_of_run(run_id), ledger.open_exception_count(), tuple(bookings)
         )
 
 
 @dataclass(frozen=True)
 class RunDetails:
-    """A run row, its postings and the exceptions still open."""
+    """A run row, its postings and how many exceptions are still open."""
 
     run: RunRecord
     postings: list[PostingRecord]
-    open_exceptions: list[tuple[str, str, str, str]]
+    open_exceptions: int
     bookings: tuple[ManualBooking, ...] = ()
 
 
@@ -101,7 +101,7 @@ def describe_run(details: RunDetails) -> str:
     if details.bookings:
         text += "\n\n" + describe_bookings(details.bookings)
     if details.open_exceptions:
-        text += f"\n\n{len(details.open_exceptions)} exception(s) still open in the ledger"
+        text += f"\n\n{details.open_exceptions} exception(s) still open in the ledger"
     return text
 
 

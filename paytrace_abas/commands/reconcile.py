@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from paytrace_abas.errors import ConfigError, InputFileError, SourceError, Usage
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger, RunLock
 from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
-from paytrace_abas.matching import match_payments
+from paytrace_abas.matching import invoice_numbers_in_play, match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
@@ -132,7 +132,8 @@ def _reconcile_in_ledger(
         payments = payments.reset_index(drop=True)
     open_items = load_open_items(settings)
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
-    already_posted, paid_before = ledger_history(ledger, payments)
+    in_play = invoice_numbers_in_play(payments, open_items, settings.matching)
+    already_posted, paid_before = ledger_history(ledger, payments, in_play)
     results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
@@ -192,11 +193,13 @@ def _posting_sheets(
 def _left_to_post(ledger: Ledger, plan: Plan) -> list[Receipt]:
     """The plan's receipts, less payments a clerk decided otherwise (say, ignored or wrote off):
     a later match never overrides the clerk's decision."""
-    decisions = ledger.applied_decisions()
+    planned = plan.receipts()
+    decisions = ledger.applied_decisions(receipt.transaction_id for receipt in planned)
+    held = ledger.posting_states(decisions)
     receipts = []
-    for receipt in plan.receipts():
+    for receipt in planned:
         decision = decisions.get(receipt.transaction_id)
-        if decision is None or ledger.posting(receipt.transaction_id) is not None:
+        if decision is None or receipt.transaction_id in held:
             receipts.append(receipt)
             continue
         log.warning(
@@ -226,19 +229,25 @@ def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
         yield ledger
 
 
-def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """(already_posted, paid_before) for matching, from the ledger.
+def ledger_history(
+    ledger: Ledger, payments: pd.DataFrame, invoice_nos: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(already_posted, paid_before) for matching, from the ledger: only what it holds of the
+    window's payments and of ``invoice_nos`` (the numbers in play) and of the invoices those
+    payments paid, so a run reads as much of the ledger as its day needs, however long the
+    history (docs/posting.md).
 
     A receipt the ledger holds but has not posted yet (a crashed run, a dead letter) is
     matched again like new, so it keeps its invoices; the ledger's copy is what gets posted.
     """
-    already_posted = ledger.posted_documents()
-    in_window = {str(tid) for tid in payments["transaction_id"]}
-    cleared = cleared_invoices(ledger.paid_lines())
+    in_window = set(payments["transaction_id"].astype(str).tolist())
+    already_posted = ledger.posted_documents(in_window)
+    wanted = set(invoice_nos) | ledger.invoices_paid_by(in_window)
+    cleared = cleared_invoices(ledger.paid_lines(wanted))
     paid_before = {
         invoice: tid
-        for invoice, (tid, state) in ledger.invoice_payers().items()
-        if invoice in cleared and (state == POSTED or tid not in in_window)
+        for invoice, (tid, state) in ledger.invoice_payers(cleared).items()
+        if state == POSTED or tid not in in_window
     }
     return already_posted, paid_before
 
@@ -259,13 +268,9 @@ def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]
 def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:
     """Results plus ``account`` (from the plan) and ``posting_state`` (from the ledger)."""
     accounts = {posting.transaction_id: posting.account for posting in plan.postings}
-    states = {
-        tid: record.state
-        for tid in results["transaction_id"].astype(str)
-        if (record := ledger.posting(tid)) is not None
-    }
+    ids = results["transaction_id"].astype(str)
+    states = ledger.posting_states(ids.tolist())
     enriched = results.copy()
-    ids = enriched["transaction_id"].astype(str)
     enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
     enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
     return enriched

@@ -49,6 +49,8 @@ class LedgerConnection:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA busy_timeout=10000")
+            # The keys a run looks up (``_query_keys``) live in memory, never in a temp file.
+            connection.execute("PRAGMA temp_store=MEMORY")
         except sqlite3.Error as exc:
             raise LedgerError(f"ledger {path} cannot be opened: {exc}") from None
         ledger = cls(connection, path, clock)
@@ -84,6 +86,28 @@ class LedgerConnection:
             cursor = self._db.execute(sql, tuple(params))
             cursor.row_factory = sqlite3.Row
             return list(cursor.fetchall())
+
+    def _query_keys(
+        self, sql: str, keys: Iterable[str], params: Iterable[Any] = ()
+    ) -> list[sqlite3.Row]:
+        """``sql`` over the rows of ``keys`` only: it joins the temporary table ``temp.wanted``
+        (column ``key``, each key once) as its outer loop, so what it reads grows with the keys,
+        never with the ledger's history. Write the join as ``temp.wanted w CROSS JOIN t ON
+        t.indexed_column = w.key``: CROSS JOIN keeps SQLite from swapping the loops."""
+        with self._lock:
+            self._db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY) WITHOUT ROWID"
+            )
+            # One read transaction: the keys go in without a commit per row.
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO temp.wanted VALUES (?)", ((key,) for key in keys)
+                )
+                return self._query(sql, params)
+            finally:
+                self._db.execute("DELETE FROM temp.wanted")
+                self._db.execute("COMMIT")
 
     def _now(self) -> str:
         return self._clock().astimezone(dt.UTC).isoformat(timespec="milliseconds")

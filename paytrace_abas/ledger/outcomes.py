@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterable
 
 from paytrace_abas.ledger.connection import LedgerConnection
@@ -60,11 +61,20 @@ class OutcomeRecords(LedgerConnection):
                 [(run_id, tid) for tid in resolved],
             )
 
+    def open_exception_count(self) -> int:
+        """How many exceptions still wait for a clerk (read from their partial index)."""
+        rows = self._query(
+            "SELECT COUNT(*) FROM exceptions INDEXED BY exceptions_open"
+            " WHERE resolved_run_id IS NULL"
+        )
+        return int(rows[0][0])
+
     def open_exceptions(self) -> list[tuple[str, str, str, str]]:
         """(transaction_id, category, first_run_id, reason) still waiting for a clerk."""
         rows = self._query(
             "SELECT transaction_id, category, first_run_id, reason FROM exceptions"
-            " WHERE resolved_run_id IS NULL ORDER BY first_run_id, transaction_id"
+            " INDEXED BY exceptions_open WHERE resolved_run_id IS NULL"
+            " ORDER BY first_run_id, transaction_id"
         )
         return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
@@ -181,9 +191,17 @@ class OutcomeRecords(LedgerConnection):
                 ],
             )
 
-    def applied_decisions(self) -> dict[str, AppliedDecision]:
-        """transaction_id -> the clerk's decision ``apply`` accepted for it."""
-        rows = self._query("SELECT * FROM decisions ORDER BY applied_at, transaction_id")
+    def applied_decisions(self, transaction_ids: Iterable[str]) -> dict[str, AppliedDecision]:
+        """transaction_id -> the clerk's decision ``apply`` accepted, for these transactions."""
+        rows = self._query_keys(
+            "SELECT d.* FROM temp.wanted w CROSS JOIN decisions d ON d.transaction_id = w.key"
+            " ORDER BY d.applied_at, d.transaction_id",
+            transaction_ids,
+        )
+        return self._decisions(rows)
+
+    @staticmethod
+    def _decisions(rows: list[sqlite3.Row]) -> dict[str, AppliedDecision]:
         return {
             str(row["transaction_id"]): AppliedDecision(
                 transaction_id=str(row["transaction_id"]),
@@ -197,9 +215,37 @@ class OutcomeRecords(LedgerConnection):
             for row in rows
         }
 
-    def manual_bookings(self) -> list[tuple[str, ManualBooking]]:
-        """(run_id, booking) of every write-off to book by hand, oldest first."""
-        rows = self._query("SELECT * FROM manual_bookings ORDER BY created_at, transaction_id")
+    def manual_bookings_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, ManualBooking]]:
+        """(run_id, booking) of the write-offs of these transactions, oldest first."""
+        return self._manual_bookings(
+            self._query_keys(
+                "SELECT b.* FROM temp.wanted w CROSS JOIN manual_bookings b"
+                " ON b.transaction_id = w.key ORDER BY b.created_at, b.transaction_id",
+                transaction_ids,
+            )
+        )
+
+    def manual_bookings_of_run(self, run_id: str) -> list[ManualBooking]:
+        """The write-offs one run (an ``apply``) recorded, oldest first."""
+        rows = self._query(
+            "SELECT * FROM manual_bookings WHERE run_id = ? ORDER BY created_at, transaction_id",
+            [run_id],
+        )
+        return [booking for _, booking in self._manual_bookings(rows)]
+
+    def manual_bookings_paid_between(
+        self, first_day: dt.date, last_day: dt.date
+    ) -> list[ManualBooking]:
+        """Write-offs of payments made in the days (both included), oldest first."""
+        rows = self._query(
+            "SELECT * FROM manual_bookings WHERE paid_on BETWEEN ? AND ?"
+            " ORDER BY created_at, transaction_id",
+            [first_day.isoformat(), last_day.isoformat()],
+        )
+        return [booking for _, booking in self._manual_bookings(rows)]
+
+    @staticmethod
+    def _manual_bookings(rows: list[sqlite3.Row]) -> list[tuple[str, ManualBooking]]:
         return [
             (
                 str(row["run_id"]),

@@ -53,8 +53,9 @@ class Ledger(OutcomeRecords):
             taken = {
                 row[0]
                 for row in db.execute(
-                    "SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?",
-                    (base_id, base_id + "-%"),
+                    # base_id and base_id-<n>, as a range of the primary key ("." follows "-")
+                    "SELECT run_id FROM runs WHERE run_id = ? OR run_id BETWEEN ? AND ?",
+                    (base_id, base_id + "-", base_id + "."),
                 )
             }
             run_id, number = base_id, 1
@@ -214,6 +215,24 @@ class Ledger(OutcomeRecords):
         found = self._postings("WHERE p.transaction_id = ?", [transaction_id])
         return found[0] if found else None
 
+    def postings_of(self, transaction_ids: Iterable[str]) -> list[PostingRecord]:
+        """The receipts the ledger holds of these transactions (others are left out)."""
+        return self._postings(
+            "",
+            [],
+            "temp.wanted w CROSS JOIN postings p ON p.transaction_id = w.key",
+            transaction_ids,
+        )
+
+    def posting_states(self, transaction_ids: Iterable[str]) -> dict[str, str]:
+        """transaction_id -> posting state, for those of these transactions the ledger holds."""
+        rows = self._query_keys(
+            "SELECT p.transaction_id, p.state FROM temp.wanted w"
+            " CROSS JOIN postings p ON p.transaction_id = w.key",
+            transaction_ids,
+        )
+        return {str(r[0]): str(r[1]) for r in rows}
+
     def postings_in_state(self, *states: str) -> list[PostingRecord]:
         marks = ", ".join("?" for _ in states)
         return self._postings(f"WHERE p.state IN ({marks})", states)
@@ -226,44 +245,72 @@ class Ledger(OutcomeRecords):
 
     def postings_of_run(self, run_id: str) -> list[PostingRecord]:
         """Postings a run planned, or whose state it changed."""
+        # A union of two index look-ups (an OR of the two would read every posting).
         return self._postings(
-            "WHERE p.run_id = ? OR p.transaction_id IN"
-            " (SELECT transaction_id FROM posting_events WHERE run_id = ?)",
+            "WHERE p.transaction_id IN (SELECT transaction_id FROM postings WHERE run_id = ?"
+            " UNION SELECT transaction_id FROM posting_events WHERE run_id = ?)",
             [run_id, run_id],
         )
 
-    def _postings(self, where: str, params: Iterable[Any]) -> list[PostingRecord]:
-        rows = self._query(
+    def _postings(
+        self,
+        where: str,
+        params: Iterable[Any],
+        source: str = "postings p",
+        keys: Iterable[str] | None = None,
+    ) -> list[PostingRecord]:
+        sql = (
             "SELECT p.*, l.invoice_no, l.amount_cents AS line_amount,"
             " l.discount_cents AS line_discount, l.open_cents AS line_open"
-            f" FROM postings p JOIN posting_lines l USING (transaction_id) {where}"
-            " ORDER BY p.created_at, p.transaction_id, l.rowid",
-            params,
+            f" FROM {source} CROSS JOIN posting_lines l ON l.transaction_id = p.transaction_id"
+            f" {where}"
+            " ORDER BY p.created_at, p.transaction_id, l.rowid"
         )
+        rows = self._query(sql, params) if keys is None else self._query_keys(sql, keys, params)
         grouped: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
             grouped.setdefault(str(row["transaction_id"]), []).append(row)
         return [posting_record(lines) for lines in grouped.values()]
 
-    def posted_documents(self) -> dict[str, str]:
-        """transaction_id -> abas document of every posted receipt."""
-        rows = self._query("SELECT transaction_id, document FROM postings WHERE state = 'posted'")
+    def posted_documents(self, transaction_ids: Iterable[str]) -> dict[str, str]:
+        """transaction_id -> abas document, for those of these transactions that are posted."""
+        rows = self._query_keys(
+            "SELECT p.transaction_id, p.document FROM temp.wanted w"
+            " CROSS JOIN postings p ON p.transaction_id = w.key WHERE p.state = 'posted'",
+            transaction_ids,
+        )
         return {str(r[0]): str(r[1] or "") for r in rows}
 
-    def invoice_payers(self) -> dict[str, tuple[str, str]]:
-        """invoice_no -> (transaction_id, state) of every receipt the ledger holds."""
-        rows = self._query(
-            "SELECT l.invoice_no, p.transaction_id, p.state"
-            " FROM posting_lines l JOIN postings p USING (transaction_id)"
+    def invoices_paid_by(self, transaction_ids: Iterable[str]) -> set[str]:
+        """Invoice numbers the ledger's receipts of these transactions pay."""
+        rows = self._query_keys(
+            "SELECT l.invoice_no FROM temp.wanted w"
+            " CROSS JOIN posting_lines l ON l.transaction_id = w.key",
+            transaction_ids,
+        )
+        return {str(r[0]) for r in rows}
+
+    def invoice_payers(self, invoice_nos: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """invoice_no -> (transaction_id, state) of the receipt paying it, for these invoices
+        (of several receipts, the last recorded)."""
+        rows = self._query_keys(
+            "SELECT l.invoice_no, p.transaction_id, p.state FROM temp.wanted w"
+            " CROSS JOIN posting_lines l ON l.invoice_no = w.key"
+            " CROSS JOIN postings p ON p.transaction_id = l.transaction_id ORDER BY l.rowid",
+            invoice_nos,
         )
         return {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
-    def paid_lines(self) -> dict[str, list[tuple[str, int, int | None]]]:
-        """invoice_no -> (transaction_id, amount + discount, open amount when planned) of every
-        receipt line the ledger holds."""
-        rows = self._query(
-            "SELECT invoice_no, transaction_id, amount_cents + discount_cents, open_cents"
-            " FROM posting_lines ORDER BY rowid"
+    def paid_lines(
+        self, invoice_nos: Iterable[str]
+    ) -> dict[str, list[tuple[str, int, int | None]]]:
+        """invoice_no -> (transaction_id, amount + discount, open amount when planned) of the
+        receipt lines paying these invoices, oldest first."""
+        rows = self._query_keys(
+            "SELECT l.invoice_no, l.transaction_id, l.amount_cents + l.discount_cents,"
+            " l.open_cents FROM temp.wanted w CROSS JOIN posting_lines l ON l.invoice_no = w.key"
+            " ORDER BY l.rowid",
+            invoice_nos,
         )
         paid: dict[str, list[tuple[str, int, int | None]]] = {}
         for row in rows:
@@ -287,7 +334,7 @@ class Ledger(OutcomeRecords):
         """Dead letters not yet resolved, oldest first."""
         rows = self._query(
             "SELECT transaction_id, run_id, error, attempts, created_at FROM dead_letters"
-            " WHERE resolved_at IS NULL ORDER BY id"
+            " INDEXED BY dead_letters_open WHERE resolved_at IS NULL ORDER BY id"
         )
         return [
             DeadLetterRecord(

@@ -62,19 +62,23 @@ def posting_rows(
 def run_posting_rows(ledger: Ledger, run_id: str, transaction_ids: Iterable[str]) -> pd.DataFrame:
     """The receipts a posting run planned or moved, each as the ledger holds it now."""
     moved = {record.receipt.transaction_id: record for record in ledger.postings_of_run(run_id)}
-    planned = {
-        tid: record
-        for tid in transaction_ids
-        if tid not in moved and (record := ledger.posting(tid)) is not None
-    }
-    return posting_rows([*moved.values(), *planned.values()])
+    held = {record.receipt.transaction_id: record for record in ledger.postings_of(transaction_ids)}
+    planned = [
+        held[tid] for tid in dict.fromkeys(transaction_ids) if tid in held and tid not in moved
+    ]
+    return posting_rows([*moved.values(), *planned])
 
 
 def dead_letter_rows(ledger: Ledger) -> pd.DataFrame:
     """Dead-letters-sheet rows: every receipt still in dead letters, one row per invoice."""
     rows = []
-    for letter in ledger.open_dead_letters():
-        record = ledger.posting(letter.transaction_id)
+    letters = ledger.open_dead_letters()
+    held = {
+        record.receipt.transaction_id: record
+        for record in ledger.postings_of(letter.transaction_id for letter in letters)
+    }
+    for letter in letters:
+        record = held.get(letter.transaction_id)
         lines = record.receipt.lines if record is not None else ()
         rows += [
             {
@@ -113,6 +117,7 @@ class LedgerHistory:
     def __init__(self, ledger: Ledger, zone: ZoneInfo) -> None:
         self._ledger = ledger
         self._zone = zone
+        self._seen: set[str] = set()
 
     def snapshots(self, first_day: dt.date, last_day: dt.date) -> list[RunSnapshot]:
         """Counted runs whose window overlaps the days, and earlier ones that saw a transaction
@@ -130,28 +135,28 @@ class LedgerHistory:
             for item in items
             if item.category in open_codes
         }
-        return [
+        snapshots = [
             RunSnapshot(run.run_id, dt.datetime.fromisoformat(run.started_at), _items_frame(items))
             for run, items in runs
             if (run.window_to or "") >= start
             or any(item.transaction_id in carried for item in items)
         ]
+        for snapshot in snapshots:
+            self._seen.update(snapshot.items["transaction_id"])
+        return snapshots
 
     def postings(self, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
         """Every receipt line and write-off of payments made in the days, with its state."""
         receipts = self._ledger.postings_paid_between(first_day, last_day)
-        bookings = [
-            booking
-            for _, booking in self._ledger.manual_bookings()
-            if first_day <= booking.paid_on <= last_day
-        ]
+        bookings = self._ledger.manual_bookings_paid_between(first_day, last_day)
         return posting_rows(receipts, bookings)
 
     def resolved(self) -> Mapping[str, dt.date]:
-        """Transactions a clerk's decision closed, with the day (PayTrace time zone) of apply."""
+        """Transactions a clerk's decision closed, with the day (PayTrace time zone) of apply:
+        those of the snapshots read so far (the only ones the report looks up)."""
         return {
             tid: decision.applied_at.astimezone(self._zone).date()
-            for tid, decision in self._ledger.applied_decisions().items()
+            for tid, decision in self._ledger.applied_decisions(self._seen).items()
         }
 
 

@@ -36,6 +36,7 @@ from paytrace_abas.matching.reference_pass import (
     named_tokens,
     scan_references,
 )
+from paytrace_abas.matching.references import extract_tokens
 from paytrace_abas.matching.shards import run_in_shares, shares
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import Category
@@ -109,6 +110,17 @@ def look_up_invoices(
     index = index_invoices(open_items, settings)
     texts = reference_texts(payments, settings)
     return scan_references(texts, index, settings, paid), claims_from_ledger(index, paid)
+
+
+def invoice_numbers_in_play(
+    payments: pd.DataFrame, open_items: pd.DataFrame, settings: MatchingSettings
+) -> list[str]:
+    """Every invoice number matching can look up in ``paid_before``: the open items' and the
+    tokens of the payment texts. A caller that asks the ledger for these only gets the same
+    result as with the whole ledger, at a cost that follows the day, not the history."""
+    tokens = extract_tokens(reference_texts(payments, settings), settings)["token"].to_numpy()
+    numbers = index_invoices(open_items, settings).by_number.to_numpy(dtype=object)
+    return list(pd.unique(np.concatenate([numbers, tokens.astype(object)])))
 
 
 def mark_unmatched(payments: Payments, decisions: Decisions) -> None:
