@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from paytrace_abas.commands.reconcile import utc_now
-from paytrace_abas.ledger import Ledger
+from paytrace_abas.ledger import Ledger, RunRecord
 from tests.conftest import SAMPLE_DATA, run_cli
 from tests.ledger_history import add_earlier_postings
 
@@ -77,21 +77,22 @@ def _ledger_with_history(demo_copy: Path, earlier: int) -> Path:
 
 
 def _work(monkeypatch: pytest.MonkeyPatch, config: Path, commands: list[list[str]]) -> SqliteWork:
-    """The work of ``commands``; ``LAST`` in one stands for the newest run's id."""
+    """The work of ``commands``; ``LAST`` / ``PLAN`` in one stand for the newest run's id / plan."""
     work = SqliteWork()
     for command in commands:
-        if LAST in command:
-            command = [_newest_run(config) if word == LAST else word for word in command]
+        newest = _newest_run(config)
+        named = {LAST: newest.run_id, PLAN: newest.plan_path or ""}
+        command = [named.get(word, word) for word in command]
         with counted(monkeypatch, work):
             result = run_cli(config, *command)
         assert result.exit_code in (0, 3), result.output
     return work
 
 
-def _newest_run(config: Path) -> str:
+def _newest_run(config: Path) -> RunRecord:
     ledger = Ledger.open(config.parent.parent / "out" / "demo-ledger.sqlite3", utc_now)
     with ledger:
-        return ledger.runs(1)[0].run_id
+        return ledger.runs(1)[0]
 
 
 def _grown(few: SqliteWork, many: SqliteWork) -> dict[str, tuple[int, int]]:
@@ -101,7 +102,8 @@ def _grown(few: SqliteWork, many: SqliteWork) -> dict[str, tuple[int, int]]:
     }
 
 
-LAST = "<newest run>"
+LAST, PLAN = "<newest run>", "<newest plan>"
+PERIOD = ["report", "--from", "2026-11-01", "--to", "2026-11-30"]
 RECONCILE = ["reconcile", "--date", "2026-11-25", "--chargebacks", str(CHARGEBACKS)]
 
 
@@ -109,7 +111,10 @@ RECONCILE = ["reconcile", "--date", "2026-11-25", "--chargebacks", str(CHARGEBAC
     "commands",
     [
         pytest.param([[*RECONCILE, "--dry-run"]], id="dry run"),
-        pytest.param([RECONCILE, ["runs"], ["show", LAST]], id="posting run, runs, show"),
+        pytest.param([[*RECONCILE, "--dry-run"], ["apply", PLAN]], id="dry run, apply"),
+        pytest.param(
+            [RECONCILE, ["runs"], ["show", LAST], PERIOD], id="posting run, runs, show, report"
+        ),
     ],
 )
 def test_ledger_work_of_a_run_does_not_grow_with_the_history(

@@ -106,19 +106,30 @@ class OutcomeRecords(LedgerConnection):
     def run_items(self, run_id: str) -> list[RunItem]:
         """What one run decided, in the order it recorded it."""
         rows = self._query("SELECT * FROM run_items WHERE run_id = ? ORDER BY rowid", [run_id])
-        return [
-            RunItem(
-                transaction_id=str(row["transaction_id"]),
-                day=dt.date.fromisoformat(str(row["day"])),
-                category=str(row["category"]),
-                amount_cents=int(row["amount_cents"]),
-                card_type=str(row["card_type"]),
-                batch_number=None if row["batch_number"] is None else int(row["batch_number"]),
-                invoice_nos=tuple(json.loads(row["invoice_nos"])),
-                reason=str(row["reason"]),
-            )
-            for row in rows
-        ]
+        return [item for _, item in _run_items(rows)]
+
+    def run_items_in(
+        self, run_ids: Iterable[str], categories: Iterable[str]
+    ) -> list[tuple[str, RunItem]]:
+        """(run_id, item) of these runs' items in these categories, in recorded order."""
+        codes = sorted(set(categories))
+        marks = ", ".join("?" for _ in codes)
+        rows = self._query_keys(
+            "SELECT i.* FROM temp.wanted w CROSS JOIN run_items i INDEXED BY run_items_category"
+            f" ON i.run_id = w.key WHERE i.category IN ({marks}) ORDER BY i.rowid",
+            run_ids,
+            codes,
+        )
+        return _run_items(rows)
+
+    def run_items_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, RunItem]]:
+        """(run_id, item) of what every run decided about these transactions, in recorded order."""
+        rows = self._query_keys(
+            "SELECT i.* FROM temp.wanted w CROSS JOIN run_items i"
+            " ON i.transaction_id = w.key ORDER BY i.rowid",
+            transaction_ids,
+        )
+        return _run_items(rows)
 
     def counted_runs(self, last_day: dt.date) -> list[RunRecord]:
         """Reconcile runs a period report counts, oldest first, whose window starts by ``last_day``.
@@ -262,3 +273,22 @@ class OutcomeRecords(LedgerConnection):
             )
             for row in rows
         ]
+
+
+def _run_items(rows: Iterable[sqlite3.Row]) -> list[tuple[str, RunItem]]:
+    return [
+        (
+            str(row["run_id"]),
+            RunItem(
+                transaction_id=str(row["transaction_id"]),
+                day=dt.date.fromisoformat(str(row["day"])),
+                category=str(row["category"]),
+                amount_cents=int(row["amount_cents"]),
+                card_type=str(row["card_type"]),
+                batch_number=None if row["batch_number"] is None else int(row["batch_number"]),
+                invoice_nos=tuple(json.loads(row["invoice_nos"])),
+                reason=str(row["reason"]),
+            ),
+        )
+        for row in rows
+    ]

@@ -143,6 +143,7 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "CREATE INDEX posting_events_transaction ON posting_events (transaction_id)",
             "CREATE INDEX runs_started ON runs (started_at)",
             "CREATE INDEX run_items_transaction ON run_items (transaction_id)",
+            "CREATE INDEX run_items_category ON run_items (run_id, category)",
             "CREATE INDEX decisions_run ON decisions (run_id)",
             "CREATE INDEX manual_bookings_run ON manual_bookings (run_id)",
             "CREATE INDEX manual_bookings_paid_on ON manual_bookings (paid_on)",

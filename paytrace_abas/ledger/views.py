@@ -122,24 +122,34 @@ class LedgerHistory:
     def snapshots(self, first_day: dt.date, last_day: dt.date) -> list[RunSnapshot]:
         """Counted runs whose window overlaps the days, and earlier ones that saw a transaction
         that was an open exception before ``first_day`` (it may still be open: carried forward).
+
+        Of an earlier run only the items of transactions that matter here are read: those
+        carried forward, and those the overlapping runs decided too (a later-started rerun of
+        an old day may have the last word on them).
         """
-        runs = [
-            (run, self._ledger.run_items(run.run_id)) for run in self._ledger.counted_runs(last_day)
-        ]
         start = first_day.isoformat()
+        runs = self._ledger.counted_runs(last_day)
+        overlapping = {run.run_id for run in runs if (run.window_to or "") >= start}
+        earlier = [run.run_id for run in runs if run.run_id not in overlapping]
+        items = {run_id: self._ledger.run_items(run_id) for run_id in overlapping}
         open_codes = {category.value for category in OPEN_CATEGORIES}
         carried = {
-            item.transaction_id
-            for run, items in runs
-            if (run.window_to or "") < start
-            for item in items
-            if item.category in open_codes
+            item.transaction_id for _, item in self._ledger.run_items_in(earlier, open_codes)
         }
+        decided = {item.transaction_id for run_items in items.values() for item in run_items}
+        wanted = self._ledger.run_items_of(carried | decided) if carried else []
+        for run_id, item in wanted:
+            if run_id not in overlapping:
+                items.setdefault(run_id, []).append(item)
         snapshots = [
-            RunSnapshot(run.run_id, dt.datetime.fromisoformat(run.started_at), _items_frame(items))
-            for run, items in runs
-            if (run.window_to or "") >= start
-            or any(item.transaction_id in carried for item in items)
+            RunSnapshot(
+                run.run_id,
+                dt.datetime.fromisoformat(run.started_at),
+                _items_frame(items[run.run_id]),
+            )
+            for run in runs
+            if run.run_id in overlapping
+            or any(item.transaction_id in carried for item in items.get(run.run_id, ()))
         ]
         for snapshot in snapshots:
             self._seen.update(snapshot.items["transaction_id"])
