@@ -90,7 +90,9 @@ def _normalize_columns(
     try:
         created = [_time_text(_object(item.record, "created").get("at")) for item in items]
         settled = [_time_text(item.record.get("settled")) for item in items]
-        rows = [_fields(item, currency, bool(text)) for item, text in zip(items, settled, strict=True)]
+        rows = [
+            _fields(item, currency, bool(text)) for item, text in zip(items, settled, strict=True)
+        ]
     except InputFileError:
         return None
     created_at = _local_times(created, items, zone, "created.at")
