@@ -122,10 +122,11 @@ def _local_times(
     local = pd.to_datetime(given.where(present), format=_TIMESTAMP_FORMAT, errors="coerce")
     if bool((local.isna().to_numpy() & present).any()):
         return None
-    moments = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").astype(object)
-    for row in np.flatnonzero(moments.isna().to_numpy() & present):
-        moments.iloc[row] = _timestamp(texts[row], zone, items[row].source, field)
-    return pd.to_datetime(moments, utc=True)
+    localized = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    moments = localized.astype(object).to_numpy(copy=True)
+    for row in np.flatnonzero(localized.isna().to_numpy() & present):
+        moments[row] = _timestamp(texts[row], zone, items[row].source, field)
+    return pd.to_datetime(pd.Series(moments, dtype=object), utc=True)
 
 
 def _normalize_one(item: RawTransaction, zone: ZoneInfo, currency: str) -> dict[str, Any]:
