@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from paytrace_abas.commands.reconcile import utc_now
-from paytrace_abas.ledger import Ledger, RunRecord
+from paytrace_abas.commands.inputs import utc_now
+from paytrace_abas.ledger import Ledger
+from paytrace_abas.models import RunRecord
 from tests.conftest import SAMPLE_DATA, run_cli
 from tests.ledger_history import add_earlier_postings
 

@@ -1,4 +1,7 @@
-"""Pure matching of PayTrace payments with abas open items (DESIGN §5, docs/matching.md)."""
+"""Pure matching of PayTrace payments with abas open items.
+
+See docs/contract.md#categories and docs/matching.md.
+"""
 
 from paytrace_abas.matching.engine import invoice_numbers_in_play, match_payments
 from paytrace_abas.matching.references import find_reference_tokens
