@@ -153,8 +153,15 @@ def _reconcile_in_ledger(
         locale=report.locale,
         language=report.workbook_language,
     )
+    posting_rows, dead_letter_rows = _posting_sheets(ledger, run_id, plan, dry_run)
     write_workbook(
-        workbook_path, header, results, payments, *_posting_sheets(ledger, run_id, plan, dry_run)
+        workbook_path,
+        header,
+        results,
+        payments,
+        posting_rows,
+        dead_letter_rows,
+        matched_rows_limit=report.matched_rows_limit,
     )
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).

@@ -24,6 +24,7 @@ from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
+from paytrace_abas.report.overflow import MATCHED_ROWS_LIMIT, overflow_path, write_overflow
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
     EXCEL_MAX_ROWS,
@@ -133,8 +134,12 @@ def write_workbook(
     postings: pd.DataFrame | None = None,
     dead_letters: pd.DataFrame | None = None,
     row_limit: int = EXCEL_MAX_ROWS,
+    matched_rows_limit: int = MATCHED_ROWS_LIMIT,
 ) -> None:
-    """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above."""
+    """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above.
+
+    Matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py).
+    """
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -162,7 +167,14 @@ def write_workbook(
     if not money_out.empty:
         book.table("money_out", CATEGORY_COLOURS[Category.REFUND], MONEY_OUT_COLUMNS, money_out)
     matched = rows[rows["category"] == Category.MATCHED.value]
-    book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, matched)
+    book.table(
+        "matched",
+        CATEGORY_COLOURS[Category.MATCHED],
+        MATCHED_COLUMNS,
+        matched.iloc[:matched_rows_limit],
+    )
+    rest = matched.iloc[matched_rows_limit:]
+    files = write_overflow(overflow_path(path), MATCHED_COLUMNS, table_rows, rest, language)
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
     book.table("postings", NEUTRAL_COLOUR, POSTING_COLUMNS, posting_rows)
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
@@ -174,6 +186,7 @@ def write_workbook(
         results=results,
         postings=posting_rows,
         sheets=book.written,
+        files=files,
     )
     write_summary(summary_sheet, styles, facts, language)
     _set_properties(workbook, header)
