@@ -33,7 +33,7 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
-from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
+from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_posting_rows
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
 from paytrace_abas.paytrace.client import ProgressCallback
@@ -166,7 +166,7 @@ def _reconcile_in_ledger(
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
-    ledger.record_run_items(run_id, run_items(snapshot_items(results, payments, days)))
+    ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)

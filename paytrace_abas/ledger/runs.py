@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from paytrace_abas.ledger.connection import LedgerConnection
-from paytrace_abas.ledger.records import RunItem, run_record
+from paytrace_abas.ledger.records import RunItem, RunItemRow, run_record
 from paytrace_abas.models import RunRecord
 
 
@@ -120,25 +120,32 @@ def counted_runs(connection: LedgerConnection, last_day: dt.date) -> list[RunRec
 
 def record_run_items(connection: LedgerConnection, run_id: str, items: Iterable[RunItem]) -> None:
     """Keep what a run decided per transaction, in one transaction."""
+    rows = (
+        (
+            item.transaction_id,
+            item.day.isoformat(),
+            item.category,
+            item.amount_cents,
+            item.card_type,
+            item.batch_number,
+            json.dumps(list(item.invoice_nos)),
+            item.reason,
+        )
+        for item in items
+    )
+    record_run_item_rows(connection, run_id, rows)
+
+
+def record_run_item_rows(
+    connection: LedgerConnection, run_id: str, rows: Iterable[RunItemRow]
+) -> None:
+    """``record_run_items`` from rows as stored (day in ISO form, invoice numbers as JSON)."""
     with connection.transaction() as db:
         db.executemany(
             "INSERT OR REPLACE INTO run_items (run_id, transaction_id, day, category,"
             " amount_cents, card_type, batch_number, invoice_nos, reason)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    run_id,
-                    item.transaction_id,
-                    item.day.isoformat(),
-                    item.category,
-                    item.amount_cents,
-                    item.card_type,
-                    item.batch_number,
-                    json.dumps(list(item.invoice_nos)),
-                    item.reason,
-                )
-                for item in items
-            ],
+            ((run_id, *row) for row in rows),
         )
 
 

@@ -22,6 +22,7 @@ from paytrace_abas.ledger.records import (
     ClerkDecision,
     DeadLetterRecord,
     RunItem,
+    RunItemRow,
 )
 from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
 
@@ -99,6 +100,9 @@ class Ledger:
 
     def record_run_items(self, run_id: str, items: Iterable[RunItem]) -> None:
         _runs.record_run_items(self._connection, run_id, items)
+
+    def record_run_item_rows(self, run_id: str, rows: Iterable[RunItemRow]) -> None:
+        _runs.record_run_item_rows(self._connection, run_id, rows)
 
     def run_items(self, run_id: str) -> list[RunItem]:
         return _runs.run_items(self._connection, run_id)

@@ -4,13 +4,14 @@ workbook, the items a run records for the period report, and the period report's
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from paytrace_abas.frames import records
 from paytrace_abas.ledger import Ledger, RunItem
+from paytrace_abas.ledger.records import RunItemRow
 from paytrace_abas.models import (
     DEAD_LETTER_COLUMNS,
     ITEM_COLUMNS,
@@ -100,21 +101,23 @@ def dead_letter_rows(ledger: Ledger) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DEAD_LETTER_COLUMNS)
 
 
-def run_items(items: pd.DataFrame) -> list[RunItem]:
-    """ITEM_COLUMNS rows as the ledger keeps them."""
-    return [
-        RunItem(
-            transaction_id=str(row["transaction_id"]),
-            day=row["day"],
-            category=str(row["category"]),
-            amount_cents=int(row["amount_cents"]),
-            card_type=str(row["card_type"]) if pd.notna(row["card_type"]) else "",
-            batch_number=int(row["batch_number"]) if pd.notna(row["batch_number"]) else None,
-            invoice_nos=tuple(str(number) for number in row["invoice_nos"]),
-            reason=str(row["reason"]),
+def run_item_rows(items: pd.DataFrame) -> list[RunItemRow]:
+    """ITEM_COLUMNS rows as the ledger stores them, built column by column (no object per
+    row: a big day records a million of them)."""
+    batches = items["batch_number"].astype("Int64").astype(object)
+    return list(
+        zip(
+            items["transaction_id"].astype(str).tolist(),
+            [day.isoformat() for day in items["day"].tolist()],
+            items["category"].astype(str).tolist(),
+            [int(cents) for cents in items["amount_cents"].tolist()],
+            items["card_type"].fillna("").astype(str).tolist(),
+            [None if pd.isna(batch) else int(batch) for batch in batches.tolist()],
+            [json.dumps([str(n) for n in numbers]) for numbers in items["invoice_nos"].tolist()],
+            items["reason"].astype(str).tolist(),
+            strict=True,
         )
-        for row in records(items)
-    ]
+    )
 
 
 class LedgerHistory:
