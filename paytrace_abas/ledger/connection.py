@@ -110,6 +110,17 @@ class LedgerConnection:
                 self._db.execute("DELETE FROM temp.wanted")
                 self._db.execute("COMMIT")
 
+    def rows_with(
+        self, table: str, column: str, keys: Iterable[str], order_by: str
+    ) -> list[sqlite3.Row]:
+        """Every row of ``table`` whose indexed ``column`` is one of ``keys`` (``query_keys``),
+        ordered by ``order_by`` (columns of ``table``, named ``t.…``)."""
+        return self.query_keys(
+            f"SELECT t.* FROM temp.wanted w CROSS JOIN {table} t ON t.{column} = w.key"
+            f" ORDER BY {order_by}",
+            keys,
+        )
+
     def now(self) -> str:
         return self._clock().astimezone(dt.UTC).isoformat(timespec="milliseconds")
 

@@ -110,11 +110,8 @@ def applied_decisions(
     connection: LedgerConnection, transaction_ids: Iterable[str]
 ) -> dict[str, AppliedDecision]:
     """transaction_id -> the clerk's decision ``apply`` accepted, for these transactions."""
-    rows = connection.query_keys(
-        "SELECT d.* FROM temp.wanted w CROSS JOIN decisions d ON d.transaction_id = w.key"
-        " ORDER BY d.applied_at, d.transaction_id",
-        transaction_ids,
-    )
+    order = "t.applied_at, t.transaction_id"
+    rows = connection.rows_with("decisions", "transaction_id", transaction_ids, order)
     return {
         str(row["transaction_id"]): AppliedDecision(
             transaction_id=str(row["transaction_id"]),
@@ -133,11 +130,8 @@ def manual_bookings_of(
     connection: LedgerConnection, transaction_ids: Iterable[str]
 ) -> list[tuple[str, ManualBooking]]:
     """(run_id, booking) of the write-offs of these transactions, oldest first."""
-    rows = connection.query_keys(
-        "SELECT b.* FROM temp.wanted w CROSS JOIN manual_bookings b"
-        " ON b.transaction_id = w.key ORDER BY b.created_at, b.transaction_id",
-        transaction_ids,
-    )
+    order = "t.created_at, t.transaction_id"
+    rows = connection.rows_with("manual_bookings", "transaction_id", transaction_ids, order)
     return _manual_bookings(rows)
 
 

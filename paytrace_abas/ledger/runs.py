@@ -174,11 +174,7 @@ def run_items_of(
     connection: LedgerConnection, transaction_ids: Iterable[str]
 ) -> list[tuple[str, RunItem]]:
     """(run_id, item) of what every run decided about these transactions, in recorded order."""
-    rows = connection.query_keys(
-        "SELECT i.* FROM temp.wanted w CROSS JOIN run_items i"
-        " ON i.transaction_id = w.key ORDER BY i.rowid",
-        transaction_ids,
-    )
+    rows = connection.rows_with("run_items", "transaction_id", transaction_ids, "t.rowid")
     return _run_items(rows)
 
 
