@@ -71,7 +71,7 @@ def _prepare(folder: Path, n: int, earlier: int) -> None:
     size_mb = (folder / "full.sqlite3").stat().st_size / 1e6
     print(
         f"  ledger of {earlier:,} earlier postings: {size_mb:,.0f} MB, built in {built:.0f} s",
-        flush=True,
+        file=sys.stderr,
     )
 
 
