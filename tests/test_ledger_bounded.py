@@ -123,7 +123,7 @@ def test_ledger_work_of_a_run_does_not_grow_with_the_history(
 ) -> None:
     few = _work(monkeypatch, _ledger_with_history(demo_copy, FEW), commands)
     many = _work(monkeypatch, _ledger_with_history(demo_copy, MANY), commands)
-    assert sum(many.steps.values()) > 10_000  # the counting really counted
+    assert sum(many.steps.values()) > 1_000  # the counting really counted
     assert many.runs == few.runs  # the same statements, as often
     assert _grown(few, many) == {}
 

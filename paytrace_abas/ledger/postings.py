@@ -125,15 +125,15 @@ def postings_of(
     connection: LedgerConnection, transaction_ids: Iterable[str]
 ) -> list[PostingRecord]:
     """The receipts the ledger holds of these transactions (others are left out)."""
-    source = "temp.wanted w CROSS JOIN postings p ON p.transaction_id = w.key"
+    source = "json_each(?) w CROSS JOIN postings p ON p.transaction_id = w.value"
     return _postings(connection, "", [], source, transaction_ids)
 
 
 def posting_states(connection: LedgerConnection, transaction_ids: Iterable[str]) -> dict[str, str]:
     """transaction_id -> posting state, for those of these transactions the ledger holds."""
     rows = connection.query_keys(
-        "SELECT p.transaction_id, p.state FROM temp.wanted w"
-        " CROSS JOIN postings p ON p.transaction_id = w.key",
+        "SELECT p.transaction_id, p.state FROM json_each(?) w"
+        " CROSS JOIN postings p ON p.transaction_id = w.value",
         transaction_ids,
     )
     return {str(r[0]): str(r[1]) for r in rows}
@@ -193,8 +193,8 @@ def posted_documents(
 ) -> dict[str, str]:
     """transaction_id -> abas document, for those of these transactions that are posted."""
     rows = connection.query_keys(
-        "SELECT p.transaction_id, p.document FROM temp.wanted w"
-        " CROSS JOIN postings p ON p.transaction_id = w.key WHERE p.state = 'posted'",
+        "SELECT p.transaction_id, p.document FROM json_each(?) w"
+        " CROSS JOIN postings p ON p.transaction_id = w.value WHERE p.state = 'posted'",
         transaction_ids,
     )
     return {str(r[0]): str(r[1] or "") for r in rows}
@@ -203,8 +203,8 @@ def posted_documents(
 def invoices_paid_by(connection: LedgerConnection, transaction_ids: Iterable[str]) -> set[str]:
     """Invoice numbers the ledger's receipts of these transactions pay."""
     rows = connection.query_keys(
-        "SELECT l.invoice_no FROM temp.wanted w"
-        " CROSS JOIN posting_lines l ON l.transaction_id = w.key",
+        "SELECT l.invoice_no FROM json_each(?) w"
+        " CROSS JOIN posting_lines l ON l.transaction_id = w.value",
         transaction_ids,
     )
     return {str(r[0]) for r in rows}
@@ -216,8 +216,8 @@ def invoice_payers(
     """invoice_no -> (transaction_id, state) of the receipt paying it, for these invoices
     (of several receipts, the last recorded)."""
     rows = connection.query_keys(
-        "SELECT l.invoice_no, p.transaction_id, p.state FROM temp.wanted w"
-        " CROSS JOIN posting_lines l ON l.invoice_no = w.key"
+        "SELECT l.invoice_no, p.transaction_id, p.state FROM json_each(?) w"
+        " CROSS JOIN posting_lines l ON l.invoice_no = w.value"
         " CROSS JOIN postings p ON p.transaction_id = l.transaction_id ORDER BY l.rowid",
         invoice_nos,
     )
@@ -231,7 +231,7 @@ def paid_lines(
     receipt lines paying these invoices, oldest first."""
     rows = connection.query_keys(
         "SELECT l.invoice_no, l.transaction_id, l.amount_cents + l.discount_cents,"
-        " l.open_cents FROM temp.wanted w CROSS JOIN posting_lines l ON l.invoice_no = w.key"
+        " l.open_cents FROM json_each(?) w CROSS JOIN posting_lines l ON l.invoice_no = w.value"
         " ORDER BY l.rowid",
         invoice_nos,
     )

@@ -162,8 +162,8 @@ def run_items_in(
     codes = sorted(set(categories))
     marks = ", ".join("?" for _ in codes)
     rows = connection.query_keys(
-        "SELECT i.* FROM temp.wanted w CROSS JOIN run_items i INDEXED BY run_items_category"
-        f" ON i.run_id = w.key WHERE i.category IN ({marks}) ORDER BY i.rowid",
+        "SELECT i.* FROM json_each(?) w CROSS JOIN run_items i INDEXED BY run_items_category"
+        f" ON i.run_id = w.value WHERE i.category IN ({marks}) ORDER BY i.rowid",
         run_ids,
         codes,
     )
