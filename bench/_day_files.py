@@ -53,8 +53,8 @@ def _records(payments: pd.DataFrame) -> list[dict[str, object]]:
         declined,
         payments["invoice_ref"],
         payments["description"],
-        payments["customer_reference_id"],
-        payments["customer_ref"],
+        payments["purchase_order"],
+        payments["paytrace_customer_id"],
         strict=True,
     )
     for tid, kind, cents, at, is_settled, is_declined, ref, text, po, payer in columns:

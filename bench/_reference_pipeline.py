@@ -77,8 +77,8 @@ def _payments(export: Path, day: dt.date) -> pd.DataFrame:
             "settled": [r.settled for r in records],
             "invoice_ref": [r.invoice_id for r in records],
             "description": [r.description for r in records],
-            "customer_reference_id": [r.customer_reference_id for r in records],
-            "customer_ref": [r.customer_id for r in records],
+            "purchase_order": [r.customer_reference_id for r in records],
+            "paytrace_customer_id": [r.customer_id for r in records],
             "card_type": [r.card_type for r in records],
         }
     )

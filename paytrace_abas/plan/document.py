@@ -47,7 +47,7 @@ class Posting:
 
 
 @dataclass(frozen=True)
-class Decision:
+class ClerkDecision:
     """A clerk's decision on an exception, kept in the plan even when it posts nothing."""
 
     transaction_id: str
@@ -66,7 +66,7 @@ class Plan:
     window_to: str
     input_hash: str
     postings: tuple[Posting, ...]
-    decisions: tuple[Decision, ...] = ()
+    decisions: tuple[ClerkDecision, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -268,7 +268,7 @@ def read_plan(path: Path) -> Plan:
             window_to=str(window["to"]),
             input_hash=str(document["input_hash"]),
             postings=postings,
-            decisions=tuple(Decision(**item) for item in document.get("decisions", [])),
+            decisions=tuple(ClerkDecision(**item) for item in document.get("decisions", [])),
         )
     except (KeyError, TypeError) as exc:
         raise InputFileError(f"plan file {path}: missing or malformed field {exc}") from None
@@ -375,7 +375,7 @@ class _AccountRules:
 
 
 _POSTING_FIELDS = tuple(f.name for f in fields(Posting))
-_DECISION_FIELDS = tuple(f.name for f in fields(Decision))
+_DECISION_FIELDS = tuple(f.name for f in fields(ClerkDecision))
 
 
 def _as_dict(record: object, names: tuple[str, ...]) -> dict[str, Any]:
