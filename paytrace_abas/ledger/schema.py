@@ -136,6 +136,18 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         3,
         (
+            # A run lock held too long by a live process is alerted once per holder
+            # ("pid N since T"), however many later runs find it held.
+            """CREATE TABLE lock_alerts (
+                holder TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL,
+                alerted_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+    (
+        4,
+        (
             # A run reads only its own payments and the invoices in play (docs/posting.md,
             # "What a run reads from the ledger"): every such read seeks one of these.
             "CREATE INDEX postings_run ON postings (run_id)",
