@@ -86,8 +86,9 @@ def _payments(export: Path, day: dt.date) -> pd.DataFrame:
     created = pd.to_datetime(frame["created"], format=stamp).dt.tz_localize(_ZONE)
     settled = pd.to_datetime(frame["settled"].replace("", None), format=stamp)
     settled = settled.dt.tz_localize(_ZONE)
-    kind = frame["transaction_type"].map({"SALE": "sale", "REFUND": "refund", "VOID": "void"})
-    declined = frame["response_code"].isin([102, 105])
+    types = {"SALE": "sale", "DECLINED": "sale", "REFUND": "refund", "VOID": "void"}
+    kind = frame["transaction_type"].map(types)
+    declined = frame["response_code"].isin([102, 105]) | (frame["transaction_type"] == "DECLINED")
     status = np.where(
         declined,
         "declined",
