@@ -141,10 +141,8 @@ def write_workbook(
     row_limit: int = EXCEL_MAX_ROWS,
     matched_rows_limit: int = MATCHED_ROWS_LIMIT,
 ) -> None:
-    """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above.
-
-    Matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py).
-    """
+    """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
+    matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py)."""
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -172,13 +170,8 @@ def write_workbook(
     if not money_out.empty:
         book.table("money_out", CATEGORY_COLOURS[Category.REFUND], MONEY_OUT_COLUMNS, money_out)
     matched = rows[rows["category"] == Category.MATCHED.value]
-    book.table(
-        "matched",
-        CATEGORY_COLOURS[Category.MATCHED],
-        MATCHED_COLUMNS,
-        matched.iloc[:matched_rows_limit],
-    )
-    rest = matched.iloc[matched_rows_limit:]
+    shown, rest = matched.iloc[:matched_rows_limit], matched.iloc[matched_rows_limit:]
+    book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, shown)
     files = write_overflow(overflow_path(path), MATCHED_COLUMNS, table_rows, rest, language)
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
     posting_columns: tuple[Column, ...] = POSTING_COLUMNS
