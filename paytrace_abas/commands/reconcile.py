@@ -143,7 +143,15 @@ def _reconcile_in_ledger(
     )
     in_play = invoice_numbers_in_play(payments, open_items, settings.matching)
     already_posted, paid_before = ledger_history(ledger, payments, in_play)
-    results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    results = match_payments(
+        payments,
+        open_items,
+        settings.matching,
+        already_posted,
+        paid_before,
+        customers=customers,
+        posted_invoices=posted_invoices(ledger, payments, already_posted),
+    )
     if log.isEnabledFor(logging.DEBUG):
         by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
         log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
@@ -262,6 +270,18 @@ def ledger_history(
         if state == POSTED or tid not in in_window
     }
     return already_posted, paid_before
+
+
+def posted_invoices(
+    ledger: Ledger, payments: pd.DataFrame, already_posted: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """transaction_id -> the invoices its posted receipt paid, for the window's posted ones
+    (one batched look-up of those payments: the cost follows the day, not the history)."""
+    in_window = set(payments["transaction_id"].astype(str).tolist())
+    return {
+        record.receipt.transaction_id: [line.invoice_no for line in record.receipt.lines]
+        for record in ledger.postings_of(in_window.intersection(already_posted))
+    }
 
 
 def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:
