@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pandas as pd
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import labels
 from paytrace_abas.report.cells import Kind, clean_text, is_missing
+from paytrace_abas.report.rows import table_rows
 from paytrace_abas.report.tables import Column
 
 #: matched rows a run workbook holds by default (``[report] matched_rows_limit``)
@@ -35,12 +36,11 @@ def overflow_path(workbook: Path) -> Path:
 def write_overflow(
     path: Path,
     columns: Sequence[Column],
-    table_rows: Callable[[pd.DataFrame, Sequence[Column], str], Iterable[Sequence[Any]]],
     frame: pd.DataFrame,
     language: str,
 ) -> list[tuple[Path, int]]:
-    """(file, rows) of the rows of ``frame`` written to a CSV instead of a sheet (none when
-    there are none); ``table_rows`` gives their values as the sheet would show them."""
+    """(file, rows) of the rows of ``frame`` written to a CSV instead of a sheet, with the
+    values the sheet would show (none when there are none)."""
     if frame.empty:
         return []
     headers = [labels.column_label(column.key, language) for column in columns]
