@@ -334,6 +334,9 @@ def _read_report(section: TomlSection) -> ReportSettings:
         locale=section.choice("locale", defaults.locale, ("en_US", "de_DE")),
         language=section.choice("language", defaults.language, ("", "en", "de")),
         out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
+        matched_rows_limit=section.integer(
+            "matched_rows_limit", defaults.matched_rows_limit, minimum=1
+        ),
     )
     section.reject_unknown_keys()
     return settings

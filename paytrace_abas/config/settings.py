@@ -289,6 +289,8 @@ class ReportSettings:
     #: workbook headers and sheet names; empty means the locale's language
     language: str = ""
     out_dir: Path = Path("out")
+    #: matched rows the run workbook holds; the rest go to a CSV beside it
+    matched_rows_limit: int = 100_000
 
     @property
     def workbook_language(self) -> str:
