@@ -23,8 +23,9 @@ import pytest
 from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import RunRecord
-from tests.conftest import SAMPLE_DATA, run_cli
 from tests.ledger_history import add_earlier_postings
+from tests.support.cli import run_cli
+from tests.support.paths import SAMPLE_DATA
 
 FEW, MANY = 20, 20_000
 _TEXT = re.compile(r"'(?:[^']|'')*'")

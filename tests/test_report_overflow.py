@@ -11,8 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import SAMPLE_DATA, run_cli
-from tests.workbook_dump import data_rows
+from tests.support.cli import run_cli
+from tests.support.paths import SAMPLE_DATA
+from tests.support.workbooks import data_rows
 
 CHARGEBACKS = str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")
 
