@@ -28,6 +28,7 @@ from paytrace_abas.commands.history import (
 from paytrace_abas.commands.reconcile import RunOutcome, reconcile, window_since_last
 from paytrace_abas.commands.resolve import period_report, resolve_workbook
 from paytrace_abas.config import Settings, find_config_path, load_settings
+from paytrace_abas.config.failpoints import FAILPOINT_ENV_VAR, arm, parse_fail_point
 from paytrace_abas.errors import (
     ConfigError,
     InputFileError,
@@ -77,7 +78,16 @@ def cli(
     """Reconcile PayTrace card payments with abas ERP open items."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    _arm_fail_point(os.environ.get(FAILPOINT_ENV_VAR, ""))
     ctx.obj["log"] = (verbose, quiet, log_format)
+
+
+def _arm_fail_point(value: str) -> None:
+    """The crash tests' fail point (docs/posting.md), read once; unset, nothing is armed."""
+    try:
+        arm(parse_fail_point(value) if value else None)
+    except PaytraceAbasError as exc:
+        _fail(exc)
 
 
 def _settings(ctx: click.Context) -> Settings:

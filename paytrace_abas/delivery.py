@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from paytrace_abas.abas.sink import ReceiptSink
 from paytrace_abas.config import PostingSettings
+from paytrace_abas.config.failpoints import reached
 from paytrace_abas.errors import SourceError, TransientSourceError
 from paytrace_abas.ledger import (
     DEAD_LETTER,
@@ -137,8 +138,11 @@ class _Delivery:
         return self._send(receipt)
 
     def _send(self, receipt: Receipt) -> Outcome:
+        reached("posting.before_send")
         document = self.sink.post(receipt)
+        reached("posting.after_send")
         self._move(POSTED, document=document)
+        reached("posting.after_record")
         return Outcome.POSTED
 
     def _note_failure(self, exc: Exception) -> None:
@@ -146,6 +150,7 @@ class _Delivery:
         log.warning("transaction %s: %s", self.record.receipt.transaction_id, self.last_error)
         if self.state == SENDING:
             self._move(FAILED, error=self.last_error)
+            reached("posting.after_failure")
 
     def _give_up(self) -> Outcome:
         if self.state == FAILED:
