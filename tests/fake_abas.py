@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import random
 import re
@@ -50,6 +51,11 @@ class FakeAbasState:
     #: called with the exec call number before it commits (it may kill the client); when it
     #: returns True the request is dropped as if it never arrived, else abas commits it anyway
     on_exec: Callable[[int], bool] | None = None
+    #: called with the exec call number after it committed and before the answer goes out
+    #: (it may hold the answer until the client has given up on it)
+    after_commit: Callable[[int], None] | None = None
+    #: set when the fake stops: a simulated latency ends early rather than outlive the test
+    stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     rng: random.Random = field(init=False)
 
@@ -121,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer ``latency`` after the request arrived, whatever the fake itself spent."""
         left = self.server.state.latency - (time.perf_counter() - started)
         if left > 0:
-            time.sleep(left)
+            self.server.state.stopping.wait(left)
 
     def do_POST(self) -> None:
         started = self.started
@@ -148,6 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         document = _commit(state, body)
+        if state.after_commit is not None:
+            state.after_commit(call)
         self._wait_out_latency(started)
         if fault == "lost_answer":
             self._reply(500, {})
@@ -248,6 +256,7 @@ class FakeAbas:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.state.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -259,11 +268,8 @@ def main() -> None:
     args = parser.parse_args()
     with FakeAbas(latency=args.latency, client=args.client) as fake:
         print(fake.base_url, flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        with contextlib.suppress(KeyboardInterrupt):
+            fake.state.stopping.wait()  # until the benchmark ends this process
 
 
 if __name__ == "__main__":
