@@ -34,6 +34,8 @@ def write_day(
     workers: int = 4,
     attempts: int = 3,
     backoff: float = 0.001,
+    timeout: float = 5,
+    abas_extra: str = "",
     extra: str = "",
 ) -> Day:
     """Write export, open items and a config into ``folder``."""
@@ -95,7 +97,8 @@ sink = "{sink}"
 import_file = "abas-import.edp"
 {f'base_url = "{base_url}"' if base_url else ""}
 client = "test"
-timeout_seconds = 5
+timeout_seconds = {timeout}
+{abas_extra}
 
 [ledger]
 path = "ledger.sqlite3"
