@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
 
 from paytrace_abas.cli import cli
 from tests.fake_abas import FakeAbas
@@ -21,6 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_DATA = ROOT / "sample_data"
 DEMO_CONFIG = ROOT / "config" / "demo.toml"
+
+# No test may depend on how fast the machine is right now: Hypothesis neither times an example
+# (deadline) nor fails when a busy machine makes its data generation slow.
+settings.register_profile("no_timing", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("no_timing")
 
 
 @pytest.fixture

@@ -157,10 +157,10 @@ def test_429_malformed_and_slow_answers_are_retried(fake_paytrace: FakePaytrace)
     fake_paytrace.transactions = november_transactions()
     fake_paytrace.throttle_next(1, retry_after="0.05")
     fake_paytrace.malform_next(1)
-    fake_paytrace.slow_next(1, seconds=1.0)
-    raw = fetch_transactions(
-        settings(fake_paytrace, timeout_seconds=0.3, parallel_requests=1), SECRETS, WINDOW
-    )
+    fake_paytrace.slow_next(1, seconds=60)  # answers when the fake stops: a sure timeout
+    # Attempts to spare: on a busy machine a normal answer may miss the short timeout too.
+    quick = settings(fake_paytrace, timeout_seconds=0.5, parallel_requests=1, max_attempts=8)
+    raw = fetch_transactions(quick, SECRETS, WINDOW)
     assert len(raw) == 5
 
 
