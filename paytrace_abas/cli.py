@@ -78,8 +78,8 @@ def cli(
     """Reconcile PayTrace card payments with abas ERP open items."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
-    _arm_fail_point(os.environ.get(FAILPOINT_ENV_VAR, ""))
     ctx.obj["log"] = (verbose, quiet, log_format)
+    _arm_fail_point(os.environ.get(FAILPOINT_ENV_VAR, ""))
 
 
 def _arm_fail_point(value: str) -> None:

@@ -29,7 +29,13 @@ from pathlib import Path
 import pytest
 
 from paytrace_abas.commands.reconcile import utc_now
-from paytrace_abas.config.failpoints import FAILPOINT_ENV_VAR, POINTS
+from paytrace_abas.config.failpoints import (
+    FAILPOINT_ENV_VAR,
+    POINTS,
+    FailPoint,
+    parse_fail_point,
+)
+from paytrace_abas.errors import ConfigError
 from paytrace_abas.ledger import POSTED, Ledger
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
@@ -369,6 +375,14 @@ def test_an_unknown_fail_point_is_refused_in_one_line(
         f"(known: {', '.join(POINTS)})"
     ]
     assert not day.import_file.exists()
+
+
+@pytest.mark.parametrize("text", ["posting.after_send:0", "posting.after_send:x", ":3"])
+def test_a_fail_point_needs_a_known_name_and_a_count_of_at_least_one(text: str) -> None:
+    with pytest.raises(ConfigError, match=FAILPOINT_ENV_VAR):
+        parse_fail_point(text)
+    assert parse_fail_point("posting.after_send") == FailPoint("posting.after_send", 1)
+    assert parse_fail_point("import_file.mid_line:17") == FailPoint("import_file.mid_line", 17)
 
 
 def test_every_fail_point_is_tried_by_a_trial() -> None:

@@ -34,7 +34,7 @@ from .matching_frames import item, open_items_frame, payment, payments_frame
 from .test_matching_properties import days
 
 # Two processes work on one core too (they take turns): only fork, i.e. Linux, is needed.
-TWO_CORES = pytest.mark.skipif(
+FORKS_A_CHILD = pytest.mark.skipif(
     sys.platform != "linux", reason="a second process is forked, which needs Linux"
 )
 SETTINGS = MatchingSettings(invoice_pattern=r"4\d{5}")
@@ -54,7 +54,7 @@ def _both_ways(
     return alone, shared
 
 
-@TWO_CORES
+@FORKS_A_CHILD
 @settings(max_examples=40, deadline=None)
 @given(days(), st.dictionaries(st.sampled_from(["400000", "400001"]), st.just("t-old")))
 def test_several_processes_decide_like_one(day: Any, paid_before: dict[str, str]) -> None:
@@ -64,7 +64,7 @@ def test_several_processes_decide_like_one(day: Any, paid_before: dict[str, str]
     pd.testing.assert_frame_equal(alone, shared)
 
 
-@TWO_CORES
+@FORKS_A_CHILD
 def test_a_generated_day_comes_out_the_same_in_two_processes() -> None:
     dataset = _bench_module("_matching_dataset")
     pays, items = dataset.generate(20_000, seed=7)
@@ -132,7 +132,7 @@ def test_small_days_and_one_worker_stay_in_one_process() -> None:
     assert parallel.usable_workers(1, 10 * parallel.PARALLEL_FROM) == 1
 
 
-@TWO_CORES
+@FORKS_A_CHILD
 def test_a_child_that_fails_has_its_work_done_in_the_parent() -> None:
     parent = os.getpid()
 
@@ -144,7 +144,7 @@ def test_a_child_that_fails_has_its_work_done_in_the_parent() -> None:
     assert parallel.Background(compute, forked=True).result() == 42
 
 
-@TWO_CORES
+@FORKS_A_CHILD
 def test_a_killed_child_has_its_work_done_in_the_parent(caplog: Any) -> None:
     parent = os.getpid()
 
@@ -158,7 +158,7 @@ def test_a_killed_child_has_its_work_done_in_the_parent(caplog: Any) -> None:
     assert "exit code -9" in caplog.text
 
 
-@TWO_CORES
+@FORKS_A_CHILD
 def test_an_error_in_the_work_itself_is_raised_in_the_parent() -> None:
     def compute() -> int:
         raise ValueError("open items must have unique invoice numbers")
@@ -167,7 +167,7 @@ def test_an_error_in_the_work_itself_is_raised_in_the_parent() -> None:
         parallel.Background(compute, forked=True).result()
 
 
-@TWO_CORES
+@FORKS_A_CHILD
 def test_the_child_result_comes_from_the_child() -> None:
     def compute() -> int:
         return os.getpid()
@@ -175,7 +175,7 @@ def test_the_child_result_comes_from_the_child() -> None:
     assert parallel.Background(compute, forked=True).result() != os.getpid()
 
 
-@TWO_CORES
+@FORKS_A_CHILD
 def test_output_buffered_before_the_fork_is_printed_once() -> None:
     script = (
         "from paytrace_abas.matching.parallel import Background\n"
