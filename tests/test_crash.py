@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from paytrace_abas.commands.reconcile import utc_now
+from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.config.failpoints import (
     FAILPOINT_ENV_VAR,
     POINTS,

@@ -1,8 +1,8 @@
-"""Where receipts go in abas: the port every sink implements, and the configured one.
+"""Where receipts go in abas: the port every sink implements (``rest.py``, ``import_file.py``).
 
 A sink posts one receipt (one abas document per PayTrace payment) and can say whether a document
 with a given reference already exists, which is how a crashed run's ``sending`` receipts are
-recovered without posting them twice (DESIGN §6).
+recovered without posting them twice (docs/posting.md#state-machine).
 """
 
 from __future__ import annotations
@@ -46,15 +46,3 @@ def check_sink(settings: AbasSettings, secrets: Secrets) -> None:
         raise ConfigError(
             '[abas] import_file must name the EDP import file to post to when sink = "file"'
         )
-
-
-def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:
-    """The configured sink, ready to post; raises ConfigError when it cannot be used."""
-    check_sink(settings, secrets)
-    if settings.sink == "api":
-        from paytrace_abas.abas.rest import RestSink
-
-        return RestSink(settings, secrets, pool_size=workers)
-    from paytrace_abas.abas.import_file import ImportFileSink
-
-    return ImportFileSink(settings)
