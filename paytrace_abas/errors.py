@@ -4,6 +4,10 @@ One root, subclasses named for what the caller should do; the CLI maps them to t
 below (README "Exit codes").
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -14,6 +18,9 @@ EXIT_LOCKED = 4
 class PaytraceAbasError(Exception):
     """Root of every error this package raises on purpose."""
 
+    #: the ledger run that recorded (and alerted) this failure, once one has
+    run_id: str | None = None
+
 
 class UsageError(PaytraceAbasError):
     """The user asked for something impossible (bad dates, bad options); exit code 2."""
@@ -21,6 +28,13 @@ class UsageError(PaytraceAbasError):
 
 class ConfigError(PaytraceAbasError):
     """The configuration is missing, malformed or inconsistent; exit code 2."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        if problems:
+            self.problems = problems
+        #: the settings read in spite of the problems (a ``Settings``), to record and alert
+        self.partial: Any = None
 
 
 class InputFileError(PaytraceAbasError):
@@ -66,6 +80,22 @@ class PostingRejectedError(SourceError):
     """abas refused a posting for a reason retrying will not fix; it goes to dead letters."""
 
 
+class MissingObjectError(PostingRejectedError):
+    """abas does not know the record a call named (``MISSING_OBJECT``): no retry will help."""
+
+
+class ReadBackMismatchError(PostingRejectedError):
+    """abas committed a receipt but shows another open amount than expected afterwards."""
+
+    def __init__(self, message: str, document: str) -> None:
+        super().__init__(message)
+        self.document = document
+
+
+class AbasAccessError(ConfigError):
+    """abas refused the credentials or the user's rights; fixed in configuration; exit code 2."""
+
+
 class LedgerError(PaytraceAbasError):
     """The ledger file cannot be used (newer schema, corrupt, not writable); exit code 1."""
 
@@ -76,6 +106,10 @@ class StateError(PaytraceAbasError):
 
 class LockedError(PaytraceAbasError):
     """Another run holds the run lock; exit code 4."""
+
+    #: the pid written into the lock file by its holder, and since when (epoch seconds) it holds it
+    holder_pid: int | None = None
+    held_since: float | None = None
 
 
 class ResolutionError(InputFileError):

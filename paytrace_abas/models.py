@@ -50,8 +50,8 @@ PAYMENT_COLUMNS = [
     "settled_at",
     "invoice_ref",
     "description",
-    "customer_reference_id",
-    "customer_ref",
+    "purchase_order",
+    "paytrace_customer_id",
     "card_type",
     "card_last4",
     "billing_name",
@@ -76,6 +76,18 @@ OPEN_ITEM_COLUMNS = [
     "source_line",
 ]
 
+#: The customer master (abas customers table or ``[abas] customers_file``), all text.
+CUSTOMER_COLUMNS = [
+    "customer_no",
+    "name",
+    "street",
+    "zip",
+    "city",
+    "country",
+    "email",
+    "source_line",
+]
+
 RESULT_COLUMNS = [
     "transaction_id",
     "category",
@@ -89,7 +101,7 @@ RESULT_COLUMNS = [
     "difference_cents",
     "customer_no",
     "days_from_invoice",
-    "confidence",
+    "rule_confidence",
     "runner_up",
     "runner_up_reason",
     "reason",

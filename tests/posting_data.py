@@ -30,13 +30,14 @@ def write_day(
     *,
     day: str = "11/25/2026",
     sink: str = "file",
+    source: str = "file",
     base_url: str = "",
     workers: int = 4,
     attempts: int = 3,
     backoff: float = 0.001,
     timeout: float = 5,
-    abas_extra: str = "",
     extra: str = "",
+    abas_extra: str = "",
 ) -> Day:
     """Write export, open items and a config into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,7 +92,7 @@ file = "paytrace"
 timezone = "America/Los_Angeles"
 
 [abas]
-source = "file"
+source = "{source}"
 open_items_file = "open_items.csv"
 sink = "{sink}"
 import_file = "abas-import.edp"

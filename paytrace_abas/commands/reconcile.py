@@ -18,12 +18,13 @@ from paytrace_abas.commands._run import (
     recorded_run,
 )
 from paytrace_abas.commands.inputs import (
+    load_abas_inputs,
     load_chargebacks,
-    load_open_items,
     load_payments,
     open_ledger,
     utc_now,
 )
+from paytrace_abas.commands.preview import with_abas_preview
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
     EXIT_DEAD_LETTERS,
@@ -44,6 +45,7 @@ from paytrace_abas.plan.document import (
     input_hash,
     write_plan,
 )
+from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
 
@@ -65,6 +67,8 @@ class RunOutcome:
     delivery: DeliveryReport | None = None
     dead_letters: int = 0
     exit_code: int = EXIT_OK
+    #: the customer master the run read (abas customers table or customers file)
+    customers: pd.DataFrame | None = None
 
 
 def reconcile(
@@ -129,14 +133,24 @@ def _reconcile_in_ledger(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
         )
         payments = payments.reset_index(drop=True)
-    open_items = load_open_items(settings)
-    log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
+    open_items, customers = load_abas_inputs(settings)
+    log.info(
+        "loaded %d payments in %s, %d open items and %d customers",
+        len(payments),
+        window,
+        len(open_items),
+        len(customers),
+    )
     already_posted, paid_before = ledger_history(ledger, payments)
     results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    if log.isEnabledFor(logging.DEBUG):
+        by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
+        log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
+    write_run_inputs(inputs_path(plan_path, run_id), run_id, payments, open_items)
     delivery = None
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
@@ -152,9 +166,10 @@ def _reconcile_in_ledger(
         locale=report.locale,
         language=report.workbook_language,
     )
-    write_workbook(
-        workbook_path, header, results, payments, *_posting_sheets(ledger, run_id, plan, dry_run)
-    )
+    postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
+    if dry_run and settings.abas.preview:
+        postings = with_abas_preview(settings, plan, postings)
+    write_workbook(workbook_path, header, results, payments, postings, dead_letter_sheet)
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
@@ -175,6 +190,7 @@ def _reconcile_in_ledger(
         delivery,
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
+        customers,
     )
 
 

@@ -1,8 +1,15 @@
 """Settings: frozen dataclasses (``settings.py``) read from TOML and the environment
-(``loading.py``, over the TOML reader in ``reader.py``)."""
+(``loading.py``, over the TOML reader in ``reader.py``), secrets from the environment, files
+and systemd credentials (``secrets.py``)."""
 
-from paytrace_abas.config.loading import find_config_path, load_settings
+from paytrace_abas.config.loading import (
+    find_config_path,
+    load_settings,
+    missing_secrets,
+    no_config_found,
+)
 from paytrace_abas.config.settings import (
+    SECRET_ENV_VARS,
     AbasSettings,
     AccountRule,
     AccountSettings,
@@ -18,6 +25,7 @@ from paytrace_abas.config.settings import (
 )
 
 __all__ = [
+    "SECRET_ENV_VARS",
     "AbasSettings",
     "AccountRule",
     "AccountSettings",
@@ -32,4 +40,6 @@ __all__ = [
     "Settings",
     "find_config_path",
     "load_settings",
+    "missing_secrets",
+    "no_config_found",
 ]

@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from paytrace_abas.config.reader import TomlDocument, TomlSection
+from paytrace_abas.config.secrets import read_secrets
 from paytrace_abas.config.settings import (
     CONFIG_ENV_VAR,
     DEFAULT_CONFIG_NAME,
+    DEFAULT_CUSTOMER_FIELDS,
+    DEFAULT_OPEN_ITEM_FIELDS,
     DEFAULT_RECEIPT_FIELDS,
+    REFERENCE_FIELD_ALIASES,
     REFERENCE_FIELDS,
     AbasSettings,
     AccountRule,
@@ -22,7 +26,6 @@ from paytrace_abas.config.settings import (
     PaytraceSettings,
     PostingSettings,
     ReportSettings,
-    Secrets,
     Settings,
 )
 from paytrace_abas.errors import ConfigError
@@ -38,8 +41,20 @@ def find_config_path(explicit: str | None, environ: Mapping[str, str], cwd: Path
     return candidate if candidate.exists() else None
 
 
+def no_config_found(cwd: Path) -> ConfigError:
+    """The error when no config file was found: a run never falls back to defaults silently."""
+    return ConfigError(
+        f"no config file: --config was not given, ${CONFIG_ENV_VAR} is not set and "
+        f"{cwd / DEFAULT_CONFIG_NAME} does not exist"
+    )
+
+
 def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
-    """Read and validate the TOML file at ``path`` (defaults alone when None)."""
+    """Read and validate the TOML file at ``path`` (defaults alone when None).
+
+    A ConfigError lists every problem in ``problems`` and carries in ``partial`` the settings
+    read despite them, so that the failure can still be recorded and alerted.
+    """
     document = _read_toml(path) if path else {}
     base_dir = path.parent if path else Path.cwd()
     problems: list[str] = []
@@ -54,14 +69,46 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         posting=_read_posting(reader.section("posting")),
         accounts=_read_accounts(reader.section("accounts")),
         alerts=_read_alerts(reader.section("alerts")),
-        secrets=_read_secrets(environ),
+        secrets=read_secrets(environ),
     )
     reader.reject_unknown_sections()
-    problems.extend(_missing_paytrace_secrets(settings))
     if problems:
         where = f"{path}" if path else "the configuration"
-        raise ConfigError(f"{where} has {len(problems)} problem(s): " + "; ".join(problems))
+        error = ConfigError(
+            f"{where} has {len(problems)} problem(s): " + "; ".join(problems),
+            problems=[f"{where}: {problem}" for problem in problems],
+        )
+        error.partial = settings
+        raise error
     return settings
+
+
+def missing_secrets(settings: Settings, posting: bool, alerting: bool = False) -> list[str]:
+    """Why a run cannot authenticate: one sentence per secret it needs but lacks.
+
+    Every run reads PayTrace and abas; ``posting`` adds the abas sink, ``alerting`` the SMTP
+    login. A secret named in a ``*_FILE`` variable that cannot be used is always a problem.
+    """
+    secrets = settings.secrets
+    needs: list[tuple[str, tuple[str, ...]]] = []
+    if settings.paytrace.source == "api":
+        needs += [('[paytrace] source = "api"', ("PAYTRACE_USERNAME",))]
+        needs += [('[paytrace] source = "api"', ("PAYTRACE_PASSWORD",))]
+    if settings.abas.source == "api":
+        needs += [('[abas] source = "api"', ("ABAS_PASSWORD", "ABAS_TOKEN"))]
+    if posting and settings.abas.sink == "api":
+        needs += [('[abas] sink = "api"', ("ABAS_PASSWORD", "ABAS_TOKEN"))]
+    if alerting and settings.alerts.wants_email and settings.alerts.smtp_user:
+        needs += [("[alerts] smtp_user", ("SMTP_PASSWORD",))]
+    missing = [
+        f"{reason} needs {' or '.join(names)}: "
+        + "; ".join(secrets.why_missing(name) for name in names)
+        for reason, names in needs
+        if not any(secrets.has(name) for name in names)
+    ]
+    needed = {name for _, names in needs for name in names}
+    unusable = [problem for name, problem in secrets.problems.items() if name not in needed]
+    return missing + unusable
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -100,6 +147,14 @@ def _read_abas(section: TomlSection) -> AbasSettings:
     settings = AbasSettings(
         source=section.choice("source", "file", ("file", "api")),
         open_items_file=section.path("open_items_file", must_exist=section.peek("source") != "api"),
+        customers_file=section.path("customers_file", must_exist=True),
+        open_items_table=section.text("open_items_table", defaults.open_items_table),
+        open_items_criteria=section.text("open_items_criteria", defaults.open_items_criteria),
+        customers_table=section.text("customers_table", defaults.customers_table),
+        page_size=section.integer("page_size", defaults.page_size, minimum=1),
+        open_item_fields=_field_map(section, "open_item_fields", DEFAULT_OPEN_ITEM_FIELDS),
+        customer_fields=_field_map(section, "customer_fields", DEFAULT_CUSTOMER_FIELDS),
+        preview=section.boolean("preview", defaults.preview),
         import_file=section.path("import_file", must_exist=False),
         base_url=section.url("base_url", ""),
         client=section.text("client", ""),
@@ -118,11 +173,24 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         max_wait_on_lock_seconds=section.integer(
             "max_wait_on_lock_seconds", defaults.max_wait_on_lock_seconds, minimum=0
         ),
+        max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
+        backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
     )
-    if settings.sink == "api" and not (settings.base_url and settings.client):
-        section.problem("sink", 'is "api", so [abas] base_url and client are required')
+    for key in ("sink", "source"):
+        if getattr(settings, key) == "api" and not (settings.base_url and settings.client):
+            section.problem(key, 'is "api", so [abas] base_url and client are required')
+    if settings.preview and settings.sink != "api":
+        section.problem("preview", 'needs sink = "api": only the REST editor can preview')
     section.reject_unknown_keys()
     return settings
+
+
+def _field_map(section: TomlSection, key: str, defaults: Mapping[str, str]) -> dict[str, str]:
+    """Defaults overlaid with ``[abas.<key>]``; unknown canonical names are problems."""
+    given = section.string_table(key)
+    for name in sorted(set(given) - set(defaults)):
+        section.problem(f"{key}.{name}", "is not a known canonical column")
+    return {**defaults, **given}
 
 
 def _receipt_fields(section: TomlSection) -> dict[str, str]:
@@ -202,8 +270,11 @@ def _read_alerts(section: TomlSection) -> AlertSettings:
 
 
 def _read_ledger(section: TomlSection) -> LedgerSettings:
-    path = section.path("path", must_exist=False) or LedgerSettings().path
-    settings = LedgerSettings(path=path)
+    defaults = LedgerSettings()
+    settings = LedgerSettings(
+        path=section.path("path", must_exist=False) or defaults.path,
+        lock_alert_minutes=section.number("lock_alert_minutes", defaults.lock_alert_minutes),
+    )
     section.reject_unknown_keys()
     return settings
 
@@ -222,9 +293,7 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         reference_pattern=section.regex("reference_pattern", defaults.reference_pattern),
         reference_prefixes=section.string_tuple("reference_prefixes", defaults.reference_prefixes),
-        reference_fields=section.string_tuple(
-            "reference_fields", defaults.reference_fields, allowed=REFERENCE_FIELDS
-        ),
+        reference_fields=_reference_fields(section, defaults.reference_fields),
         invoice_pattern=section.regex("invoice_pattern", defaults.invoice_pattern),
         max_invoices_per_payment=section.integer(
             "max_invoices_per_payment", defaults.max_invoices_per_payment, minimum=1
@@ -234,10 +303,19 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
-        workers=section.integer("workers", defaults.workers, minimum=1),
     )
+    # A second matching process saved far less than 10 % of a whole run at 300,000 payments
+    # (bench/README.md): removed, and old files that still set it keep loading.
+    section.retired("workers", "matching always runs in one process (docs/matching.md)")
     section.reject_unknown_keys()
     return settings
+
+
+def _reference_fields(section: TomlSection, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The payment fields to search, an old field name read as the field it was renamed to."""
+    allowed = (*REFERENCE_FIELDS, *REFERENCE_FIELD_ALIASES)
+    names = section.string_tuple("reference_fields", default, allowed=allowed)
+    return tuple(REFERENCE_FIELD_ALIASES.get(name, name) for name in names)
 
 
 def _read_report(section: TomlSection) -> ReportSettings:
@@ -249,29 +327,3 @@ def _read_report(section: TomlSection) -> ReportSettings:
     )
     section.reject_unknown_keys()
     return settings
-
-
-def _read_secrets(environ: Mapping[str, str]) -> Secrets:
-    return Secrets(
-        paytrace_username=environ.get("PAYTRACE_USERNAME", ""),
-        paytrace_password=environ.get("PAYTRACE_PASSWORD", ""),
-        paytrace_integrator_id=environ.get("PAYTRACE_INTEGRATOR_ID", ""),
-        abas_password=environ.get("ABAS_PASSWORD", ""),
-        abas_token=environ.get("ABAS_TOKEN", ""),
-        smtp_password=environ.get("SMTP_PASSWORD", ""),
-    )
-
-
-def _missing_paytrace_secrets(settings: Settings) -> list[str]:
-    """The PayTrace API source cannot authenticate without a user name and password."""
-    if settings.paytrace.source != "api":
-        return []
-    required = {
-        "PAYTRACE_USERNAME": settings.secrets.paytrace_username,
-        "PAYTRACE_PASSWORD": settings.secrets.paytrace_password,
-    }
-    return [
-        f'environment variable {name} is not set ([paytrace] source = "api" needs it)'
-        for name, value in required.items()
-        if not value
-    ]

@@ -12,16 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from paytrace_abas.config.secrets import SECRET_FIELDS
+from paytrace_abas.config.secrets import Secrets as Secrets
+
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
 DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
-SECRET_ENV_VARS = (
-    "PAYTRACE_USERNAME",
-    "PAYTRACE_PASSWORD",
-    "PAYTRACE_INTEGRATOR_ID",
-    "ABAS_PASSWORD",
-    "ABAS_TOKEN",
-    "SMTP_PASSWORD",
-)
+SECRET_ENV_VARS = tuple(SECRET_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -74,13 +70,55 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "load_item": "topladen",
     "amount": "opzabetr",
     "discount": "skbetr",
+    "open_after": "ofbetr",
 }
+
+#: Canonical open-item column -> abas field of the open-items table (docs/abas.md).
+DEFAULT_OPEN_ITEM_FIELDS: Mapping[str, str] = {
+    "invoice_no": "nummer",
+    "customer_no": "kunde^nummer",
+    "customer_name": "kunde^namebspr",
+    "invoice_date": "vom",
+    "due_date": "faelldat",
+    "currency": "waehr",
+    "gross_amount": "rebetr",
+    "open_amount": "ofbetr",
+    "discount_percent": "sksatz",
+    "discount_until": "skdat",
+}
+#: Canonical customer column -> abas field of the customers table (0:1).
+DEFAULT_CUSTOMER_FIELDS: Mapping[str, str] = {
+    "customer_no": "nummer",
+    "name": "namebspr",
+    "street": "str",
+    "zip": "plz",
+    "city": "nort",
+    "country": "staat",
+    "email": "email",
+}
+#: abas' language-independent name of the open-items table, looked up via ``/obj/meta``.
+OPEN_ITEMS_TABLE_NAME = "(OutstandingItems):(OutstandingItem)"
 
 
 @dataclass(frozen=True)
 class AbasSettings:
     source: str = "file"
     open_items_file: Path | None = None
+    #: customer master as a ';' CSV (file mode); empty: none
+    customers_file: Path | None = None
+    #: REST source: tables, extra selection, page size and field maps
+    open_items_table: str = ""
+    open_items_criteria: str = ""
+    customers_table: str = "0:1"
+    page_size: int = 500
+    open_item_fields: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_OPEN_ITEM_FIELDS)
+    )
+    customer_fields: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_CUSTOMER_FIELDS)
+    )
+    #: dry runs open the editor per receipt, read what abas computes, and cancel
+    preview: bool = False
     import_file: Path | None = None
     base_url: str = ""
     client: str = ""
@@ -102,15 +140,27 @@ class AbasSettings:
     user: str = ""
     timeout_seconds: float = 30.0
     max_wait_on_lock_seconds: int = 10
+    #: tries per abas read (and preview), the first included; commits are never retried blind
+    max_attempts: int = 4
+    backoff_seconds: float = 1.0
+
+    @property
+    def uses_api(self) -> bool:
+        """True when anything talks to the abas REST API."""
+        return self.source == "api" or self.sink == "api"
 
 
 @dataclass(frozen=True)
 class LedgerSettings:
     path: Path = Path("paytrace-abas.sqlite3")
+    #: a run that finds the lock held this long by a live process alerts (once per holder)
+    lock_alert_minutes: float = 120.0
 
 
 #: Payment fields searched for invoice numbers, in this order (docs/contract.md#payments).
-REFERENCE_FIELDS = ("invoice_ref", "description", "customer_reference_id")
+REFERENCE_FIELDS = ("invoice_ref", "description", "purchase_order")
+#: earlier names of those fields, still accepted in ``[matching] reference_fields``
+REFERENCE_FIELD_ALIASES = {"customer_reference_id": "purchase_order"}
 
 
 @dataclass(frozen=True)
@@ -204,8 +254,6 @@ class MatchingSettings:
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
-    #: processes that match a big day (150,000+ payments) in parallel; at most one per core
-    workers: int = 2
 
     @property
     def under_tolerance_bp(self) -> int | None:
@@ -242,22 +290,6 @@ class ReportSettings:
     @property
     def workbook_language(self) -> str:
         return self.language or self.locale.split("_")[0]
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Credentials from the environment; never printed (repr hides every value)."""
-
-    paytrace_username: str = field(default="", repr=False)
-    paytrace_password: str = field(default="", repr=False)
-    paytrace_integrator_id: str = field(default="", repr=False)
-    abas_password: str = field(default="", repr=False)
-    abas_token: str = field(default="", repr=False)
-    smtp_password: str = field(default="", repr=False)
-
-    def values(self) -> list[str]:
-        """Every non-empty secret, so that log filters can redact them."""
-        return [value for value in vars(self).values() if value]
 
 
 @dataclass(frozen=True)

@@ -133,4 +133,16 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        3,
+        (
+            # A run lock held too long by a live process is alerted once per holder
+            # ("pid N since T"), however many later runs find it held.
+            """CREATE TABLE lock_alerts (
+                holder TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL,
+                alerted_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 ]
