@@ -2,7 +2,7 @@
 
 ``PAYTRACE_ABAS_FAILPOINT=posting.after_send:7`` kills the process the 7th time posting reaches
 ``posting.after_send`` (docs/posting.md, "Fail points"). The crash tests arm one per trial so
-that every trial dies exactly where it is meant to, whatever the machine's speed. ``cli.py``
+that every trial dies exactly where it is meant to, whatever the machine's speed. The command line
 reads the variable once at start-up and calls :func:`arm`; unset, :func:`reached` is one
 comparison and returns.
 """
@@ -69,7 +69,7 @@ _ARMED = _Armed()
 
 
 def arm(point: FailPoint | None) -> None:
-    """Arm ``point`` for this process (None disarms); called once, by ``cli.py``."""
+    """Arm ``point`` for this process (None disarms); called once, by the command line."""
     with _ARMED.lock:
         _ARMED.point, _ARMED.hits = point, 0
 
