@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +34,8 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
-from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
-from paytrace_abas.matching import match_payments
+from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_posting_rows
+from paytrace_abas.matching import invoice_numbers_in_play, match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day
@@ -141,8 +141,17 @@ def _reconcile_in_ledger(
         len(open_items),
         len(customers),
     )
-    already_posted, paid_before = ledger_history(ledger, payments)
-    results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    in_play = invoice_numbers_in_play(payments, open_items, settings.matching)
+    already_posted, paid_before = ledger_history(ledger, payments, in_play)
+    results = match_payments(
+        payments,
+        open_items,
+        settings.matching,
+        already_posted,
+        paid_before,
+        customers=customers,
+        posted_invoices=posted_invoices(ledger, payments, already_posted),
+    )
     if log.isEnabledFor(logging.DEBUG):
         by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
         log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
@@ -169,11 +178,19 @@ def _reconcile_in_ledger(
     postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
     if dry_run and settings.abas.preview:
         postings = with_abas_preview(settings, plan, postings)
-    write_workbook(workbook_path, header, results, payments, postings, dead_letter_sheet)
+    write_workbook(
+        workbook_path,
+        header,
+        results,
+        payments,
+        postings,
+        dead_letter_sheet,
+        matched_rows_limit=report.matched_rows_limit,
+    )
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
-    ledger.record_run_items(run_id, run_items(snapshot_items(results, payments, days)))
+    ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -207,11 +224,13 @@ def _posting_sheets(
 def _left_to_post(ledger: Ledger, plan: Plan) -> list[Receipt]:
     """The plan's receipts, less payments a clerk decided otherwise (say, ignored or wrote off):
     a later match never overrides the clerk's decision."""
-    decisions = ledger.applied_decisions()
+    planned = plan.receipts()
+    decisions = ledger.applied_decisions(receipt.transaction_id for receipt in planned)
+    held = ledger.posting_states(decisions)
     receipts = []
-    for receipt in plan.receipts():
+    for receipt in planned:
         decision = decisions.get(receipt.transaction_id)
-        if decision is None or ledger.posting(receipt.transaction_id) is not None:
+        if decision is None or receipt.transaction_id in held:
             receipts.append(receipt)
             continue
         log.warning(
@@ -230,21 +249,39 @@ def check_posting_settings(settings: Settings) -> None:
     check_sink(settings.abas, settings.secrets)
 
 
-def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """(already_posted, paid_before) for matching, from the ledger.
+def ledger_history(
+    ledger: Ledger, payments: pd.DataFrame, invoice_nos: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(already_posted, paid_before) for matching, from the ledger: only what it holds of the
+    window's payments and of ``invoice_nos`` (the numbers in play) and of the invoices those
+    payments paid, so a run reads as much of the ledger as its day needs, however long the
+    history (docs/posting.md).
 
     A receipt the ledger holds but has not posted yet (a crashed run, a dead letter) is
     matched again like new, so it keeps its invoices; the ledger's copy is what gets posted.
     """
-    already_posted = ledger.posted_documents()
-    in_window = {str(tid) for tid in payments["transaction_id"]}
-    cleared = cleared_invoices(ledger.paid_lines())
+    in_window = set(payments["transaction_id"].astype(str).tolist())
+    already_posted = ledger.posted_documents(in_window)
+    wanted = set(invoice_nos) | ledger.invoices_paid_by(in_window)
+    cleared = cleared_invoices(ledger.paid_lines(wanted))
     paid_before = {
         invoice: tid
-        for invoice, (tid, state) in ledger.invoice_payers().items()
-        if invoice in cleared and (state == POSTED or tid not in in_window)
+        for invoice, (tid, state) in ledger.invoice_payers(cleared).items()
+        if state == POSTED or tid not in in_window
     }
     return already_posted, paid_before
+
+
+def posted_invoices(
+    ledger: Ledger, payments: pd.DataFrame, already_posted: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """transaction_id -> the invoices its posted receipt paid, for the window's posted ones
+    (one batched look-up of those payments: the cost follows the day, not the history)."""
+    in_window = set(payments["transaction_id"].astype(str).tolist())
+    return {
+        record.receipt.transaction_id: [line.invoice_no for line in record.receipt.lines]
+        for record in ledger.postings_of(in_window.intersection(already_posted))
+    }
 
 
 def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:
@@ -263,13 +300,9 @@ def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]
 def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:
     """Results plus ``account`` (from the plan) and ``posting_state`` (from the ledger)."""
     accounts = {posting.transaction_id: posting.account for posting in plan.postings}
-    states = {
-        tid: record.state
-        for tid in results["transaction_id"].astype(str)
-        if (record := ledger.posting(tid)) is not None
-    }
+    ids = results["transaction_id"].astype(str)
+    states = ledger.posting_states(ids.tolist())
     enriched = results.copy()
-    ids = enriched["transaction_id"].astype(str)
     enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
     enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
     return enriched

@@ -254,6 +254,9 @@ class MatchingSettings:
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
+    #: a payer without a known customer id is found by name when one abas customer's name is
+    #: at least this similar (token-set similarity, 0..1) and no other is as similar
+    name_match_threshold: float = 0.9
 
     @property
     def under_tolerance_bp(self) -> int | None:
@@ -286,6 +289,8 @@ class ReportSettings:
     #: workbook headers and sheet names; empty means the locale's language
     language: str = ""
     out_dir: Path = Path("out")
+    #: matched rows the run workbook holds; the rest go to a CSV beside it
+    matched_rows_limit: int = 100_000
 
     @property
     def workbook_language(self) -> str:
