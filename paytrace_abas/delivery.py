@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from paytrace_abas.abas.sink import ReceiptSink
 from paytrace_abas.config import PostingSettings
+from paytrace_abas.config.failpoints import reached
 from paytrace_abas.errors import ReadBackMismatchError, SourceError, TransientSourceError
 from paytrace_abas.ledger import (
     DEAD_LETTER,
@@ -102,8 +103,11 @@ class _Delivery:
         return self._send(receipt)
 
     def _send(self, receipt: Receipt) -> Outcome:
+        reached("posting.before_send")
         document = self.sink.post(receipt)
+        reached("posting.after_send")
         self._move(POSTED, document=document)
+        reached("posting.after_record")
         return Outcome.POSTED
 
     def _note_failure(self, exc: Exception) -> None:
@@ -111,6 +115,7 @@ class _Delivery:
         log.warning("transaction %s: %s", self.record.receipt.transaction_id, self.last_error)
         if self.state == SENDING:
             self._move(FAILED, error=self.last_error)
+            reached("posting.after_failure")
 
     def _mismatch(self, exc: ReadBackMismatchError) -> Outcome:
         """Committed in abas, but abas shows other open amounts: a failed posting an operator

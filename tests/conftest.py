@@ -14,12 +14,18 @@ from typing import Any
 import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, settings
 
 from tests.fake_abas import FakeAbas
 from tests.fake_paytrace import FakePaytrace
 from tests.support import builders
 from tests.support.alerts import Inbox, alerts_toml, free_port
 from tests.support.paths import DEMO_CONFIG, SAMPLE_DATA
+
+# No test may depend on how fast the machine is right now: Hypothesis neither times an example
+# (deadline) nor fails when a busy machine makes its data generation slow.
+settings.register_profile("no_timing", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("no_timing")
 
 
 @pytest.fixture

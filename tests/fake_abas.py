@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import json
 import random
@@ -101,6 +102,11 @@ class FakeAbasState:
     #: called with the exec call number before it commits (it may kill the client); when it
     #: returns True the request is dropped as if it never arrived, else abas commits it anyway
     on_exec: Callable[[int], bool] | None = None
+    #: called with the exec call number after it committed and before the answer goes out
+    #: (it may hold the answer until the client has given up on it)
+    after_commit: Callable[[int], None] | None = None
+    #: set when the fake stops: a simulated latency ends early rather than outlive the test
+    stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     rng: random.Random = field(init=False)
     _selection_cache: dict[tuple[str, str, int], list[dict[str, Any]]] = field(default_factory=dict)
@@ -249,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer ``latency`` after the request arrived, whatever the fake itself spent."""
         left = self.server.state.latency - (time.perf_counter() - self.started)
         if left > 0:
-            time.sleep(left)
+            self.server.state.stopping.wait(left)
 
     def _route(self) -> tuple[str, dict[str, str]] | None:
         """The path below ``/mw/r/{client}`` and the query; None (answered 404) elsewhere."""
@@ -293,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
         if state.on_exec is not None and state.on_exec(call):
             self.close_connection = True
             return
-        self._commit(body, lost_answer=fault == "lost_answer")
+        self._commit(body, call, lost_answer=fault == "lost_answer")
 
     def _preview(self, body: dict[str, Any]) -> None:
         _, rows = _editor(body)
@@ -328,7 +334,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return 400, "MISSING_OBJECT", f"Offener Posten {invoice} nicht gefunden"
         return None
 
-    def _commit(self, body: dict[str, Any], lost_answer: bool) -> None:
+    def _commit(self, body: dict[str, Any], call: int, lost_answer: bool) -> None:
         state = self.server.state
         head, rows = _editor(body)
         problem = self._row_problem(rows)
@@ -348,6 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         document = _store(state, head, rows)
+        if state.after_commit is not None:
+            state.after_commit(call)
         self._wait_out_latency()
         if lost_answer:
             self._reply(500, {})
@@ -503,6 +511,7 @@ class FakeAbas:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.state.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -534,11 +543,8 @@ def main() -> None:
         records = fake.state.select(OPEN_ITEMS_TABLE, "")
         fake.state.encoded(OPEN_ITEMS_TABLE, records, BENCH_HEAD_FIELDS)
         print(fake.base_url, flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        with contextlib.suppress(KeyboardInterrupt):
+            fake.state.stopping.wait()  # until the benchmark ends this process
 
 
 if __name__ == "__main__":

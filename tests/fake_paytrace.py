@@ -86,6 +86,11 @@ class FakePaytrace:
     date_filter: str = "created"
     token_lifetime: int = 7200
     latency_seconds: float = 0.0
+    #: when > 1, each API request (not the token) is held until this many are in flight at
+    #: once, which proves requests overlap without timing them (or until a deadline passes)
+    rendezvous: int = 0
+    #: the most requests in flight at one moment
+    max_in_flight: int = 0
     fail_ratio: float = 0.0
     down: bool = False
     requests: list[Recorded] = field(default_factory=list)
@@ -102,6 +107,10 @@ class FakePaytrace:
         self._signature: tuple[int, int, str] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        #: set when the fake stops: simulated latency ends early rather than outlive the test
+        self._stopping = threading.Event()
+        self._flight = threading.Condition()
+        self._in_flight = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -127,6 +136,7 @@ class FakePaytrace:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -170,9 +180,29 @@ class FakePaytrace:
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Answer:
         """Record the request, apply the next fault or the normal contract, answer."""
-        recorded, answer = self._answer(method, path, headers, body)
+        with self._flight:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            self._flight.notify_all()
+        try:
+            if path != "/oauth/token":
+                self._meet_others()
+            recorded, answer = self._answer(method, path, headers, body)
+        finally:
+            with self._flight:
+                self._in_flight -= 1
         recorded.status = answer.status
         return answer
+
+    def _meet_others(self) -> None:
+        """Hold the request until ``rendezvous`` requests are in flight together."""
+        with self._flight:
+            met = self._flight.wait_for(
+                lambda: self.max_in_flight >= self.rendezvous or self._stopping.is_set(),
+                timeout=10,
+            )
+            if not met:
+                self.rendezvous = 0  # never met: let the others through, the test reads the max
 
     def _answer(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
@@ -185,13 +215,13 @@ class FakePaytrace:
             seen = len(self.requests)
             spread_failure = int(seen * self.fail_ratio) > int((seen - 1) * self.fail_ratio)
         if self.latency_seconds:
-            time.sleep(self.latency_seconds)
+            self._stopping.wait(self.latency_seconds)
         if self.down:
             return recorded, _html(503, "Service Unavailable")
         if fault is not None and fault.kind != "slow":
             return recorded, _faulty(fault)
         if fault is not None:
-            time.sleep(fault.seconds)
+            self._stopping.wait(fault.seconds)
         if spread_failure:
             return recorded, _html(500, "Internal Server Error")
         return recorded, self._route(method, path, headers, body)

@@ -21,9 +21,11 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from paytrace_abas.abas.sink import Found
 from paytrace_abas.config import AbasSettings
+from paytrace_abas.config.failpoints import reached
 from paytrace_abas.errors import PostingRejectedError, SourceError
 from paytrace_abas.models import Receipt
 from paytrace_abas.money import format_decimal_comma
@@ -104,13 +106,22 @@ class ImportFileSink:
     def post(self, receipt: Receipt) -> str:
         """Append the receipt's lines in one write and fsync them."""
         text = "".join(self._line(receipt, index) for index in range(len(receipt.lines)))
+        data = text.encode(_ENCODING)
         with self._lock:
             try:
                 with self.path.open("ab") as handle:
                     first_line = self._count_lines() + 1
-                    handle.write(text.encode(_ENCODING))
+                    reached(
+                        "import_file.mid_line", lambda: _write_now(handle, data[: len(data) // 2])
+                    )
+                    reached(
+                        "import_file.after_line",
+                        lambda: _write_now(handle, data[: data.index(b"\n") + 1]),
+                    )
+                    handle.write(data)
                     handle.flush()
                     _sync(handle.fileno())
+                    reached("import_file.after_fsync")
             except OSError as exc:
                 raise SourceError(f"abas import file {self.path}: {exc.strerror}") from None
         return f"{self.path.name} line {first_line}"
@@ -155,6 +166,12 @@ class ImportFileSink:
     def _count_lines(self) -> int:
         with self.path.open("rb") as handle:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 16), b""))
+
+
+def _write_now(handle: BinaryIO, data: bytes) -> None:
+    """Hand ``data`` to the kernel without fsync: what a process killed after ``write`` leaves."""
+    handle.write(data)
+    handle.flush()
 
 
 def _sync(descriptor: int) -> None:

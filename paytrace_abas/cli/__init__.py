@@ -16,6 +16,7 @@ import click
 from paytrace_abas import __version__
 from paytrace_abas.cli.support import (
     WorkflowGroup,
+    arm_fail_point,
     date_range,
     echo_error,
     fail,
@@ -99,6 +100,7 @@ def cli(
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     ctx.obj["log"] = (verbose, quiet, log_format)
+    arm_fail_point()
 
 
 @cli.command(

@@ -25,6 +25,7 @@ from paytrace_abas.config import (
     missing_secrets,
     no_config_found,
 )
+from paytrace_abas.config.failpoints import FAILPOINT_ENV_VAR, arm, parse_fail_point
 from paytrace_abas.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -59,6 +60,15 @@ def fail(exc: PaytraceAbasError) -> NoReturn:
     for line in lines:
         echo_error(line)
     sys.exit(exit_code_for(exc))
+
+
+def arm_fail_point() -> None:
+    """The crash tests' fail point (docs/posting.md), read once; unset, nothing is armed."""
+    value = os.environ.get(FAILPOINT_ENV_VAR, "")
+    try:
+        arm(parse_fail_point(value) if value else None)
+    except PaytraceAbasError as exc:
+        fail(exc)
 
 
 def echo_error(line: str) -> None:

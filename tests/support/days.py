@@ -39,6 +39,7 @@ def write_day(
     workers: int = 4,
     attempts: int = 3,
     backoff: float = 0.001,
+    timeout: float = 5,
     extra: str = "",
     abas_extra: str = "",
 ) -> Day:
@@ -101,7 +102,7 @@ sink = "{sink}"
 import_file = "abas-import.edp"
 {f'base_url = "{base_url}"' if base_url else ""}
 client = "test"
-timeout_seconds = 5
+timeout_seconds = {timeout}
 {abas_extra}
 
 [ledger]
