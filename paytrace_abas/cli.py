@@ -163,6 +163,11 @@ def _date_range(first: str | None, last: str | None) -> Window:
 @click.option("--since-last", is_flag=True, help="From the last completed window up to yesterday.")
 @click.option("--dry-run", is_flag=True, help="Match and report, write the plan, post nothing.")
 @click.option(
+    "--allow-open-day",
+    is_flag=True,
+    help="Post a window reaching today or later (PayTrace time zone); the watermark stays.",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False),
@@ -189,6 +194,7 @@ def reconcile_command(
     last: str | None,
     since_last: bool,
     dry_run: bool,
+    allow_open_day: bool,
     out_dir: str | None,
     output_format: str,
     chargebacks_file: str | None,
@@ -208,7 +214,13 @@ def reconcile_command(
         target = Path(out_dir) if out_dir else settings.report.out_dir
         chargebacks = Path(chargebacks_file) if chargebacks_file else None
         outcome = reconcile(
-            settings, window, dry_run, target, chargebacks_file=chargebacks, progress=progress
+            settings,
+            window,
+            dry_run,
+            target,
+            chargebacks_file=chargebacks,
+            progress=progress,
+            allow_open_day=allow_open_day,
         )
     except PaytraceAbasError as exc:
         if progress is not None:

@@ -76,14 +76,19 @@ def reconcile(
     now: dt.datetime | None = None,
     chargebacks_file: Path | None = None,
     progress: ProgressCallback | None = None,
+    allow_open_day: bool = False,
 ) -> RunOutcome:
     """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written.
 
-    ``progress(done, total)`` is told about each PayTrace API request as it finishes.
+    ``progress(done, total)`` is told about each PayTrace API request as it finishes. A posting
+    window reaching a day PayTrace has not closed yet is refused unless ``allow_open_day``.
     """
     started = now or utc_now()
+    last_closed = started.astimezone(settings.paytrace.zone).date() - dt.timedelta(days=1)
     if not dry_run:
         check_posting_settings(settings)
+        if window.last_day > last_closed and not allow_open_day:
+            raise UsageError(open_day_refusal(window, last_closed, settings))
     with open_ledger(settings) as ledger:
         parameters = {
             "dry_run": dry_run,
@@ -94,7 +99,15 @@ def reconcile(
             ledger, settings, started, "reconcile", window, dry_run, parameters
         ) as run_id:
             outcome = _reconcile_in_ledger(
-                ledger, settings, run_id, window, dry_run, out_dir, chargebacks_file, progress
+                ledger,
+                settings,
+                run_id,
+                window,
+                dry_run,
+                out_dir,
+                chargebacks_file,
+                progress,
+                last_closed,
             )
             chargebacks = _ids(outcome.results, Category.CHARGEBACK)
             finish_and_alert(
@@ -123,6 +136,7 @@ def _reconcile_in_ledger(
     out_dir: Path,
     chargebacks_file: Path | None,
     progress: ProgressCallback | None,
+    last_closed: dt.date,
 ) -> RunOutcome:
     payments = load_payments(settings, window, progress)
     if chargebacks_file is not None:
@@ -163,7 +177,9 @@ def _reconcile_in_ledger(
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
-        ledger.advance_watermark(window.last_day, run_id)
+        completed = completed_through(window, ledger.watermark(), last_closed)
+        if completed is not None:
+            ledger.advance_watermark(completed, run_id)
     return RunOutcome(
         run_id,
         window,
@@ -269,6 +285,33 @@ def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> p
     enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
     enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
     return enriched
+
+
+def open_day_refusal(window: Window, last_closed: dt.date, settings: Settings) -> str:
+    """Why a posting window reaching past the last closed day is refused."""
+    zone = settings.paytrace.zone
+    return (
+        f"window {window} reaches {window.last_day}, a day not closed yet in {zone} (the last "
+        f"closed day is {last_closed}); payments may still arrive for it, so post closed days "
+        "only, or pass --allow-open-day to post it anyway (the watermark stays before it)"
+    )
+
+
+def completed_through(
+    window: Window, watermark: dt.date | None, last_closed: dt.date
+) -> dt.date | None:
+    """The day a posting run may move ``completed_through`` to, or None to leave it.
+
+    Only closed days count, and only when they join the days completed before: a window after
+    a gap, or wholly in an open day, leaves the watermark where it is, so ``--since-last``
+    restarts at the first day never reconciled.
+    """
+    last = min(window.last_day, last_closed)
+    if last < window.first_day:
+        return None
+    if watermark is not None and window.first_day > watermark + dt.timedelta(days=1):
+        return None
+    return last
 
 
 def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
