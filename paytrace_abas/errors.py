@@ -29,6 +29,11 @@ class TransientSourceError(SourceError):
     """A failure worth retrying: timeout, connection reset, 5xx, 429, locked record."""
 
 
+class MaybeCommittedError(TransientSourceError):
+    """A send whose answer was lost (timeout, dropped connection, gateway error): abas may
+    still commit it, so it is asked again only after ``[abas] commit_grace_seconds``."""
+
+
 class PostingRejectedError(SourceError):
     """abas refused a posting for a reason retrying will not fix; it goes to dead letters."""
 

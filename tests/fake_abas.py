@@ -186,8 +186,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(503, {})
             return
         criteria = parse_qs(parts.query).get("criteria", [""])[0]
-        wanted = re.match(r"beleg==([^;]*)", unquote(criteria))
-        found = state.by_reference().get(wanted.group(1), []) if wanted else []
+        # "beleg==A" or "beleg==A;beleg==B;…;@link=(Or)" (reference §3.6)
+        wanted = re.findall(r"beleg==([^;]*)", unquote(criteria))
+        held = state.by_reference()
+        found = [document for reference in wanted for document in held.get(reference, [])]
         objects = [
             {
                 "meta": {"id": f"({d.number},102,0)"},

@@ -96,6 +96,7 @@ import_file = "abas-import.edp"
 {f'base_url = "{base_url}"' if base_url else ""}
 client = "test"
 timeout_seconds = 5
+commit_grace_seconds = 0.01
 
 [ledger]
 path = "ledger.sqlite3"

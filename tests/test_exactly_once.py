@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import sqlite3
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from paytrace_abas.commands.reconcile import completed_through, utc_now
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import Window
 from tests.conftest import run_cli
+from tests.fake_abas import FakeAbas
 from tests.posting_data import import_file_receipts, write_day
 
 ZONE = ZoneInfo("America/Los_Angeles")  # the zone write_day configures
@@ -70,3 +76,169 @@ def test_watermark_moves_only_over_closed_days_that_join_the_completed_ones() ->
     assert completed_through(window, dt.date(2026, 11, 19), closed) is None  # a gap: the 20th
     today = Window(dt.date(2026, 11, 26), dt.date(2026, 11, 26))
     assert completed_through(today, dt.date(2026, 11, 25), closed) is None
+
+
+# -- finding 2: the torn-line repair cut a posted receipt's line -------------------------------
+
+
+def test_finding_2_a_missing_final_newline_is_added_and_no_line_is_cut(tmp_path: Path) -> None:
+    day = write_day(tmp_path, 3)
+    items = tmp_path / "open_items.csv"
+    full = items.read_text()
+    items.write_text("".join(full.splitlines(keepends=True)[:-1]))  # 500002 not open yet
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 0
+    saved = day.import_file.read_bytes()
+    assert saved.endswith(b"\n") and saved.count(b"\n") == 4 + 2
+    day.import_file.write_bytes(saved[:-1])  # an editor saved it without the final newline
+
+    items.write_text(full)
+    rerun = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert rerun.exit_code == 0, rerun.output
+    assert day.import_file.read_bytes().startswith(saved)
+    assert import_file_receipts(day.import_file) == day.expected
+
+
+def test_finding_2_a_file_that_is_not_an_import_file_is_refused_untouched(tmp_path: Path) -> None:
+    day = write_day(tmp_path, 2)
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"meeting at 10\nbring the numbers")
+    day.config.write_text(day.config.read_text().replace("abas-import.edp", str(notes)))
+    result = run_cli(day.config, "-q", "reconcile", "--date", "2026-11-25")
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1
+    assert "does not start with this configuration's header" in result.output
+    assert notes.read_bytes() == b"meeting at 10\nbring the numbers"
+
+
+# -- finding 3: the import file moved away between a crash and the rerun ------------------------
+
+
+def _as_if_crashed_while_sending(ledger: Path, *tids: str) -> None:
+    """The ledger a SIGKILL leaves when receipts were written but not yet marked posted."""
+    db = sqlite3.connect(ledger)
+    with db:
+        db.executemany(
+            "UPDATE postings SET state = 'sending', document = NULL WHERE transaction_id = ?",
+            [(tid,) for tid in tids],
+        )
+    db.close()
+
+
+def _with_archive(day_config: Path, archive: Path) -> None:
+    archive.mkdir()
+    text = day_config.read_text()
+    day_config.write_text(
+        text.replace(
+            'import_file = "abas-import.edp"\n',
+            f'import_file = "abas-import.edp"\nimport_archive_dir = "{archive.name}"\n',
+        )
+    )
+
+
+def test_finding_3_receipts_in_a_moved_file_are_found_in_the_archive_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    day = write_day(tmp_path, 6)
+    archive = tmp_path / "imported"
+    _with_archive(day.config, archive)
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 0
+    _as_if_crashed_while_sending(day.ledger, "700000001", "700000004")
+    day.import_file.rename(archive / "abas-import-1.edp")  # imported, then moved by the job
+
+    rerun = run_cli(day.config, "reconcile", "--date", "2026-11-25", "--format", "json")
+    assert rerun.exit_code == 0, rerun.output
+    assert json.loads(rerun.output)["items"]  # the run really ran
+    assert import_file_receipts(day.import_file) == {}  # nothing written a second time
+    assert import_file_receipts(archive / "abas-import-1.edp") == day.expected
+    with Ledger.open(day.ledger, utc_now) as ledger:
+        assert {ledger.posting(t).state for t in day.expected} == {"posted"}  # type: ignore[union-attr]
+
+
+def test_finding_3_a_file_moved_during_a_run_is_continued_in_a_new_file_with_header(
+    tmp_path: Path,
+) -> None:
+    from paytrace_abas.abas.import_file import ImportFileSink
+    from paytrace_abas.config import AbasSettings
+    from paytrace_abas.models import Receipt, ReceiptLine
+
+    archive = tmp_path / "imported"
+    archive.mkdir()
+    path = tmp_path / "import.edp"
+    sink = ImportFileSink(AbasSettings(import_file=path, import_archive_dir=archive))
+    first = Receipt("700", "K", "USD", dt.date(2026, 11, 25), "18100", (ReceiptLine("1", 100, 0),))
+    second = Receipt("701", "K", "USD", dt.date(2026, 11, 25), "18100", (ReceiptLine("2", 200, 0),))
+    sink.post(first)
+    path.rename(archive / "import-moved.edp")
+    assert sink.post(second) == "import.edp line 5"
+    assert import_file_receipts(path) == {"701": ["2"]}
+    assert sink.find(first) is not None  # the moved file's lines are still known
+
+
+# -- finding 4: a lost or restored ledger re-posted everything ----------------------------------
+
+
+def test_finding_4_a_deleted_ledger_reposts_nothing_the_import_file_holds(tmp_path: Path) -> None:
+    day = write_day(tmp_path, 5)
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 0
+    content = day.import_file.read_bytes()
+    for path in tmp_path.glob("ledger.sqlite3*"):
+        path.unlink()
+    rerun = run_cli(day.config, "reconcile", "--date", "2026-11-25", "--format", "json")
+    assert rerun.exit_code == 0, rerun.output
+    assert day.import_file.read_bytes() == content
+    with Ledger.open(day.ledger, utc_now) as ledger:
+        assert {ledger.posting(t).state for t in day.expected} == {"posted"}  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("abas_env")
+def test_finding_4_a_restored_ledger_asks_abas_a_page_at_a_time_and_reposts_nothing(
+    tmp_path: Path, fake_abas: FakeAbas
+) -> None:
+    day = write_day(tmp_path, 60, sink="api", base_url=fake_abas.base_url)
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
+    backup = tmp_path / "ledger-backup.sqlite3"
+    with Ledger.open(day.ledger, utc_now) as ledger:
+        ledger.sync()
+    shutil.copy(day.ledger, backup)
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 0
+    posted = fake_abas.state.exec_calls
+    assert posted == len(day.expected)
+    for path in tmp_path.glob("ledger.sqlite3*"):
+        path.unlink()
+    shutil.copy(backup, day.ledger)  # last night's backup, from before the posting
+
+    queries = fake_abas.state.query_calls
+    rerun = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert rerun.exit_code == 0, rerun.output
+    assert fake_abas.state.exec_calls == posted
+    assert fake_abas.state.query_calls - queries == 2  # 60 references, 50 a page
+    assert all(len(docs) == 1 for docs in fake_abas.state.by_reference().values())
+
+
+# -- finding 7: abas commits a request after the client gave up ---------------------------------
+
+
+@pytest.mark.usefixtures("abas_env")
+def test_finding_7_a_late_commit_is_found_after_the_grace_period_not_posted_again(
+    tmp_path: Path, fake_abas: FakeAbas
+) -> None:
+    day = write_day(tmp_path, 2, sink="api", base_url=fake_abas.base_url, attempts=3)
+    text = day.config.read_text()
+    text = text.replace("timeout_seconds = 5", "timeout_seconds = 0.3")
+    day.config.write_text(text.replace("commit_grace_seconds = 0.01", "commit_grace_seconds = 2"))
+
+    def commit_late(call: int) -> bool:
+        if call == 1:
+            time.sleep(1.0)  # abas is slow; the client has given up by the time it commits
+        return False  # then commit it all the same
+
+    fake_abas.state.on_exec = commit_late
+    result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    deadline = time.monotonic() + 30
+    while len(fake_abas.state.documents) < fake_abas.state.exec_calls:  # the late commit
+        assert time.monotonic() < deadline, "abas never committed the slow request"
+        time.sleep(0.01)
+    held = fake_abas.state.by_reference()
+    assert sorted(held) == sorted(day.expected)
+    assert all(len(documents) == 1 for documents in held.values()), held

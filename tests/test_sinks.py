@@ -11,7 +11,7 @@ import pytest
 from paytrace_abas.abas.import_file import ImportFileSink
 from paytrace_abas.abas.rest import RestSink, classify_failure, exec_payload
 from paytrace_abas.config import AbasSettings, Secrets
-from paytrace_abas.errors import PostingRejectedError, TransientSourceError
+from paytrace_abas.errors import PostingRejectedError, SourceError, TransientSourceError
 from paytrace_abas.models import Receipt, ReceiptLine
 from tests.fake_abas import FakeAbas
 
@@ -121,15 +121,32 @@ def test_import_file_has_the_edp_header_and_one_line_per_invoice(tmp_path: Path)
     assert found is not None and found.invoice_nos == {"400101", "400102"}
 
 
-def test_a_torn_last_line_is_cut_and_the_receipt_reports_what_it_lacks(tmp_path: Path) -> None:
+def test_a_torn_last_line_is_finished_by_its_receipt_never_cut(tmp_path: Path) -> None:
     path = tmp_path / "import.edp"
     ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
     whole = path.read_bytes()
     path.write_bytes(whole[:-20])  # killed in the middle of the second line
     sink = ImportFileSink(AbasSettings(import_file=path))
-    assert path.read_bytes() == whole[: whole.rindex(b"\n", 0, len(whole) - 1) + 1]
+    assert path.read_bytes() == whole[:-20]  # nothing cut
     found = sink.find(RECEIPT)
-    assert found is not None and found.invoice_nos == {"400101"}
+    assert found is not None and found.invoice_nos == {"400101", "400102"}
+    assert path.read_bytes() == whole
+
+
+def test_a_torn_line_no_receipt_finishes_stops_posting_before_anything_is_appended(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "import.edp"
+    ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
+    torn = path.read_bytes()[:-20]
+    path.write_bytes(torn)
+    other = Receipt("999", "K", "USD", dt.date(2026, 1, 1), "18100", RECEIPT.lines[:1])
+    sink = ImportFileSink(AbasSettings(import_file=path))
+    with pytest.raises(SourceError, match="ends in a torn line"):
+        sink.find_many([other])
+    with pytest.raises(SourceError, match="ends in a torn line"):
+        sink.post(other)
+    assert path.read_bytes() == torn
 
 
 def test_values_that_would_break_the_file_are_rejected(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -22,7 +23,12 @@ import urllib3
 
 from paytrace_abas.abas.sink import Found
 from paytrace_abas.config import AbasSettings, Secrets
-from paytrace_abas.errors import PostingRejectedError, SourceError, TransientSourceError
+from paytrace_abas.errors import (
+    MaybeCommittedError,
+    PostingRejectedError,
+    SourceError,
+    TransientSourceError,
+)
 from paytrace_abas.models import Receipt
 from paytrace_abas.money import format_decimal_comma
 
@@ -31,6 +37,10 @@ log = logging.getLogger(__name__)
 _RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _RETRYABLE_CATEGORIES = frozenset({"RECORD_LOCKED", "UNAVAILABLE"})
 _CREDENTIAL_CATEGORIES = frozenset({"AUTHENTICATION_FAILURE", "ACCESS_DENIED"})
+#: answers after which a sent receipt may be committed anyway (a proxy gave up, abas went on)
+_MAYBE_COMMITTED_STATUS = frozenset({500, 502, 504})
+#: references asked about in one look-up (the criteria travel in the URL)
+LOOKUP_PAGE = 50
 
 
 class RestSink:
@@ -61,26 +71,53 @@ class RestSink:
     def post(self, receipt: Receipt) -> str:
         """Open the editor, fill head and rows, commit; returns the document abas reports."""
         body = json.dumps(exec_payload(receipt, self._settings)).encode()
-        answer = self._call("POST", f"{self._root}/exec", receipt, {}, body)
+        what = f"abas POST {self._root}/exec for transaction {receipt.transaction_id}"
+        answer = self._call("POST", f"{self._root}/exec", what, {}, body)
         document = _document_id(answer) or receipt.transaction_id
         log.debug("transaction %s posted as abas document %s", receipt.transaction_id, document)
         return document
 
     def find(self, receipt: Receipt) -> Found | None:
         """The abas document whose reference is the transaction id, if any."""
-        reference = self._settings.receipt_fields["reference"]
+        return self.find_many([receipt]).get(receipt.transaction_id)
+
+    def find_many(self, receipts: Sequence[Receipt]) -> dict[str, Found]:
+        """The abas documents holding these receipts' references: one query per page of them."""
+        found: dict[str, Found] = {}
+        for start in range(0, len(receipts), LOOKUP_PAGE):
+            page = receipts[start : start + LOOKUP_PAGE]
+            documents = self._documents_with_references([r.transaction_id for r in page])
+            for receipt in page:
+                if receipt.transaction_id in documents:
+                    invoices = frozenset(line.invoice_no for line in receipt.lines)
+                    found[receipt.transaction_id] = Found(
+                        documents[receipt.transaction_id], invoices
+                    )
+        return found
+
+    def _documents_with_references(self, references: list[str]) -> dict[str, str]:
+        """Reference -> abas document, for those of ``references`` abas holds."""
+        field = self._settings.receipt_fields["reference"]
         table = quote(self._settings.lookup_table, safe=":")
+        wanted = ";".join(f"{field}=={reference}" for reference in references)
+        either = ";@link=(Or)" if len(references) > 1 else ""
         params = {
-            "criteria": f"{reference}=={receipt.transaction_id};@filingmode=(Both)",
-            "headFields": f"id,{reference}",
+            "criteria": f"{wanted}{either};@filingmode=(Both)",
+            "headFields": f"id,{field}",
             "limit": "0",
         }
-        answer = self._call("GET", f"{self._root}/obj/data/{table}", receipt, params, None)
-        objects = _dig(answer, "content", "data", "erpDataObjects") or []
-        if not objects:
-            return None
-        document = _object_id(objects[0]) or receipt.transaction_id
-        return Found(document, frozenset(line.invoice_no for line in receipt.lines))
+        what = f"abas GET {self._root}/obj/data/{table} for transaction {references[0]}"
+        if len(references) > 1:
+            what += f" and {len(references) - 1} more"
+        answer = self._call("GET", f"{self._root}/obj/data/{table}", what, params, None)
+        documents: dict[str, str] = {}
+        for data in _dig(answer, "content", "data", "erpDataObjects") or []:
+            reference = _field_value(_dig(data, "head", "fields"), field)
+            if reference is None and len(references) == 1:
+                reference = references[0]  # an answer without the field: the one asked about
+            if reference is not None and str(reference) in references:
+                documents.setdefault(str(reference), _object_id(data) or str(reference))
+        return documents
 
     def close(self) -> None:
         self._pool.clear()
@@ -89,16 +126,17 @@ class RestSink:
         self,
         method: str,
         url: str,
-        receipt: Receipt,
+        what: str,
         params: dict[str, str],
         body: bytes | None,
     ) -> dict[str, Any]:
-        what = f"abas {method} {url} for transaction {receipt.transaction_id}"
         session = {
             "variableLanguage": self._settings.language,
             "maxWaitOnLock": str(self._settings.max_wait_on_lock_seconds),
         }
         query = urlencode({**session, **params})
+        # A sent request without its answer: a POST may be committed anyway (docs/posting.md).
+        unanswered = MaybeCommittedError if method == "POST" else TransientSourceError
         try:
             response = self._pool.request(
                 method, f"{url}?{query}", body=body, headers=self._headers
@@ -106,15 +144,17 @@ class RestSink:
         except urllib3.exceptions.NewConnectionError:  # a subclass of the timeout error
             raise TransientSourceError(f"{what}: connection failed") from None
         except urllib3.exceptions.TimeoutError:
-            raise TransientSourceError(f"{what}: no answer within the timeout") from None
+            raise unanswered(f"{what}: no answer within the timeout") from None
         except urllib3.exceptions.HTTPError as exc:
-            raise TransientSourceError(
-                f"{what}: connection failed ({type(exc).__name__})"
-            ) from None
+            raise unanswered(f"{what}: connection failed ({type(exc).__name__})") from None
         payload = _json(response.data)
         if 200 <= response.status < 300 and _dig(payload, "content", "error") is None:
             return payload
-        raise classify_failure(what, response.status, payload)
+        failure = classify_failure(what, response.status, payload)
+        unseen = method == "POST" and response.status in _MAYBE_COMMITTED_STATUS
+        if unseen and type(failure) is TransientSourceError:
+            raise MaybeCommittedError(str(failure))
+        raise failure
 
 
 def classify_failure(what: str, status: int, payload: dict[str, Any]) -> SourceError:

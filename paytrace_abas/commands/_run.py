@@ -73,7 +73,14 @@ def deliver_unfinished(
         return DeliveryReport()
     sink = open_sink(settings.abas, settings.secrets, settings.posting.workers)
     try:
-        return deliver(ledger, sink, pending, run_id, settings.posting)
+        return deliver(
+            ledger,
+            sink,
+            pending,
+            run_id,
+            settings.posting,
+            grace_seconds=settings.abas.commit_grace_seconds,
+        )
     finally:
         sink.close()
 

@@ -86,6 +86,10 @@ class AbasSettings:
     user: str = ""
     timeout_seconds: float = 30.0
     max_wait_on_lock_seconds: int = 10
+    #: where the edpimport job moves imported files; the file sink asks them too
+    import_archive_dir: Path | None = None
+    #: after a REST call that may have been committed unseen, wait this long before asking again
+    commit_grace_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -344,6 +348,8 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         max_wait_on_lock_seconds=section.integer(
             "max_wait_on_lock_seconds", defaults.max_wait_on_lock_seconds, minimum=0
         ),
+        import_archive_dir=section.path("import_archive_dir", must_exist=False),
+        commit_grace_seconds=section.number("commit_grace_seconds", defaults.commit_grace_seconds),
     )
     if settings.sink == "api" and not (settings.base_url and settings.client):
         section.problem("sink", 'is "api", so [abas] base_url and client are required')
