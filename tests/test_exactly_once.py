@@ -10,7 +10,9 @@ import json
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +22,7 @@ from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import Window
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
-from tests.posting_data import import_file_receipts, write_day
+from tests.posting_data import Day, import_file_receipts, write_day
 
 ZONE = ZoneInfo("America/Los_Angeles")  # the zone write_day configures
 
@@ -242,3 +244,70 @@ def test_finding_7_a_late_commit_is_found_after_the_grace_period_not_posted_agai
     held = fake_abas.state.by_reference()
     assert sorted(held) == sorted(day.expected)
     assert all(len(documents) == 1 for documents in held.values()), held
+
+
+# -- finding 5: apply trusted a hand-edited plan -----------------------------------------------
+
+
+def _dry_run_plan(tmp_path: Path, payments: int = 4) -> tuple[Day, Path, dict[str, Any]]:
+    day = write_day(tmp_path, payments)
+    dry = run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    plan_path = next(day.out_dir.glob("plan-*.json"))
+    return day, plan_path, json.loads(plan_path.read_text())
+
+
+def _pay_twice(plan: dict[str, Any]) -> None:
+    plan["postings"].append({**plan["postings"][0], "transaction_id": "700000001"})
+
+
+def _set(index: int, **fields: object) -> Callable[[dict[str, Any]], None]:
+    def edit(plan: dict[str, Any]) -> None:
+        plan["postings"][index].update(fields)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_pay_twice, "invoice 500000 is paid a second time in the plan"),
+        (_set(0, amount_cents=99_999_999), "pays out 999,999.99 but brought 100.00"),
+        (_set(1, amount_cents=-500), "the amount -5.00 is not above 0"),
+        (_set(0, transaction_id="999999999"), "transaction 999999999 is not a payment of run"),
+        (_set(2, account="=cmd|calc"), "'=cmd|calc' is not an account"),
+        (_set(0, amount_cents=5_000), "amount_cents is 5000, not 10000 as in the plan run"),
+        (_set(3, invoice_no="500099"), "invoice 500099) is not in the plan run"),
+    ],
+)
+def test_finding_5_apply_refuses_a_plan_edited_by_hand_naming_the_first_difference(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    day, plan_path, plan = _dry_run_plan(tmp_path)
+    edit(plan)
+    plan_path.write_text(json.dumps(plan))
+    result = run_cli(day.config, "-q", "apply", str(plan_path))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: plan file {plan_path}: ")
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert message in result.output
+    assert not day.import_file.exists()
+
+
+def test_finding_5_a_plan_no_run_of_this_ledger_recorded_is_refused(tmp_path: Path) -> None:
+    day, plan_path, plan = _dry_run_plan(tmp_path)
+    plan["run_id"] = "20261126T060000Z"
+    plan_path.write_text(json.dumps(plan))
+    result = run_cli(day.config, "-q", "apply", str(plan_path))
+    assert result.exit_code == 2, result.output
+    assert "run 20261126T060000Z recorded no plan in this ledger" in result.output
+
+
+def test_finding_5_a_plan_with_postings_removed_is_applied(tmp_path: Path) -> None:
+    day, plan_path, plan = _dry_run_plan(tmp_path)
+    kept = [p for p in plan["postings"] if p["transaction_id"] != "700000002"]
+    plan_path.write_text(json.dumps({**plan, "postings": kept}))
+    result = run_cli(day.config, "apply", str(plan_path))
+    assert result.exit_code == 0, result.output
+    expected = {tid: inv for tid, inv in day.expected.items() if tid != "700000002"}
+    assert import_file_receipts(day.import_file) == expected

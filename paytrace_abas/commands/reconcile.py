@@ -37,9 +37,11 @@ from paytrace_abas.paytrace.normalize import business_day, normalize_transaction
 from paytrace_abas.plan.document import (
     Plan,
     build_plan,
+    canonical_plan,
     input_hash,
     write_plan,
 )
+from paytrace_abas.plan.integrity import RUN_PLAN
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
 
@@ -152,6 +154,7 @@ def _reconcile_in_ledger(
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
+    ledger.record_plan(run_id, RUN_PLAN, canonical_plan(plan))
     delivery = None
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.ledger.views import LedgerHistory
 from paytrace_abas.models import Window
-from paytrace_abas.plan.document import Plan, read_plan, write_plan
+from paytrace_abas.plan.document import Plan, canonical_plan, read_plan, write_plan
+from paytrace_abas.plan.integrity import resolved_kind
 from paytrace_abas.plan.resolutions import resolve_decisions
 from paytrace_abas.report import PeriodHeader, read_decisions, write_period_workbook
 from paytrace_abas.report.period import RunSnapshot, summarize_period
@@ -60,6 +62,11 @@ def resolve_workbook(
     )
     target = out_path or workbook.parent / f"plan-{found.run_id}-resolved.json"
     write_plan(plan, target)
+    text = canonical_plan(plan)
+    with open_ledger(settings) as ledger:  # apply takes only plans the ledger recorded
+        ledger.record_plan(
+            plan.run_id, resolved_kind(hashlib.sha256(text.encode()).hexdigest()), text
+        )
     log.info("%d decisions from %s written to %s", len(found.rows), workbook, target)
     return ResolveOutcome(plan, target, len(run_plan.postings), len(found.rows))
 

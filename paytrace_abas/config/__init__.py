@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,17 @@ from zoneinfo import ZoneInfo
 
 from paytrace_abas.config.reader import TomlDocument, TomlSection
 from paytrace_abas.errors import ConfigError
+
+#: an abas account number as this tool writes it: letters, digits, '.', '_' or '-', at most 20,
+#: starting with a letter or digit (no ';', '=', '|', space: they would break a file or a sheet)
+ACCOUNT_SYNTAX = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,19}")
+ACCOUNT_RULE_TEXT = "letters, digits, '.', '_' or '-', at most 20, starting with a letter or digit"
+
+
+def is_account(text: str) -> bool:
+    """Whether ``text`` is a well-formed account number (docs/posting.md, counter accounts)."""
+    return ACCOUNT_SYNTAX.fullmatch(text) is not None
+
 
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
 DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
@@ -390,6 +402,8 @@ def _read_accounts(section: TomlSection) -> AccountSettings:
     )
     if section.present and not settings.default:
         section.problem("default", "is required: the account used when no rule fits")
+    elif settings.default and not is_account(settings.default):
+        section.problem("default", f"{settings.default!r} is not an account ({ACCOUNT_RULE_TEXT})")
     section.reject_unknown_keys()
     return settings
 
@@ -407,6 +421,10 @@ def _account_rule(section: TomlSection, number: int, table: dict[str, Any]) -> A
         return None
     if not values["account"]:
         section.problem(f"{where}.account", "is required")
+        return None
+    if not is_account(values["account"]):
+        account = values["account"]
+        section.problem(f"{where}.account", f"{account!r} is not an account ({ACCOUNT_RULE_TEXT})")
         return None
     if not (values["card_type"] or values["merchant"] or values["currency"]):
         section.problem(where, "needs at least one of card_type, merchant, currency")

@@ -131,6 +131,22 @@ class OutcomeRecords(LedgerConnection):
             and (not run.dry_run or run.run_id in applied)
         ]
 
+    # -- recorded plans ---------------------------------------------------------------------
+
+    def record_plan(self, run_id: str, kind: str, plan: str) -> None:
+        """Keep a plan (its canonical JSON) a run wrote or resolve checked; ``apply`` compares."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO recorded_plans (run_id, kind, plan, recorded_at)"
+                " VALUES (?, ?, ?, ?)",
+                (run_id, kind, plan, self._now()),
+            )
+
+    def recorded_plans(self, run_id: str) -> dict[str, str]:
+        """kind -> canonical JSON of every plan recorded for the run."""
+        rows = self._query("SELECT kind, plan FROM recorded_plans WHERE run_id = ?", [run_id])
+        return {str(row[0]): str(row[1]) for row in rows}
+
     # -- clerks' decisions ------------------------------------------------------------------
 
     def record_decisions(

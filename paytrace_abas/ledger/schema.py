@@ -133,4 +133,18 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        3,
+        (
+            # Every plan a run wrote (kind "run") and every plan resolve checked ("resolved
+            # <digest>"): apply accepts only these, less removed postings.
+            """CREATE TABLE recorded_plans (
+                run_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                plan TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, kind)
+            )""",
+        ),
+    ),
 ]

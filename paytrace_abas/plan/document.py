@@ -200,15 +200,25 @@ def read_plan(path: Path) -> Plan:
         raise InputFileError(f"plan file {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputFileError(f"plan file {path} is not a readable JSON plan: {exc}") from None
+    return plan_from_json(document, f"plan file {path}")
+
+
+def canonical_plan(plan: Plan) -> str:
+    """The plan as one canonical JSON text: what the ledger keeps and compares."""
+    return json.dumps(plan.to_json(), sort_keys=True, separators=(",", ":"))
+
+
+def plan_from_json(document: Any, where: str) -> Plan:
+    """A plan from its JSON document; InputFileError names ``where`` and what is wrong."""
     if not isinstance(document, dict) or document.get("format_version") != PLAN_FORMAT_VERSION:
         raise InputFileError(
-            f"plan file {path}: format_version must be {PLAN_FORMAT_VERSION} "
+            f"{where}: format_version must be {PLAN_FORMAT_VERSION} "
             "(was it written by paytrace-abas reconcile --dry-run?)"
         )
     try:
         window = document["window"]
         postings = tuple(
-            _posting(item, f"plan file {path}, posting {n}")
+            _posting(item, f"{where}, posting {n}")
             for n, item in enumerate(document["postings"], start=1)
         )
         plan = Plan(
@@ -220,12 +230,12 @@ def read_plan(path: Path) -> Plan:
             decisions=tuple(Decision(**item) for item in document.get("decisions", [])),
         )
     except (KeyError, TypeError) as exc:
-        raise InputFileError(f"plan file {path}: missing or malformed field {exc}") from None
+        raise InputFileError(f"{where}: missing or malformed field {exc}") from None
     decided = {decision.transaction_id for decision in plan.decisions}
     undecided = sorted({b.transaction_id for b in plan.write_offs()} - decided)
     if undecided:
         raise InputFileError(
-            f"plan file {path}: the write-off of transaction {', '.join(undecided)} has no "
+            f"{where}: the write-off of transaction {', '.join(undecided)} has no "
             "decision (write-offs come from paytrace-abas resolve)"
         )
     return plan
