@@ -137,6 +137,8 @@ class Receipt:
     paid_on: dt.date
     account: str
     lines: tuple[ReceiptLine, ...]
+    #: the card type the counter account was chosen by; a retry chooses again with it
+    card_type: str = ""
 
     @property
     def amount_cents(self) -> int:

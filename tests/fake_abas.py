@@ -50,6 +50,8 @@ class FakeAbasState:
     #: called with the exec call number before it commits (it may kill the client); when it
     #: returns True the request is dropped as if it never arrived, else abas commits it anyway
     on_exec: Callable[[int], bool] | None = None
+    #: counter accounts abas knows; when set, a receipt to another one is refused
+    accounts: frozenset[str] = frozenset()
     lock: threading.Lock = field(default_factory=threading.Lock)
     rng: random.Random = field(init=False)
 
@@ -147,6 +149,10 @@ class _Handler(BaseHTTPRequestHandler):
         if state.on_exec is not None and state.on_exec(call):
             self.close_connection = True
             return
+        account = _head_value(body, "gkonto")
+        if state.accounts and account not in state.accounts:
+            self._error(400, "ILLEGAL_ARGUMENT", f"Konto {account} existiert nicht")
+            return
         document = _commit(state, body)
         self._wait_out_latency(started)
         if fault == "lost_answer":
@@ -203,6 +209,13 @@ class _Handler(BaseHTTPRequestHandler):
             for d in found
         ]
         self._reply(200, {"content": {"data": {"erpDataObjects": objects}}})
+
+
+def _head_value(body: dict[str, Any], name: str) -> str:
+    for action in body.get("actions", []):
+        if action.get("fieldName") == name and action.get("rowSpec") is None:
+            return str(action.get("value", ""))
+    return ""
 
 
 def _commit(state: FakeAbasState, body: dict[str, Any]) -> Document:

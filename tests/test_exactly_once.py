@@ -311,3 +311,41 @@ def test_finding_5_a_plan_with_postings_removed_is_applied(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     expected = {tid: inv for tid, inv in day.expected.items() if tid != "700000002"}
     assert import_file_receipts(day.import_file) == expected
+
+
+# -- finding 6: dead letters kept the configuration they failed with ---------------------------
+
+
+@pytest.mark.usefixtures("abas_env")
+def test_finding_6_a_retry_posts_with_the_account_fixed_in_the_configuration(
+    tmp_path: Path, fake_abas: FakeAbas
+) -> None:
+    day = write_day(tmp_path, 8, sink="api", base_url=fake_abas.base_url, attempts=1)
+    fake_abas.state.accounts = frozenset({"18100", "18120"})
+    day.config.write_text(day.config.read_text().replace('default = "18100"', 'default = "18010"'))
+    failed = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert failed.exit_code == 3, failed.output  # 18010 does not exist in abas: dead letters
+    amex = {tid for tid in day.expected if int(tid) % 7 == 3}  # write_day's AMEX cards
+    assert sorted(fake_abas.state.by_reference()) == sorted(amex)
+
+    day.config.write_text(day.config.read_text().replace('default = "18010"', 'default = "18100"'))
+    retried = run_cli(day.config, "retry-dead-letters")
+    assert retried.exit_code == 0, retried.output
+    held = fake_abas.state.by_reference()
+    assert sorted(held) == sorted(day.expected)
+    assert {tid: [d.account for d in docs] for tid, docs in held.items()} == {
+        tid: ["18120" if tid in amex else "18100"] for tid in day.expected
+    }
+
+
+@pytest.mark.parametrize("account", ["18;100", "=cmd|calc", "18 100", ""])
+def test_finding_6_check_config_refuses_an_account_that_is_not_one(
+    tmp_path: Path, account: str
+) -> None:
+    day = write_day(tmp_path, 1)
+    text = day.config.read_text().replace('account = "18120"', f'account = "{account}"')
+    day.config.write_text(text)
+    result = run_cli(day.config, "check-config")
+    assert result.exit_code == 2, result.output
+    assert "[accounts] rules[1].account" in result.output
+    assert "Traceback" not in result.output

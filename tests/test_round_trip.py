@@ -3,7 +3,6 @@ apply (import file and REST), and the period report that shows what the decision
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

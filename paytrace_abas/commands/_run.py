@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from paytrace_abas.alerts import Alert, send_alert
 from paytrace_abas.config import Settings
 from paytrace_abas.delivery import DeliveryReport, deliver
 from paytrace_abas.errors import ConfigError, InputFileError, UsageError
-from paytrace_abas.ledger import UNFINISHED, Ledger
+from paytrace_abas.ledger import UNFINISHED, Ledger, PostingRecord
 from paytrace_abas.models import Receipt, Window
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,10 @@ def deliver_unfinished(
 ) -> DeliveryReport:
     """Deliver what the ledger holds as planned/sending/failed (and dead letters if asked)."""
     states = (*UNFINISHED, "dead_letter") if include_dead_letters else UNFINISHED
-    pending = ledger.postings_in_state(*states)
+    pending = [
+        with_current_account(ledger, settings, run_id, record)
+        for record in ledger.postings_in_state(*states)
+    ]
     if not pending:
         return DeliveryReport()
     sink = open_sink(settings.abas, settings.secrets, settings.posting.workers)
@@ -83,6 +87,32 @@ def deliver_unfinished(
         )
     finally:
         sink.close()
+
+
+def with_current_account(
+    ledger: Ledger, settings: Settings, run_id: str, record: PostingRecord
+) -> PostingRecord:
+    """An earlier run's unposted receipt with the counter account today's configuration gives.
+
+    A retry must not resend what an old configuration decided (a dead letter from a wrong
+    account stays dead otherwise). The abas field names and dialog answers are read from the
+    configuration at each send anyway; the account is the one thing a receipt carries. A
+    receipt this run planned keeps the account of the plan it came from.
+    """
+    receipt = record.receipt
+    if record.run_id == run_id or not receipt.card_type:
+        return record
+    account = settings.accounts.account_for(receipt.card_type, receipt.currency)
+    if not account or account == receipt.account:
+        return record
+    ledger.change_account(receipt.transaction_id, run_id, account)
+    log.info(
+        "transaction %s: counter account %s, was %s",
+        receipt.transaction_id,
+        account,
+        receipt.account,
+    )
+    return replace(record, receipt=replace(receipt, account=account))
 
 
 def finish_and_alert(

@@ -145,6 +145,8 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
                 recorded_at TEXT NOT NULL,
                 PRIMARY KEY (run_id, kind)
             )""",
+            # The card type a receipt's counter account was chosen by: a retry chooses again.
+            "ALTER TABLE postings ADD COLUMN card_type TEXT NOT NULL DEFAULT ''",
         ),
     ),
 ]

@@ -18,6 +18,7 @@ from paytrace_abas.errors import PaytraceAbasError
 from paytrace_abas.ledger.outcomes import OutcomeRecords
 from paytrace_abas.ledger.records import (
     PLANNED,
+    POSTED,
     SENDING,
     TRANSITIONS,
     DeadLetterRecord,
@@ -129,8 +130,9 @@ class Ledger(OutcomeRecords):
             for receipt in receipts:
                 inserted = db.execute(
                     "INSERT OR IGNORE INTO postings (transaction_id, run_id, customer_no, currency,"
-                    " paid_on, account, amount_cents, discount_cents, state, attempts, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?)",
+                    " paid_on, account, card_type, amount_cents, discount_cents, state, attempts,"
+                    " created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?)",
                     (
                         receipt.transaction_id,
                         run_id,
@@ -138,6 +140,7 @@ class Ledger(OutcomeRecords):
                         receipt.currency,
                         receipt.paid_on.isoformat(),
                         receipt.account,
+                        receipt.card_type,
                         receipt.amount_cents,
                         receipt.discount_cents,
                         now,
@@ -203,6 +206,22 @@ class Ledger(OutcomeRecords):
             sequence = self._last_commit + 1  # the number this transaction's COMMIT will get
         if to_state == SENDING and wait_durable:
             self._wal_sync.wait_durable(sequence)
+
+    def change_account(self, transaction_id: str, run_id: str, account: str) -> None:
+        """Give an unposted receipt the counter account the configuration decides now."""
+        now = self._now()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT state FROM postings WHERE transaction_id = ?", (transaction_id,)
+            ).fetchone()
+            if row is None or row[0] == POSTED:
+                return
+            db.execute(
+                "UPDATE postings SET account = ?, updated_at = ? WHERE transaction_id = ?",
+                (account, now, transaction_id),
+            )
+            detail = f"counter account now {account}"
+            record_event(db, transaction_id, run_id, str(row[0]), str(row[0]), detail, now)
 
     def sync(self) -> None:
         """Make every change committed so far durable (after ``wait_durable=False`` marks)."""

@@ -126,6 +126,7 @@ def _receipt(group: list[Posting]) -> Receipt:
         lines=tuple(
             ReceiptLine(p.invoice_no, p.amount_cents, p.discount_cents, p.open_cents) for p in group
         ),
+        card_type=first.card_type,
     )
 
 
