@@ -40,6 +40,7 @@ from paytrace_abas.logs import configure_logging
 from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import check_connection
+from paytrace_abas.privacy import mask_pans
 from paytrace_abas.report import console_summary
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def _fail(exc: PaytraceAbasError) -> NoReturn:
     """One sentence on stderr, no traceback; the exit code says what kind of failure."""
     bad_input = isinstance(exc, UsageError | ConfigError | InputFileError)
     for line in getattr(exc, "problems", None) or [str(exc)]:
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {mask_pans(line)}", err=True)
     if isinstance(exc, LockedError):
         sys.exit(EXIT_LOCKED)
     sys.exit(EXIT_BAD_INPUT if bad_input else EXIT_FAILED)

@@ -1,8 +1,18 @@
-"""Exception hierarchy: one root, subclasses named for what the caller should do."""
+"""Exception hierarchy: one root, subclasses named for what the caller should do.
+
+Every message passes the PAN masker at the root (:meth:`PaytraceAbasError.__str__`): a card
+number in a bad field, a plan or a clerk's text never reaches stderr, a log, an alert or the
+ledger through an error.
+"""
+
+from paytrace_abas.privacy import mask_pans
 
 
 class PaytraceAbasError(Exception):
     """Root of every error this package raises on purpose."""
+
+    def __str__(self) -> str:
+        return mask_pans(super().__str__())
 
 
 class UsageError(PaytraceAbasError):
@@ -47,4 +57,4 @@ class ResolutionError(InputFileError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
-        self.problems = problems
+        self.problems = [mask_pans(problem) for problem in problems]

@@ -166,3 +166,13 @@ class ManualBooking:
     currency: str
     paid_on: dt.date
     note: str
+
+
+#: PayTrace transaction ids are whole numbers (nine digits today); twelve leaves room to grow and
+#: keeps every 13-19 digit run, the length of a card number, out of abas' document reference.
+PAYTRACE_ID_DIGITS = 12
+
+
+def is_paytrace_id(text: str) -> bool:
+    """Whether ``text`` can be a PayTrace transaction id: 1 to 12 digits."""
+    return text.isascii() and text.isdigit() and len(text) <= PAYTRACE_ID_DIGITS

@@ -23,6 +23,7 @@ from paytrace_abas.models import Window
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
 from tests.posting_data import Day, import_file_receipts, write_day
+from tests.workbook_dump import type_decisions
 
 ZONE = ZoneInfo("America/Los_Angeles")  # the zone write_day configures
 
@@ -349,3 +350,83 @@ def test_finding_6_check_config_refuses_an_account_that_is_not_one(
     assert result.exit_code == 2, result.output
     assert "[accounts] rules[1].account" in result.output
     assert "Traceback" not in result.output
+
+
+# -- finding 8: card numbers leaked through error messages, the reference and notes ------------
+
+PAN = "4111 1111 1111 1111"
+PAN_DIGITS = PAN.replace(" ", "")
+
+
+def _edit_export(day: Day, **fields: object) -> None:
+    export = day.config.parent / "paytrace" / "export.json"
+    document = json.loads(export.read_text())
+    document["transactions"][0].update(fields)
+    export.write_text(json.dumps(document))
+
+
+def _ledger_text(path: Path) -> str:
+    db = sqlite3.connect(path)
+    try:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return "\n".join(
+            repr(row) for table in tables for row in db.execute(f"SELECT * FROM {table}")
+        )
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"amount": PAN},
+        {"transaction_type": PAN},
+        {"created": {"at": PAN, "through": "API", "by": "x"}},
+        {"settled": PAN},
+        {"transaction_id": PAN_DIGITS},
+        {"transaction_id": PAN},
+    ],
+)
+def test_finding_8_a_card_number_in_a_bad_field_is_masked_everywhere(
+    tmp_path: Path, fields: dict[str, object]
+) -> None:
+    day = write_day(tmp_path, 2)
+    _edit_export(day, **fields)
+    result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert result.exit_code == 2, result.output
+    assert "error: " in result.output and "1111" in result.output
+    for text in (result.output, _ledger_text(day.ledger)):
+        assert PAN not in text and PAN_DIGITS not in text
+    assert not day.import_file.exists()
+
+
+def test_finding_8_a_card_number_as_open_items_date_is_masked(tmp_path: Path) -> None:
+    day = write_day(tmp_path, 2)
+    items = tmp_path / "open_items.csv"
+    items.write_text(items.read_text().replace("01.10.2026", PAN, 1))
+    result = run_cli(day.config, "reconcile", "--date", "2026-11-25")
+    assert result.exit_code == 2, result.output
+    for text in (result.output, _ledger_text(day.ledger)):
+        assert PAN not in text and PAN_DIGITS not in text
+
+
+def test_finding_8_a_card_number_in_a_clerks_note_is_masked_in_plan_ledger_and_output(
+    tmp_path: Path,
+) -> None:
+    day = write_day(tmp_path, 3)
+    items = tmp_path / "open_items.csv"
+    items.write_text("".join(line for line in items.read_text().splitlines(True)[:-1]))
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
+    workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
+    note = f"customer read out card {PAN} on the phone"
+    type_decisions(workbook, {"Unmatched": {"700000002": ("ignore", note)}})
+    resolved = run_cli(day.config, "resolve", str(workbook))
+    assert resolved.exit_code == 0, resolved.output
+    plan = next(day.out_dir.glob("plan-*-resolved.json"))
+    applied = run_cli(day.config, "apply", str(plan))
+    assert applied.exit_code == 0, applied.output
+    shown = run_cli(day.config, "show", applied.output.split()[1])
+    assert shown.exit_code == 0, shown.output
+    for text in (plan.read_text(), _ledger_text(day.ledger), applied.output, shown.output):
+        assert PAN not in text and PAN_DIGITS not in text
+    assert "************1111" in _ledger_text(day.ledger)

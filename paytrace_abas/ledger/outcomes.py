@@ -11,6 +11,7 @@ from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import AppliedDecision, RunItem, RunRecord, run_record
 from paytrace_abas.models import ManualBooking
 from paytrace_abas.plan.document import Decision
+from paytrace_abas.privacy import mask_pans
 
 
 class OutcomeRecords(LedgerConnection):
@@ -50,7 +51,7 @@ class OutcomeRecords(LedgerConnection):
                 " reason = excluded.reason, last_run_id = excluded.last_run_id,"
                 " resolved_run_id = NULL",
                 [
-                    (tid, cat, why, cents, run_id, run_id, tid)
+                    (tid, cat, mask_pans(why), cents, run_id, run_id, tid)
                     for tid, cat, why, cents in exceptions
                 ],
             )
@@ -168,8 +169,8 @@ class OutcomeRecords(LedgerConnection):
                         run_id,
                         plan_run_id,
                         d.action,
-                        d.resolution,
-                        d.note,
+                        mask_pans(d.resolution),
+                        mask_pans(d.note),
                         d.where,
                         now,
                     )
@@ -190,7 +191,7 @@ class OutcomeRecords(LedgerConnection):
                         b.amount_cents,
                         b.currency,
                         b.paid_on.isoformat(),
-                        b.note,
+                        mask_pans(b.note),
                         now,
                     )
                     for b in bookings

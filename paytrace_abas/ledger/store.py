@@ -30,6 +30,7 @@ from paytrace_abas.ledger.records import (
     track_dead_letter,
 )
 from paytrace_abas.models import Receipt
+from paytrace_abas.privacy import mask_pans
 
 
 class StateError(PaytraceAbasError):
@@ -72,7 +73,7 @@ class Ledger(OutcomeRecords):
                     window[0] if window else None,
                     window[1] if window else None,
                     int(dry_run),
-                    json.dumps(parameters, sort_keys=True),
+                    mask_pans(json.dumps(parameters, sort_keys=True)),
                     os.getpid(),
                 ),
             )
@@ -98,7 +99,7 @@ class Ledger(OutcomeRecords):
                     self._now(),
                     status,
                     exit_code,
-                    json.dumps(counts, sort_keys=True),
+                    mask_pans(json.dumps(counts, sort_keys=True)),
                     input_hash,
                     str(workbook_path) if workbook_path else None,
                     str(plan_path) if plan_path else None,
@@ -184,6 +185,7 @@ class Ledger(OutcomeRecords):
         sending any of them.
         """
         now = self._now()
+        error = mask_pans(error) if error is not None else None
         with self._transaction() as db:
             row = db.execute(
                 "SELECT state FROM postings WHERE transaction_id = ?", (transaction_id,)

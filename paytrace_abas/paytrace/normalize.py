@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from paytrace_abas.errors import InputFileError, MoneyError
-from paytrace_abas.models import PAYMENT_COLUMNS, Window
+from paytrace_abas.models import PAYMENT_COLUMNS, PAYTRACE_ID_DIGITS, Window, is_paytrace_id
 from paytrace_abas.money import to_cents
 from paytrace_abas.privacy import mask_pans
 
@@ -115,7 +115,14 @@ def _transaction_id(record: dict[str, Any], source: str) -> str:
     value = record.get("transaction_id")
     if value in (None, ""):
         raise InputFileError(f"{source}: field transaction_id is missing")
-    return str(value).strip()
+    text = str(value).strip()
+    if not is_paytrace_id(text):
+        # It becomes the abas document reference: a card number there would be stored for good.
+        raise InputFileError(
+            f"{source}: field transaction_id {mask_pans(text)[:40]!r} is not a PayTrace "
+            f"transaction id (1 to {PAYTRACE_ID_DIGITS} digits)"
+        )
+    return text
 
 
 def _kind(record: dict[str, Any], source: str) -> str:

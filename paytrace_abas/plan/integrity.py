@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 
 from paytrace_abas.config import ACCOUNT_RULE_TEXT, is_account
+from paytrace_abas.models import is_paytrace_id
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.plan.document import Plan, Posting
 
@@ -34,6 +35,9 @@ def plan_problems(plan: Plan, payments: Mapping[str, int]) -> list[str]:
     totals: Counter[str] = Counter()
     for number, posting in enumerate(plan.postings, start=1):
         where = _where(number, posting)
+        if not is_paytrace_id(posting.transaction_id):
+            problems.append(f"{where}: the transaction id is not a PayTrace one (1 to 12 digits)")
+            continue
         totals[posting.transaction_id] += posting.amount_cents
         for account in (posting.account, posting.write_off_account):
             if account and not is_account(account):

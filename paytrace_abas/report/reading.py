@@ -13,6 +13,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.plan.resolutions import DecisionRow
+from paytrace_abas.privacy import mask_pans
 from paytrace_abas.report.labels import COLUMN_LABELS
 from paytrace_abas.report.run_book import PROPERTY_RUN_ID, PROPERTY_WINDOW
 
@@ -82,8 +83,9 @@ def _sheet_decisions(sheet: Any) -> list[DecisionRow]:
                 resolution_column=_column_name(resolution, labels),
                 note_column=_column_name(note, labels) if note is not None else "Note",
                 transaction_id=_cell_text(values, transaction),
-                resolution=text,
-                note=_cell_text(values, note) if note is not None else "",
+                # a card number typed by a clerk goes no further than the workbook
+                resolution=mask_pans(text),
+                note=mask_pans(_cell_text(values, note)) if note is not None else "",
             )
         )
     return found
