@@ -90,6 +90,9 @@ def _settings(ctx: click.Context) -> Settings:
     except PaytraceAbasError as exc:
         _fail(exc)
     configure_logging(verbose, quiet, log_format, secrets=settings.secrets.values())
+    # Every file this process creates (workbooks, plans, the import file) gets [report]
+    # file_mode, 0600 by default: they hold customer names and amounts.
+    os.umask(0o777 & ~settings.report.file_mode & 0o666)
     return settings
 
 

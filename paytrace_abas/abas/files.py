@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from paytrace_abas.errors import InputFileError
+from paytrace_abas.unzip_limit import check_unpacked_size
 
 EXPORT_COLUMNS = (
     "invoice_no",
@@ -26,6 +27,7 @@ EXPORT_COLUMNS = (
     "discount_until",
 )
 REQUIRED_COLUMNS = ("invoice_no", "customer_no", "currency", "open_amount")
+DEFAULT_MAX_XLSX_BYTES = 200 * 1000 * 1000
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,19 @@ class ExportTable:
     line_numbers: list[int]
 
 
-def read_open_items_export(path: Path, columns: Mapping[str, str]) -> ExportTable:
-    """Read a CSV or .xlsx open-items export; ``columns`` maps canonical names to its headers."""
+def read_open_items_export(
+    path: Path, columns: Mapping[str, str], max_xlsx_bytes: int = DEFAULT_MAX_XLSX_BYTES
+) -> ExportTable:
+    """Read a CSV or .xlsx open-items export; ``columns`` maps canonical names to its headers.
+
+    A workbook that unpacks to more than ``max_xlsx_bytes`` is refused before it is opened.
+    """
     if not path.exists():
         raise InputFileError(f"abas open-items file {path} does not exist")
+    if path.is_dir():
+        raise InputFileError(f"abas open-items file {path} is a folder, not an export file")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        check_unpacked_size(path, max_xlsx_bytes, "[abas] max_xlsx_bytes")
         header, body = _read_xlsx(path)
     else:
         header, body = _read_csv(path)
@@ -60,6 +70,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
             lines = list(csv.reader(handle, delimiter=";"))
     except UnicodeDecodeError as exc:
         raise InputFileError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except (OSError, csv.Error) as exc:
+        raise InputFileError(f"abas open-items file {path} cannot be read: {exc}") from None
     if not lines:
         raise InputFileError(f"{path} is empty; expected a header line")
     header = [cell.strip() for cell in lines[0]]

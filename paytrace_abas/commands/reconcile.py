@@ -30,6 +30,8 @@ from paytrace_abas.ledger import POSTED, Ledger, RunLock
 from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
+from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.output_folder import prepare_out_dir
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
@@ -86,6 +88,7 @@ def reconcile(
     window reaching a day PayTrace has not closed yet is refused unless ``allow_open_day``.
     """
     started = now or utc_now()
+    prepare_out_dir(out_dir)
     last_closed = started.astimezone(settings.paytrace.zone).date() - dt.timedelta(days=1)
     if not dry_run:
         check_posting_settings(settings)
@@ -237,11 +240,14 @@ def check_posting_settings(settings: Settings) -> None:
 @contextmanager
 def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
     """The ledger, under the run lock unless ``locked`` is False (read-only commands)."""
+    # The real file: SQLite keeps its journal beside the file it opens, and two paths to one
+    # ledger (a symlink) must take one lock.
+    path = settings.ledger.path.resolve()
     if not locked:
-        with Ledger.open(settings.ledger.path, utc_now) as ledger:
+        with Ledger.open(path, utc_now) as ledger:
             yield ledger
         return
-    with RunLock.beside(settings.ledger.path), Ledger.open(settings.ledger.path, utc_now) as ledger:
+    with RunLock.beside(path), Ledger.open(path, utc_now) as ledger:
         yield ledger
 
 
@@ -384,7 +390,24 @@ def load_payments(
     else:
         raw = read_export_files(paytrace.file)
         payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
+    refuse_above_max_amount(payments, "amount_cents", settings.matching.max_amount)
     return select_window(payments, window, paytrace.zone)
+
+
+def refuse_above_max_amount(frame: pd.DataFrame, column: str, max_cents: int) -> None:
+    """InputFileError naming the first row whose amount exceeds ``[matching] max_amount``.
+
+    Far larger amounts are typing or export errors; refused here, they cannot overflow totals.
+    """
+    too_large = frame[column].abs() > max_cents
+    if not too_large.any():
+        return
+    first = int(too_large.to_numpy().argmax())
+    where, cents = frame["source_line"].iloc[first], int(frame[column].iloc[first])
+    raise InputFileError(
+        f"{where}: amount {cents_to_decimal(cents):,} is above "
+        f"[matching] max_amount ({cents_to_decimal(max_cents):,})"
+    )
 
 
 def load_chargebacks(
@@ -414,4 +437,7 @@ def load_open_items(settings: Settings) -> pd.DataFrame:
         raise ConfigError(
             '[abas] open_items_file must name the open-items export when source = "file"'
         )
-    return normalize_open_items(read_open_items_export(abas.open_items_file, abas.columns))
+    export = read_open_items_export(abas.open_items_file, abas.columns, abas.max_xlsx_bytes)
+    items = normalize_open_items(export)
+    refuse_above_max_amount(items, "open_cents", settings.matching.max_amount)
+    return items

@@ -17,6 +17,7 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.ledger.views import LedgerHistory
 from paytrace_abas.models import Window
+from paytrace_abas.output_folder import prepare_out_dir
 from paytrace_abas.plan.document import Plan, canonical_plan, read_plan, write_plan
 from paytrace_abas.plan.integrity import resolved_kind
 from paytrace_abas.plan.resolutions import resolve_decisions
@@ -40,7 +41,7 @@ def resolve_workbook(
     settings: Settings, workbook: Path, run_plan_path: Path | None, out_path: Path | None
 ) -> ResolveOutcome:
     """Read the decisions in ``workbook``, check them and write the plan ``apply`` posts."""
-    found = read_decisions(workbook)
+    found = read_decisions(workbook, settings.abas.max_xlsx_bytes)
     run_plan_path = run_plan_path or workbook.parent / f"plan-{found.run_id}.json"
     run_plan = read_plan(run_plan_path)
     if run_plan.run_id != found.run_id:
@@ -119,6 +120,7 @@ def _write_period_report(
     now: dt.datetime | None,
 ) -> Path:
     started = now or utc_now()
+    prepare_out_dir(out_dir)
     report = summarize_period(
         history.snapshots(window.first_day, window.last_day),
         history.postings(window.first_day, window.last_day),

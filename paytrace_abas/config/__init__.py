@@ -102,6 +102,8 @@ class AbasSettings:
     import_archive_dir: Path | None = None
     #: after a REST call that may have been committed unseen, wait this long before asking again
     commit_grace_seconds: float = 60.0
+    #: an .xlsx open-items export unpacking to more bytes than this is refused unopened
+    max_xlsx_bytes: int = 200 * 1000 * 1000
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,8 @@ class MatchingSettings:
     customer_map: Mapping[str, str] = field(default_factory=dict)
     #: processes that match a big day (150,000+ payments) in parallel; at most one per core
     workers: int = 2
+    #: cents; a payment or open item above this amount is refused as bad input (10,000,000.00)
+    max_amount: int = 1_000_000_000
 
     @property
     def under_tolerance_bp(self) -> int | None:
@@ -234,6 +238,9 @@ class ReportSettings:
     #: workbook headers and sheet names; empty means the locale's language
     language: str = ""
     out_dir: Path = Path("out")
+    #: permissions of every file the tool writes (workbooks, plans, the import file): they hold
+    #: customer names, so only the owner may read them unless this says otherwise
+    file_mode: int = 0o600
 
     @property
     def workbook_language(self) -> str:
@@ -312,7 +319,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text (TOML is UTF-8)") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
@@ -362,6 +375,7 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         ),
         import_archive_dir=section.path("import_archive_dir", must_exist=False),
         commit_grace_seconds=section.number("commit_grace_seconds", defaults.commit_grace_seconds),
+        max_xlsx_bytes=section.integer("max_xlsx_bytes", defaults.max_xlsx_bytes, minimum=1),
     )
     if settings.sink == "api" and not (settings.base_url and settings.client):
         section.problem("sink", 'is "api", so [abas] base_url and client are required')
@@ -485,6 +499,7 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
         workers=section.integer("workers", defaults.workers, minimum=1),
+        max_amount=section.amount("max_amount", defaults.max_amount),
     )
     section.reject_unknown_keys()
     return settings
@@ -496,6 +511,7 @@ def _read_report(section: TomlSection) -> ReportSettings:
         locale=section.choice("locale", defaults.locale, ("en_US", "de_DE")),
         language=section.choice("language", defaults.language, ("", "en", "de")),
         out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
+        file_mode=section.file_mode("file_mode", defaults.file_mode),
     )
     section.reject_unknown_keys()
     return settings

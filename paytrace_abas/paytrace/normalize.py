@@ -28,6 +28,9 @@ _KIND_BY_TYPE = {
     "CHECK": "check",
     "DECLINED": "sale",
 }
+#: kinds that bring money in, and the kind a negative amount of one of them becomes
+_RECEIVED_KINDS = frozenset({"sale", "capture", "check"})
+NEGATIVE_SALE = "negative_sale"
 _DECLINE_CODES = {102, 105}
 _AUTO_VOID_CODE = 103
 _TIMESTAMP_FORMAT = "%m/%d/%Y %I:%M:%S %p"
@@ -55,11 +58,30 @@ def normalize_transactions(
     """The payments frame, de-duplicated on transaction_id (the last copy wins: it is newest)."""
     rows = [_normalize_one(item, zone, currency) for item in raw]
     frame = pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+    _refuse_conflicting_copies(frame)
     frame = frame.drop_duplicates("transaction_id", keep="last").reset_index(drop=True)
     frame = _with_dtypes(frame)
     # The day the customer paid, in PayTrace's zone: what a cash-discount date is compared with.
     frame["paid_on"] = frame["created_at"].dt.tz_convert(zone).dt.date
     return frame
+
+
+def _refuse_conflicting_copies(frame: pd.DataFrame) -> None:
+    """Copies of one transaction (overlapping exports) must agree on its amount and kind.
+
+    The newest copy wins its status; an amount that differs means one export is wrong, and
+    keeping either silently could post the wrong money.
+    """
+    copies = frame[frame.duplicated("transaction_id", keep=False)]
+    if copies.empty:
+        return
+    for transaction_id, group in copies.groupby("transaction_id", sort=False):
+        if group["amount_cents"].nunique() > 1 or group["kind"].nunique() > 1:
+            sources = " and ".join(str(source) for source in group["source_line"].head(2))
+            raise InputFileError(
+                f"transaction {transaction_id} appears with different amounts or types in "
+                f"{sources}; keep the right export only"
+            )
 
 
 def business_day(payments: pd.DataFrame, zone: ZoneInfo) -> pd.Series:
@@ -79,6 +101,10 @@ def select_window(payments: pd.DataFrame, window: Window, zone: ZoneInfo) -> pd.
 def _normalize_one(item: RawTransaction, zone: ZoneInfo, currency: str) -> dict[str, Any]:
     record = item.record
     kind = _kind(record, item.source)
+    amount_cents = _amount_cents(record, item.source)
+    if kind in _RECEIVED_KINDS and _is_negative(record.get("amount")):
+        # Money received is positive; a negative sale is something to look at, never a receipt.
+        kind, amount_cents = NEGATIVE_SALE, -amount_cents
     settled_at = _timestamp(record.get("settled"), zone, item.source, "settled")
     card = _object(record, "credit_card")
     masked = str(card.get("masked_number") or record.get("masked_card_number") or "")
@@ -88,7 +114,7 @@ def _normalize_one(item: RawTransaction, zone: ZoneInfo, currency: str) -> dict[
         "transaction_id": _transaction_id(record, item.source),
         "kind": kind,
         "status": _status(record, kind, settled_at),
-        "amount_cents": _amount_cents(record, item.source),
+        "amount_cents": amount_cents,
         "currency": str(record.get("currency") or currency).upper(),
         "created_at": _required_timestamp(created.get("at"), zone, item.source, "created.at"),
         "settled_at": settled_at,
@@ -148,6 +174,10 @@ def _status(record: dict[str, Any], kind: str, settled_at: pd.Timestamp | None) 
     if kind == "void" or str(record.get("status") or "").upper() in {"VOID", "VOIDED"}:
         return "voided"
     return "settled" if settled_at is not None else "pending"
+
+
+def _is_negative(value: Any) -> bool:
+    return str(value).strip().startswith("-")
 
 
 def _amount_cents(record: dict[str, Any], source: str) -> int:

@@ -16,7 +16,7 @@ from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.frames import records
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine, Window
-from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.money import MAX_CENTS, cents_to_decimal
 
 PLAN_FORMAT_VERSION = 1
 
@@ -232,6 +232,13 @@ def plan_from_json(document: Any, where: str) -> Plan:
         )
     except (KeyError, TypeError) as exc:
         raise InputFileError(f"{where}: missing or malformed field {exc}") from None
+    for name, day in (("window.from", plan.window_from), ("window.to", plan.window_to)):
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            raise InputFileError(
+                f"{where}: {name} {day[:30]!r} is not a date (YYYY-MM-DD)"
+            ) from None
     decided = {decision.transaction_id for decision in plan.decisions}
     undecided = sorted({b.transaction_id for b in plan.write_offs()} - decided)
     if undecided:
@@ -252,8 +259,16 @@ def _posting(item: Any, where: str) -> Posting:
     for name in ("amount_cents", "discount_cents"):
         if not isinstance(item.get(name), int) or isinstance(item.get(name), bool):
             raise InputFileError(f"{where}: {name} must be whole cents, not {item.get(name)!r}")
+        if abs(item[name]) >= MAX_CENTS:
+            raise InputFileError(f"{where}: {name} {str(item[name])[:30]} is too large")
+    paid_on = str(item.get("paid_on"))
     try:
-        dt.date.fromisoformat(str(item.get("paid_on")))
+        dt.date.fromisoformat(paid_on)
+    except ValueError:
+        raise InputFileError(
+            f"{where}: paid_on {paid_on[:30]!r} is not a date (YYYY-MM-DD)"
+        ) from None
+    try:
         return Posting(**item)
     except (TypeError, ValueError) as exc:
         raise InputFileError(f"{where}: {exc}") from None

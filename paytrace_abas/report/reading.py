@@ -6,16 +6,19 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from paytrace_abas.abas.files import DEFAULT_MAX_XLSX_BYTES
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.plan.resolutions import DecisionRow
 from paytrace_abas.privacy import mask_pans
 from paytrace_abas.report.labels import COLUMN_LABELS
 from paytrace_abas.report.run_book import PROPERTY_RUN_ID, PROPERTY_WINDOW
+from paytrace_abas.unzip_limit import check_unpacked_size
 
 _RESOLUTION = set(COLUMN_LABELS["resolution"].values())
 _NOTE = set(COLUMN_LABELS["note"].values())
@@ -31,13 +34,27 @@ class WorkbookDecisions:
     rows: list[DecisionRow]
 
 
-def read_decisions(path: Path) -> WorkbookDecisions:
-    """Every non-empty Resolution cell of every sheet that has a Resolution column."""
+def read_decisions(path: Path, max_bytes: int = DEFAULT_MAX_XLSX_BYTES) -> WorkbookDecisions:
+    """Every non-empty Resolution cell of every sheet that has a Resolution column.
+
+    Formulas are read as formulas (not their cached value), so one typed into Resolution is
+    refused rather than read as empty.
+    """
+    if not path.exists():
+        raise InputFileError(f"workbook {path} does not exist")
+    check_unpacked_size(path, max_bytes, "[abas] max_xlsx_bytes")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputFileError(f"workbook {path} does not exist") from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        return _read_decisions(path)
+    except (ParseError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # openpyxl reports broken or hostile XML (entity bombs included) in many ways
+        reason = f"{type(exc).__name__}: {exc}"[:120]
+        raise InputFileError(f"{path} is not a readable Excel workbook (.xlsx): {reason}") from None
+
+
+def _read_decisions(path: Path) -> WorkbookDecisions:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(f"{path} is not an Excel workbook (.xlsx): {exc}") from None
     try:
         properties = _custom_properties(workbook)
@@ -76,6 +93,11 @@ def _sheet_decisions(sheet: Any) -> list[DecisionRow]:
         text = _cell_text(values, resolution)
         if not text:
             continue
+        if text.startswith("="):
+            raise InputFileError(
+                f"sheet {sheet.title!r}, row {number}: the Resolution is a formula "
+                f"({mask_pans(text)[:40]}); type the decision as plain text"
+            )
         found.append(
             DecisionRow(
                 sheet=sheet.title,
