@@ -16,6 +16,7 @@ failing receipt never stops the others.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -104,6 +105,8 @@ class _Delivery:
         self.state = self.state or self.record.state
         if self.state == POSTED:
             return Outcome.SKIPPED
+        if self.record.state in (SENDING, FAILED) and not self.claimed:
+            self._wait_out_grace()
         backoff = Backoff(self.settings.backoff_seconds, self.settings.backoff_max_seconds)
         for attempt in range(1, self.settings.attempts + 1):
             if attempt > 1:
@@ -149,6 +152,18 @@ class _Delivery:
             self._move(FAILED, error="interrupted before abas confirmed; not found in abas")
         self._move(SENDING)
         return self._send(receipt)
+
+    def _wait_out_grace(self) -> None:
+        """A receipt an earlier run left sending or failed may have a request abas has not
+        committed yet: ask only once the grace period since its last change has passed."""
+        try:
+            changed = dt.datetime.fromisoformat(self.record.updated_at)
+        except ValueError:
+            return
+        elapsed = (dt.datetime.now(dt.UTC) - changed).total_seconds()
+        if 0 <= elapsed < self.grace_seconds:
+            self.sleep(self.grace_seconds - elapsed)
+            self.answered, self.answer = False, None  # asked before the wait: ask again
 
     def _ask(self, receipt: Receipt) -> Found | None:
         """The sink's answer: the one asked before the first send, then a fresh question."""

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -430,3 +431,40 @@ def test_finding_8_a_card_number_in_a_clerks_note_is_masked_in_plan_ledger_and_o
     for text in (plan.read_text(), _ledger_text(day.ledger), applied.output, shown.output):
         assert PAN not in text and PAN_DIGITS not in text
     assert "************1111" in _ledger_text(day.ledger)
+
+
+@pytest.mark.usefixtures("abas_env")
+def test_finding_7_after_a_crash_abas_is_asked_only_once_the_grace_period_passed(
+    tmp_path: Path, fake_abas: FakeAbas
+) -> None:
+    day = write_day(tmp_path, 2, sink="api", base_url=fake_abas.base_url)
+    text = day.config.read_text()
+    day.config.write_text(text.replace("commit_grace_seconds = 0.01", "commit_grace_seconds = 2"))
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 0
+    # As a SIGKILL leaves it: the receipt marked sending just now, its request still inside
+    # abas, which commits it a moment later.
+    state = fake_abas.state
+    with state.lock:
+        late = next(d for d in state.documents if d.reference == "700000001")
+        state.documents.remove(late)
+    db = sqlite3.connect(day.ledger)
+    with db:
+        db.execute(
+            "UPDATE postings SET state = 'sending', updated_at = ? WHERE transaction_id = ?",
+            (utc_now().isoformat(timespec="milliseconds"), "700000001"),
+        )
+    db.close()
+
+    def commit_late() -> None:
+        time.sleep(0.7)
+        with state.lock:
+            state.documents.append(late)
+
+    committer = threading.Thread(target=commit_late)
+    committer.start()
+    rerun = run_cli(day.config, "reconcile", "--date", "2026-11-25", "--format", "json")
+    committer.join()
+    assert rerun.exit_code == 0, rerun.output
+    held = state.by_reference()
+    assert sorted(held) == sorted(day.expected)
+    assert all(len(documents) == 1 for documents in held.values()), held

@@ -83,7 +83,10 @@ def deliver_unfinished(
             pending,
             run_id,
             settings.posting,
-            grace_seconds=settings.abas.commit_grace_seconds,
+            # only abas can commit a request late; an import file holds what was written
+            grace_seconds=settings.abas.commit_grace_seconds
+            if settings.abas.sink == "api"
+            else 0.0,
         )
     finally:
         sink.close()
