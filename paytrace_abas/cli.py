@@ -1,4 +1,4 @@
-"""Command line: parse, call one library function, print, map errors to exit codes."""
+"""Command line, click only: parse, call one command function, print, map errors to exit codes."""
 
 from __future__ import annotations
 
@@ -15,33 +15,35 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from paytrace_abas import __version__
-from paytrace_abas.commands._run import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
-from paytrace_abas.commands.apply import apply_plan_file, retry_dead_letters
-from paytrace_abas.commands.history import (
-    describe_apply,
-    describe_retry,
-    describe_run,
-    run_details,
-    run_history,
-    runs_table,
-)
-from paytrace_abas.commands.reconcile import RunOutcome, reconcile, window_since_last
-from paytrace_abas.commands.resolve import period_report, resolve_workbook
+from paytrace_abas.commands.apply import apply_plan_file
+from paytrace_abas.commands.check import check_config
+from paytrace_abas.commands.history import run_details, run_history
+from paytrace_abas.commands.reconcile import reconcile, window_since_last
+from paytrace_abas.commands.report import period_report
+from paytrace_abas.commands.resolve import resolve_workbook
+from paytrace_abas.commands.retry import retry_dead_letters
 from paytrace_abas.config import Settings, find_config_path, load_settings
 from paytrace_abas.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_LOCKED,
     ConfigError,
     InputFileError,
     LockedError,
     PaytraceAbasError,
     UsageError,
 )
-from paytrace_abas.frames import records
 from paytrace_abas.logs import configure_logging
-from paytrace_abas.matching import category_totals
 from paytrace_abas.models import Window
-from paytrace_abas.paytrace.client import check_connection
 from paytrace_abas.privacy import mask_pans
-from paytrace_abas.report import console_summary
+from paytrace_abas.report.console import (
+    describe_apply,
+    describe_config_check,
+    describe_reconcile,
+    describe_retry,
+    run_json,
+)
+from paytrace_abas.report.history import describe_run, runs_table
 
 log = logging.getLogger(__name__)
 
@@ -233,53 +235,10 @@ def reconcile_command(
     if progress is not None:
         progress.close()
     if output_format == "json":
-        click.echo(json.dumps(outcome_json(outcome), indent=2))
+        click.echo(json.dumps(run_json(outcome), indent=2))
     else:
-        _echo_outcome(outcome, settings)
+        click.echo(describe_reconcile(outcome, settings.paytrace.currency, settings.report.locale))
     sys.exit(outcome.exit_code)
-
-
-def _echo_outcome(outcome: RunOutcome, settings: Settings) -> None:
-    mode = "dry run, nothing posted" if outcome.dry_run else "posted"
-    click.echo(f"Run {outcome.run_id} · window {outcome.window} · {mode}\n")
-    click.echo(console_summary(outcome.results, settings.paytrace.currency, settings.report.locale))
-    click.echo(f"\nworkbook: {outcome.workbook_path}")
-    if outcome.plan_path:
-        click.echo(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
-    if outcome.delivery is not None:
-        click.echo(describe_retry(outcome.delivery, outcome.dead_letters))
-
-
-def outcome_json(outcome: RunOutcome) -> dict[str, Any]:
-    """The JSON document of DESIGN §8."""
-    totals = category_totals(outcome.results)
-    items = [
-        {
-            "transaction_id": row["transaction_id"],
-            "category": row["category"],
-            "rule": row["rule"],
-            "invoice_nos": list(row["invoice_nos"]),
-            "amount_cents": int(row["amount_cents"]),
-            "discount_cents": int(row["discount_cents"]),
-            # in abas now (posted by this run or an earlier one), per the ledger
-            "posted": row.get("posting_state") == "posted",
-            "reason": row["reason"],
-        }
-        for row in records(outcome.results)
-    ]
-    return {
-        "run_id": outcome.run_id,
-        "window": {
-            "from": outcome.window.first_day.isoformat(),
-            "to": outcome.window.last_day.isoformat(),
-        },
-        "dry_run": outcome.dry_run,
-        "counts": {row["category"]: int(row["count"]) for row in records(totals)},
-        "amounts_cents": {row["category"]: int(row["amount_cents"]) for row in records(totals)},
-        "items": items,
-        "report": str(outcome.workbook_path),
-        "plan": str(outcome.plan_path) if outcome.plan_path else None,
-    }
 
 
 @cli.command("apply", epilog="Example: paytrace-abas apply out/plan-20261126T060000Z.json")
@@ -400,16 +359,10 @@ def report_command(ctx: click.Context, first: str, last: str, out_dir: str | Non
 def check_config_command(ctx: click.Context) -> None:
     """Validate the configuration, report each input, and ping the systems configured as APIs."""
     settings = _settings(ctx)
-    click.echo(f"config: {settings.config_path or '(defaults)'} is valid")
-    paytrace, abas = settings.paytrace, settings.abas
-    click.echo(f"PayTrace source: {paytrace.source} ({paytrace.file or paytrace.base_url})")
-    click.echo(f"abas source:     {abas.source} ({abas.open_items_file or abas.base_url})")
-    if paytrace.source == "api":
-        steps = check_connection(paytrace, settings.secrets)
-        for step in steps:
-            click.echo(f"{step.name}: {'ok' if step.ok else 'FAILED'} ({step.detail})")
-        if not all(step.ok for step in steps):
-            sys.exit(EXIT_FAILED)
+    steps = check_config(settings)
+    click.echo(describe_config_check(settings, steps))
+    if not all(step.ok for step in steps):
+        sys.exit(EXIT_FAILED)
 
 
 def main(argv: list[str] | None = None, prog: Callable[..., Any] = cli) -> None:

@@ -1,6 +1,6 @@
 """Deliver receipts to an abas sink exactly once: bounded workers, backoff, dead letters.
 
-Per receipt (DESIGN §6)::
+Per receipt (docs/posting.md#state-machine)::
 
     planned -> sending -> posted
                    \\-> failed -> sending -> ... -> dead_letter -> (retry-dead-letters) sending
@@ -23,8 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, replace
 
 from paytrace_abas.abas.sink import Found, ReceiptSink
 from paytrace_abas.config import PostingSettings
@@ -36,47 +35,11 @@ from paytrace_abas.ledger import (
     POSTED,
     SENDING,
     Ledger,
-    PostingRecord,
 )
-from paytrace_abas.models import Receipt
+from paytrace_abas.models import DeliveryReport, Outcome, PostingRecord, Receipt
 from paytrace_abas.privacy import mask_pans
 
 log = logging.getLogger(__name__)
-
-
-class Outcome(StrEnum):
-    """How one receipt's delivery ended."""
-
-    POSTED = "posted"  # sent by this run
-    FOUND = "found"  # abas already had it (a crashed or timed-out earlier send arrived)
-    DEAD_LETTER = "dead_letter"
-    SKIPPED = "skipped"  # already posted before this run
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with jitter: attempt n waits a random time in [d/2, d], d = base·2ⁿ⁻¹."""
-
-    base_seconds: float
-    max_seconds: float
-
-    def delay(self, retry: int, rng: random.Random) -> float:
-        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (retry - 1))
-        return rng.uniform(ceiling / 2, ceiling)
-
-
-@dataclass
-class DeliveryReport:
-    """What a delivery did, per transaction id."""
-
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def ids(self, outcome: Outcome) -> list[str]:
-        return sorted(tid for tid, got in self.outcomes.items() if got is outcome)
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for got in self.outcomes.values() if got is outcome)
 
 
 @dataclass
@@ -107,7 +70,7 @@ class _Delivery:
             return Outcome.SKIPPED
         if self.record.state in (SENDING, FAILED) and not self.claimed:
             self._wait_out_grace()
-        backoff = Backoff(self.settings.backoff_seconds, self.settings.backoff_max_seconds)
+        backoff = self.settings.backoff
         for attempt in range(1, self.settings.attempts + 1):
             if attempt > 1:
                 wait = backoff.delay(attempt - 1, self.rng)

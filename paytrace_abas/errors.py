@@ -1,11 +1,18 @@
-"""Exception hierarchy: one root, subclasses named for what the caller should do.
+"""Every exception this package raises on purpose, and every exit code the CLI ends with.
 
-Every message passes the PAN masker at the root (:meth:`PaytraceAbasError.__str__`): a card
-number in a bad field, a plan or a clerk's text never reaches stderr, a log, an alert or the
-ledger through an error.
+One root, subclasses named for what the caller should do; the CLI maps them to the exit codes
+below (README "Exit codes"). Every message passes the PAN masker at the root
+(:meth:`PaytraceAbasError.__str__`): a card number in a bad field, a plan or a clerk's text
+never reaches stderr, a log, an alert or the ledger through an error.
 """
 
 from paytrace_abas.privacy import mask_pans
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_DEAD_LETTERS = 3
+EXIT_LOCKED = 4
 
 
 class PaytraceAbasError(Exception):
@@ -44,8 +51,39 @@ class MaybeCommittedError(TransientSourceError):
     still commit it, so it is asked again only after ``[abas] commit_grace_seconds``."""
 
 
+class TokenRejectedError(SourceError):
+    """PayTrace answered 401 or ``invalid_token``: authenticate again, once.
+
+    ``token`` is the rejected token, so that a session forgets only that one.
+    """
+
+    def __init__(self, message: str, token: object) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+class GaveUpError(TransientSourceError):
+    """Retries are exhausted; an enclosing retry loop must not start over."""
+
+
+class ThrottledError(TransientSourceError):
+    """HTTP 429; ``retry_after`` is PayTrace's requested wait in seconds, if it named one."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PostingRejectedError(SourceError):
     """abas refused a posting for a reason retrying will not fix; it goes to dead letters."""
+
+
+class LedgerError(PaytraceAbasError):
+    """The ledger file cannot be used (newer schema, corrupt, not writable); exit code 1."""
+
+
+class StateError(PaytraceAbasError):
+    """A posting was asked to make a transition the state machine does not allow (a bug)."""
 
 
 class LockedError(PaytraceAbasError):

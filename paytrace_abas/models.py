@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+import pandas as pd
 
 
 class Category(StrEnum):
-    """Where a PayTrace transaction ends; the codes are the public contract (DESIGN §5)."""
+    """Where a PayTrace transaction ends; the codes are the public contract.
+
+    See docs/contract.md#categories.
+    """
 
     MATCHED = "matched"
     PARTIAL_PAYMENT = "partial_payment"
@@ -94,6 +100,54 @@ RESULT_COLUMNS = [
     "exchange_rate",
 ]
 
+#: Columns of the optional postings frame (the posting step feeds it; a dry run shows the plan).
+POSTING_ROW_COLUMNS = [
+    "transaction_id",
+    "invoice_no",
+    "write_off_account",
+    "customer_no",
+    "amount_cents",
+    "discount_cents",
+    "paid_on",
+    "status",
+    "abas_document",
+    "attempts",
+    "last_error",
+]
+#: Columns of the optional dead-letter frame.
+DEAD_LETTER_COLUMNS = [
+    "transaction_id",
+    "invoice_no",
+    "amount_cents",
+    "attempts",
+    "last_error",
+    "failed_at",
+]
+
+
+#: Columns of RunSnapshot.items: one row per transaction the run decided.
+ITEM_COLUMNS = [
+    "transaction_id",
+    "day",
+    "category",
+    "amount_cents",
+    "card_type",
+    "batch_number",
+    "invoice_nos",
+    "reason",
+]
+#: Exceptions that stay open until a clerk resolves them or a later run matches them.
+OPEN_CATEGORIES = frozenset(EXCEPTIONS - MONEY_OUT - {Category.ALREADY_POSTED})
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """What one run decided: ``items`` has ITEM_COLUMNS; ``day`` is the settlement day."""
+
+    run_id: str
+    started_at: dt.datetime
+    items: pd.DataFrame
+
 
 @dataclass(frozen=True)
 class Window:
@@ -166,6 +220,71 @@ class ManualBooking:
     currency: str
     paid_on: dt.date
     note: str
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the runs table."""
+
+    run_id: str
+    command: str
+    started_at: str
+    finished_at: str | None
+    window_from: str | None
+    window_to: str | None
+    dry_run: bool
+    status: str
+    exit_code: int | None
+    counts: dict[str, Any]
+    parameters: dict[str, Any]
+    input_hash: str | None
+    workbook_path: str | None
+    plan_path: str | None
+
+
+@dataclass(frozen=True)
+class PostingRecord:
+    """A receipt and where it stands in the state machine."""
+
+    receipt: Receipt
+    run_id: str
+    state: str
+    attempts: int
+    last_error: str | None
+    document: str | None
+    updated_at: str
+
+
+class Outcome(StrEnum):
+    """How one receipt's delivery ended."""
+
+    POSTED = "posted"  # sent by this run
+    FOUND = "found"  # abas already had it (a crashed or timed-out earlier send arrived)
+    DEAD_LETTER = "dead_letter"
+    SKIPPED = "skipped"  # already posted before this run
+
+
+@dataclass
+class DeliveryReport:
+    """What a delivery did, per transaction id."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def ids(self, outcome: Outcome) -> list[str]:
+        return sorted(tid for tid, got in self.outcomes.items() if got is outcome)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for got in self.outcomes.values() if got is outcome)
+
+
+@dataclass(frozen=True)
+class CheckStep:
+    """One step of ``check-config``: what was tried, whether it worked, in one line."""
+
+    name: str
+    ok: bool
+    detail: str
 
 
 #: PayTrace transaction ids are whole numbers (nine digits today); twelve leaves room to grow and

@@ -1,9 +1,9 @@
 """A fake abas REST API on loopback: the exec editor that posts receipts and the table query.
 
-It speaks the shapes of reference §2.5/§2.6/§2.8 and keeps what it committed, so tests check
-"posted exactly once" against abas' own state rather than the ledger. Faults are injected per
-request: 503, RECORD_LOCKED, or the nasty one, "committed, then the answer is lost" (HTTP 500
-after the commit), which only the existence check can get right.
+It speaks the shapes of docs/abas.md (response shape, editor posting, errors) and keeps what it
+committed, so tests check "posted exactly once" against abas' own state rather than the ledger.
+Faults are injected per request: 503, RECORD_LOCKED, or the nasty one, "committed, then the
+answer is lost" (HTTP 500 after the commit), which only the existence check can get right.
 
 Also runs as a process for the benchmark: ``python tests/fake_abas.py --latency 0.02``.
 """

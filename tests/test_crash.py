@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from paytrace_abas.commands.reconcile import utc_now
+from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.ledger import POSTED, Ledger
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas

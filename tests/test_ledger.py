@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from paytrace_abas.commands.reconcile import cleared_invoices
-from paytrace_abas.errors import LockedError
+from paytrace_abas.errors import LedgerError, LockedError, StateError
 from paytrace_abas.ledger import (
     DEAD_LETTER,
     FAILED,
@@ -21,10 +21,8 @@ from paytrace_abas.ledger import (
     SENDING,
     TRANSITIONS,
     Ledger,
-    LedgerError,
     RunItem,
     RunLock,
-    StateError,
     schema,
 )
 from paytrace_abas.models import ManualBooking, Receipt, ReceiptLine

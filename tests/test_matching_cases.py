@@ -1,4 +1,7 @@
-"""The matching engine, one case per category and per tricky case (DESIGN §5, docs/matching.md)."""
+"""The matching engine, one case per category and per tricky case.
+
+See docs/contract.md#categories and docs/matching.md.
+"""
 
 from __future__ import annotations
 

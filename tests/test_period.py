@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from paytrace_abas.cli import cli
-from paytrace_abas.commands.resolve import period_report
+from paytrace_abas.commands.report import period_report
 from paytrace_abas.config import Settings
-from paytrace_abas.models import Window
+from paytrace_abas.models import ITEM_COLUMNS, RunSnapshot, Window
 from paytrace_abas.report import PeriodHeader, write_period_workbook
-from paytrace_abas.report.period import ITEM_COLUMNS, RunSnapshot, summarize_period
+from paytrace_abas.report.period import summarize_period
 
 from .workbook_data import GENERATED_AT
 

@@ -16,9 +16,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from paytrace_abas.models import MONEY_OUT, NON_MONEY
+from paytrace_abas.models import MONEY_OUT, NON_MONEY, OPEN_CATEGORIES
 from paytrace_abas.report.labels import category_name
-from paytrace_abas.report.period import OPEN_CATEGORIES
 from tests.conftest import run_cli
 from tests.workbook_dump import data_rows
 

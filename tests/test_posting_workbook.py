@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from paytrace_abas.commands.reconcile import utc_now
+from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.ledger import Ledger
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas

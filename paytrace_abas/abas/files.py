@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 from paytrace_abas.errors import InputFileError
-from paytrace_abas.unzip_limit import check_unpacked_size
 
 EXPORT_COLUMNS = (
     "invoice_no",
@@ -119,3 +119,17 @@ def _header_mapping(path: Path, header: list[str], columns: Mapping[str, str]) -
             f"(found {', '.join(header) or 'none'}; rename with [abas.columns])"
         )
     return {h: wanted[h] for h in header if h in wanted}
+
+
+def check_unpacked_size(path: Path, limit: int, setting: str) -> None:
+    """InputFileError when ``path`` is no zip archive or unpacks to more than ``limit`` bytes."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputFileError(f"{path} is not a readable .xlsx workbook: {exc}") from None
+    if unpacked > limit:
+        raise InputFileError(
+            f"{path} unpacks to {unpacked:,} bytes, more than {setting} ({limit:,}); "
+            "it is refused unopened"
+        )

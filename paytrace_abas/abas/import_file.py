@@ -1,4 +1,4 @@
-"""The file sink: receipts appended to an abas EDP import file (reference §3.3).
+"""The file sink: receipts appended to an abas EDP import file (docs/abas.md#edp-import-file).
 
 ::
 

@@ -1,4 +1,7 @@
-"""Raw open-items export rows -> the canonical ``open_items`` frame (DESIGN §4)."""
+"""Raw open-items export rows -> the canonical ``open_items`` frame.
+
+The frame is described in docs/contract.md#open_items.
+"""
 
 from __future__ import annotations
 

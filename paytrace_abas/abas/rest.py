@@ -1,6 +1,7 @@
 """The REST sink: one ``POST /mw/r/{client}/exec`` per receipt, opening the OP-processing editor.
 
-The payload follows the candidate of reference §6 (composed, not tested against a live abas):
+The payload is the one docs/abas.md#posting-a-receipt-through-the-editor describes (composed,
+not tested against a live abas):
 head fields counter account, document reference (the PayTrace transaction id), document and
 posting date; one row per invoice with the invoice number, the "load item" button, the amount and
 the cash discount; ``Commit`` answering the configured dialogs. Existence is asked with
@@ -158,7 +159,7 @@ class RestSink:
 
 
 def classify_failure(what: str, status: int, payload: dict[str, Any]) -> SourceError:
-    """The error to raise for a failed abas answer: retryable or not (reference §2.8, §9.2)."""
+    """The error to raise for a failed abas answer: retryable or not (docs/abas.md#errors)."""
     error = _dig(payload, "content", "error") or {}
     category = str(error.get("category") or "")
     text = _erp_message(error) or f"HTTP {status}"
@@ -173,7 +174,10 @@ def classify_failure(what: str, status: int, payload: dict[str, Any]) -> SourceE
 
 
 def exec_payload(receipt: Receipt, settings: AbasSettings) -> dict[str, Any]:
-    """The ``CommonEditorCommands`` body that posts one receipt (reference §2.6 b, §6)."""
+    """The ``CommonEditorCommands`` body that posts one receipt.
+
+    See docs/abas.md#posting-a-receipt-through-the-editor.
+    """
     names = settings.receipt_fields
     day = receipt.paid_on.strftime("%d.%m.%Y")
     actions = [
@@ -218,7 +222,8 @@ def _set(field: str, value: str, row: str | None = None) -> dict[str, Any]:
 def _authorization(settings: AbasSettings, secrets: Secrets) -> str:
     if secrets.abas_token:
         return f"Bearer {secrets.abas_token}"
-    # abas identifies the user by the ERP password; the user name is ignored (reference §2.2).
+    # abas identifies the user by the ERP password; the user name is ignored
+    # (docs/abas.md#authentication).
     pair = f"{settings.user}:{secrets.abas_password}".encode()
     return "Basic " + base64.b64encode(pair).decode("ascii")
 
@@ -240,7 +245,10 @@ def _dig(payload: Any, *keys: str) -> Any:
 
 
 def _field_value(fields: Any, name: str) -> Any:
-    """A head field's value; ``fields`` is an object by name or a list (reference §2.5)."""
+    """A head field's value; ``fields`` is an object by name or a list.
+
+    See docs/abas.md#response-shape.
+    """
     if isinstance(fields, dict):
         entry = fields.get(name)
         return entry.get("value") if isinstance(entry, dict) else None

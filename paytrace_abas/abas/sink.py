@@ -1,10 +1,10 @@
-"""Where receipts go in abas: the port every sink implements, and the configured one.
+"""Where receipts go in abas: the port every sink implements (``rest.py``, ``import_file.py``).
 
 A sink posts one receipt (one abas document per PayTrace payment) and can say whether a document
 with a given reference already exists. Delivery asks it about every receipt before the receipt's
 first send (``find_many``, a page of references at a time), so neither a crashed run's
 ``sending`` receipts nor a lost or restored ledger's ``planned`` ones are posted twice
-(docs/posting.md).
+(docs/posting.md#state-machine).
 """
 
 from __future__ import annotations
@@ -58,15 +58,3 @@ def check_sink(settings: AbasSettings, secrets: Secrets) -> None:
             f"[abas] import_archive_dir {archive} is not a folder; the file sink must read the "
             "imported files there before it posts anything"
         )
-
-
-def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:
-    """The configured sink, ready to post; raises ConfigError when it cannot be used."""
-    check_sink(settings, secrets)
-    if settings.sink == "api":
-        from paytrace_abas.abas.rest import RestSink
-
-        return RestSink(settings, secrets, pool_size=workers)
-    from paytrace_abas.abas.import_file import ImportFileSink
-
-    return ImportFileSink(settings)

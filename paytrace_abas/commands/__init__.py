@@ -1,1 +1,2 @@
-"""The commands behind the CLI: one module per command, each loading, matching, reporting."""
+"""The commands behind the CLI: one module per command; ``inputs.py`` loads what they read,
+``_run.py`` records and alerts a posting run. The only modules that join systems and report/."""

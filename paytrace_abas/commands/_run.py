@@ -1,4 +1,5 @@
-"""Pieces every posting command shares: the run record, posting a batch, finishing and alerting."""
+"""Pieces every posting command shares: the run record, the configured sink, posting a batch,
+finishing and alerting."""
 
 from __future__ import annotations
 
@@ -10,21 +11,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from paytrace_abas.abas.sink import open_sink
+from paytrace_abas.abas.import_file import ImportFileSink
+from paytrace_abas.abas.rest import RestSink
+from paytrace_abas.abas.sink import ReceiptSink, check_sink
 from paytrace_abas.alerts import Alert, send_alert
-from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, deliver
-from paytrace_abas.errors import ConfigError, InputFileError, UsageError
-from paytrace_abas.ledger import UNFINISHED, Ledger, PostingRecord
-from paytrace_abas.models import Receipt, Window
+from paytrace_abas.config import AbasSettings, Secrets, Settings
+from paytrace_abas.delivery import deliver
+from paytrace_abas.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    ConfigError,
+    InputFileError,
+    UsageError,
+)
+from paytrace_abas.ledger import UNFINISHED, Ledger
+from paytrace_abas.models import DeliveryReport, PostingRecord, Receipt, Window
 
 log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_DEAD_LETTERS = 3
-EXIT_LOCKED = 4
 
 
 @contextmanager
@@ -153,3 +156,11 @@ def finish_and_alert(
         workbook=str(workbook or ""),
     )
     send_alert(settings.alerts, settings.secrets.smtp_password, alert)
+
+
+def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:
+    """The configured sink, ready to post; raises ConfigError when it cannot be used."""
+    check_sink(settings, secrets)
+    if settings.sink == "api":
+        return RestSink(settings, secrets, pool_size=workers)
+    return ImportFileSink(settings)

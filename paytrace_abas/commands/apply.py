@@ -1,4 +1,4 @@
-"""The posting commands besides reconcile: ``apply PLAN`` and ``retry-dead-letters``."""
+"""The apply command: post exactly a reviewed dry-run plan (``apply PLAN``)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,15 @@ from pathlib import Path
 
 from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.commands._run import (
-    EXIT_DEAD_LETTERS,
-    EXIT_OK,
-    deliver_unfinished,
     finish_and_alert,
     post_receipts,
     recorded_run,
 )
-from paytrace_abas.commands.reconcile import load_open_items, open_ledger, utc_now
+from paytrace_abas.commands.inputs import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, Outcome
-from paytrace_abas.errors import ConfigError, InputFileError
+from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError, InputFileError
 from paytrace_abas.ledger import Ledger
-from paytrace_abas.models import Window
+from paytrace_abas.models import DeliveryReport, Outcome, Window
 from paytrace_abas.plan.document import Plan, plan_from_json, read_plan
 from paytrace_abas.plan.integrity import first_difference, plan_problems
 from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, PlanReview, review_plan
@@ -123,34 +119,3 @@ def _ledger_facts(ledger: Ledger, plan: Plan) -> LedgerFacts:
         for invoice, lines in ledger.paid_lines().items()
     }
     return LedgerFacts(receipts, bookings, decisions, paid)
-
-
-@dataclass(frozen=True)
-class RetryOutcome:
-    """What ``retry-dead-letters`` did."""
-
-    run_id: str
-    delivery: DeliveryReport
-    dead_letters: int
-    exit_code: int
-
-
-def retry_dead_letters(settings: Settings, now: dt.datetime | None = None) -> RetryOutcome:
-    """Try every dead letter (and anything a crashed run left unfinished) once more."""
-    started = now or utc_now()
-    check_sink(settings.abas, settings.secrets)
-    with (
-        open_ledger(settings) as ledger,
-        recorded_run(ledger, settings, started, "retry-dead-letters", None, False, {}) as run_id,
-    ):
-        delivery = deliver_unfinished(ledger, settings, run_id, include_dead_letters=True)
-        dead_letters = ledger.count_in_state("dead_letter")
-        exit_code = EXIT_DEAD_LETTERS if dead_letters else EXIT_OK
-        counts = {
-            "tried": len(delivery.outcomes),
-            "posted_now": delivery.count(Outcome.POSTED),
-            "found_in_abas": delivery.count(Outcome.FOUND),
-            "dead_letters": dead_letters,
-        }
-        finish_and_alert(ledger, settings, run_id, "retry-dead-letters", exit_code, counts)
-    return RetryOutcome(run_id, delivery, dead_letters, exit_code)

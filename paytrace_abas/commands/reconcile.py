@@ -1,41 +1,44 @@
-"""One run end to end: load, match, plan, post, report. The only place that reads the clock."""
+"""The reconcile command: one run end to end: load, match, plan, post, report."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from paytrace_abas.abas.files import read_open_items_export
-from paytrace_abas.abas.normalize import normalize_open_items
 from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.commands._run import (
-    EXIT_DEAD_LETTERS,
-    EXIT_OK,
     finish_and_alert,
     post_receipts,
     recorded_run,
 )
+from paytrace_abas.commands.inputs import (
+    load_chargebacks,
+    load_open_items,
+    load_payments,
+    open_ledger,
+    utc_now,
+)
+from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.config import Settings
-from paytrace_abas.delivery import DeliveryReport, Outcome
-from paytrace_abas.errors import ConfigError, InputFileError, SourceError, UsageError
+from paytrace_abas.errors import (
+    EXIT_DEAD_LETTERS,
+    EXIT_OK,
+    ConfigError,
+    UsageError,
+)
 from paytrace_abas.frames import records
-from paytrace_abas.ledger import POSTED, Ledger, RunLock
+from paytrace_abas.ledger import POSTED, Ledger
 from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
 from paytrace_abas.matching import match_payments
-from paytrace_abas.models import EXCEPTIONS, Category, Receipt, Window
-from paytrace_abas.money import cents_to_decimal
-from paytrace_abas.output_folder import prepare_out_dir
-from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
-from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
-from paytrace_abas.paytrace.files import read_export_files
-from paytrace_abas.paytrace.normalize import business_day, normalize_transactions, select_window
+from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
+from paytrace_abas.paytrace.client import ProgressCallback
+from paytrace_abas.paytrace.normalize import business_day
 from paytrace_abas.plan.document import (
     Plan,
     build_plan,
@@ -48,11 +51,6 @@ from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> dt.datetime:
-    """The clock; everything below gets "now" from here."""
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -237,20 +235,6 @@ def check_posting_settings(settings: Settings) -> None:
     check_sink(settings.abas, settings.secrets)
 
 
-@contextmanager
-def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
-    """The ledger, under the run lock unless ``locked`` is False (read-only commands)."""
-    # The real file: SQLite keeps its journal beside the file it opens, and two paths to one
-    # ledger (a symlink) must take one lock.
-    path = settings.ledger.path.resolve()
-    if not locked:
-        with Ledger.open(path, utc_now) as ledger:
-            yield ledger
-        return
-    with RunLock.beside(path), Ledger.open(path, utc_now) as ledger:
-        yield ledger
-
-
 def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
     """(already_posted, paid_before) for matching, from the ledger.
 
@@ -371,73 +355,3 @@ def _counts(outcome: RunOutcome) -> dict[str, Any]:
             counts[name] = n
     counts["dead_letters"] = outcome.dead_letters
     return counts
-
-
-def load_payments(
-    settings: Settings, window: Window, progress: ProgressCallback | None = None
-) -> pd.DataFrame:
-    """The window's PayTrace transactions as the canonical payments frame."""
-    paytrace = settings.paytrace
-    if paytrace.source == "api":
-        raw = fetch_transactions(paytrace, settings.secrets, window, progress)
-        try:
-            payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
-        except InputFileError as exc:
-            # PayTrace sent the record, so PayTrace is at fault, not the user's input (exit 1).
-            raise SourceError(f"PayTrace sent a malformed transaction: {exc}") from None
-    elif paytrace.file is None:
-        raise ConfigError('[paytrace] file must name an export file or folder when source = "file"')
-    else:
-        raw = read_export_files(paytrace.file)
-        payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
-    refuse_above_max_amount(payments, "amount_cents", settings.matching.max_amount)
-    return select_window(payments, window, paytrace.zone)
-
-
-def refuse_above_max_amount(frame: pd.DataFrame, column: str, max_cents: int) -> None:
-    """InputFileError naming the first row whose amount exceeds ``[matching] max_amount``.
-
-    Far larger amounts are typing or export errors; refused here, they cannot overflow totals.
-    """
-    too_large = frame[column].abs() > max_cents
-    if not too_large.any():
-        return
-    first = int(too_large.to_numpy().argmax())
-    where, cents = frame["source_line"].iloc[first], int(frame[column].iloc[first])
-    raise InputFileError(
-        f"{where}: amount {cents_to_decimal(cents):,} is above "
-        f"[matching] max_amount ({cents_to_decimal(max_cents):,})"
-    )
-
-
-def load_chargebacks(
-    settings: Settings, window: Window, path: Path, payments: pd.DataFrame
-) -> pd.DataFrame:
-    """Chargebacks of the window from a processor file, tied to the disputed sale if pulled."""
-    zone = settings.paytrace.zone
-    every = read_chargebacks(path, zone, settings.paytrace.currency)
-    inside = select_window(every, window, zone)
-    if len(inside) < len(every):
-        log.warning(
-            "%s: %d of %d chargebacks are outside %s and were skipped",
-            path,
-            len(every) - len(inside),
-            len(every),
-            window,
-        )
-    return with_original_payer(inside, payments)
-
-
-def load_open_items(settings: Settings) -> pd.DataFrame:
-    """abas open items as the canonical open_items frame."""
-    abas = settings.abas
-    if abas.source != "file":
-        raise ConfigError(f'[abas] source = {abas.source!r} is not supported yet; use "file"')
-    if abas.open_items_file is None:
-        raise ConfigError(
-            '[abas] open_items_file must name the open-items export when source = "file"'
-        )
-    export = read_open_items_export(abas.open_items_file, abas.columns, abas.max_xlsx_bytes)
-    items = normalize_open_items(export)
-    refuse_above_max_amount(items, "open_cents", settings.matching.max_amount)
-    return items

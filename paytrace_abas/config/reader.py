@@ -1,4 +1,4 @@
-"""Typed, problem-collecting access to a parsed TOML document (used by config.py).
+"""Typed, problem-collecting access to a parsed TOML document (used by loading.py).
 
 Every wrong type, bad value and unknown key becomes one entry in a shared problem list, so a
 broken config file is reported whole, not one mistake per run.

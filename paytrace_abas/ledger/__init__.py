@@ -1,7 +1,8 @@
 """The run ledger: SQLite store of runs, postings and watermarks, and the run lock.
 
-All SQL of the package lives in this package (``connection.py``, ``store.py``, ``outcomes.py``,
-``schema.py``, ``records.py``).
+All SQL of the package lives in this package: ``store.Ledger`` owns the connection
+(``connection.py``, migrations in ``schema.py``) and hands it to one module per record kind
+(``runs.py``, ``postings.py``, ``decisions.py``); ``records.py`` holds the rows as values.
 """
 
 from paytrace_abas.ledger.lock import RunLock
@@ -15,12 +16,9 @@ from paytrace_abas.ledger.records import (
     UNFINISHED,
     AppliedDecision,
     DeadLetterRecord,
-    LedgerError,
-    PostingRecord,
     RunItem,
-    RunRecord,
 )
-from paytrace_abas.ledger.store import Ledger, StateError
+from paytrace_abas.ledger.store import Ledger
 
 __all__ = [
     "DEAD_LETTER",
@@ -33,10 +31,6 @@ __all__ = [
     "AppliedDecision",
     "DeadLetterRecord",
     "Ledger",
-    "LedgerError",
-    "PostingRecord",
     "RunItem",
     "RunLock",
-    "RunRecord",
-    "StateError",
 ]

@@ -1,7 +1,7 @@
 """The ledger's SQLite connection: opening, migrations and short transactions.
 
-The record kinds build on it (``outcomes.py``: what runs decided, clerks' decisions, watermarks;
-``store.py``: runs and the posting state machine).
+The record kinds use it (``runs.py``, ``postings.py``, ``decisions.py``); ``store.Ledger`` owns
+one and hands it to them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
+from paytrace_abas.errors import LedgerError
 from paytrace_abas.ledger import schema
 from paytrace_abas.ledger.durability import WalSync
-from paytrace_abas.ledger.records import LedgerError, create_private
+from paytrace_abas.ledger.records import create_private
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,9 @@ class LedgerConnection:
             connection.execute("PRAGMA busy_timeout=10000")
         except sqlite3.Error as exc:
             raise LedgerError(f"ledger {path} cannot be opened: {exc}") from None
-        ledger = cls(connection, path, clock)
-        ledger._migrate()
-        return ledger
+        opened = cls(connection, path, clock)
+        opened._migrate()
+        return opened
 
     def close(self) -> None:
         with self._lock:
@@ -67,8 +68,8 @@ class LedgerConnection:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One short transaction; the WAL is synced later, see ``Ledger.transition``."""
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short transaction; the WAL is synced later, see ``postings.transition``."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -79,21 +80,21 @@ class LedgerConnection:
             self._db.execute("COMMIT")
             self._last_commit = self._wal_sync.committed()
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             cursor = self._db.execute(sql, tuple(params))
             cursor.row_factory = sqlite3.Row
             return list(cursor.fetchall())
 
-    def _now(self) -> str:
+    def now(self) -> str:
         return self._clock().astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
     def schema_version(self) -> int:
-        rows = self._query("SELECT MAX(version) AS v FROM schema_version")
+        rows = self.query("SELECT MAX(version) AS v FROM schema_version")
         return int(rows[0]["v"] or 0)
 
     def _migrate(self) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version "
                 "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -108,11 +109,25 @@ class LedgerConnection:
         for version, statements in schema.MIGRATIONS:
             if version <= current:
                 continue
-            with self._transaction() as db:
+            with self.transaction() as db:
                 for statement in statements:
                     db.execute(statement)
-                db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, self._now()))
+                db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, self.now()))
             log.info("ledger %s migrated to schema version %d", self.path, version)
 
     def journal_mode(self) -> str:
-        return str(self._query("PRAGMA journal_mode")[0][0])
+        return str(self.query("PRAGMA journal_mode")[0][0])
+
+    def next_commit(self) -> int:
+        """Inside :meth:`transaction`: the number its COMMIT will get, for :meth:`wait_durable`."""
+        return self._last_commit + 1
+
+    def wait_durable(self, sequence: int) -> None:
+        """Return once the commit numbered ``sequence`` is on disk (the WAL synced)."""
+        self._wal_sync.wait_durable(sequence)
+
+    def sync(self) -> None:
+        """Make every change committed so far durable."""
+        with self._lock:
+            sequence = self._last_commit
+        self._wal_sync.wait_durable(sequence)

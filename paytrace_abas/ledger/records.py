@@ -1,4 +1,5 @@
-"""Rows of the ledger as values, and the few SQL helpers the store shares between methods."""
+"""Rows of the ledger as values (runs and postings live in models.py, where reports read them),
+the posting states, and the SQL helpers the record kinds share."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from paytrace_abas.errors import PaytraceAbasError
-from paytrace_abas.models import Receipt, ReceiptLine
+from paytrace_abas.errors import LedgerError
+from paytrace_abas.models import PostingRecord, Receipt, ReceiptLine, RunRecord
 
 PLANNED, SENDING, POSTED, FAILED, DEAD_LETTER = (
     "planned",
@@ -20,8 +21,9 @@ PLANNED, SENDING, POSTED, FAILED, DEAD_LETTER = (
     "failed",
     "dead_letter",
 )
-#: The state machine of DESIGN §6; ``posted`` is final. A failed or dead-lettered receipt may be
-#: found in abas by the existence check (its last send did arrive), hence ``-> posted``.
+#: The state machine of docs/posting.md#state-machine; ``posted`` is final. A failed or
+#: dead-lettered receipt may be found in abas by the existence check (its last send did arrive),
+#: hence ``-> posted``.
 TRANSITIONS: dict[str, frozenset[str]] = {
     PLANNED: frozenset({SENDING}),
     SENDING: frozenset({POSTED, FAILED}),
@@ -30,43 +32,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     POSTED: frozenset(),
 }
 UNFINISHED = (PLANNED, SENDING, FAILED)
-
-
-class LedgerError(PaytraceAbasError):
-    """The ledger file cannot be used (newer schema, corrupt, not writable); exit code 1."""
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One row of the runs table."""
-
-    run_id: str
-    command: str
-    started_at: str
-    finished_at: str | None
-    window_from: str | None
-    window_to: str | None
-    dry_run: bool
-    status: str
-    exit_code: int | None
-    counts: dict[str, Any]
-    parameters: dict[str, Any]
-    input_hash: str | None
-    workbook_path: str | None
-    plan_path: str | None
-
-
-@dataclass(frozen=True)
-class PostingRecord:
-    """A receipt and where it stands in the state machine."""
-
-    receipt: Receipt
-    run_id: str
-    state: str
-    attempts: int
-    last_error: str | None
-    document: str | None
-    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -84,6 +49,21 @@ class RunItem:
     batch_number: int | None
     invoice_nos: tuple[str, ...]
     reason: str
+
+
+class ClerkDecision(Protocol):
+    """A clerk's decision as the ledger keeps it (the plan's decisions have this shape)."""
+
+    @property
+    def transaction_id(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def resolution(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def where(self) -> str: ...
 
 
 @dataclass(frozen=True)

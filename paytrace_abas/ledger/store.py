@@ -1,46 +1,69 @@
-"""The ledger store (SQLite): runs and the posting state machine (outcomes in ``outcomes.py``).
+"""The ledger (SQLite): one ``Ledger`` owning one connection.
 
-One connection per ledger, shared by the posting workers behind a lock: every state change is
-its own short ``BEGIN IMMEDIATE … COMMIT``, so a crash loses at most the change in flight.
+Each record kind keeps its SQL in a module of plain functions over the connection: ``runs.py``
+(runs, run items, the watermark), ``postings.py`` (receipts and their state machine, dead
+letters), ``decisions.py`` (carried-forward exceptions, clerks' decisions, write-offs). A
+``Ledger`` method hands its arguments to the function of the same name; read its docstring there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from paytrace_abas.errors import PaytraceAbasError
-from paytrace_abas.ledger.outcomes import OutcomeRecords
+from paytrace_abas.ledger import decisions as _decisions
+from paytrace_abas.ledger import postings as _postings
+from paytrace_abas.ledger import runs as _runs
+from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import (
-    PLANNED,
-    POSTED,
-    SENDING,
-    TRANSITIONS,
+    AppliedDecision,
+    ClerkDecision,
     DeadLetterRecord,
-    PostingRecord,
-    RunRecord,
-    posting_record,
-    record_event,
-    run_record,
-    track_dead_letter,
+    RunItem,
 )
-from paytrace_abas.models import Receipt
-from paytrace_abas.privacy import mask_pans
+from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
 
 
-class StateError(PaytraceAbasError):
-    """A posting was asked to make a transition the state machine does not allow (a bug)."""
+class Ledger:
+    """The SQLite ledger; open with :meth:`open`, use as a context manager.
 
+    One connection per ledger, shared by the posting workers behind a lock.
+    """
 
-class Ledger(OutcomeRecords):
-    """The SQLite ledger; open with :meth:`open`, use as a context manager."""
+    def __init__(self, connection: LedgerConnection) -> None:
+        self._connection = connection
 
-    # -- runs -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, clock: Callable[[], dt.datetime]) -> Self:
+        """Open (creating with mode 0600) and migrate the ledger at ``path``."""
+        return cls(LedgerConnection.open(path, clock))
+
+    @property
+    def path(self) -> Path:
+        return self._connection.path
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        return self._connection.schema_version()
+
+    def journal_mode(self) -> str:
+        return self._connection.journal_mode()
+
+    def sync(self) -> None:
+        """Make every change committed so far durable (after ``wait_durable=False`` marks)."""
+        self._connection.sync()
+
+    # -- runs (runs.py) ------------------------------------------------------------------------
 
     def start_run(
         self,
@@ -50,34 +73,7 @@ class Ledger(OutcomeRecords):
         dry_run: bool,
         parameters: dict[str, Any],
     ) -> str:
-        """Record a started run; the id gets a ``-2``, ``-3`` … suffix if ``base_id`` is taken."""
-        with self._transaction() as db:
-            taken = {
-                row[0]
-                for row in db.execute(
-                    "SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?",
-                    (base_id, base_id + "-%"),
-                )
-            }
-            run_id, number = base_id, 1
-            while run_id in taken:
-                number += 1
-                run_id = f"{base_id}-{number}"
-            db.execute(
-                "INSERT INTO runs (run_id, command, started_at, window_from, window_to, dry_run,"
-                " parameters, status, pid) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-                (
-                    run_id,
-                    command,
-                    self._now(),
-                    window[0] if window else None,
-                    window[1] if window else None,
-                    int(dry_run),
-                    mask_pans(json.dumps(parameters, sort_keys=True)),
-                    os.getpid(),
-                ),
-            )
-        return run_id
+        return _runs.start_run(self._connection, base_id, command, window, dry_run, parameters)
 
     def finish_run(
         self,
@@ -88,85 +84,41 @@ class Ledger(OutcomeRecords):
         workbook_path: Path | None = None,
         plan_path: Path | None = None,
     ) -> None:
-        """Close a run: ``completed`` unless ``exit_code`` says it failed (1, 2)."""
-        status = "failed" if exit_code in (1, 2) else "completed"
-        with self._transaction() as db:
-            db.execute(
-                "UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, counts = ?,"
-                " input_hash = COALESCE(?, input_hash), workbook_path = COALESCE(?, workbook_path),"
-                " plan_path = COALESCE(?, plan_path) WHERE run_id = ?",
-                (
-                    self._now(),
-                    status,
-                    exit_code,
-                    mask_pans(json.dumps(counts, sort_keys=True)),
-                    input_hash,
-                    str(workbook_path) if workbook_path else None,
-                    str(plan_path) if plan_path else None,
-                    run_id,
-                ),
-            )
+        _runs.finish_run(
+            self._connection, run_id, exit_code, counts, input_hash, workbook_path, plan_path
+        )
 
     def runs(self, limit: int = 50) -> list[RunRecord]:
-        """The newest runs first."""
-        rows = self._query(
-            "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [limit]
-        )
-        return [run_record(row) for row in rows]
+        return _runs.runs(self._connection, limit)
 
     def run(self, run_id: str) -> RunRecord | None:
-        rows = self._query("SELECT * FROM runs WHERE run_id = ?", [run_id])
-        return run_record(rows[0]) if rows else None
+        return _runs.run(self._connection, run_id)
 
-    # -- postings ---------------------------------------------------------------------------
+    def counted_runs(self, last_day: dt.date) -> list[RunRecord]:
+        return _runs.counted_runs(self._connection, last_day)
+
+    def record_run_items(self, run_id: str, items: Iterable[RunItem]) -> None:
+        _runs.record_run_items(self._connection, run_id, items)
+
+    def run_items(self, run_id: str) -> list[RunItem]:
+        return _runs.run_items(self._connection, run_id)
+
+    def record_plan(self, run_id: str, kind: str, plan: str) -> None:
+        _runs.record_plan(self._connection, run_id, kind, plan)
+
+    def recorded_plans(self, run_id: str) -> dict[str, str]:
+        return _runs.recorded_plans(self._connection, run_id)
+
+    def watermark(self, name: str = "completed_through") -> dt.date | None:
+        return _runs.watermark(self._connection, name)
+
+    def advance_watermark(self, day: dt.date, run_id: str, name: str = "completed_through") -> None:
+        _runs.advance_watermark(self._connection, day, run_id, name)
+
+    # -- postings and their state machine (postings.py) ----------------------------------------
 
     def record_planned(self, run_id: str, receipts: Iterable[Receipt]) -> list[str]:
-        """Insert receipts as ``planned``; ones the ledger already knows keep their state.
-
-        Returns the transaction ids that were new.
-        """
-        new: list[str] = []
-        now = self._now()
-        with self._transaction() as db:
-            for receipt in receipts:
-                inserted = db.execute(
-                    "INSERT OR IGNORE INTO postings (transaction_id, run_id, customer_no, currency,"
-                    " paid_on, account, card_type, amount_cents, discount_cents, state, attempts,"
-                    " created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?)",
-                    (
-                        receipt.transaction_id,
-                        run_id,
-                        receipt.customer_no,
-                        receipt.currency,
-                        receipt.paid_on.isoformat(),
-                        receipt.account,
-                        receipt.card_type,
-                        receipt.amount_cents,
-                        receipt.discount_cents,
-                        now,
-                        now,
-                    ),
-                ).rowcount
-                if not inserted:
-                    continue
-                new.append(receipt.transaction_id)
-                db.executemany(
-                    "INSERT INTO posting_lines (transaction_id, invoice_no, amount_cents,"
-                    " discount_cents, open_cents) VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (
-                            receipt.transaction_id,
-                            line.invoice_no,
-                            line.amount_cents,
-                            line.discount_cents,
-                            line.open_cents,
-                        )
-                        for line in receipt.lines
-                    ],
-                )
-                record_event(db, receipt.transaction_id, run_id, None, PLANNED, None, now)
-        return new
+        return _postings.record_planned(self._connection, run_id, receipts)
 
     def transition(
         self,
@@ -177,142 +129,64 @@ class Ledger(OutcomeRecords):
         document: str | None = None,
         wait_durable: bool = True,
     ) -> None:
-        """Move one posting to ``to_state`` in its own transaction; ``-> sending`` counts a try.
-
-        ``-> sending`` is on disk before this returns (the WAL is fsynced, shared with other
-        workers' commits): no receipt leaves before its mark is durable. A caller marking
-        several receipts at once passes ``wait_durable=False`` and calls :meth:`sync` before
-        sending any of them.
-        """
-        now = self._now()
-        error = mask_pans(error) if error is not None else None
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT state FROM postings WHERE transaction_id = ?", (transaction_id,)
-            ).fetchone()
-            if row is None:
-                raise StateError(f"transaction {transaction_id} is not in the ledger")
-            from_state = str(row[0])
-            if to_state not in TRANSITIONS[from_state]:
-                raise StateError(
-                    f"transaction {transaction_id}: {from_state} -> {to_state} is not allowed"
-                )
-            db.execute(
-                "UPDATE postings SET state = ?, updated_at = ?,"
-                " attempts = attempts + ?, last_error = COALESCE(?, last_error),"
-                " document = COALESCE(?, document) WHERE transaction_id = ?",
-                (to_state, now, int(to_state == SENDING), error, document, transaction_id),
-            )
-            record_event(db, transaction_id, run_id, from_state, to_state, error or document, now)
-            track_dead_letter(db, transaction_id, run_id, from_state, to_state, error, now)
-            sequence = self._last_commit + 1  # the number this transaction's COMMIT will get
-        if to_state == SENDING and wait_durable:
-            self._wal_sync.wait_durable(sequence)
+        _postings.transition(
+            self._connection, transaction_id, run_id, to_state, error, document, wait_durable
+        )
 
     def change_account(self, transaction_id: str, run_id: str, account: str) -> None:
-        """Give an unposted receipt the counter account the configuration decides now."""
-        now = self._now()
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT state FROM postings WHERE transaction_id = ?", (transaction_id,)
-            ).fetchone()
-            if row is None or row[0] == POSTED:
-                return
-            db.execute(
-                "UPDATE postings SET account = ?, updated_at = ? WHERE transaction_id = ?",
-                (account, now, transaction_id),
-            )
-            detail = f"counter account now {account}"
-            record_event(db, transaction_id, run_id, str(row[0]), str(row[0]), detail, now)
-
-    def sync(self) -> None:
-        """Make every change committed so far durable (after ``wait_durable=False`` marks)."""
-        with self._lock:
-            sequence = self._last_commit
-        self._wal_sync.wait_durable(sequence)
+        _postings.change_account(self._connection, transaction_id, run_id, account)
 
     def posting(self, transaction_id: str) -> PostingRecord | None:
-        found = self._postings("WHERE p.transaction_id = ?", [transaction_id])
-        return found[0] if found else None
+        return _postings.posting(self._connection, transaction_id)
 
     def postings_in_state(self, *states: str) -> list[PostingRecord]:
-        marks = ", ".join("?" for _ in states)
-        return self._postings(f"WHERE p.state IN ({marks})", states)
+        return _postings.postings_in_state(self._connection, *states)
 
     def postings_paid_between(self, first_day: dt.date, last_day: dt.date) -> list[PostingRecord]:
-        """Receipts of payments made in the days (both included), in any state."""
-        return self._postings(
-            "WHERE p.paid_on BETWEEN ? AND ?", [first_day.isoformat(), last_day.isoformat()]
-        )
+        return _postings.postings_paid_between(self._connection, first_day, last_day)
 
     def postings_of_run(self, run_id: str) -> list[PostingRecord]:
-        """Postings a run planned, or whose state it changed."""
-        return self._postings(
-            "WHERE p.run_id = ? OR p.transaction_id IN"
-            " (SELECT transaction_id FROM posting_events WHERE run_id = ?)",
-            [run_id, run_id],
-        )
-
-    def _postings(self, where: str, params: Iterable[Any]) -> list[PostingRecord]:
-        rows = self._query(
-            "SELECT p.*, l.invoice_no, l.amount_cents AS line_amount,"
-            " l.discount_cents AS line_discount, l.open_cents AS line_open"
-            f" FROM postings p JOIN posting_lines l USING (transaction_id) {where}"
-            " ORDER BY p.created_at, p.transaction_id, l.rowid",
-            params,
-        )
-        grouped: dict[str, list[sqlite3.Row]] = {}
-        for row in rows:
-            grouped.setdefault(str(row["transaction_id"]), []).append(row)
-        return [posting_record(lines) for lines in grouped.values()]
+        return _postings.postings_of_run(self._connection, run_id)
 
     def posted_documents(self) -> dict[str, str]:
-        """transaction_id -> abas document of every posted receipt."""
-        rows = self._query("SELECT transaction_id, document FROM postings WHERE state = 'posted'")
-        return {str(r[0]): str(r[1] or "") for r in rows}
+        return _postings.posted_documents(self._connection)
 
     def invoice_payers(self) -> dict[str, tuple[str, str]]:
-        """invoice_no -> (transaction_id, state) of every receipt the ledger holds."""
-        rows = self._query(
-            "SELECT l.invoice_no, p.transaction_id, p.state"
-            " FROM posting_lines l JOIN postings p USING (transaction_id)"
-        )
-        return {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
+        return _postings.invoice_payers(self._connection)
 
     def paid_lines(self) -> dict[str, list[tuple[str, int, int | None]]]:
-        """invoice_no -> (transaction_id, amount + discount, open amount when planned) of every
-        receipt line the ledger holds."""
-        rows = self._query(
-            "SELECT invoice_no, transaction_id, amount_cents + discount_cents, open_cents"
-            " FROM posting_lines ORDER BY rowid"
-        )
-        paid: dict[str, list[tuple[str, int, int | None]]] = {}
-        for row in rows:
-            opened = None if row[3] is None else int(row[3])
-            paid.setdefault(str(row[0]), []).append((str(row[1]), int(row[2]), opened))
-        return paid
+        return _postings.paid_lines(self._connection)
 
     def count_in_state(self, state: str) -> int:
-        return int(self._query("SELECT COUNT(*) FROM postings WHERE state = ?", [state])[0][0])
+        return _postings.count_in_state(self._connection, state)
 
     def events(self, transaction_id: str) -> list[tuple[str | None, str, str]]:
-        """(from, to, run_id) of every state change of one posting, oldest first."""
-        rows = self._query(
-            "SELECT from_state, to_state, run_id FROM posting_events"
-            " WHERE transaction_id = ? ORDER BY id",
-            [transaction_id],
-        )
-        return [(r[0], str(r[1]), str(r[2])) for r in rows]
+        return _postings.events(self._connection, transaction_id)
 
     def open_dead_letters(self) -> list[DeadLetterRecord]:
-        """Dead letters not yet resolved, oldest first."""
-        rows = self._query(
-            "SELECT transaction_id, run_id, error, attempts, created_at FROM dead_letters"
-            " WHERE resolved_at IS NULL ORDER BY id"
-        )
-        return [
-            DeadLetterRecord(
-                str(r[0]), str(r[1]), str(r[2]), int(r[3]), dt.datetime.fromisoformat(str(r[4]))
-            )
-            for r in rows
-        ]
+        return _postings.open_dead_letters(self._connection)
+
+    # -- exceptions and clerks' decisions (decisions.py) ---------------------------------------
+
+    def carry_exceptions(
+        self, run_id: str, exceptions: Iterable[tuple[str, str, str, int]], resolved: Iterable[str]
+    ) -> None:
+        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved)
+
+    def open_exceptions(self) -> list[tuple[str, str, str, str]]:
+        return _decisions.open_exceptions(self._connection)
+
+    def record_decisions(
+        self,
+        run_id: str,
+        plan_run_id: str,
+        decisions: Iterable[ClerkDecision],
+        bookings: Iterable[ManualBooking],
+    ) -> None:
+        _decisions.record_decisions(self._connection, run_id, plan_run_id, decisions, bookings)
+
+    def applied_decisions(self) -> dict[str, AppliedDecision]:
+        return _decisions.applied_decisions(self._connection)
+
+    def manual_bookings(self) -> list[tuple[str, ManualBooking]]:
+        return _decisions.manual_bookings(self._connection)

@@ -10,10 +10,16 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from paytrace_abas.frames import records
-from paytrace_abas.ledger import Ledger, PostingRecord, RunItem
-from paytrace_abas.models import ManualBooking
-from paytrace_abas.report import DEAD_LETTER_COLUMNS, POSTING_ROW_COLUMNS
-from paytrace_abas.report.period import ITEM_COLUMNS, OPEN_CATEGORIES, RunSnapshot
+from paytrace_abas.ledger import Ledger, RunItem
+from paytrace_abas.models import (
+    DEAD_LETTER_COLUMNS,
+    ITEM_COLUMNS,
+    OPEN_CATEGORIES,
+    POSTING_ROW_COLUMNS,
+    ManualBooking,
+    PostingRecord,
+    RunSnapshot,
+)
 
 #: Postings-sheet status of a write-off the clerk books by hand in abas.
 BOOK_BY_HAND = "book_by_hand"
@@ -91,7 +97,7 @@ def dead_letter_rows(ledger: Ledger) -> pd.DataFrame:
 
 
 def run_items(items: pd.DataFrame) -> list[RunItem]:
-    """period.ITEM_COLUMNS rows as the ledger keeps them."""
+    """ITEM_COLUMNS rows as the ledger keeps them."""
     return [
         RunItem(
             transaction_id=str(row["transaction_id"]),
@@ -108,7 +114,7 @@ def run_items(items: pd.DataFrame) -> list[RunItem]:
 
 
 class LedgerHistory:
-    """The period report's RunHistory, read from the ledger (review_commands.RunHistory)."""
+    """The period report's RunHistory, read from the ledger (commands.report.RunHistory)."""
 
     def __init__(self, ledger: Ledger, zone: ZoneInfo) -> None:
         self._ledger = ledger

@@ -1,4 +1,7 @@
-"""Pure matching of PayTrace payments with abas open items (DESIGN §5, docs/matching.md)."""
+"""Pure matching of PayTrace payments with abas open items.
+
+See docs/contract.md#categories and docs/matching.md.
+"""
 
 from paytrace_abas.matching.engine import match_payments
 from paytrace_abas.matching.references import find_reference_tokens

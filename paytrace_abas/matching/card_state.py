@@ -13,7 +13,7 @@ from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.models import Category
 
 #: (statuses, kinds, category, reason): a payment with one of the statuses or one of the kinds
-#: gets the category; the first that applies wins (values of DESIGN §4).
+#: gets the category; the first that applies wins (values of docs/contract.md#payments).
 _CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...] = (
     (("declined",), (), Category.DECLINED, "The card was declined."),
     (

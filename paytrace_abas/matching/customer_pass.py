@@ -1,4 +1,6 @@
-"""Pass 3 (DESIGN §5): no invoice named; the payer's open items that the amount pays.
+"""The customer pass: no invoice named; the payer's open items that the amount pays.
+
+See docs/matching.md#passes.
 
 One open item that fits best wins (``customer_amount``); items that fit equally well are
 ``ambiguous``; without a single item, the smallest exact-sum set of up to N items

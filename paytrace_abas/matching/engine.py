@@ -1,4 +1,6 @@
-"""Pure matching: payments and open items in, one result row per payment out (DESIGN §5).
+"""Pure matching: payments and open items in, one result row per payment out.
+
+The categories are in docs/contract.md#categories.
 
 Passes run in a fixed order and each names its ``rule``: card state -> already posted
 (ledger) -> reference (one or several invoices) -> customer + amount (one item or the

@@ -1,4 +1,6 @@
-"""Passes 1 and 2 (DESIGN §5): invoices named in the payment text, one or several.
+"""The reference passes: invoices named in the payment text, one or several.
+
+See docs/matching.md#passes.
 
 Global assignment: payments are judged in paying order, so the first payment that pays an
 invoice in full claims it and a later one naming it is a ``duplicate``. To stay vectorized the

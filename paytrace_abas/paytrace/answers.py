@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from paytrace_abas.errors import SourceError, TransientSourceError
+from paytrace_abas.errors import (
+    SourceError,
+    ThrottledError,
+    TokenRejectedError,
+    TransientSourceError,
+)
 from paytrace_abas.privacy import mask_pans
 
 _MAX_MESSAGE_CHARS = 300
@@ -23,26 +28,6 @@ class Token:
     value: str = field(repr=False)
     refresh_at: float
     lifetime_seconds: int
-
-
-class TokenRejectedError(SourceError):
-    """PayTrace answered 401 or ``invalid_token``: authenticate again, once."""
-
-    def __init__(self, message: str, token: Token) -> None:
-        super().__init__(message)
-        self.token = token
-
-
-class GaveUpError(TransientSourceError):
-    """Retries are exhausted; an enclosing retry loop must not start over."""
-
-
-class ThrottledError(TransientSourceError):
-    """HTTP 429; ``retry_after`` is PayTrace's requested wait in seconds, if it named one."""
-
-    def __init__(self, message: str, retry_after: float | None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

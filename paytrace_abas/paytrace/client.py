@@ -6,13 +6,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from typing import Any
 
 from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import InputFileError, PaytraceAbasError, SourceError
 from paytrace_abas.memory import collector_paused
-from paytrace_abas.models import Window
+from paytrace_abas.models import CheckStep, Window
 from paytrace_abas.paytrace.files import export_transactions
 from paytrace_abas.paytrace.normalize import RawTransaction
 from paytrace_abas.paytrace.records import (
@@ -37,15 +36,6 @@ _REQUEST_DATE = "%m/%d/%Y"
 
 #: Called as ``progress(done, total)`` after each finished request; the caller draws the bar.
 ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class CheckStep:
-    """One step of ``check-config``: what was tried, whether it worked, in one line."""
-
-    name: str
-    ok: bool
-    detail: str
 
 
 def fetch_transactions(

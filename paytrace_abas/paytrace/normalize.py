@@ -1,4 +1,4 @@
-"""Raw PayTrace export records -> the canonical ``payments`` frame (DESIGN §4)."""
+"""Raw PayTrace export records -> the canonical ``payments`` frame (docs/contract.md#payments)."""
 
 from __future__ import annotations
 

@@ -16,15 +16,19 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from paytrace_abas.config import PaytraceSettings, Secrets
-from paytrace_abas.errors import ConfigError, SourceError, TransientSourceError
+from paytrace_abas.config import Backoff, PaytraceSettings, Secrets
+from paytrace_abas.errors import (
+    ConfigError,
+    GaveUpError,
+    SourceError,
+    ThrottledError,
+    TokenRejectedError,
+    TransientSourceError,
+)
 from paytrace_abas.paytrace.answers import (
     Answer,
     Decoder,
-    GaveUpError,
-    ThrottledError,
     Token,
-    TokenRejectedError,
     interpret,
 )
 
@@ -45,13 +49,8 @@ class RetryPolicy:
     """How often and how long one call may be retried: bounded in count and in total time."""
 
     max_attempts: int
-    backoff_seconds: float
+    backoff: Backoff
     budget_seconds: float
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Exponential backoff with equal jitter: half fixed, half random, capped."""
-        ceiling = min(_MAX_BACKOFF_SECONDS, self.backoff_seconds * 2.0 ** (attempt - 1))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
 class PaytraceSession:
@@ -69,7 +68,9 @@ class PaytraceSession:
         self._host = urlsplit(self._base_url).netloc or self._base_url
         self._timeout = settings.timeout_seconds
         self._policy = RetryPolicy(
-            settings.max_attempts, settings.backoff_seconds, settings.retry_budget_seconds
+            settings.max_attempts,
+            Backoff(settings.backoff_seconds, _MAX_BACKOFF_SECONDS),
+            settings.retry_budget_seconds,
         )
         self._secrets = secrets
         self._wall_clock = wall_clock
@@ -175,7 +176,7 @@ class PaytraceSession:
         """Seconds to wait before the next attempt, or None when the call must give up."""
         if attempt >= self._policy.max_attempts or self._closed.is_set():
             return None
-        wait = self._policy.backoff(attempt, self._rng)
+        wait = self._policy.backoff.delay(attempt, self._rng)
         if isinstance(exc, ThrottledError) and exc.retry_after is not None:
             wait = exc.retry_after
         if time.monotonic() + wait > deadline:

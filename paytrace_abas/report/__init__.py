@@ -4,8 +4,6 @@ from paytrace_abas.report.console import console_summary
 from paytrace_abas.report.period_book import PeriodHeader, write_period_workbook
 from paytrace_abas.report.reading import WorkbookDecisions, read_decisions
 from paytrace_abas.report.run_book import (
-    DEAD_LETTER_COLUMNS,
-    POSTING_ROW_COLUMNS,
     RunHeader,
     planned_posting_rows,
     write_workbook,
@@ -13,9 +11,7 @@ from paytrace_abas.report.run_book import (
 from paytrace_abas.report.tables import EXCEL_MAX_ROWS
 
 __all__ = [
-    "DEAD_LETTER_COLUMNS",
     "EXCEL_MAX_ROWS",
-    "POSTING_ROW_COLUMNS",
     "PeriodHeader",
     "RunHeader",
     "WorkbookDecisions",

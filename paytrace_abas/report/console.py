@@ -1,13 +1,21 @@
-"""Console tables via tabulate, with amounts and shares in the configured locale."""
+"""Console text of the commands' outcomes via tabulate, amounts and shares in the locale."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 from tabulate import tabulate
 
+from paytrace_abas.config import Settings
 from paytrace_abas.frames import records
 from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
-from paytrace_abas.money import format_cents
+from paytrace_abas.models import CheckStep, DeliveryReport, ManualBooking, Outcome, Window
+from paytrace_abas.money import cents_to_decimal, format_cents
+from paytrace_abas.plan.document import Plan
+from paytrace_abas.plan.recheck import PlanReview
 from paytrace_abas.report.formats import share_text
 
 
@@ -36,3 +44,149 @@ def console_summary(results: pd.DataFrame, currency: str, locale: str) -> str:
     if money_rate is not None:
         lines.append(f"matched share of received money: {share_text(money_rate, locale)}")
     return text + ("\n\n" + "\n".join(lines) if lines else "")
+
+
+def describe_bookings(bookings: Sequence[ManualBooking]) -> str:
+    """The write-offs a clerk books by hand in abas, as debit / credit lines."""
+    rows = []
+    for booking in bookings:
+        debit, credit = booking.counter_account, booking.gl_account
+        if booking.amount_cents < 0:
+            debit, credit = credit, debit
+        amount = f"{cents_to_decimal(abs(booking.amount_cents)):,} {booking.currency}"
+        day = booking.paid_on.isoformat()
+        rows.append((booking.transaction_id, day, debit, credit, amount, booking.note))
+    headers = ["reference (beleg)", "day", "debit", "credit", "amount", "note"]
+    title = f"book by hand in abas ({len(rows)} write-off(s) no sink posts):"
+    return title + "\n" + tabulate(rows, headers=headers, disable_numparse=True)
+
+
+def describe_retry(delivery: DeliveryReport, dead_letters: int) -> str:
+    """Posting counts in one line, and how to go on when dead letters remain."""
+    text = (
+        f"posted now: {delivery.count(Outcome.POSTED)}, "
+        f"found already in abas: {delivery.count(Outcome.FOUND)}, "
+        f"dead letters: {dead_letters}"
+    )
+    if dead_letters:
+        text += "\n(retry later with: paytrace-abas retry-dead-letters)"
+    return text
+
+
+class AppliedPlan(Protocol):
+    """What ``apply`` did, as :func:`describe_apply` reads it (commands.apply.ApplyOutcome)."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def plan(self) -> Plan: ...
+    @property
+    def review(self) -> PlanReview: ...
+    @property
+    def delivery(self) -> DeliveryReport: ...
+    @property
+    def dead_letters(self) -> int: ...
+
+
+def describe_apply(outcome: AppliedPlan) -> str:
+    """What apply posted, held back and skipped."""
+    review = outcome.review
+    lines = [
+        f"Run {outcome.run_id} · apply plan {outcome.plan.run_id} · "
+        f"{len(outcome.plan.receipts())} receipts in the plan"
+    ]
+    for problem in review.rechecks:
+        lines.append(
+            f"  not posted: {problem.transaction_id} ({problem.category.value}) {problem.reason}"
+        )
+    if review.skipped:
+        lines.append(f"  already in the ledger: {len(review.skipped)}")
+    if review.decisions:
+        lines.append(f"  clerk's decisions applied: {len(review.decisions)}")
+    if review.bookings:
+        lines.append(describe_bookings(review.bookings))
+    lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
+    return "\n".join(lines)
+
+
+class FinishedRun(Protocol):
+    """A reconcile run as :func:`describe_reconcile` and :func:`run_json` read it
+    (commands.reconcile.RunOutcome)."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def window(self) -> Window: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def results(self) -> pd.DataFrame: ...
+    @property
+    def plan(self) -> Plan: ...
+    @property
+    def workbook_path(self) -> Path: ...
+    @property
+    def plan_path(self) -> Path | None: ...
+    @property
+    def delivery(self) -> DeliveryReport | None: ...
+    @property
+    def dead_letters(self) -> int: ...
+
+
+def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
+    """What a reconcile run prints: the category table, its files, what it posted."""
+    mode = "dry run, nothing posted" if outcome.dry_run else "posted"
+    lines = [
+        f"Run {outcome.run_id} · window {outcome.window} · {mode}\n",
+        console_summary(outcome.results, currency, locale),
+        f"\nworkbook: {outcome.workbook_path}",
+    ]
+    if outcome.plan_path:
+        lines.append(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+    if outcome.delivery is not None:
+        lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
+    return "\n".join(lines)
+
+
+def run_json(outcome: FinishedRun) -> dict[str, Any]:
+    """The JSON document of a reconcile run (``--format json``, docs/contract.md#json-output)."""
+    totals = category_totals(outcome.results)
+    items = [
+        {
+            "transaction_id": row["transaction_id"],
+            "category": row["category"],
+            "rule": row["rule"],
+            "invoice_nos": list(row["invoice_nos"]),
+            "amount_cents": int(row["amount_cents"]),
+            "discount_cents": int(row["discount_cents"]),
+            # in abas now (posted by this run or an earlier one), per the ledger
+            "posted": row.get("posting_state") == "posted",
+            "reason": row["reason"],
+        }
+        for row in records(outcome.results)
+    ]
+    return {
+        "run_id": outcome.run_id,
+        "window": {
+            "from": outcome.window.first_day.isoformat(),
+            "to": outcome.window.last_day.isoformat(),
+        },
+        "dry_run": outcome.dry_run,
+        "counts": {row["category"]: int(row["count"]) for row in records(totals)},
+        "amounts_cents": {row["category"]: int(row["amount_cents"]) for row in records(totals)},
+        "items": items,
+        "report": str(outcome.workbook_path),
+        "plan": str(outcome.plan_path) if outcome.plan_path else None,
+    }
+
+
+def describe_config_check(settings: Settings, steps: Sequence[CheckStep]) -> str:
+    """check-config's lines: the configuration is valid, its sources, each step against an API."""
+    paytrace, abas = settings.paytrace, settings.abas
+    lines = [
+        f"config: {settings.config_path or '(defaults)'} is valid",
+        f"PayTrace source: {paytrace.source} ({paytrace.file or paytrace.base_url})",
+        f"abas source:     {abas.source} ({abas.open_items_file or abas.base_url})",
+    ]
+    lines += [f"{step.name}: {'ok' if step.ok else 'FAILED'} ({step.detail})" for step in steps]
+    return "\n".join(lines)

@@ -13,31 +13,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from paytrace_abas.frames import records
-from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, Category
-
-#: Columns of RunSnapshot.items: one row per transaction the run decided.
-ITEM_COLUMNS = [
-    "transaction_id",
-    "day",
-    "category",
-    "amount_cents",
-    "card_type",
-    "batch_number",
-    "invoice_nos",
-    "reason",
-]
-#: Exceptions that stay open until a clerk resolves them or a later run matches them.
-OPEN_CATEGORIES = frozenset(EXCEPTIONS - MONEY_OUT - {Category.ALREADY_POSTED})
-
-
-@dataclass(frozen=True)
-class RunSnapshot:
-    """What one run decided: ``items`` has ITEM_COLUMNS; ``day`` is the settlement day."""
-
-    run_id: str
-    started_at: dt.datetime
-    items: pd.DataFrame
+from paytrace_abas.matching import category_totals
+from paytrace_abas.models import (
+    ITEM_COLUMNS,
+    MONEY_OUT,
+    NON_MONEY,
+    OPEN_CATEGORIES,
+    Category,
+    RunSnapshot,
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +66,7 @@ def summarize_period(
         first_day=first_day,
         last_day=last_day,
         run_count=len(runs),
-        categories=_category_totals(in_period),
+        categories=category_totals(in_period),
         daily=_daily_totals(in_period),
         card_types=_money_totals(in_period, ["day", "card_type"]),
         batches=_money_totals(in_period[in_period["batch_number"].notna()], ["batch_number"]),
@@ -108,21 +92,6 @@ def _latest_decisions(runs: Sequence[RunSnapshot]) -> pd.DataFrame:
     every = every[~(repeats & decided)]
     latest = every.drop_duplicates("transaction_id", keep="last")
     return latest.merge(first_seen, on="transaction_id", how="left").reset_index(drop=True)
-
-
-def _category_totals(items: pd.DataFrame) -> pd.DataFrame:
-    grouped = items.groupby("category")["amount_cents"].agg(["count", "sum"]).reset_index()
-    totals = {row["category"]: row for row in records(grouped)}
-    rows = [
-        {
-            "category": c.value,
-            "count": int(totals[c.value]["count"]),
-            "amount_cents": int(totals[c.value]["sum"]),
-        }
-        for c in Category
-        if c.value in totals
-    ]
-    return pd.DataFrame(rows, columns=["category", "count", "amount_cents"])
 
 
 def _daily_totals(items: pd.DataFrame) -> pd.DataFrame:

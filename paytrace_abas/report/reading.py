@@ -12,13 +12,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from paytrace_abas.abas.files import DEFAULT_MAX_XLSX_BYTES
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.plan.resolutions import DecisionRow
 from paytrace_abas.privacy import mask_pans
 from paytrace_abas.report.labels import COLUMN_LABELS
 from paytrace_abas.report.run_book import PROPERTY_RUN_ID, PROPERTY_WINDOW
-from paytrace_abas.unzip_limit import check_unpacked_size
 
 _RESOLUTION = set(COLUMN_LABELS["resolution"].values())
 _NOTE = set(COLUMN_LABELS["note"].values())
@@ -34,15 +32,14 @@ class WorkbookDecisions:
     rows: list[DecisionRow]
 
 
-def read_decisions(path: Path, max_bytes: int = DEFAULT_MAX_XLSX_BYTES) -> WorkbookDecisions:
+def read_decisions(path: Path) -> WorkbookDecisions:
     """Every non-empty Resolution cell of every sheet that has a Resolution column.
 
     Formulas are read as formulas (not their cached value), so one typed into Resolution is
-    refused rather than read as empty.
+    refused rather than read as empty. The caller checks what the workbook unpacks to first.
     """
     if not path.exists():
         raise InputFileError(f"workbook {path} does not exist")
-    check_unpacked_size(path, max_bytes, "[abas] max_xlsx_bytes")
     try:
         return _read_decisions(path)
     except (ParseError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:

@@ -12,7 +12,14 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 
-from paytrace_abas.models import EXCEPTIONS, MONEY_OUT, NON_MONEY, RESULT_COLUMNS, Category
+from paytrace_abas.models import (
+    EXCEPTIONS,
+    MONEY_OUT,
+    NON_MONEY,
+    POSTING_ROW_COLUMNS,
+    RESULT_COLUMNS,
+    Category,
+)
 from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
@@ -32,30 +39,6 @@ PROPERTY_RUN_ID = "paytrace_abas.run_id"
 PROPERTY_WINDOW = "paytrace_abas.window"
 PROPERTY_FORMAT = "paytrace_abas.workbook_format"
 WORKBOOK_FORMAT = "1"
-
-#: Columns of the optional postings frame (the posting step feeds it; a dry run shows the plan).
-POSTING_ROW_COLUMNS = [
-    "transaction_id",
-    "invoice_no",
-    "write_off_account",
-    "customer_no",
-    "amount_cents",
-    "discount_cents",
-    "paid_on",
-    "status",
-    "abas_document",
-    "attempts",
-    "last_error",
-]
-#: Columns of the optional dead-letter frame.
-DEAD_LETTER_COLUMNS = [
-    "transaction_id",
-    "invoice_no",
-    "amount_cents",
-    "attempts",
-    "last_error",
-    "failed_at",
-]
 
 #: Exception categories a clerk decides with the Resolution column.
 RESOLVABLE = tuple(c for c in Category if c in EXCEPTIONS - MONEY_OUT - {Category.ALREADY_POSTED})

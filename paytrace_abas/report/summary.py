@@ -13,7 +13,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from paytrace_abas.frames import records
-from paytrace_abas.matching import hit_rate, payment_hit_rate
+from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
 from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
@@ -109,20 +109,16 @@ class _Summary:
             labels.column_label("count", language),
             labels.column_label("amount", language),
         )
-        grouped = results.groupby("category")["amount_cents"].agg(["count", "sum"])
-        totals = {row["category"]: row for row in records(grouped.reset_index())}
-        for category in Category:
-            if category.value not in totals:
-                continue
-            count, cents = totals[category.value]["count"], totals[category.value]["sum"]
+        for row in records(category_totals(results)):
+            category = Category(row["category"])
             self.sheet.append(
                 [
                     self.cell(
                         labels.category_name(category, language), fill=CATEGORY_COLOURS[category]
                     ),
                     self.cell(category.value),
-                    self.count(int(count)),
-                    self.money(int(cents)),
+                    self.count(int(row["count"])),
+                    self.money(int(row["amount_cents"])),
                 ]
             )
         self.sheet.append([])

@@ -1,0 +1,115 @@
+"""What every command reads: PayTrace payments, abas open items, chargebacks, the ledger and
+the clock. The only place that reads the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from paytrace_abas.abas.files import read_open_items_export
+from paytrace_abas.abas.normalize import normalize_open_items
+from paytrace_abas.config import Settings
+from paytrace_abas.errors import ConfigError, InputFileError, SourceError
+from paytrace_abas.ledger import Ledger, RunLock
+from paytrace_abas.models import Window
+from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
+from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
+from paytrace_abas.paytrace.files import read_export_files
+from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    """The clock; everything below gets "now" from here."""
+    return dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
+    """The ledger, under the run lock unless ``locked`` is False (read-only commands)."""
+    # The real file: SQLite keeps its journal beside the file it opens, and two paths to one
+    # ledger (a symlink) must take one lock.
+    path = settings.ledger.path.resolve()
+    if not locked:
+        with Ledger.open(path, utc_now) as ledger:
+            yield ledger
+        return
+    with RunLock.beside(path), Ledger.open(path, utc_now) as ledger:
+        yield ledger
+
+
+def load_payments(
+    settings: Settings, window: Window, progress: ProgressCallback | None = None
+) -> pd.DataFrame:
+    """The window's PayTrace transactions as the canonical payments frame."""
+    paytrace = settings.paytrace
+    if paytrace.source == "api":
+        raw = fetch_transactions(paytrace, settings.secrets, window, progress)
+        try:
+            payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
+        except InputFileError as exc:
+            # PayTrace sent the record, so PayTrace is at fault, not the user's input (exit 1).
+            raise SourceError(f"PayTrace sent a malformed transaction: {exc}") from None
+    elif paytrace.file is None:
+        raise ConfigError('[paytrace] file must name an export file or folder when source = "file"')
+    else:
+        raw = read_export_files(paytrace.file)
+        payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
+    refuse_above_max_amount(payments, "amount_cents", settings.matching.max_amount)
+    return select_window(payments, window, paytrace.zone)
+
+
+def refuse_above_max_amount(frame: pd.DataFrame, column: str, max_cents: int) -> None:
+    """InputFileError naming the first row whose amount exceeds ``[matching] max_amount``.
+
+    Far larger amounts are typing or export errors; refused here, they cannot overflow totals.
+    """
+    too_large = frame[column].abs() > max_cents
+    if not too_large.any():
+        return
+    first = int(too_large.to_numpy().argmax())
+    where, cents = frame["source_line"].iloc[first], int(frame[column].iloc[first])
+    raise InputFileError(
+        f"{where}: amount {cents_to_decimal(cents):,} is above "
+        f"[matching] max_amount ({cents_to_decimal(max_cents):,})"
+    )
+
+
+def load_chargebacks(
+    settings: Settings, window: Window, path: Path, payments: pd.DataFrame
+) -> pd.DataFrame:
+    """Chargebacks of the window from a processor file, tied to the disputed sale if pulled."""
+    zone = settings.paytrace.zone
+    every = read_chargebacks(path, zone, settings.paytrace.currency)
+    inside = select_window(every, window, zone)
+    if len(inside) < len(every):
+        log.warning(
+            "%s: %d of %d chargebacks are outside %s and were skipped",
+            path,
+            len(every) - len(inside),
+            len(every),
+            window,
+        )
+    return with_original_payer(inside, payments)
+
+
+def load_open_items(settings: Settings) -> pd.DataFrame:
+    """abas open items as the canonical open_items frame."""
+    abas = settings.abas
+    if abas.source != "file":
+        raise ConfigError(f'[abas] source = {abas.source!r} is not supported yet; use "file"')
+    if abas.open_items_file is None:
+        raise ConfigError(
+            '[abas] open_items_file must name the open-items export when source = "file"'
+        )
+    export = read_open_items_export(abas.open_items_file, abas.columns, abas.max_xlsx_bytes)
+    items = normalize_open_items(export)
+    refuse_above_max_amount(items, "open_cents", settings.matching.max_amount)
+    return items

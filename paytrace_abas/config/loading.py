@@ -1,0 +1,296 @@
+"""Build Settings from a TOML file and the environment; every problem is reported at once."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from paytrace_abas.config.reader import TomlDocument, TomlSection
+from paytrace_abas.config.settings import (
+    ACCOUNT_RULE_TEXT,
+    CONFIG_ENV_VAR,
+    DEFAULT_CONFIG_NAME,
+    DEFAULT_RECEIPT_FIELDS,
+    REFERENCE_FIELDS,
+    AbasSettings,
+    AccountRule,
+    AccountSettings,
+    AlertSettings,
+    LedgerSettings,
+    MatchingSettings,
+    PaytraceSettings,
+    PostingSettings,
+    ReportSettings,
+    Secrets,
+    Settings,
+    is_account,
+)
+from paytrace_abas.errors import ConfigError
+
+
+def find_config_path(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """--config, then $PAYTRACE_ABAS_CONFIG, then ./paytrace-abas.toml; None if none is there."""
+    if explicit:
+        return Path(explicit)
+    if environ.get(CONFIG_ENV_VAR):
+        return Path(environ[CONFIG_ENV_VAR])
+    candidate = cwd / DEFAULT_CONFIG_NAME
+    return candidate if candidate.exists() else None
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
+    """Read and validate the TOML file at ``path`` (defaults alone when None)."""
+    document = _read_toml(path) if path else {}
+    base_dir = path.parent if path else Path.cwd()
+    problems: list[str] = []
+    reader = TomlDocument(document, base_dir, problems)
+    settings = Settings(
+        config_path=path,
+        paytrace=_read_paytrace(reader.section("paytrace")),
+        abas=_read_abas(reader.section("abas")),
+        ledger=_read_ledger(reader.section("ledger")),
+        matching=_read_matching(reader.section("matching")),
+        report=_read_report(reader.section("report")),
+        posting=_read_posting(reader.section("posting")),
+        accounts=_read_accounts(reader.section("accounts")),
+        alerts=_read_alerts(reader.section("alerts")),
+        secrets=_read_secrets(environ),
+    )
+    reader.reject_unknown_sections()
+    problems.extend(_missing_paytrace_secrets(settings))
+    if problems:
+        where = f"{path}" if path else "the configuration"
+        raise ConfigError(f"{where} has {len(problems)} problem(s): " + "; ".join(problems))
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text (TOML is UTF-8)") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _read_paytrace(section: TomlSection) -> PaytraceSettings:
+    defaults = PaytraceSettings()
+    settings = PaytraceSettings(
+        source=section.choice("source", defaults.source, ("file", "api")),
+        file=section.path("file", must_exist=section.peek("source") != "api"),
+        base_url=section.url("base_url", defaults.base_url),
+        timezone=section.timezone("timezone", defaults.timezone),
+        currency=section.currency("currency", defaults.currency),
+        overlap_days=section.integer("overlap_days", defaults.overlap_days, minimum=0),
+        timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
+        max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
+        backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
+        retry_budget_seconds=section.number("retry_budget_seconds", defaults.retry_budget_seconds),
+        parallel_requests=section.integer(
+            "parallel_requests", defaults.parallel_requests, minimum=1
+        ),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_abas(section: TomlSection) -> AbasSettings:
+    defaults = AbasSettings()
+    settings = AbasSettings(
+        source=section.choice("source", "file", ("file", "api")),
+        open_items_file=section.path("open_items_file", must_exist=section.peek("source") != "api"),
+        import_file=section.path("import_file", must_exist=False),
+        base_url=section.url("base_url", ""),
+        client=section.text("client", ""),
+        columns=section.string_table("columns"),
+        sink=section.choice("sink", defaults.sink, ("file", "api")),
+        editor_table=section.text("editor_table", defaults.editor_table),
+        lookup_table=section.text("lookup_table", defaults.lookup_table),
+        import_database=section.text("import_database", defaults.import_database),
+        import_group=section.text("import_group", defaults.import_group),
+        import_action=section.text("import_action", defaults.import_action),
+        receipt_fields=_receipt_fields(section),
+        dialog_answers=section.string_table("dialog_answers") or dict(defaults.dialog_answers),
+        language=section.choice("language", defaults.language, ("de", "en")),
+        user=section.text("user", defaults.user),
+        timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
+        max_wait_on_lock_seconds=section.integer(
+            "max_wait_on_lock_seconds", defaults.max_wait_on_lock_seconds, minimum=0
+        ),
+        import_archive_dir=section.path("import_archive_dir", must_exist=False),
+        commit_grace_seconds=section.number("commit_grace_seconds", defaults.commit_grace_seconds),
+        max_xlsx_bytes=section.integer("max_xlsx_bytes", defaults.max_xlsx_bytes, minimum=1),
+    )
+    if settings.sink == "api" and not (settings.base_url and settings.client):
+        section.problem("sink", 'is "api", so [abas] base_url and client are required')
+    section.reject_unknown_keys()
+    return settings
+
+
+def _receipt_fields(section: TomlSection) -> dict[str, str]:
+    """Defaults overlaid with [abas.receipt_fields]; unknown logical names are problems."""
+    given = section.string_table("receipt_fields")
+    for name in sorted(set(given) - set(DEFAULT_RECEIPT_FIELDS)):
+        section.problem(f"receipt_fields.{name}", "is not a known receipt field")
+    return {**DEFAULT_RECEIPT_FIELDS, **given}
+
+
+def _read_posting(section: TomlSection) -> PostingSettings:
+    defaults = PostingSettings()
+    settings = PostingSettings(
+        workers=section.integer("workers", defaults.workers, minimum=1),
+        attempts=section.integer("attempts", defaults.attempts, minimum=1),
+        backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
+        backoff_max_seconds=section.number("backoff_max_seconds", defaults.backoff_max_seconds),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_accounts(section: TomlSection) -> AccountSettings:
+    rules = []
+    for number, table in enumerate(section.table_list("rules"), start=1):
+        rule = _account_rule(section, number, table)
+        if rule is not None:
+            rules.append(rule)
+    settings = AccountSettings(
+        merchant=section.text("merchant", ""),
+        default=section.text("default", ""),
+        rules=tuple(rules),
+    )
+    if section.present and not settings.default:
+        section.problem("default", "is required: the account used when no rule fits")
+    elif settings.default and not is_account(settings.default):
+        section.problem("default", f"{settings.default!r} is not an account ({ACCOUNT_RULE_TEXT})")
+    section.reject_unknown_keys()
+    return settings
+
+
+def _account_rule(section: TomlSection, number: int, table: dict[str, Any]) -> AccountRule | None:
+    where = f"rules[{number}]"
+    allowed = {"account", "card_type", "merchant", "currency"}
+    for key in sorted(set(table) - allowed):
+        section.problem(f"{where}.{key}", "is not a known key")
+    values = {key: table.get(key, "") for key in allowed}
+    bad = sorted(key for key, value in values.items() if not isinstance(value, str))
+    for key in bad:
+        section.problem(f"{where}.{key}", "must be a string")
+    if bad:
+        return None
+    if not values["account"]:
+        section.problem(f"{where}.account", "is required")
+        return None
+    if not is_account(values["account"]):
+        account = values["account"]
+        section.problem(f"{where}.account", f"{account!r} is not an account ({ACCOUNT_RULE_TEXT})")
+        return None
+    if not (values["card_type"] or values["merchant"] or values["currency"]):
+        section.problem(where, "needs at least one of card_type, merchant, currency")
+        return None
+    return AccountRule(**values)
+
+
+def _read_alerts(section: TomlSection) -> AlertSettings:
+    defaults = AlertSettings()
+    settings = AlertSettings(
+        smtp_host=section.text("smtp_host", ""),
+        smtp_port=section.integer("smtp_port", defaults.smtp_port, minimum=1),
+        smtp_starttls=section.boolean("smtp_starttls", defaults.smtp_starttls),
+        smtp_user=section.text("smtp_user", ""),
+        smtp_from=section.text("smtp_from", ""),
+        smtp_to=tuple(section.string_list("smtp_to")),
+        smtp_ca_file=section.path("smtp_ca_file", must_exist=True),
+        webhook_url=section.url("webhook_url", ""),
+        timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
+    )
+    if settings.smtp_host and not (settings.smtp_from and settings.smtp_to):
+        section.problem("smtp_host", "is set, so smtp_from and smtp_to are required")
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_ledger(section: TomlSection) -> LedgerSettings:
+    path = section.path("path", must_exist=False) or LedgerSettings().path
+    settings = LedgerSettings(path=path)
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_matching(section: TomlSection) -> MatchingSettings:
+    defaults = MatchingSettings()
+    # ``tolerance_cents`` sets both directions; the directional keys override it.
+    both = section.integer("tolerance_cents", defaults.under_tolerance_cents, minimum=0)
+    settings = MatchingSettings(
+        under_tolerance_cents=section.integer("under_tolerance_cents", both, minimum=0),
+        over_tolerance_cents=section.integer("over_tolerance_cents", both, minimum=0),
+        under_tolerance_percent=section.percent("under_tolerance_percent"),
+        over_tolerance_percent=section.percent("over_tolerance_percent"),
+        min_reference_length=section.integer(
+            "min_reference_length", defaults.min_reference_length, minimum=1
+        ),
+        reference_pattern=section.regex("reference_pattern", defaults.reference_pattern),
+        reference_prefixes=section.string_tuple("reference_prefixes", defaults.reference_prefixes),
+        reference_fields=section.string_tuple(
+            "reference_fields", defaults.reference_fields, allowed=REFERENCE_FIELDS
+        ),
+        invoice_pattern=section.regex("invoice_pattern", defaults.invoice_pattern),
+        max_invoices_per_payment=section.integer(
+            "max_invoices_per_payment", defaults.max_invoices_per_payment, minimum=1
+        ),
+        max_items_for_set_search=section.integer(
+            "max_items_for_set_search", defaults.max_items_for_set_search, minimum=2
+        ),
+        exchange_rates=section.rate_table("exchange_rates"),
+        customer_map=section.string_table("customer_map"),
+        workers=section.integer("workers", defaults.workers, minimum=1),
+        max_amount=section.amount("max_amount", defaults.max_amount),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_report(section: TomlSection) -> ReportSettings:
+    defaults = ReportSettings()
+    settings = ReportSettings(
+        locale=section.choice("locale", defaults.locale, ("en_US", "de_DE")),
+        language=section.choice("language", defaults.language, ("", "en", "de")),
+        out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
+        file_mode=section.file_mode("file_mode", defaults.file_mode),
+    )
+    section.reject_unknown_keys()
+    return settings
+
+
+def _read_secrets(environ: Mapping[str, str]) -> Secrets:
+    return Secrets(
+        paytrace_username=environ.get("PAYTRACE_USERNAME", ""),
+        paytrace_password=environ.get("PAYTRACE_PASSWORD", ""),
+        paytrace_integrator_id=environ.get("PAYTRACE_INTEGRATOR_ID", ""),
+        abas_password=environ.get("ABAS_PASSWORD", ""),
+        abas_token=environ.get("ABAS_TOKEN", ""),
+        smtp_password=environ.get("SMTP_PASSWORD", ""),
+    )
+
+
+def _missing_paytrace_secrets(settings: Settings) -> list[str]:
+    """The PayTrace API source cannot authenticate without a user name and password."""
+    if settings.paytrace.source != "api":
+        return []
+    required = {
+        "PAYTRACE_USERNAME": settings.secrets.paytrace_username,
+        "PAYTRACE_PASSWORD": settings.secrets.paytrace_password,
+    }
+    return [
+        f'environment variable {name} is not set ([paytrace] source = "api" needs it)'
+        for name, value in required.items()
+        if not value
+    ]

@@ -1,0 +1,138 @@
+"""What waits for a clerk and what clerks decided: carried-forward exceptions, the decisions
+``apply`` accepted, and the write-offs to book by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from paytrace_abas.ledger.connection import LedgerConnection
+from paytrace_abas.ledger.records import AppliedDecision, ClerkDecision
+from paytrace_abas.models import ManualBooking
+from paytrace_abas.privacy import mask_pans
+
+
+def carry_exceptions(
+    connection: LedgerConnection,
+    run_id: str,
+    exceptions: Iterable[tuple[str, str, str, int]],
+    resolved: Iterable[str],
+) -> None:
+    """Remember (transaction_id, category, reason, amount) a clerk must see; close resolved.
+
+    A transaction a clerk has decided (``apply``) is not carried again.
+    """
+    with connection.transaction() as db:
+        db.executemany(
+            "INSERT INTO exceptions (transaction_id, category, reason, amount_cents,"
+            " first_run_id, last_run_id) SELECT ?, ?, ?, ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE transaction_id = ?)"
+            " ON CONFLICT(transaction_id) DO UPDATE SET category = excluded.category,"
+            " reason = excluded.reason, last_run_id = excluded.last_run_id,"
+            " resolved_run_id = NULL",
+            [
+                (tid, cat, mask_pans(why), cents, run_id, run_id, tid)
+                for tid, cat, why, cents in exceptions
+            ],
+        )
+        db.executemany(
+            "UPDATE exceptions SET resolved_run_id = ? WHERE transaction_id = ?"
+            " AND resolved_run_id IS NULL",
+            [(run_id, tid) for tid in resolved],
+        )
+
+
+def open_exceptions(connection: LedgerConnection) -> list[tuple[str, str, str, str]]:
+    """(transaction_id, category, first_run_id, reason) still waiting for a clerk."""
+    rows = connection.query(
+        "SELECT transaction_id, category, first_run_id, reason FROM exceptions"
+        " WHERE resolved_run_id IS NULL ORDER BY first_run_id, transaction_id"
+    )
+    return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+def record_decisions(
+    connection: LedgerConnection,
+    run_id: str,
+    plan_run_id: str,
+    decisions: Iterable[ClerkDecision],
+    bookings: Iterable[ManualBooking],
+) -> None:
+    """Keep decisions ``apply`` accepted and the write-offs to book by hand, together."""
+    now = connection.now()
+    with connection.transaction() as db:
+        db.executemany(
+            "INSERT OR IGNORE INTO decisions (transaction_id, run_id, plan_run_id, action,"
+            " resolution, note, place, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    d.transaction_id,
+                    run_id,
+                    plan_run_id,
+                    d.action,
+                    mask_pans(d.resolution),
+                    mask_pans(d.note),
+                    d.where,
+                    now,
+                )
+                for d in decisions
+            ],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO manual_bookings (transaction_id, run_id, counter_account,"
+            " gl_account, customer_no, amount_cents, currency, paid_on, note, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    b.transaction_id,
+                    run_id,
+                    b.counter_account,
+                    b.gl_account,
+                    b.customer_no,
+                    b.amount_cents,
+                    b.currency,
+                    b.paid_on.isoformat(),
+                    mask_pans(b.note),
+                    now,
+                )
+                for b in bookings
+            ],
+        )
+
+
+def applied_decisions(connection: LedgerConnection) -> dict[str, AppliedDecision]:
+    """transaction_id -> the clerk's decision ``apply`` accepted for it."""
+    rows = connection.query("SELECT * FROM decisions ORDER BY applied_at, transaction_id")
+    return {
+        str(row["transaction_id"]): AppliedDecision(
+            transaction_id=str(row["transaction_id"]),
+            run_id=str(row["run_id"]),
+            plan_run_id=str(row["plan_run_id"]),
+            action=str(row["action"]),
+            resolution=str(row["resolution"]),
+            note=str(row["note"]),
+            applied_at=dt.datetime.fromisoformat(str(row["applied_at"])),
+        )
+        for row in rows
+    }
+
+
+def manual_bookings(connection: LedgerConnection) -> list[tuple[str, ManualBooking]]:
+    """(run_id, booking) of every write-off to book by hand, oldest first."""
+    rows = connection.query("SELECT * FROM manual_bookings ORDER BY created_at, transaction_id")
+    return [
+        (
+            str(row["run_id"]),
+            ManualBooking(
+                transaction_id=str(row["transaction_id"]),
+                counter_account=str(row["counter_account"]),
+                gl_account=str(row["gl_account"]),
+                customer_no=str(row["customer_no"]),
+                amount_cents=int(row["amount_cents"]),
+                currency=str(row["currency"]),
+                paid_on=dt.date.fromisoformat(str(row["paid_on"])),
+                note=str(row["note"]),
+            ),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,193 @@
+"""Runs: the run rows, what each run decided per transaction, and the watermark."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from paytrace_abas.ledger.connection import LedgerConnection
+from paytrace_abas.ledger.records import RunItem, run_record
+from paytrace_abas.models import RunRecord
+from paytrace_abas.privacy import mask_pans
+
+
+def start_run(
+    connection: LedgerConnection,
+    base_id: str,
+    command: str,
+    window: tuple[str, str] | None,
+    dry_run: bool,
+    parameters: dict[str, Any],
+) -> str:
+    """Record a started run; the id gets a ``-2``, ``-3`` … suffix if ``base_id`` is taken."""
+    with connection.transaction() as db:
+        taken = {
+            row[0]
+            for row in db.execute(
+                "SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?",
+                (base_id, base_id + "-%"),
+            )
+        }
+        run_id, number = base_id, 1
+        while run_id in taken:
+            number += 1
+            run_id = f"{base_id}-{number}"
+        db.execute(
+            "INSERT INTO runs (run_id, command, started_at, window_from, window_to, dry_run,"
+            " parameters, status, pid) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+            (
+                run_id,
+                command,
+                connection.now(),
+                window[0] if window else None,
+                window[1] if window else None,
+                int(dry_run),
+                mask_pans(json.dumps(parameters, sort_keys=True)),
+                os.getpid(),
+            ),
+        )
+    return run_id
+
+
+def finish_run(
+    connection: LedgerConnection,
+    run_id: str,
+    exit_code: int,
+    counts: dict[str, Any],
+    input_hash: str | None = None,
+    workbook_path: Path | None = None,
+    plan_path: Path | None = None,
+) -> None:
+    """Close a run: ``completed`` unless ``exit_code`` says it failed (1, 2)."""
+    status = "failed" if exit_code in (1, 2) else "completed"
+    with connection.transaction() as db:
+        db.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, counts = ?,"
+            " input_hash = COALESCE(?, input_hash), workbook_path = COALESCE(?, workbook_path),"
+            " plan_path = COALESCE(?, plan_path) WHERE run_id = ?",
+            (
+                connection.now(),
+                status,
+                exit_code,
+                mask_pans(json.dumps(counts, sort_keys=True)),
+                input_hash,
+                str(workbook_path) if workbook_path else None,
+                str(plan_path) if plan_path else None,
+                run_id,
+            ),
+        )
+
+
+def runs(connection: LedgerConnection, limit: int = 50) -> list[RunRecord]:
+    """The newest runs first."""
+    rows = connection.query(
+        "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [limit]
+    )
+    return [run_record(row) for row in rows]
+
+
+def run(connection: LedgerConnection, run_id: str) -> RunRecord | None:
+    rows = connection.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
+    return run_record(rows[0]) if rows else None
+
+
+def counted_runs(connection: LedgerConnection, last_day: dt.date) -> list[RunRecord]:
+    """Reconcile runs a period report counts, oldest first, whose window starts by ``last_day``.
+
+    Those are the completed posting runs, and dry runs whose plan a completed ``apply``
+    posted: a dry run nobody applied was a preview.
+    """
+    rows = connection.query(
+        "SELECT * FROM runs WHERE command IN ('reconcile', 'apply') AND status = 'completed'"
+        " ORDER BY started_at, rowid"
+    )
+    runs = [run_record(row) for row in rows]
+    applied = {run.parameters.get("plan_run_id") for run in runs if run.command == "apply"}
+    return [
+        run
+        for run in runs
+        if run.command == "reconcile"
+        and run.window_from is not None
+        and run.window_from <= last_day.isoformat()
+        and (not run.dry_run or run.run_id in applied)
+    ]
+
+
+def record_run_items(connection: LedgerConnection, run_id: str, items: Iterable[RunItem]) -> None:
+    """Keep what a run decided per transaction, in one transaction."""
+    with connection.transaction() as db:
+        db.executemany(
+            "INSERT OR REPLACE INTO run_items (run_id, transaction_id, day, category,"
+            " amount_cents, card_type, batch_number, invoice_nos, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    run_id,
+                    item.transaction_id,
+                    item.day.isoformat(),
+                    item.category,
+                    item.amount_cents,
+                    item.card_type,
+                    item.batch_number,
+                    json.dumps(list(item.invoice_nos)),
+                    item.reason,
+                )
+                for item in items
+            ],
+        )
+
+
+def run_items(connection: LedgerConnection, run_id: str) -> list[RunItem]:
+    """What one run decided, in the order it recorded it."""
+    rows = connection.query("SELECT * FROM run_items WHERE run_id = ? ORDER BY rowid", [run_id])
+    return [
+        RunItem(
+            transaction_id=str(row["transaction_id"]),
+            day=dt.date.fromisoformat(str(row["day"])),
+            category=str(row["category"]),
+            amount_cents=int(row["amount_cents"]),
+            card_type=str(row["card_type"]),
+            batch_number=None if row["batch_number"] is None else int(row["batch_number"]),
+            invoice_nos=tuple(json.loads(row["invoice_nos"])),
+            reason=str(row["reason"]),
+        )
+        for row in rows
+    ]
+
+
+def watermark(connection: LedgerConnection, name: str = "completed_through") -> dt.date | None:
+    rows = connection.query("SELECT day FROM watermarks WHERE name = ?", [name])
+    return dt.date.fromisoformat(str(rows[0][0])) if rows else None
+
+
+def advance_watermark(
+    connection: LedgerConnection, day: dt.date, run_id: str, name: str = "completed_through"
+) -> None:
+    """Move the watermark forward to ``day``; it never moves back."""
+    with connection.transaction() as db:
+        db.execute(
+            "INSERT INTO watermarks (name, day, run_id, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET day = excluded.day, run_id = excluded.run_id,"
+            " updated_at = excluded.updated_at WHERE excluded.day > watermarks.day",
+            (name, day.isoformat(), run_id, connection.now()),
+        )
+
+
+def record_plan(connection: LedgerConnection, run_id: str, kind: str, plan: str) -> None:
+    """Keep a plan (its canonical JSON) a run wrote or resolve checked; ``apply`` compares."""
+    with connection.transaction() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO recorded_plans (run_id, kind, plan, recorded_at)"
+            " VALUES (?, ?, ?, ?)",
+            (run_id, kind, plan, connection.now()),
+        )
+
+
+def recorded_plans(connection: LedgerConnection, run_id: str) -> dict[str, str]:
+    """kind -> canonical JSON of every plan recorded for the run."""
+    rows = connection.query("SELECT kind, plan FROM recorded_plans WHERE run_id = ?", [run_id])
+    return {str(row[0]): str(row[1]) for row in rows}
