@@ -14,20 +14,17 @@ Exit status 1 when the ratio misses the target.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _posting_setup import planned_ledger
 
-from paytrace_abas.abas.import_file import ImportFileSink  # noqa: E402
-from paytrace_abas.config import AbasSettings, PostingSettings  # noqa: E402
-from paytrace_abas.delivery import deliver  # noqa: E402
-from paytrace_abas.ledger import POSTED, Ledger  # noqa: E402
-from paytrace_abas.models import Receipt, ReceiptLine  # noqa: E402
+from paytrace_abas.abas.import_file import ImportFileSink
+from paytrace_abas.config import AbasSettings, PostingSettings
+from paytrace_abas.delivery import deliver
+from paytrace_abas.ledger import POSTED
 
 TARGET = 0.8
 
@@ -53,19 +50,11 @@ def main() -> int:
 
 def _rate(count: int, settings: PostingSettings) -> float:
     """Receipts per second posting ``count`` receipts into a new import file."""
-    receipts = [
-        Receipt(str(800_000_000 + n), "K1", "USD", dt.date(2026, 11, 25), "18100",
-                (ReceiptLine(str(600_000 + n), 10_000 + n, 0, 10_000 + n),), "VISA")
-        for n in range(count)
-    ]  # fmt: skip
-    with tempfile.TemporaryDirectory() as folder:
-        now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
-        with Ledger.open(Path(folder) / "bench.sqlite3", now) as ledger:
-            run_id = ledger.start_run("bench", "bench", None, False, {})
-            ledger.record_planned(run_id, receipts)
-            records = ledger.postings_in_state("planned")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        with planned_ledger(folder, count) as (ledger, run_id, records):
             started = time.perf_counter()
-            sink = ImportFileSink(AbasSettings(import_file=Path(folder) / "import.edp"))
+            sink = ImportFileSink(AbasSettings(import_file=folder / "import.edp"))
             deliver(ledger, sink, records, run_id, settings)
             elapsed = time.perf_counter() - started
             posted = ledger.count_in_state(POSTED)
