@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,20 @@ def test_values_that_would_break_the_file_are_rejected(tmp_path: Path) -> None:
     bad = Receipt("1;2", "K", "USD", dt.date(2026, 1, 1), "18100", RECEIPT.lines)
     with pytest.raises(PostingRejectedError, match="contains ';'"):
         sink.post(bad)
+
+
+def test_the_archive_is_read_back_only_as_far_as_the_payments_asked_about(
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "imported"
+    archive.mkdir()
+    path = tmp_path / "import.edp"
+    ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
+    moved = path.rename(archive / "import-1.edp")
+    settings = AbasSettings(import_file=path, import_archive_dir=archive)
+    found = ImportFileSink(settings).find(RECEIPT)
+    assert found is not None and found.document == "import-1.edp line 5"
+    # A file last changed before the payment's day cannot hold its receipt: it is not read.
+    before = dt.datetime.combine(RECEIPT.paid_on - dt.timedelta(days=3), dt.time()).timestamp()
+    os.utime(moved, (before, before))
+    assert ImportFileSink(settings).find(RECEIPT) is None

@@ -14,9 +14,12 @@ The guarantees (docs/posting.md, "The file sink"):
 
 - a line once written is never removed or changed; a file is appended to only when it starts
   with this configuration's header, and every new file starts with it;
-- the sink indexes the references of the current file and of every file in
-  ``[abas] import_archive_dir`` (where the edpimport job moves imported files) once, when it
-  opens, and answers "is this reference posted?" from that index;
+- the sink indexes the references of the current file when it opens, and of the files in
+  ``[abas] import_archive_dir`` (where the edpimport job moves imported files) when it is first
+  asked, and answers "is this reference posted?" from that index. Of the archive it reads only
+  files changed since the oldest payment asked about (less two days for time zones): a line
+  is written after its payment, so an older file cannot hold it — the cost follows the day,
+  not the archive's history;
 - a last line without its newline is finished, never cut: a complete line (an editor dropped
   the final newline) gets its newline; a torn write is completed by the receipt it belongs to,
   and until one does nothing is appended after it;
@@ -28,6 +31,7 @@ Each receipt is written with one ``write`` and ``fsync``ed before the ledger cal
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -58,6 +62,8 @@ FILE_COLUMNS = (
 )
 _ENCODING = "utf-8"
 _INVOICE_COLUMN = FILE_COLUMNS.index("invoice")
+#: how much earlier than a payment's day (in PayTrace's zone) a file's time may lie (UTC, local)
+_ZONE_MARGIN = dt.timedelta(days=2)
 #: a data line as this sink writes it: the last cell is an amount with a decimal comma
 _COMPLETE_LINE = re.compile(rf"^[^;\r\n]+(;[^;\r\n]+){{{len(FILE_COLUMNS) - 2}}};-?\d+,\d\d$")
 
@@ -91,7 +97,9 @@ class ImportFileSink:
         self._lines = 0
         #: the current file's unfinished last line, until the receipt it belongs to finishes it
         self._torn = b""
-        self._index_archive()
+        #: archived files indexed so far, and the oldest payment day they cover
+        self._archived: set[Path] = set()
+        self._archive_from: dt.date | None = None
         self._open_current()
 
     # -- the port ---------------------------------------------------------------------------
@@ -107,6 +115,8 @@ class ImportFileSink:
         completes stops the posting before anything is appended after it.
         """
         with self._lock:
+            if receipts:
+                self._index_archive(min(receipt.paid_on for receipt in receipts))
             if self._torn:
                 self._finish_torn_line(receipts)
             found = {
@@ -191,21 +201,29 @@ class ImportFileSink:
         _sync_directory(self.path.parent)
         return self._header
 
-    def _index_archive(self) -> None:
-        """Index every file the edpimport job moved to the archive folder."""
+    def _index_archive(self, oldest_payment: dt.date) -> None:
+        """Index the archived files that can hold receipts of payments since ``oldest_payment``.
+
+        A receipt's line is written after its payment, so a file last changed before that day
+        (less two days for time zones) holds none of them; a moved file keeps its time.
+        """
         if self._archive is None:
             return
+        if self._archive_from is not None and self._archive_from <= oldest_payment:
+            return
+        since = dt.datetime.combine(oldest_payment - _ZONE_MARGIN, dt.time()).timestamp()
         try:
             moved = sorted(entry for entry in self._archive.iterdir() if entry.is_file())
             for path in moved:
-                with path.open("rb") as handle:
-                    content = handle.read()
-                self._index_file(path, content)
+                if path not in self._archived and path.stat().st_mtime >= since:
+                    self._index_file(path, path.read_bytes())
+                    self._archived.add(path)
         except OSError as exc:
             raise SourceError(
                 f"[abas] import_archive_dir {self._archive}: {exc.strerror}; without it no "
                 "receipt can be checked, so nothing is posted"
             ) from None
+        self._archive_from = oldest_payment
 
     def _index_file(self, path: Path, content: bytes) -> None:
         self._hold_lines(_decode(content).splitlines(), 1, path.name)
