@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from paytrace_abas.cli import _ProgressBar, cli
+from paytrace_abas.cli import cli
+from paytrace_abas.cli.support import ProgressBar
 
 from .fake_paytrace import FakePaytrace, export_records, sample_day_config
 
@@ -94,7 +96,9 @@ def test_paytrace_down_exits_1_with_one_clear_line(
 def test_missing_credentials_are_a_config_error(sample_fake: FakePaytrace, tmp_path: Path) -> None:
     result = reconcile(api_config(tmp_path, sample_fake), tmp_path / "out", env={"PATH": ""})
     assert result.exit_code == 2
-    assert "environment variable PAYTRACE_USERNAME is not set" in result.stderr
+    assert "PAYTRACE_USERNAME is not set (tried environment variable PAYTRACE_USERNAME" in (
+        result.stderr
+    )
     assert sample_fake.requests == []
 
 
@@ -102,18 +106,17 @@ def test_check_config_pings_and_logs_in(sample_fake: FakePaytrace, tmp_path: Pat
     config = str(api_config(tmp_path, sample_fake))
     result = CliRunner().invoke(cli, ["--config", config, "check-config"], env=ENV)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[-2:] == [
-        f"PayTrace ping: ok ({sample_fake.url} answered success)",
-        "PayTrace login: ok (token issued, valid for 7200 s)",
-    ]
+    lines = result.stdout.splitlines()
+    assert f"PayTrace ping: ok ({sample_fake.url} answered success)" in lines
+    assert "PayTrace login: ok (token issued, valid for 7200 s)" in lines
 
     wrong = {**ENV, "PAYTRACE_PASSWORD": "wrong"}
     failed = CliRunner().invoke(cli, ["--config", config, "check-config"], env=wrong)
     assert failed.exit_code == 1
-    assert failed.stdout.splitlines()[-1] == (
-        "PayTrace login: FAILED (PayTrace POST /oauth/token refused the credentials "
+    assert failed.stderr.splitlines() == [
+        "error: PayTrace login: FAILED (PayTrace POST /oauth/token refused the credentials "
         "(invalid_grant): check PAYTRACE_USERNAME and PAYTRACE_PASSWORD)"
-    )
+    ]
 
 
 class _Terminal(io.StringIO):
@@ -123,7 +126,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_is_drawn_on_a_terminal() -> None:
     terminal = _Terminal()
-    bar = _ProgressBar("PayTrace", terminal)
+    bar = ProgressBar("PayTrace", terminal)
     for done in range(1, 5):
         bar(done, 4)
     bar.close()
@@ -141,4 +144,8 @@ def test_a_malformed_record_from_the_api_is_paytraces_fault_exit_1(
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: PayTrace sent a malformed transaction: PayTrace export ")
-    assert line.endswith("field amount: '12.345' has more than two decimal places")
+    assert re.search(
+        r"field amount: '12.345' has more than two decimal places"
+        r" \(recorded as run (\S+): paytrace-abas show \1\)$",
+        line,
+    )
