@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from paytrace_abas.commands.inputs import utc_now
-from paytrace_abas.commands.reconcile import completed_through
+from paytrace_abas.commands.watermark import completed_through
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import Window
 from tests.conftest import run_cli

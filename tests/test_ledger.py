@@ -112,7 +112,8 @@ def test_a_posting_walks_planned_sending_failed_dead_letter_and_back(ledger: Led
     ledger.transition("700", run, SENDING)
     ledger.transition("700", run, POSTED, document="(7,102,0)")
     assert ledger.open_dead_letters() == []
-    assert ledger.posted_documents() == {"700": "(7,102,0)"}
+    assert ledger.posted_documents(["700", "701"]) == {"700": "(7,102,0)"}
+    assert ledger.posted_documents(["701"]) == {}
     assert [to for _, to, _ in ledger.events("700")] == [
         PLANNED,
         SENDING,
@@ -149,7 +150,17 @@ def test_planning_again_keeps_the_state_the_ledger_has(ledger: Ledger) -> None:
     again = ledger.start_run("R", "reconcile", None, False, {})
     assert ledger.record_planned(again, [receipt("700"), receipt("701", "600")]) == ["701"]
     assert ledger.posting("700").state == SENDING  # type: ignore[union-attr]
-    assert ledger.invoice_payers() == {"500": ("700", SENDING), "600": ("701", PLANNED)}
+    assert ledger.invoice_payers(["500", "600", "601"]) == {
+        "500": ("700", SENDING),
+        "600": ("701", PLANNED),
+    }
+    assert ledger.invoice_payers(["600"]) == {"600": ("701", PLANNED)}
+    assert ledger.invoices_paid_by(["701", "702"]) == {"600"}
+    assert ledger.posting_states(["700", "701", "702"]) == {"700": SENDING, "701": PLANNED}
+    assert [p.receipt.transaction_id for p in ledger.postings_of(["701", "702", "700"])] == [
+        "700",
+        "701",
+    ]
 
 
 def test_run_ids_are_unique_within_the_same_second(ledger: Ledger) -> None:
@@ -173,8 +184,10 @@ def test_exceptions_are_carried_until_resolved(ledger: Ledger) -> None:
     ledger.carry_exceptions("R1", [("1", "unmatched", "no invoice", 500)], [])
     ledger.carry_exceptions("R2", [("2", "ambiguous", "two fit", 700)], [])
     assert [e[0] for e in ledger.open_exceptions()] == ["1", "2"]
+    assert ledger.open_exception_count() == 2
     ledger.carry_exceptions("R3", [], ["1"])
     assert ledger.open_exceptions() == [("2", "ambiguous", "R2", "two fit")]
+    assert ledger.open_exception_count() == 1
 
 
 def test_a_clerks_decision_closes_its_exception_for_good(ledger: Ledger) -> None:
@@ -188,8 +201,15 @@ def test_a_clerks_decision_closes_its_exception_for_good(ledger: Ledger) -> None
     ledger.carry_exceptions(run, [], ["1"])
     ledger.carry_exceptions("R2", [("1", "unmatched", "still no invoice", 500)], [])
     assert ledger.open_exceptions() == []  # a later run does not reopen what a clerk decided
-    assert ledger.manual_bookings() == [(run, booking)]
-    decisions = ledger.applied_decisions()
+    assert ledger.manual_bookings_of(["1", "2", "3"]) == [(run, booking)]
+    assert ledger.manual_bookings_of(["1"]) == []
+    assert ledger.manual_bookings_of_run(run) == [booking]
+    assert ledger.manual_bookings_of_run("R2") == []
+    day = dt.date(2026, 11, 25)
+    assert ledger.manual_bookings_paid_between(day, day) == [booking]
+    assert ledger.manual_bookings_paid_between(day + dt.timedelta(1), day + dt.timedelta(9)) == []
+    assert list(ledger.applied_decisions(["2"])) == ["2"]
+    decisions = ledger.applied_decisions(["3", "2", "1"])
     assert [
         (d.transaction_id, d.run_id, d.plan_run_id, d.resolution) for d in decisions.values()
     ] == [
@@ -266,4 +286,5 @@ def test_a_part_paid_invoice_is_not_paid_before_but_a_cleared_one_is(ledger: Led
     )
     ledger.start_run("R", "reconcile", None, False, {})
     ledger.record_planned("R", [part, full])
-    assert cleared_invoices(ledger.paid_lines()) == {"502"}
+    assert cleared_invoices(ledger.paid_lines(["501", "502", "503"])) == {"502"}
+    assert ledger.paid_lines(["501"]) == {"501": [("701", 400, 1000)]}

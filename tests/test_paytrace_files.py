@@ -143,3 +143,30 @@ def test_folder_reads_every_json_file_and_empty_folder_is_an_error(tmp_path: Pat
     assert len(read_export_files(tmp_path)) == 2
     with pytest.raises(InputFileError, match="does not exist"):
         read_export_files(tmp_path / "nope.json")
+
+
+def test_times_in_a_change_of_daylight_saving_time_take_the_first_offset() -> None:
+    """1:30 AM on 1 Nov 2026 happens twice in Los Angeles (PDT first); 2:30 AM on 8 Mar 2026
+    never does: both are read with the offset in force just before the change."""
+    raw = [
+        transaction(transaction_id=1, created={"at": "11/01/2026 1:30:00 AM"}, settled=""),
+        transaction(transaction_id=2, created={"at": "03/08/2026 2:30:00 AM"}, settled=""),
+        transaction(transaction_id=3, created={"at": "11/25/2026 2:00:00 PM"}),
+    ]
+    payments = normalize_transactions(raw, PACIFIC, "USD")
+    assert payments["created_at"].tolist() == [
+        pd.Timestamp("2026-11-01 08:30", tz="UTC"),
+        pd.Timestamp("2026-03-08 10:30", tz="UTC"),
+        pd.Timestamp("2026-11-25 22:00", tz="UTC"),
+    ]
+    assert payments["status"].tolist() == ["pending", "pending", "settled"]
+
+
+def test_the_first_bad_record_is_named_whatever_is_wrong_with_later_ones() -> None:
+    raw = [
+        transaction(transaction_id=1),
+        transaction(transaction_id=2, settled="soon"),
+        transaction(transaction_id=3, amount=None),
+    ]
+    with pytest.raises(InputFileError, match="field settled: 'soon' is not a PayTrace time"):
+        normalize_transactions(raw, PACIFIC, "USD")

@@ -19,25 +19,61 @@ from paytrace_abas.money import parse_decimal_comma, parse_percent_basis_points
 
 def normalize_open_items(table: ExportTable) -> pd.DataFrame:
     """The open_items frame with integer cents and real dates; errors name file, line, column."""
-    rows = [
-        _normalize_row(row, f"{table.path} line {line}")
-        for row, line in zip(table.rows, table.line_numbers, strict=True)
-    ]
-    return open_items_frame(rows)
+    places = [f"{table.path} line {line}" for line in table.line_numbers]
+    frame = _with_dates(table, places)
+    if frame is None:  # a bad cell: row by row, the first one is named
+        rows = [_normalize_row(row, where) for row, where in zip(table.rows, places, strict=True)]
+        return open_items_frame(rows)
+    return _canonical(frame)
 
 
 def open_items_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The canonical frame from parsed rows (file or REST): one shape, whatever the source."""
-    frame = pd.DataFrame(rows, columns=OPEN_ITEM_COLUMNS)
+    return _canonical(pd.DataFrame(rows, columns=OPEN_ITEM_COLUMNS))
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     _reject_duplicate_invoices(frame)
     for column in ("gross_cents", "open_cents", "discount_bp"):
         frame[column] = frame[column].astype("Int64")
-    for column in ("invoice_date", "due_date", "discount_until"):
+    for column in _DATES:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
     return frame
 
 
-def _normalize_row(row: dict[str, str], where: str) -> dict[str, Any]:
+_DATES = ("invoice_date", "due_date", "discount_until")
+
+
+def _with_dates(table: ExportTable, places: list[str]) -> pd.DataFrame | None:
+    """The frame with the date columns parsed for all rows at once (strptime per cell took
+    half the time of a big export); None if any cell is bad."""
+    try:
+        rows = [
+            _normalize_row(row, where, parse_date=_keep)
+            for row, where in zip(table.rows, places, strict=True)
+        ]
+    except InputFileError:
+        return None
+    frame = pd.DataFrame(rows, columns=OPEN_ITEM_COLUMNS)
+    for column in _DATES:
+        given = frame[column].fillna("").astype(object)
+        present = (given != "").to_numpy()
+        days = pd.to_datetime(given.where(present), format="%d.%m.%Y", errors="coerce")
+        if bool((days.isna().to_numpy() & present).any()):
+            return None
+        frame[column] = days
+    return frame
+
+
+def _keep(text: str) -> str:
+    return text
+
+
+def _normalize_row(
+    row: dict[str, str], where: str, parse_date: Callable[[str], Any] | None = None
+) -> dict[str, Any]:
+    dated = parse_date or _parse_date
+
     def cell(column: str, parse: Callable[[str], Any], required: bool = False) -> Any:
         text = row.get(column, "").strip()
         if not text:
@@ -55,13 +91,13 @@ def _normalize_row(row: dict[str, str], where: str) -> dict[str, Any]:
         "invoice_no": cell("invoice_no", str, required=True),
         "customer_no": cell("customer_no", str, required=True),
         "customer_name": row.get("customer_name", "").strip(),
-        "invoice_date": cell("invoice_date", _parse_date),
-        "due_date": cell("due_date", _parse_date),
+        "invoice_date": cell("invoice_date", dated),
+        "due_date": cell("due_date", dated),
         "currency": cell("currency", parse_currency, required=True),
         "gross_cents": open_cents if gross_cents is None else gross_cents,
         "open_cents": open_cents,
         "discount_bp": cell("discount_percent", parse_percent_basis_points) or 0,
-        "discount_until": cell("discount_until", _parse_date),
+        "discount_until": cell("discount_until", dated),
         "source_line": where,
     }
 

@@ -108,14 +108,17 @@ def check_recorded(ledger: Ledger, plan: Plan, plan_path: Path) -> None:
 def _ledger_facts(ledger: Ledger, plan: Plan) -> LedgerFacts:
     """What the ledger holds about the plan's transactions and invoices."""
     wanted = {p.transaction_id for p in plan.postings} | {d.transaction_id for d in plan.decisions}
-    receipts = {tid: record.run_id for tid in wanted if (record := ledger.posting(tid))}
+    invoices = {p.invoice_no for p in plan.postings}
+    receipts = {
+        record.receipt.transaction_id: record.run_id for record in ledger.postings_of(wanted)
+    }
     decisions = {
         tid: (decision.resolution, decision.run_id)
-        for tid, decision in ledger.applied_decisions().items()
+        for tid, decision in ledger.applied_decisions(wanted).items()
     }
-    bookings = frozenset(booking.transaction_id for _, booking in ledger.manual_bookings())
+    bookings = frozenset(booking.transaction_id for _, booking in ledger.manual_bookings_of(wanted))
     paid = {
         invoice: tuple(PaidLine(*line) for line in lines)
-        for invoice, lines in ledger.paid_lines().items()
+        for invoice, lines in ledger.paid_lines(invoices).items()
     }
     return LedgerFacts(receipts, bookings, decisions, paid)

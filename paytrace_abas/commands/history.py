@@ -27,7 +27,7 @@ def run_details(settings: Settings, run_id: str) -> RunDetails:
         if run is None:
             raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
         run_id = run.run_id
-        bookings = [booking for by_run, booking in ledger.manual_bookings() if by_run == run_id]
+        bookings = ledger.manual_bookings_of_run(run_id)
         return RunDetails(
-            run, ledger.postings_of_run(run_id), ledger.open_exceptions(), tuple(bookings)
+            run, ledger.postings_of_run(run_id), ledger.open_exception_count(), tuple(bookings)
         )

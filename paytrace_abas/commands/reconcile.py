@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from paytrace_abas.commands.inputs import (
 )
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
+from paytrace_abas.commands.watermark import completed_through, open_day_refusal
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
     EXIT_DEAD_LETTERS,
@@ -35,20 +36,19 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
-from paytrace_abas.ledger.views import dead_letter_rows, run_items, run_posting_rows
-from paytrace_abas.matching import match_payments
+from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_posting_rows
+from paytrace_abas.matching import invoice_numbers_in_play, match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day
 from paytrace_abas.plan.document import (
     Plan,
     build_plan,
-    canonical_plan,
     input_hash,
     write_plan,
 )
 from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
-from paytrace_abas.plan.integrity import RUN_PLAN
+from paytrace_abas.plan.integrity import RUN_PLAN, canonical_plan
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
 
@@ -159,7 +159,8 @@ def _reconcile_in_ledger(
         len(open_items),
         len(customers),
     )
-    already_posted, paid_before = ledger_history(ledger, payments)
+    in_play = invoice_numbers_in_play(payments, open_items, settings.matching)
+    already_posted, paid_before = ledger_history(ledger, payments, in_play)
     results = match_payments(
         payments,
         open_items,
@@ -196,11 +197,19 @@ def _reconcile_in_ledger(
     postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
     if dry_run and settings.abas.preview:
         postings = with_abas_preview(settings, plan, postings)
-    write_workbook(workbook_path, header, results, payments, postings, dead_letter_sheet)
+    write_workbook(
+        workbook_path,
+        header,
+        results,
+        payments,
+        postings,
+        dead_letter_sheet,
+        matched_rows_limit=report.matched_rows_limit,
+    )
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
-    ledger.record_run_items(run_id, run_items(snapshot_items(results, payments, days)))
+    ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -236,11 +245,13 @@ def _posting_sheets(
 def _left_to_post(ledger: Ledger, plan: Plan) -> list[Receipt]:
     """The plan's receipts, less payments a clerk decided otherwise (say, ignored or wrote off):
     a later match never overrides the clerk's decision."""
-    decisions = ledger.applied_decisions()
+    planned = plan.receipts()
+    decisions = ledger.applied_decisions(receipt.transaction_id for receipt in planned)
+    held = ledger.posting_states(decisions)
     receipts = []
-    for receipt in plan.receipts():
+    for receipt in planned:
         decision = decisions.get(receipt.transaction_id)
-        if decision is None or ledger.posting(receipt.transaction_id) is not None:
+        if decision is None or receipt.transaction_id in held:
             receipts.append(receipt)
             continue
         log.warning(
@@ -259,19 +270,25 @@ def check_posting_settings(settings: Settings) -> None:
     check_sink(settings.abas, settings.secrets)
 
 
-def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """(already_posted, paid_before) for matching, from the ledger.
+def ledger_history(
+    ledger: Ledger, payments: pd.DataFrame, invoice_nos: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(already_posted, paid_before) for matching, from the ledger: only what it holds of the
+    window's payments and of ``invoice_nos`` (the numbers in play) and of the invoices those
+    payments paid, so a run reads as much of the ledger as its day needs, however long the
+    history (docs/posting.md).
 
     A receipt the ledger holds but has not posted yet (a crashed run, a dead letter) is
     matched again like new, so it keeps its invoices; the ledger's copy is what gets posted.
     """
-    already_posted = ledger.posted_documents()
-    in_window = {str(tid) for tid in payments["transaction_id"]}
-    cleared = cleared_invoices(ledger.paid_lines())
+    in_window = set(payments["transaction_id"].astype(str).tolist())
+    already_posted = ledger.posted_documents(in_window)
+    wanted = set(invoice_nos) | ledger.invoices_paid_by(in_window)
+    cleared = cleared_invoices(ledger.paid_lines(wanted))
     paid_before = {
         invoice: tid
-        for invoice, (tid, state) in ledger.invoice_payers().items()
-        if invoice in cleared and (state == POSTED or tid not in in_window)
+        for invoice, (tid, state) in ledger.invoice_payers(cleared).items()
+        if state == POSTED or tid not in in_window
     }
     return already_posted, paid_before
 
@@ -280,14 +297,12 @@ def posted_invoices(
     ledger: Ledger, payments: pd.DataFrame, already_posted: Mapping[str, str]
 ) -> dict[str, list[str]]:
     """transaction_id -> the invoices its posted receipt paid, for the window's posted ones
-    (one look-up per such payment: the cost follows the day, not the ledger's history)."""
-    found = {}
+    (one batched look-up of those payments: the cost follows the day, not the history)."""
     in_window = set(payments["transaction_id"].astype(str).tolist())
-    for transaction_id in in_window.intersection(already_posted):
-        record = ledger.posting(transaction_id)
-        if record is not None:
-            found[transaction_id] = [line.invoice_no for line in record.receipt.lines]
-    return found
+    return {
+        record.receipt.transaction_id: [line.invoice_no for line in record.receipt.lines]
+        for record in ledger.postings_of(in_window.intersection(already_posted))
+    }
 
 
 def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:
@@ -306,43 +321,12 @@ def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]
 def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:
     """Results plus ``account`` (from the plan) and ``posting_state`` (from the ledger)."""
     accounts = {posting.transaction_id: posting.account for posting in plan.postings}
-    states = {
-        tid: record.state
-        for tid in results["transaction_id"].astype(str)
-        if (record := ledger.posting(tid)) is not None
-    }
+    ids = results["transaction_id"].astype(str)
+    states = ledger.posting_states(ids.tolist())
     enriched = results.copy()
-    ids = enriched["transaction_id"].astype(str)
     enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
     enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
     return enriched
-
-
-def open_day_refusal(window: Window, last_closed: dt.date, settings: Settings) -> str:
-    """Why a posting window reaching past the last closed day is refused."""
-    zone = settings.paytrace.zone
-    return (
-        f"window {window} reaches {window.last_day}, a day not closed yet in {zone} (the last "
-        f"closed day is {last_closed}); payments may still arrive for it, so post closed days "
-        "only, or pass --allow-open-day to post it anyway (the watermark stays before it)"
-    )
-
-
-def completed_through(
-    window: Window, watermark: dt.date | None, last_closed: dt.date
-) -> dt.date | None:
-    """The day a posting run may move ``completed_through`` to, or None to leave it.
-
-    Only closed days count, and only when they join the days completed before: a window after
-    a gap, or wholly in an open day, leaves the watermark where it is, so ``--since-last``
-    restarts at the first day never reconciled.
-    """
-    last = min(window.last_day, last_closed)
-    if last < window.first_day:
-        return None
-    if watermark is not None and window.first_day > watermark + dt.timedelta(days=1):
-        return None
-    return last
 
 
 def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:

@@ -15,9 +15,9 @@ from paytrace_abas.commands.inputs import load_open_items, load_payments, open_l
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.models import Window
-from paytrace_abas.plan.document import Plan, canonical_plan, read_plan, write_plan
+from paytrace_abas.plan.document import Plan, read_plan, write_plan
 from paytrace_abas.plan.inputs import inputs_path, read_run_inputs
-from paytrace_abas.plan.integrity import resolved_kind
+from paytrace_abas.plan.integrity import canonical_plan, resolved_kind
 from paytrace_abas.plan.resolutions import resolve_decisions
 from paytrace_abas.report import read_decisions
 

@@ -353,6 +353,9 @@ def _read_report(section: TomlSection) -> ReportSettings:
         language=section.choice("language", defaults.language, ("", "en", "de")),
         out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
         file_mode=section.file_mode("file_mode", defaults.file_mode),
+        matched_rows_limit=section.integer(
+            "matched_rows_limit", defaults.matched_rows_limit, minimum=1
+        ),
     )
     section.reject_unknown_keys()
     return settings

@@ -312,6 +312,8 @@ class ReportSettings:
     #: permissions of every file the tool writes (workbooks, plans, the import file): they hold
     #: customer names, so only the owner may read them unless this says otherwise
     file_mode: int = 0o600
+    #: matched rows the run workbook holds; the rest go to a CSV beside it
+    matched_rows_limit: int = 100_000
 
     @property
     def workbook_language(self) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable
 
 from paytrace_abas.ledger.connection import LedgerConnection
@@ -42,11 +43,20 @@ def carry_exceptions(
         )
 
 
+def open_exception_count(connection: LedgerConnection) -> int:
+    """How many exceptions still wait for a clerk (read from their partial index)."""
+    rows = connection.query(
+        "SELECT COUNT(*) FROM exceptions INDEXED BY exceptions_open WHERE resolved_run_id IS NULL"
+    )
+    return int(rows[0][0])
+
+
 def open_exceptions(connection: LedgerConnection) -> list[tuple[str, str, str, str]]:
     """(transaction_id, category, first_run_id, reason) still waiting for a clerk."""
     rows = connection.query(
         "SELECT transaction_id, category, first_run_id, reason FROM exceptions"
-        " WHERE resolved_run_id IS NULL ORDER BY first_run_id, transaction_id"
+        " INDEXED BY exceptions_open WHERE resolved_run_id IS NULL"
+        " ORDER BY first_run_id, transaction_id"
     )
     return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
@@ -100,9 +110,12 @@ def record_decisions(
         )
 
 
-def applied_decisions(connection: LedgerConnection) -> dict[str, AppliedDecision]:
-    """transaction_id -> the clerk's decision ``apply`` accepted for it."""
-    rows = connection.query("SELECT * FROM decisions ORDER BY applied_at, transaction_id")
+def applied_decisions(
+    connection: LedgerConnection, transaction_ids: Iterable[str]
+) -> dict[str, AppliedDecision]:
+    """transaction_id -> the clerk's decision ``apply`` accepted, for these transactions."""
+    order = "t.applied_at, t.transaction_id"
+    rows = connection.rows_with("decisions", "transaction_id", transaction_ids, order)
     return {
         str(row["transaction_id"]): AppliedDecision(
             transaction_id=str(row["transaction_id"]),
@@ -117,9 +130,37 @@ def applied_decisions(connection: LedgerConnection) -> dict[str, AppliedDecision
     }
 
 
-def manual_bookings(connection: LedgerConnection) -> list[tuple[str, ManualBooking]]:
-    """(run_id, booking) of every write-off to book by hand, oldest first."""
-    rows = connection.query("SELECT * FROM manual_bookings ORDER BY created_at, transaction_id")
+def manual_bookings_of(
+    connection: LedgerConnection, transaction_ids: Iterable[str]
+) -> list[tuple[str, ManualBooking]]:
+    """(run_id, booking) of the write-offs of these transactions, oldest first."""
+    order = "t.created_at, t.transaction_id"
+    rows = connection.rows_with("manual_bookings", "transaction_id", transaction_ids, order)
+    return _manual_bookings(rows)
+
+
+def manual_bookings_of_run(connection: LedgerConnection, run_id: str) -> list[ManualBooking]:
+    """The write-offs one run (an ``apply``) recorded, oldest first."""
+    rows = connection.query(
+        "SELECT * FROM manual_bookings WHERE run_id = ? ORDER BY created_at, transaction_id",
+        [run_id],
+    )
+    return [booking for _, booking in _manual_bookings(rows)]
+
+
+def manual_bookings_paid_between(
+    connection: LedgerConnection, first_day: dt.date, last_day: dt.date
+) -> list[ManualBooking]:
+    """Write-offs of payments made in the days (both included), oldest first."""
+    rows = connection.query(
+        "SELECT * FROM manual_bookings WHERE paid_on BETWEEN ? AND ?"
+        " ORDER BY created_at, transaction_id",
+        [first_day.isoformat(), last_day.isoformat()],
+    )
+    return [booking for _, booking in _manual_bookings(rows)]
+
+
+def _manual_bookings(rows: Iterable[sqlite3.Row]) -> list[tuple[str, ManualBooking]]:
     return [
         (
             str(row["run_id"]),

@@ -145,6 +145,24 @@ def posting(connection: LedgerConnection, transaction_id: str) -> PostingRecord 
     return found[0] if found else None
 
 
+def postings_of(
+    connection: LedgerConnection, transaction_ids: Iterable[str]
+) -> list[PostingRecord]:
+    """The receipts the ledger holds of these transactions (others are left out)."""
+    source = "json_each(?) w CROSS JOIN postings p ON p.transaction_id = w.value"
+    return _postings(connection, "", [], source, transaction_ids)
+
+
+def posting_states(connection: LedgerConnection, transaction_ids: Iterable[str]) -> dict[str, str]:
+    """transaction_id -> posting state, for those of these transactions the ledger holds."""
+    rows = connection.query_keys(
+        "SELECT p.transaction_id, p.state FROM json_each(?) w"
+        " CROSS JOIN postings p ON p.transaction_id = w.value",
+        transaction_ids,
+    )
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
 def postings_in_state(connection: LedgerConnection, *states: str) -> list[PostingRecord]:
     marks = ", ".join("?" for _ in states)
     return _postings(connection, f"WHERE p.state IN ({marks})", states)
@@ -161,51 +179,85 @@ def postings_paid_between(
 
 def postings_of_run(connection: LedgerConnection, run_id: str) -> list[PostingRecord]:
     """Postings a run planned, or whose state it changed."""
+    # A union of two index look-ups (an OR of the two would read every posting).
     return _postings(
         connection,
-        "WHERE p.run_id = ? OR p.transaction_id IN"
-        " (SELECT transaction_id FROM posting_events WHERE run_id = ?)",
+        "WHERE p.transaction_id IN (SELECT transaction_id FROM postings WHERE run_id = ?"
+        " UNION SELECT transaction_id FROM posting_events WHERE run_id = ?)",
         [run_id, run_id],
     )
 
 
 def _postings(
-    connection: LedgerConnection, where: str, params: Iterable[Any]
+    connection: LedgerConnection,
+    where: str,
+    params: Iterable[Any],
+    source: str = "postings p",
+    keys: Iterable[str] | None = None,
 ) -> list[PostingRecord]:
-    rows = connection.query(
+    # CROSS JOIN: the postings found first, then their lines (never all lines first).
+    sql = (
         "SELECT p.*, l.invoice_no, l.amount_cents AS line_amount,"
         " l.discount_cents AS line_discount, l.open_cents AS line_open"
-        f" FROM postings p JOIN posting_lines l USING (transaction_id) {where}"
-        " ORDER BY p.created_at, p.transaction_id, l.rowid",
-        params,
+        f" FROM {source} CROSS JOIN posting_lines l ON l.transaction_id = p.transaction_id"
+        f" {where} ORDER BY p.created_at, p.transaction_id, l.rowid"
     )
+    if keys is None:
+        rows = connection.query(sql, params)
+    else:
+        rows = connection.query_keys(sql, keys, params)
     grouped: dict[str, list[sqlite3.Row]] = {}
     for row in rows:
         grouped.setdefault(str(row["transaction_id"]), []).append(row)
     return [posting_record(lines) for lines in grouped.values()]
 
 
-def posted_documents(connection: LedgerConnection) -> dict[str, str]:
-    """transaction_id -> abas document of every posted receipt."""
-    rows = connection.query("SELECT transaction_id, document FROM postings WHERE state = 'posted'")
+def posted_documents(
+    connection: LedgerConnection, transaction_ids: Iterable[str]
+) -> dict[str, str]:
+    """transaction_id -> abas document, for those of these transactions that are posted."""
+    rows = connection.query_keys(
+        "SELECT p.transaction_id, p.document FROM json_each(?) w"
+        " CROSS JOIN postings p ON p.transaction_id = w.value WHERE p.state = 'posted'",
+        transaction_ids,
+    )
     return {str(r[0]): str(r[1] or "") for r in rows}
 
 
-def invoice_payers(connection: LedgerConnection) -> dict[str, tuple[str, str]]:
-    """invoice_no -> (transaction_id, state) of every receipt the ledger holds."""
-    rows = connection.query(
-        "SELECT l.invoice_no, p.transaction_id, p.state"
-        " FROM posting_lines l JOIN postings p USING (transaction_id)"
+def invoices_paid_by(connection: LedgerConnection, transaction_ids: Iterable[str]) -> set[str]:
+    """Invoice numbers the ledger's receipts of these transactions pay."""
+    rows = connection.query_keys(
+        "SELECT l.invoice_no FROM json_each(?) w"
+        " CROSS JOIN posting_lines l ON l.transaction_id = w.value",
+        transaction_ids,
+    )
+    return {str(r[0]) for r in rows}
+
+
+def invoice_payers(
+    connection: LedgerConnection, invoice_nos: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """invoice_no -> (transaction_id, state) of the receipt paying it, for these invoices
+    (of several receipts, the last recorded)."""
+    rows = connection.query_keys(
+        "SELECT l.invoice_no, p.transaction_id, p.state FROM json_each(?) w"
+        " CROSS JOIN posting_lines l ON l.invoice_no = w.value"
+        " CROSS JOIN postings p ON p.transaction_id = l.transaction_id ORDER BY l.rowid",
+        invoice_nos,
     )
     return {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
 
-def paid_lines(connection: LedgerConnection) -> dict[str, list[tuple[str, int, int | None]]]:
-    """invoice_no -> (transaction_id, amount + discount, open amount when planned) of every
-    receipt line the ledger holds."""
-    rows = connection.query(
-        "SELECT invoice_no, transaction_id, amount_cents + discount_cents, open_cents"
-        " FROM posting_lines ORDER BY rowid"
+def paid_lines(
+    connection: LedgerConnection, invoice_nos: Iterable[str]
+) -> dict[str, list[tuple[str, int, int | None]]]:
+    """invoice_no -> (transaction_id, amount + discount, open amount when planned) of the
+    receipt lines paying these invoices, oldest first."""
+    rows = connection.query_keys(
+        "SELECT l.invoice_no, l.transaction_id, l.amount_cents + l.discount_cents,"
+        " l.open_cents FROM json_each(?) w CROSS JOIN posting_lines l ON l.invoice_no = w.value"
+        " ORDER BY l.rowid",
+        invoice_nos,
     )
     paid: dict[str, list[tuple[str, int, int | None]]] = {}
     for row in rows:
@@ -232,7 +284,7 @@ def open_dead_letters(connection: LedgerConnection) -> list[DeadLetterRecord]:
     """Dead letters not yet resolved, oldest first."""
     rows = connection.query(
         "SELECT transaction_id, run_id, error, attempts, created_at FROM dead_letters"
-        " WHERE resolved_at IS NULL ORDER BY id"
+        " INDEXED BY dead_letters_open WHERE resolved_at IS NULL ORDER BY id"
     )
     return [
         DeadLetterRecord(

@@ -66,6 +66,11 @@ class ClerkDecision(Protocol):
     def where(self) -> str: ...
 
 
+#: A run item as the ledger stores it: (transaction_id, day in ISO form, category, amount_cents,
+#: card_type, batch_number, invoice numbers as a JSON list, reason).
+RunItemRow = tuple[str, str, str, int, str, int | None, str, str]
+
+
 @dataclass(frozen=True)
 class AppliedDecision:
     """A clerk's decision that ``apply`` accepted."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from paytrace_abas.ledger.connection import LedgerConnection
-from paytrace_abas.ledger.records import RunItem, run_record
+from paytrace_abas.ledger.records import RunItem, RunItemRow, run_record
 from paytrace_abas.models import RunRecord
 from paytrace_abas.privacy import mask_pans
 
@@ -28,8 +29,9 @@ def start_run(
         taken = {
             row[0]
             for row in db.execute(
-                "SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?",
-                (base_id, base_id + "-%"),
+                # base_id and base_id-<n>, as a range of the primary key ("." follows "-")
+                "SELECT run_id FROM runs WHERE run_id = ? OR run_id BETWEEN ? AND ?",
+                (base_id, base_id + "-", base_id + "."),
             )
         }
         run_id, number = base_id, 1
@@ -119,41 +121,78 @@ def counted_runs(connection: LedgerConnection, last_day: dt.date) -> list[RunRec
 
 def record_run_items(connection: LedgerConnection, run_id: str, items: Iterable[RunItem]) -> None:
     """Keep what a run decided per transaction, in one transaction."""
+    rows = (
+        (
+            item.transaction_id,
+            item.day.isoformat(),
+            item.category,
+            item.amount_cents,
+            item.card_type,
+            item.batch_number,
+            json.dumps(list(item.invoice_nos)),
+            item.reason,
+        )
+        for item in items
+    )
+    record_run_item_rows(connection, run_id, rows)
+
+
+def record_run_item_rows(
+    connection: LedgerConnection, run_id: str, rows: Iterable[RunItemRow]
+) -> None:
+    """``record_run_items`` from rows as stored (day in ISO form, invoice numbers as JSON)."""
     with connection.transaction() as db:
         db.executemany(
             "INSERT OR REPLACE INTO run_items (run_id, transaction_id, day, category,"
             " amount_cents, card_type, batch_number, invoice_nos, reason)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    run_id,
-                    item.transaction_id,
-                    item.day.isoformat(),
-                    item.category,
-                    item.amount_cents,
-                    item.card_type,
-                    item.batch_number,
-                    json.dumps(list(item.invoice_nos)),
-                    item.reason,
-                )
-                for item in items
-            ],
+            ((run_id, *row) for row in rows),
         )
 
 
 def run_items(connection: LedgerConnection, run_id: str) -> list[RunItem]:
     """What one run decided, in the order it recorded it."""
     rows = connection.query("SELECT * FROM run_items WHERE run_id = ? ORDER BY rowid", [run_id])
+    return [item for _, item in _run_items(rows)]
+
+
+def run_items_in(
+    connection: LedgerConnection, run_ids: Iterable[str], categories: Iterable[str]
+) -> list[tuple[str, RunItem]]:
+    """(run_id, item) of these runs' items in these categories, in recorded order."""
+    codes = sorted(set(categories))
+    marks = ", ".join("?" for _ in codes)
+    rows = connection.query_keys(
+        "SELECT i.* FROM json_each(?) w CROSS JOIN run_items i INDEXED BY run_items_category"
+        f" ON i.run_id = w.value WHERE i.category IN ({marks}) ORDER BY i.rowid",
+        run_ids,
+        codes,
+    )
+    return _run_items(rows)
+
+
+def run_items_of(
+    connection: LedgerConnection, transaction_ids: Iterable[str]
+) -> list[tuple[str, RunItem]]:
+    """(run_id, item) of what every run decided about these transactions, in recorded order."""
+    rows = connection.rows_with("run_items", "transaction_id", transaction_ids, "t.rowid")
+    return _run_items(rows)
+
+
+def _run_items(rows: Iterable[sqlite3.Row]) -> list[tuple[str, RunItem]]:
     return [
-        RunItem(
-            transaction_id=str(row["transaction_id"]),
-            day=dt.date.fromisoformat(str(row["day"])),
-            category=str(row["category"]),
-            amount_cents=int(row["amount_cents"]),
-            card_type=str(row["card_type"]),
-            batch_number=None if row["batch_number"] is None else int(row["batch_number"]),
-            invoice_nos=tuple(json.loads(row["invoice_nos"])),
-            reason=str(row["reason"]),
+        (
+            str(row["run_id"]),
+            RunItem(
+                transaction_id=str(row["transaction_id"]),
+                day=dt.date.fromisoformat(str(row["day"])),
+                category=str(row["category"]),
+                amount_cents=int(row["amount_cents"]),
+                card_type=str(row["card_type"]),
+                batch_number=None if row["batch_number"] is None else int(row["batch_number"]),
+                invoice_nos=tuple(json.loads(row["invoice_nos"])),
+                reason=str(row["reason"]),
+            ),
         )
         for row in rows
     ]

@@ -148,6 +148,27 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         4,
         (
+            # A run reads only its own payments and the invoices in play (docs/posting.md,
+            # "What a run reads from the ledger"): every such read seeks one of these.
+            "CREATE INDEX postings_run ON postings (run_id)",
+            "CREATE INDEX postings_paid_on ON postings (paid_on)",
+            "CREATE INDEX posting_events_transaction ON posting_events (transaction_id)",
+            "CREATE INDEX runs_started ON runs (started_at)",
+            "CREATE INDEX run_items_transaction ON run_items (transaction_id)",
+            "CREATE INDEX run_items_category ON run_items (run_id, category)",
+            "CREATE INDEX decisions_run ON decisions (run_id)",
+            "CREATE INDEX manual_bookings_run ON manual_bookings (run_id)",
+            "CREATE INDEX manual_bookings_paid_on ON manual_bookings (paid_on)",
+            # Partial indexes: only what is still open, however long the history.
+            "CREATE INDEX exceptions_open ON exceptions (first_run_id, transaction_id)"
+            " WHERE resolved_run_id IS NULL",
+            "CREATE INDEX dead_letters_open ON dead_letters (transaction_id)"
+            " WHERE resolved_at IS NULL",
+        ),
+    ),
+    (
+        5,
+        (
             # Every plan a run wrote (kind "run") and every plan resolve checked ("resolved
             # <digest>"): apply accepts only these, less removed postings.
             """CREATE TABLE recorded_plans (

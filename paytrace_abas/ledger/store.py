@@ -22,6 +22,7 @@ from paytrace_abas.ledger.records import (
     ClerkDecision,
     DeadLetterRecord,
     RunItem,
+    RunItemRow,
 )
 from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
 
@@ -111,6 +112,9 @@ class Ledger:
     def record_run_items(self, run_id: str, items: Iterable[RunItem]) -> None:
         _runs.record_run_items(self._connection, run_id, items)
 
+    def record_run_item_rows(self, run_id: str, rows: Iterable[RunItemRow]) -> None:
+        _runs.record_run_item_rows(self._connection, run_id, rows)
+
     def run_items(self, run_id: str) -> list[RunItem]:
         return _runs.run_items(self._connection, run_id)
 
@@ -119,6 +123,14 @@ class Ledger:
 
     def recorded_plans(self, run_id: str) -> dict[str, str]:
         return _runs.recorded_plans(self._connection, run_id)
+
+    def run_items_in(
+        self, run_ids: Iterable[str], categories: Iterable[str]
+    ) -> list[tuple[str, RunItem]]:
+        return _runs.run_items_in(self._connection, run_ids, categories)
+
+    def run_items_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, RunItem]]:
+        return _runs.run_items_of(self._connection, transaction_ids)
 
     def watermark(self, name: str = "completed_through") -> dt.date | None:
         return _runs.watermark(self._connection, name)
@@ -150,6 +162,12 @@ class Ledger:
     def posting(self, transaction_id: str) -> PostingRecord | None:
         return _postings.posting(self._connection, transaction_id)
 
+    def postings_of(self, transaction_ids: Iterable[str]) -> list[PostingRecord]:
+        return _postings.postings_of(self._connection, transaction_ids)
+
+    def posting_states(self, transaction_ids: Iterable[str]) -> dict[str, str]:
+        return _postings.posting_states(self._connection, transaction_ids)
+
     def postings_in_state(self, *states: str) -> list[PostingRecord]:
         return _postings.postings_in_state(self._connection, *states)
 
@@ -159,14 +177,19 @@ class Ledger:
     def postings_of_run(self, run_id: str) -> list[PostingRecord]:
         return _postings.postings_of_run(self._connection, run_id)
 
-    def posted_documents(self) -> dict[str, str]:
-        return _postings.posted_documents(self._connection)
+    def posted_documents(self, transaction_ids: Iterable[str]) -> dict[str, str]:
+        return _postings.posted_documents(self._connection, transaction_ids)
 
-    def invoice_payers(self) -> dict[str, tuple[str, str]]:
-        return _postings.invoice_payers(self._connection)
+    def invoices_paid_by(self, transaction_ids: Iterable[str]) -> set[str]:
+        return _postings.invoices_paid_by(self._connection, transaction_ids)
 
-    def paid_lines(self) -> dict[str, list[tuple[str, int, int | None]]]:
-        return _postings.paid_lines(self._connection)
+    def invoice_payers(self, invoice_nos: Iterable[str]) -> dict[str, tuple[str, str]]:
+        return _postings.invoice_payers(self._connection, invoice_nos)
+
+    def paid_lines(
+        self, invoice_nos: Iterable[str]
+    ) -> dict[str, list[tuple[str, int, int | None]]]:
+        return _postings.paid_lines(self._connection, invoice_nos)
 
     def count_in_state(self, state: str) -> int:
         return _postings.count_in_state(self._connection, state)
@@ -187,6 +210,9 @@ class Ledger:
     def open_exceptions(self) -> list[tuple[str, str, str, str]]:
         return _decisions.open_exceptions(self._connection)
 
+    def open_exception_count(self) -> int:
+        return _decisions.open_exception_count(self._connection)
+
     def record_decisions(
         self,
         run_id: str,
@@ -196,8 +222,16 @@ class Ledger:
     ) -> None:
         _decisions.record_decisions(self._connection, run_id, plan_run_id, decisions, bookings)
 
-    def applied_decisions(self) -> dict[str, AppliedDecision]:
-        return _decisions.applied_decisions(self._connection)
+    def applied_decisions(self, transaction_ids: Iterable[str]) -> dict[str, AppliedDecision]:
+        return _decisions.applied_decisions(self._connection, transaction_ids)
 
-    def manual_bookings(self) -> list[tuple[str, ManualBooking]]:
-        return _decisions.manual_bookings(self._connection)
+    def manual_bookings_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, ManualBooking]]:
+        return _decisions.manual_bookings_of(self._connection, transaction_ids)
+
+    def manual_bookings_of_run(self, run_id: str) -> list[ManualBooking]:
+        return _decisions.manual_bookings_of_run(self._connection, run_id)
+
+    def manual_bookings_paid_between(
+        self, first_day: dt.date, last_day: dt.date
+    ) -> list[ManualBooking]:
+        return _decisions.manual_bookings_paid_between(self._connection, first_day, last_day)

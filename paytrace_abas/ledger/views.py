@@ -4,13 +4,14 @@ workbook, the items a run records for the period report, and the period report's
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from paytrace_abas.frames import records
 from paytrace_abas.ledger import Ledger, RunItem
+from paytrace_abas.ledger.records import RunItemRow
 from paytrace_abas.models import (
     DEAD_LETTER_COLUMNS,
     ITEM_COLUMNS,
@@ -68,19 +69,23 @@ def posting_rows(
 def run_posting_rows(ledger: Ledger, run_id: str, transaction_ids: Iterable[str]) -> pd.DataFrame:
     """The receipts a posting run planned or moved, each as the ledger holds it now."""
     moved = {record.receipt.transaction_id: record for record in ledger.postings_of_run(run_id)}
-    planned = {
-        tid: record
-        for tid in transaction_ids
-        if tid not in moved and (record := ledger.posting(tid)) is not None
-    }
-    return posting_rows([*moved.values(), *planned.values()])
+    held = {record.receipt.transaction_id: record for record in ledger.postings_of(transaction_ids)}
+    planned = [
+        held[tid] for tid in dict.fromkeys(transaction_ids) if tid in held and tid not in moved
+    ]
+    return posting_rows([*moved.values(), *planned])
 
 
 def dead_letter_rows(ledger: Ledger) -> pd.DataFrame:
     """Dead-letters-sheet rows: every receipt still in dead letters, one row per invoice."""
     rows = []
-    for letter in ledger.open_dead_letters():
-        record = ledger.posting(letter.transaction_id)
+    letters = ledger.open_dead_letters()
+    held = {
+        record.receipt.transaction_id: record
+        for record in ledger.postings_of(letter.transaction_id for letter in letters)
+    }
+    for letter in letters:
+        record = held.get(letter.transaction_id)
         lines = record.receipt.lines if record is not None else ()
         rows += [
             {
@@ -96,21 +101,23 @@ def dead_letter_rows(ledger: Ledger) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DEAD_LETTER_COLUMNS)
 
 
-def run_items(items: pd.DataFrame) -> list[RunItem]:
-    """ITEM_COLUMNS rows as the ledger keeps them."""
-    return [
-        RunItem(
-            transaction_id=str(row["transaction_id"]),
-            day=row["day"],
-            category=str(row["category"]),
-            amount_cents=int(row["amount_cents"]),
-            card_type=str(row["card_type"]) if pd.notna(row["card_type"]) else "",
-            batch_number=int(row["batch_number"]) if pd.notna(row["batch_number"]) else None,
-            invoice_nos=tuple(str(number) for number in row["invoice_nos"]),
-            reason=str(row["reason"]),
+def run_item_rows(items: pd.DataFrame) -> list[RunItemRow]:
+    """ITEM_COLUMNS rows as the ledger stores them, built column by column (no object per
+    row: a big day records a million of them)."""
+    batches = items["batch_number"].astype("Int64").astype(object)
+    return list(
+        zip(
+            items["transaction_id"].astype(str).tolist(),
+            [day.isoformat() for day in items["day"].tolist()],
+            items["category"].astype(str).tolist(),
+            [int(cents) for cents in items["amount_cents"].tolist()],
+            items["card_type"].fillna("").astype(str).tolist(),
+            [None if pd.isna(batch) else int(batch) for batch in batches.tolist()],
+            [json.dumps([str(n) for n in numbers]) for numbers in items["invoice_nos"].tolist()],
+            items["reason"].astype(str).tolist(),
+            strict=True,
         )
-        for row in records(items)
-    ]
+    )
 
 
 class LedgerHistory:
@@ -119,45 +126,56 @@ class LedgerHistory:
     def __init__(self, ledger: Ledger, zone: ZoneInfo) -> None:
         self._ledger = ledger
         self._zone = zone
+        self._seen: set[str] = set()
 
     def snapshots(self, first_day: dt.date, last_day: dt.date) -> list[RunSnapshot]:
         """Counted runs whose window overlaps the days, and earlier ones that saw a transaction
         that was an open exception before ``first_day`` (it may still be open: carried forward).
+
+        Of an earlier run only the items of transactions that matter here are read: those
+        carried forward, and those the overlapping runs decided too (a later-started rerun of
+        an old day may have the last word on them).
         """
-        runs = [
-            (run, self._ledger.run_items(run.run_id)) for run in self._ledger.counted_runs(last_day)
-        ]
         start = first_day.isoformat()
+        runs = self._ledger.counted_runs(last_day)
+        overlapping = {run.run_id for run in runs if (run.window_to or "") >= start}
+        earlier = [run.run_id for run in runs if run.run_id not in overlapping]
+        items = {run_id: self._ledger.run_items(run_id) for run_id in overlapping}
         open_codes = {category.value for category in OPEN_CATEGORIES}
         carried = {
-            item.transaction_id
-            for run, items in runs
-            if (run.window_to or "") < start
-            for item in items
-            if item.category in open_codes
+            item.transaction_id for _, item in self._ledger.run_items_in(earlier, open_codes)
         }
-        return [
-            RunSnapshot(run.run_id, dt.datetime.fromisoformat(run.started_at), _items_frame(items))
-            for run, items in runs
-            if (run.window_to or "") >= start
-            or any(item.transaction_id in carried for item in items)
+        decided = {item.transaction_id for run_items in items.values() for item in run_items}
+        wanted = self._ledger.run_items_of(carried | decided) if carried else []
+        for run_id, item in wanted:
+            if run_id not in overlapping:
+                items.setdefault(run_id, []).append(item)
+        snapshots = [
+            RunSnapshot(
+                run.run_id,
+                dt.datetime.fromisoformat(run.started_at),
+                _items_frame(items[run.run_id]),
+            )
+            for run in runs
+            if run.run_id in overlapping
+            or any(item.transaction_id in carried for item in items.get(run.run_id, ()))
         ]
+        for snapshot in snapshots:
+            self._seen.update(snapshot.items["transaction_id"])
+        return snapshots
 
     def postings(self, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
         """Every receipt line and write-off of payments made in the days, with its state."""
         receipts = self._ledger.postings_paid_between(first_day, last_day)
-        bookings = [
-            booking
-            for _, booking in self._ledger.manual_bookings()
-            if first_day <= booking.paid_on <= last_day
-        ]
+        bookings = self._ledger.manual_bookings_paid_between(first_day, last_day)
         return posting_rows(receipts, bookings)
 
     def resolved(self) -> Mapping[str, dt.date]:
-        """Transactions a clerk's decision closed, with the day (PayTrace time zone) of apply."""
+        """Transactions a clerk's decision closed, with the day (PayTrace time zone) of apply:
+        those of the snapshots read so far (the only ones the report looks up)."""
         return {
             tid: decision.applied_at.astimezone(self._zone).date()
-            for tid, decision in self._ledger.applied_decisions().items()
+            for tid, decision in self._ledger.applied_decisions(self._seen).items()
         }
 
 

@@ -38,6 +38,7 @@ from paytrace_abas.matching.reference_pass import (
     named_tokens,
     scan_references,
 )
+from paytrace_abas.matching.references import extract_tokens
 from paytrace_abas.matching.shapes import learn_shape
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.matching.verdicts import Verdicts, claims_from_ledger, results_frame
@@ -106,6 +107,17 @@ def look_up_invoices(
     shape = None if settings.invoice_pattern else learn_shape(index.by_number.to_numpy())
     scanned = scan_references(texts, index, settings, paid, shape)
     return scanned, claims_from_ledger(index, paid)
+
+
+def invoice_numbers_in_play(
+    payments: pd.DataFrame, open_items: pd.DataFrame, settings: MatchingSettings
+) -> list[str]:
+    """Every invoice number matching can look up in ``paid_before``: the open items' and the
+    tokens of the payment texts. A caller that asks the ledger for these only gets the same
+    result as with the whole ledger, at a cost that follows the day, not the history."""
+    tokens = extract_tokens(reference_texts(payments, settings), settings)["token"].to_numpy()
+    numbers = index_invoices(open_items, settings).by_number.to_numpy(dtype=object)
+    return list(pd.unique(np.concatenate([numbers, tokens.astype(object)])))
 
 
 def mark_unmatched(payments: Payments, verdicts: Verdicts, tokens: pd.DataFrame) -> None:

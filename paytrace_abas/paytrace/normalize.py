@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from paytrace_abas.errors import InputFileError, MoneyError
@@ -56,8 +57,12 @@ def normalize_transactions(
     raw: Iterable[RawTransaction], zone: ZoneInfo, currency: str
 ) -> pd.DataFrame:
     """The payments frame, de-duplicated on transaction_id (the last copy wins: it is newest)."""
-    rows = [_normalize_one(item, zone, currency) for item in raw]
-    frame = pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+    items = raw if isinstance(raw, list) else list(raw)
+    frame = _normalize_columns(items, zone, currency)
+    if frame is None:  # something is wrong: the record by record path words the first error
+        frame = pd.DataFrame(
+            [_normalize_one(item, zone, currency) for item in items], columns=PAYMENT_COLUMNS
+        )
     _refuse_conflicting_copies(frame)
     frame = frame.drop_duplicates("transaction_id", keep="last").reset_index(drop=True)
     frame = _with_dtypes(frame)
@@ -98,26 +103,83 @@ def select_window(payments: pd.DataFrame, window: Window, zone: ZoneInfo) -> pd.
     return payments.loc[inside].reset_index(drop=True)
 
 
+def _normalize_columns(
+    items: list[RawTransaction], zone: ZoneInfo, currency: str
+) -> pd.DataFrame | None:
+    """The records' frame with both times parsed for all rows at once (strptime per row was
+    most of the time of a big day); None if any record is bad, for ``_normalize_one`` to word.
+    """
+    try:
+        created = [_time_text(_object(item.record, "created").get("at")) for item in items]
+        settled = [_time_text(item.record.get("settled")) for item in items]
+        rows = [
+            _fields(item, currency, bool(text)) for item, text in zip(items, settled, strict=True)
+        ]
+    except InputFileError:
+        return None
+    created_at = _local_times(created, items, zone, "created.at")
+    settled_at = _local_times(settled, items, zone, "settled")
+    if created_at is None or settled_at is None or "" in created:
+        return None
+    frame = pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+    frame["created_at"] = created_at
+    frame["settled_at"] = settled_at
+    return frame
+
+
+def _time_text(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def _local_times(
+    texts: list[str], items: list[RawTransaction], zone: ZoneInfo, field: str
+) -> pd.Series | None:
+    """PayTrace's local wall-clock times as UTC (NaT where empty); None if one does not parse.
+
+    A time that falls into a change of daylight saving time is taken as ``_timestamp`` takes
+    it (its first occurrence), row by row.
+    """
+    given = pd.Series(texts, dtype=object)
+    present = (given != "").to_numpy()
+    local = pd.to_datetime(given.where(present), format=_TIMESTAMP_FORMAT, errors="coerce")
+    if bool((local.isna().to_numpy() & present).any()):
+        return None
+    localized = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    moments = localized.astype(object).to_numpy(copy=True)
+    for row in np.flatnonzero(localized.isna().to_numpy() & present):
+        moments[row] = _timestamp(texts[row], zone, items[row].source, field)
+    return pd.to_datetime(pd.Series(moments, dtype=object), utc=True)
+
+
 def _normalize_one(item: RawTransaction, zone: ZoneInfo, currency: str) -> dict[str, Any]:
+    record = item.record
+    _kind(record, item.source)
+    settled_at = _timestamp(record.get("settled"), zone, item.source, "settled")
+    created = _object(record, "created")
+    return {
+        **_fields(item, currency, settled_at is not None),
+        "created_at": _required_timestamp(created.get("at"), zone, item.source, "created.at"),
+        "settled_at": settled_at,
+    }
+
+
+def _fields(item: RawTransaction, currency: str, is_settled: bool) -> dict[str, Any]:
+    """Every column but the two times."""
     record = item.record
     kind = _kind(record, item.source)
     amount_cents = _amount_cents(record, item.source)
     if kind in _RECEIVED_KINDS and _is_negative(record.get("amount")):
         # Money received is positive; a negative sale is something to look at, never a receipt.
         kind, amount_cents = NEGATIVE_SALE, -amount_cents
-    settled_at = _timestamp(record.get("settled"), zone, item.source, "settled")
     card = _object(record, "credit_card")
     masked = str(card.get("masked_number") or record.get("masked_card_number") or "")
     billing = _object(record, "billing_address")
-    created = _object(record, "created")
     return {
         "transaction_id": _transaction_id(record, item.source),
         "kind": kind,
-        "status": _status(record, kind, settled_at),
+        "status": _status(record, kind, is_settled),
         "amount_cents": amount_cents,
         "currency": str(record.get("currency") or currency).upper(),
-        "created_at": _required_timestamp(created.get("at"), zone, item.source, "created.at"),
-        "settled_at": settled_at,
         "invoice_ref": _text(record.get("invoice_id")),
         "description": _text(record.get("description")),
         "purchase_order": _text(record.get("customer_reference_id")),
@@ -158,7 +220,7 @@ def _kind(record: dict[str, Any], source: str) -> str:
     return _KIND_BY_TYPE[value]
 
 
-def _status(record: dict[str, Any], kind: str, settled_at: pd.Timestamp | None) -> str:
+def _status(record: dict[str, Any], kind: str, is_settled: bool) -> str:
     """Card state from the few signals an export carries (see docs/paytrace.md)."""
     response_code = _int_or_none(record.get("response_code"))
     transaction_type = str(record.get("transaction_type") or "").upper()
@@ -173,7 +235,7 @@ def _status(record: dict[str, Any], kind: str, settled_at: pd.Timestamp | None) 
         return "auto_voided"
     if kind == "void" or str(record.get("status") or "").upper() in {"VOID", "VOIDED"}:
         return "voided"
-    return "settled" if settled_at is not None else "pending"
+    return "settled" if is_settled else "pending"
 
 
 def _is_negative(value: Any) -> bool:

@@ -8,6 +8,7 @@ invoice amounts above zero, no payment paying out more than it brought, well-for
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import fields
@@ -18,6 +19,11 @@ from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.plan.document import Plan, Posting
 
 RUN_PLAN = "run"
+
+
+def canonical_plan(plan: Plan) -> str:
+    """The plan as one canonical JSON text: what the ledger keeps and compares."""
+    return json.dumps(plan.to_json(), sort_keys=True, separators=(",", ":"))
 
 
 def resolved_kind(digest: str) -> str:

@@ -14,11 +14,11 @@ from paytrace_abas.report.console import describe_bookings
 
 @dataclass(frozen=True)
 class RunDetails:
-    """A run row, its postings and the exceptions still open."""
+    """A run row, its postings and how many exceptions are still open."""
 
     run: RunRecord
     postings: list[PostingRecord]
-    open_exceptions: list[tuple[str, str, str, str]]
+    open_exceptions: int
     bookings: tuple[ManualBooking, ...] = ()
 
 
@@ -73,7 +73,7 @@ def run_details_json(details: RunDetails) -> dict[str, Any]:
         **run_record_json(details.run),
         "postings": postings,
         "manual_bookings": bookings,
-        "open_exceptions": len(details.open_exceptions),
+        "open_exceptions": details.open_exceptions,
     }
 
 
@@ -141,7 +141,7 @@ def describe_run(details: RunDetails) -> str:
     if details.bookings:
         text += "\n\n" + describe_bookings(details.bookings)
     if details.open_exceptions:
-        text += f"\n\n{len(details.open_exceptions)} exception(s) still open in the ledger"
+        text += f"\n\n{details.open_exceptions} exception(s) still open in the ledger"
     return text
 
 

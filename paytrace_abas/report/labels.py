@@ -146,6 +146,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "postings_by_status": {"en": "Postings by status", "de": "Buchungen nach Status"},
     "sheets": {"en": "Sheets", "de": "Blätter"},
     "rows": {"en": "rows", "de": "Zeilen"},
+    "more_matched": {
+        "en": "More matched rows, in a CSV file beside this workbook:",
+        "de": "Weitere zugeordnete Zeilen, in einer CSV-Datei neben dieser Mappe:",
+    },
     "total": {"en": "Total", "de": "Summe"},
     "continued_on": {"en": "Continued on sheet {name}.", "de": "Fortsetzung auf Blatt {name}."},
     "continued_from": {"en": "Continued from sheet {name}.", "de": "Fortsetzung von Blatt {name}."},

@@ -24,6 +24,7 @@ from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
+from paytrace_abas.report.overflow import MATCHED_ROWS_LIMIT, overflow_path, write_overflow
 from paytrace_abas.report.printing import PageLayout, run_page_layout
 from paytrace_abas.report.rows import report_frame, table_rows
 from paytrace_abas.report.styles import Styles
@@ -152,8 +153,10 @@ def write_workbook(
     postings: pd.DataFrame | None = None,
     dead_letters: pd.DataFrame | None = None,
     row_limit: int = EXCEL_MAX_ROWS,
+    matched_rows_limit: int = MATCHED_ROWS_LIMIT,
 ) -> None:
-    """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above."""
+    """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
+    matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py)."""
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -183,7 +186,9 @@ def write_workbook(
     if not money_out.empty:
         book.table("money_out", CATEGORY_COLOURS[Category.REFUND], MONEY_OUT_COLUMNS, money_out)
     matched = rows[rows["category"] == Category.MATCHED.value]
-    book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, matched)
+    shown, rest = matched.iloc[:matched_rows_limit], matched.iloc[matched_rows_limit:]
+    book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, shown)
+    files = write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
     posting_columns: tuple[Column, ...] = POSTING_COLUMNS
     if "abas_open_after" in posting_rows.columns:
@@ -198,6 +203,7 @@ def write_workbook(
         results=results,
         postings=posting_rows,
         sheets=book.written,
+        files=files,
         syntax=any(key in RESOLVABLE for key, _ in book.written),
     )
     write_summary(summary_sheet, styles, facts, language, page)

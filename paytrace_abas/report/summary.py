@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -42,6 +43,8 @@ class SummaryFacts:
     results: pd.DataFrame
     postings: pd.DataFrame
     sheets: Sequence[tuple[str, WrittenTable]]
+    #: (CSV file beside the workbook, rows) of matched rows past the sheet's limit
+    files: Sequence[tuple[Path, int]] = ()
     #: a sheet has a Resolution column: show its syntax
     syntax: bool = False
 
@@ -76,6 +79,7 @@ def write_summary(
         writer.postings(facts.postings)
     sheet.append([])
     writer.sheet_index(facts.sheets)
+    writer.file_index(facts.files)
     if facts.syntax:
         sheet.append([])
         writer.syntax()
@@ -213,3 +217,12 @@ class _Summary:
                 link = self.cell(name, font=_LINK)
                 link.hyperlink = Hyperlink(ref="", location=f"'{name}'!A1", display=name)
                 self.sheet.append([link, None, self.count(count)])
+
+    def file_index(self, files: Sequence[tuple[Path, int]]) -> None:
+        """Files beside the workbook, linked by name (the link works while they stay together)."""
+        for path, count in files:
+            self.sheet.append([])
+            self.sheet.append([self.cell(labels.text("more_matched", self.language), _BOLD)])
+            link = self.cell(path.name, font=_LINK)
+            link.hyperlink = Hyperlink(ref="", target=path.name, display=path.name)
+            self.sheet.append([link, None, self.count(count)])
