@@ -14,21 +14,18 @@ GIL. Exit status 1 when the ratio misses the target.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _posting_setup import ROOT, planned_ledger
 
-from paytrace_abas.abas.rest import RestSink  # noqa: E402
-from paytrace_abas.config import AbasSettings, PostingSettings, Secrets, load_settings  # noqa: E402
-from paytrace_abas.delivery import deliver  # noqa: E402
-from paytrace_abas.ledger import POSTED, Ledger  # noqa: E402
-from paytrace_abas.models import Receipt, ReceiptLine  # noqa: E402
+from paytrace_abas.abas.rest import RestSink
+from paytrace_abas.config import AbasSettings, PostingSettings, Secrets, load_settings
+from paytrace_abas.delivery import deliver
+from paytrace_abas.ledger import POSTED
 
 TARGET = 0.8
 #: the commit and the read-back of the invoice's open amount
@@ -61,23 +58,16 @@ def main() -> int:
 
 def _run(base_url: str, count: int, latency: float, settings: PostingSettings) -> int:
     abas = AbasSettings(sink="api", base_url=base_url, client="test", timeout_seconds=10)
-    receipts = [
-        Receipt(str(800_000_000 + n), "K1", "USD", dt.date(2026, 11, 25), "18100",
-                (ReceiptLine(str(600_000 + n), 10_000 + n, 0, 10_000 + n),))
-        for n in range(count)
-    ]  # fmt: skip
-    with tempfile.TemporaryDirectory() as folder:
-        now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
-        with Ledger.open(Path(folder) / "bench.sqlite3", now) as ledger:
-            run_id = ledger.start_run("bench", "bench", None, False, {})
-            ledger.record_planned(run_id, receipts)
-            records = ledger.postings_in_state("planned")
-            sink = RestSink(abas, Secrets(abas_password="sy"), pool_size=settings.workers)
-            started = time.perf_counter()
-            report = deliver(ledger, sink, records, run_id, settings)
-            elapsed = time.perf_counter() - started
-            sink.close()
-            posted = ledger.count_in_state(POSTED)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        planned_ledger(Path(folder), count) as (ledger, run_id, records),
+    ):
+        sink = RestSink(abas, Secrets(abas_password="sy"), pool_size=settings.workers)
+        started = time.perf_counter()
+        report = deliver(ledger, sink, records, run_id, settings)
+        elapsed = time.perf_counter() - started
+        sink.close()
+        posted = ledger.count_in_state(POSTED)
     achieved = count / elapsed
     ceiling = settings.workers / (CALLS_PER_RECEIPT * latency)
     ratio = achieved / ceiling

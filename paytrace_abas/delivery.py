@@ -5,15 +5,18 @@ Per receipt (docs/posting.md#state-machine)::
     planned -> sending -> posted
                    \\-> failed -> sending -> ... -> dead_letter -> (retry-dead-letters) sending
 
-Every state change is committed before the next step, and a receipt is only sent from a state
-that proves no earlier send can have reached abas (``planned``). From any other state
-(``sending`` left by a crash, ``failed`` after a timeout, ``dead_letter``) abas is asked first
-whether a document with the transaction id as reference exists; if the question itself fails,
-nothing is sent. A failing receipt never stops the others.
+Every state change is committed before the next step. Before any receipt is sent the first
+time, the sink is asked about all of them at once (a page of references per question): a lost
+or restored ledger, whose receipts are all ``planned`` again, posts nothing abas or the import
+file already holds. Later tries from ``sending`` (left by a crash), ``failed`` or
+``dead_letter`` ask again first; after a send whose answer was lost, only once
+``[abas] commit_grace_seconds`` have passed. If the question itself fails, nothing is sent. A
+failing receipt never stops the others.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -22,10 +25,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from paytrace_abas.abas.sink import ReceiptSink
+from paytrace_abas.abas.sink import Found, ReceiptSink
 from paytrace_abas.config import PostingSettings
 from paytrace_abas.config.failpoints import reached
-from paytrace_abas.errors import ReadBackMismatchError, SourceError, TransientSourceError
+from paytrace_abas.errors import (
+    MaybeCommittedError,
+    ReadBackMismatchError,
+    SourceError,
+    TransientSourceError,
+)
 from paytrace_abas.ledger import (
     DEAD_LETTER,
     FAILED,
@@ -51,22 +59,35 @@ class _Delivery:
     settings: PostingSettings
     sleep: Callable[[float], None]
     rng: random.Random
+    #: the sink's answer from before the first send, used by the first try instead of asking
+    answer: Found | None = None
+    answered: bool = False
+    #: how long to wait after a send that may have been committed unseen, before asking again
+    grace_seconds: float = 0.0
     #: moved planned -> sending (durably) by this run and not sent yet: send without asking
     claimed: bool = False
     state: str = ""
     last_error: str = ""
+    maybe_committed: bool = False
 
     def run(self) -> Outcome:
         self.state = self.state or self.record.state
         if self.state == POSTED:
             return Outcome.SKIPPED
-        backoff = self.settings.backoff
+        if self.record.state in (SENDING, FAILED) and not self.claimed:
+            self._wait_out_grace()
+        return self._attempts()
+
+    def _attempts(self) -> Outcome:
+        """Up to the configured attempts; transient failures are retried, others are not."""
         for attempt in range(1, self.settings.attempts + 1):
             if attempt > 1:
-                self.sleep(backoff.delay(attempt - 1, self.rng))
+                self._pause_before_retry(attempt)
+            self.maybe_committed = False
             try:
                 outcome = self._attempt()
             except TransientSourceError as exc:
+                self.maybe_committed = isinstance(exc, MaybeCommittedError)
                 self._note_failure(exc)
                 continue
             except ReadBackMismatchError as exc:
@@ -78,29 +99,57 @@ class _Delivery:
                 return outcome
         return self._give_up()
 
+    def _pause_before_retry(self, attempt: int) -> None:
+        """Backoff; after a send abas may have committed unseen, at least the grace period."""
+        wait = self.settings.backoff.delay(attempt - 1, self.rng)
+        if self.maybe_committed:
+            wait = max(wait, self.grace_seconds)
+        self.sleep(wait)
+
     def _attempt(self) -> Outcome | None:
         receipt = self.record.receipt
         tid = receipt.transaction_id
         if self.claimed:
             self.claimed = False  # a retry must ask abas first, like any other
             return self._send(receipt)
-        if self.state != PLANNED:
-            # An earlier send may have reached abas: ask before sending again.
-            found = self.sink.find(receipt)
-            if found is not None:
-                missing = tuple(
-                    line for line in receipt.lines if line.invoice_no not in found.invoice_nos
-                )
-                if not missing:
-                    self._move(POSTED, document=found.document)
-                    log.info("transaction %s was already in abas as %s", tid, found.document)
-                    return Outcome.FOUND
-                # A torn import-file write: complete the receipt with the lines it lacks.
-                receipt = replace(receipt, lines=missing)
-            if self.state == SENDING:
-                self._move(FAILED, error="interrupted before abas confirmed; not found in abas")
+        # An earlier send, or one a lost ledger forgot, may have reached abas: ask first.
+        found = self._ask(receipt)
+        if found is not None:
+            missing = tuple(
+                line for line in receipt.lines if line.invoice_no not in found.invoice_nos
+            )
+            if not missing:
+                if self.state == PLANNED:
+                    self._move(SENDING)  # the state machine reaches posted via sending
+                self._move(POSTED, document=found.document)
+                log.info("transaction %s was already in abas as %s", tid, found.document)
+                return Outcome.FOUND
+            # A torn import-file write: complete the receipt with the lines it lacks.
+            receipt = replace(receipt, lines=missing)
+        if self.state == SENDING:
+            self._move(FAILED, error="interrupted before abas confirmed; not found in abas")
         self._move(SENDING)
         return self._send(receipt)
+
+    def _wait_out_grace(self) -> None:
+        """A receipt an earlier run left sending or failed may have a request abas has not
+        committed yet: ask only once the grace period since its last change has passed."""
+        try:
+            changed = dt.datetime.fromisoformat(self.record.updated_at)
+            now = dt.datetime.fromisoformat(self.ledger.now())  # the clock that stamped it
+        except ValueError:
+            return
+        elapsed = (now - changed).total_seconds()
+        if 0 <= elapsed < self.grace_seconds:
+            self.sleep(self.grace_seconds - elapsed)
+            self.answered, self.answer = False, None  # asked before the wait: ask again
+
+    def _ask(self, receipt: Receipt) -> Found | None:
+        """The sink's answer: the one asked before the first send, then a fresh question."""
+        if self.answered:
+            self.answered = False
+            return self.answer
+        return self.sink.find(receipt)
 
     def _send(self, receipt: Receipt) -> Outcome:
         reached("posting.before_send")
@@ -127,6 +176,11 @@ class _Delivery:
         return Outcome.DEAD_LETTER
 
     def _give_up(self) -> Outcome:
+        if self.state == PLANNED:
+            # abas could not even be asked, so nothing was sent; the state machine reaches
+            # dead letters through sending and failed, and every retry asks first anyway.
+            self._move(SENDING)
+            self._move(FAILED, error=self.last_error)
         if self.state == FAILED:
             self._move(DEAD_LETTER, error=self.last_error)
         log.error(
@@ -149,13 +203,25 @@ _CLAIM_BATCH = 8
 
 def _claim(ledger: Ledger, run_id: str, jobs: list[_Delivery]) -> None:
     """Mark the batch's planned receipts ``sending`` (one transaction each), then sync once."""
-    claimed = [job for job in jobs if job.record.state == PLANNED]
+    claimed = [
+        job for job in jobs if job.record.state == PLANNED and job.answered and job.answer is None
+    ]
     for job in claimed:
         tid = job.record.receipt.transaction_id
         ledger.transition(tid, run_id, SENDING, wait_durable=False)
-        job.state, job.claimed = SENDING, True
+        job.state, job.claimed, job.answered = SENDING, True, False
     if claimed:
         ledger.sync()
+
+
+def _ask_first(sink: ReceiptSink, records: Sequence[PostingRecord]) -> dict[str, Found] | None:
+    """What the sink already holds of these receipts; None when it could not say just now
+    (each receipt then asks for itself before its send)."""
+    try:
+        return sink.find_many([r.receipt for r in records if r.state != POSTED])
+    except TransientSourceError as exc:
+        log.warning("asking abas about %d receipts failed: %s", len(records), mask_pans(str(exc)))
+        return None
 
 
 def deliver(
@@ -166,22 +232,35 @@ def deliver(
     settings: PostingSettings,
     sleep: Callable[[float], None] = time.sleep,
     seed: int | None = None,
+    grace_seconds: float = 0.0,
 ) -> DeliveryReport:
     """Deliver every record with at most ``settings.workers`` in flight; never stops half-way.
 
-    Only a ledger failure (the record of what was sent can no longer be kept) ends it early;
-    receipts not yet started then stay in their state for the next run.
+    The sink is asked about every record before anything is sent; if it cannot answer (or a
+    ledger failure ends it early), receipts not yet started stay in their state for the next run.
     """
     report = DeliveryReport()
     if not records:
         return report
+    answers = _ask_first(sink, records)
     base = random.Random(seed)
     seeds = [base.getrandbits(32) for _ in records]
     lock = threading.Lock()
 
     def batch(indexes: range) -> None:
         jobs = [
-            _Delivery(ledger, sink, run_id, records[i], settings, sleep, random.Random(seeds[i]))
+            _Delivery(
+                ledger,
+                sink,
+                run_id,
+                records[i],
+                settings,
+                sleep,
+                random.Random(seeds[i]),
+                answer=(answers or {}).get(records[i].receipt.transaction_id),
+                answered=answers is not None,
+                grace_seconds=grace_seconds,
+            )
             for i in indexes
         ]
         _claim(ledger, run_id, jobs)

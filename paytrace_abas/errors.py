@@ -1,12 +1,16 @@
 """Every exception this package raises on purpose, and every exit code the CLI ends with.
 
 One root, subclasses named for what the caller should do; the CLI maps them to the exit codes
-below (README "Exit codes").
+below (README "Exit codes"). Every message passes the PAN masker at the root
+(:meth:`PaytraceAbasError.__str__`): a card number in a bad field, a plan or a clerk's text
+never reaches stderr, a log, an alert or the ledger through an error.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from paytrace_abas.privacy import mask_pans
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -20,6 +24,9 @@ class PaytraceAbasError(Exception):
 
     #: the ledger run that recorded (and alerted) this failure, once one has
     run_id: str | None = None
+
+    def __str__(self) -> str:
+        return mask_pans(super().__str__())
 
 
 class UsageError(PaytraceAbasError):
@@ -51,6 +58,11 @@ class SourceError(PaytraceAbasError):
 
 class TransientSourceError(SourceError):
     """A failure worth retrying: timeout, connection reset, 5xx, 429, locked record."""
+
+
+class MaybeCommittedError(TransientSourceError):
+    """A send whose answer was lost (timeout, dropped connection, gateway error): abas may
+    still commit it, so it is asked again only after ``[abas] commit_grace_seconds``."""
 
 
 class TokenRejectedError(SourceError):
@@ -117,4 +129,4 @@ class ResolutionError(InputFileError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
-        self.problems = problems
+        self.problems = [mask_pans(problem) for problem in problems]

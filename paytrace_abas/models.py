@@ -203,6 +203,8 @@ class Receipt:
     paid_on: dt.date
     account: str
     lines: tuple[ReceiptLine, ...]
+    #: the card type the counter account was chosen by; a retry chooses again with it
+    card_type: str = ""
 
     @property
     def amount_cents(self) -> int:
@@ -295,3 +297,13 @@ class CheckStep:
     name: str
     ok: bool
     detail: str
+
+
+#: PayTrace transaction ids are whole numbers (nine digits today); twelve leaves room to grow and
+#: keeps every 13-19 digit run, the length of a card number, out of abas' document reference.
+PAYTRACE_ID_DIGITS = 12
+
+
+def is_paytrace_id(text: str) -> bool:
+    """Whether ``text`` can be a PayTrace transaction id: 1 to 12 digits."""
+    return text.isascii() and text.isdigit() and len(text) <= PAYTRACE_ID_DIGITS

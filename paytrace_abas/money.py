@@ -11,6 +11,9 @@ from babel.numbers import format_currency
 from paytrace_abas.errors import MoneyError
 
 _CENT = Decimal("0.01")
+#: no amount this tool handles reaches a trillion: far larger texts (1e300, 26 digits) are
+#: refused before they become integers that overflow totals (``[matching] max_amount`` is lower)
+MAX_CENTS = 10**14
 _GERMAN_AMOUNT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?$|^[+-]?\d+(,\d+)?$")
 
 
@@ -22,6 +25,8 @@ def to_cents(value: Decimal | int | str) -> int:
         raise MoneyError(f"{value!r} is not a number") from None
     if not amount.is_finite():
         raise MoneyError(f"{value!r} is not a finite amount")
+    if abs(amount) * 100 >= MAX_CENTS:
+        raise MoneyError(f"{str(value)[:30]!r} is too large to be an amount")
     if amount != amount.quantize(_CENT):
         raise MoneyError(f"{value!r} has more than two decimal places")
     return int(amount.quantize(_CENT) * 100)

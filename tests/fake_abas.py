@@ -98,6 +98,8 @@ class FakeAbasState:
     script: list[str] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     exec_calls: int = 0
+    #: counter accounts abas knows; when set, a receipt to another one is refused
+    accounts: frozenset[str] = frozenset()
     logouts: int = 0
     #: called with the exec call number before it commits (it may kill the client); when it
     #: returns True the request is dropped as if it never arrived, else abas commits it anyway
@@ -139,6 +141,20 @@ class FakeAbasState:
             self.open_items[str(fields["nummer"])] = dict(fields)
             self._version += 1
 
+    def withdraw(self, reference: str) -> Document:
+        """Take a committed document out for a while (a commit abas has not finished yet)."""
+        with self.lock:
+            document = next(d for d in self.documents if d.reference == reference)
+            self.documents.remove(document)
+            self._version += 1
+            return document
+
+    def restore(self, document: Document) -> None:
+        """Put a withdrawn document back: abas finished committing it."""
+        with self.lock:
+            self.documents.append(document)
+            self._version += 1
+
     def open_cents(self, invoice_no: str) -> int:
         with self.lock:
             return int(self.open_items[invoice_no]["ofbetr"])
@@ -149,9 +165,12 @@ class FakeAbasState:
             key = (table, criteria, self._version)
             if key not in self._selection_cache:
                 records = self._records(table)
-                tests = [_criterion(part) for part in criteria.split(";") if part]
+                parts = [part for part in criteria.split(";") if part]
+                tests = [_criterion(part) for part in parts if not part.startswith("@")]
+                # "beleg==A;beleg==B;@link=(Or)": any condition, not all (docs/abas.md)
+                meets = any if "@link=(Or)" in parts else all
                 self._selection_cache = {
-                    key: [r for r in records if all(test(r) for test in tests)]
+                    key: [r for r in records if meets(test(r) for test in tests)]
                 }
             return self._selection_cache[key]
 
@@ -338,6 +357,9 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         head, rows = _editor(body)
         problem = self._row_problem(rows)
+        account = head.get("gkonto", "")
+        if problem is None and state.accounts and account not in state.accounts:
+            problem = 400, "ILLEGAL_ARGUMENT", f"Konto {account} existiert nicht"
         if problem is not None:
             self._error(*problem)
             return

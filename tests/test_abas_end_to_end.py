@@ -220,7 +220,8 @@ def test_refused_credentials_exit_2_when_reading_and_when_posting(
     posting_day = write_day(tmp_path / "post", 2, sink="api", base_url=fake_abas.base_url)
     posting = run_cli(posting_day.config, "reconcile", "--date", "2026-11-25")
     assert posting.exit_code == 2
-    assert "abas POST /exec for transaction" in posting.output
+    # Every receipt is looked up before its first send (docs/posting.md): that is refused first.
+    assert "abas GET /obj/data/102:4 for transaction 700000000 and 1 more" in posting.output
     assert "not-the-password" not in reading.output + posting.output
     assert fake_abas.state.documents == []
     with Ledger.open(posting_day.ledger, utc_now) as ledger:

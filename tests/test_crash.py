@@ -47,15 +47,6 @@ SCRIPT = Path(sys.executable).with_name("paytrace-abas")
 RECONCILE = ("reconcile", "--date", "2026-11-25")
 #: not the fake's default "sy": log lines are redacted of the password, and "fsync" holds "sy"
 PASSWORD = "abas-crash-trials"
-ISSUE_18_MOVED_FILE = pytest.mark.xfail(
-    strict=True,
-    reason="issue 18: recovery asks only the current import file, not the moved one "
-    "([abas] import_archive_dir)",
-)
-ISSUE_18_LOST_LEDGER = pytest.mark.xfail(
-    strict=True,
-    reason="issue 18: receipts new to the ledger are sent without asking the sink first",
-)
 
 # About a minute and a half of real processes killed mid-posting: `make quick` leaves it out.
 pytestmark = [
@@ -292,7 +283,6 @@ def test_retry_dead_letters_killed_inside_an_abas_call_ends_with_each_receipt_on
 # -- the operator's slips between crash and rerun (issue 18) ------------------------------
 
 
-@ISSUE_18_MOVED_FILE
 def test_import_file_moved_away_between_crash_and_rerun_ends_with_each_receipt_once(
     tmp_path: Path,
 ) -> None:
@@ -309,7 +299,6 @@ def test_import_file_moved_away_between_crash_and_rerun_ends_with_each_receipt_o
     assert held == day.expected
 
 
-@ISSUE_18_LOST_LEDGER
 @pytest.mark.parametrize("sink", ["file", "api"])
 def test_ledger_lost_between_crash_and_rerun_ends_with_each_receipt_once(
     tmp_path: Path, sink: str

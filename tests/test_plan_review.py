@@ -69,8 +69,12 @@ PAID_ON = dt.date(2026, 11, 25)
 def test_write_offs_stay_out_of_the_receipt_and_are_listed_to_book_by_hand() -> None:
     review = review_plan(PLAN, OPEN_ITEMS, LedgerFacts())
     assert review.receipts == (
-        Receipt("P1", "C1", "USD", PAID_ON, "18100", (ReceiptLine("400100", 10_000, 0, 10_000),)),
-        Receipt("P2", "C1", "USD", PAID_ON, "18100", (ReceiptLine("400300", 10_000, 0, 10_000),)),
+        Receipt(
+            "P1", "C1", "USD", PAID_ON, "18100", (ReceiptLine("400100", 10_000, 0, 10_000),), "VISA"
+        ),
+        Receipt(
+            "P2", "C1", "USD", PAID_ON, "18100", (ReceiptLine("400300", 10_000, 0, 10_000),), "VISA"
+        ),
     )
     assert review.bookings == (
         ManualBooking("P2", "18100", "4970", "C1", 2_000, "USD", PAID_ON, "why"),

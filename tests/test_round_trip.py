@@ -3,7 +3,6 @@ apply (import file and REST), and the period report that shows what the decision
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from openpyxl import load_workbook
 from tests.fake_abas import FakeAbas
 from tests.support.cli import run_cli
 from tests.support.days import import_file_receipts, write_day
-from tests.support.workbooks import type_decisions
+from tests.support.workbooks import sheet_holding, type_decisions
 
 DAY = "2026-11-25"
 #: What the clerk types, per sheet and transaction (the sample day's stories).
@@ -162,16 +161,18 @@ def test_the_period_report_counts_an_applied_dry_run_and_closes_decided_exceptio
 
 def test_a_payment_the_clerk_ignored_is_not_posted_when_it_matches_later(tmp_path: Path) -> None:
     day = write_day(tmp_path, 3)
+    items = tmp_path / "open_items.csv"
+    full = items.read_text()
+    ignored = "700000000"  # its invoice 500000 is not in abas yet: the payment is unmatched
+    items.write_text("".join(line for line in full.splitlines(True) if "500000;" not in line))
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
-    plan_path = next(day.out_dir.glob("plan-*.json"))
-    # The clerk ignored the first payment (a test charge) and applied the plan.
-    plan = json.loads(plan_path.read_text())
-    ignored = plan["postings"][0]["transaction_id"]
-    plan["postings"] = plan["postings"][1:]
-    ignore = {"action": "ignore", "resolution": "ignore", "note": "test", "where": "Matched!2"}
-    plan["decisions"] = [{"transaction_id": ignored, **ignore}]
-    plan_path.write_text(json.dumps(plan))
-    assert run_cli(day.config, "apply", str(plan_path)).exit_code == 0
+    # The clerk ignored it (a test charge) in the workbook, resolved and applied the plan.
+    workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
+    type_decisions(workbook, {sheet_holding(workbook, ignored): {ignored: ("ignore", "test")}})
+    assert run_cli(day.config, "resolve", str(workbook)).exit_code == 0
+    resolved = next(day.out_dir.glob("plan-*-resolved.json"))
+    assert run_cli(day.config, "apply", str(resolved)).exit_code == 0
+    items.write_text(full)  # now the invoice is there and the payment matches
 
     nightly = run_cli(day.config, "reconcile", "--date", "2026-11-25")
     assert nightly.exit_code == 0, nightly.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,13 @@ from paytrace_abas.errors import (
     AbasAccessError,
     MissingObjectError,
     PostingRejectedError,
+    SourceError,
     TransientSourceError,
 )
 from paytrace_abas.models import Receipt
 from tests.fake_abas import FakeAbas
 from tests.support.builders import RECEIPT
+from tests.support.days import import_file_receipts
 
 
 def test_exec_payload_is_the_reference_candidate_with_one_row_per_invoice() -> None:
@@ -121,15 +124,32 @@ def test_import_file_has_the_edp_header_and_one_line_per_invoice(tmp_path: Path)
     assert found is not None and found.invoice_nos == {"400101", "400102"}
 
 
-def test_a_torn_last_line_is_cut_and_the_receipt_reports_what_it_lacks(tmp_path: Path) -> None:
+def test_a_torn_last_line_is_finished_by_its_receipt_never_cut(tmp_path: Path) -> None:
     path = tmp_path / "import.edp"
     ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
     whole = path.read_bytes()
     path.write_bytes(whole[:-20])  # killed in the middle of the second line
     sink = ImportFileSink(AbasSettings(import_file=path))
-    assert path.read_bytes() == whole[: whole.rindex(b"\n", 0, len(whole) - 1) + 1]
+    assert path.read_bytes() == whole[:-20]  # nothing cut
     found = sink.find(RECEIPT)
-    assert found is not None and found.invoice_nos == {"400101"}
+    assert found is not None and found.invoice_nos == {"400101", "400102"}
+    assert path.read_bytes() == whole
+
+
+def test_a_torn_line_no_receipt_finishes_stops_posting_before_anything_is_appended(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "import.edp"
+    ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
+    torn = path.read_bytes()[:-20]
+    path.write_bytes(torn)
+    other = Receipt("999", "K", "USD", dt.date(2026, 1, 1), "18100", RECEIPT.lines[:1])
+    sink = ImportFileSink(AbasSettings(import_file=path))
+    with pytest.raises(SourceError, match="ends in a torn line"):
+        sink.find_many([other])
+    with pytest.raises(SourceError, match="ends in a torn line"):
+        sink.post(other)
+    assert path.read_bytes() == torn
 
 
 def test_values_that_would_break_the_file_are_rejected(tmp_path: Path) -> None:
@@ -137,3 +157,38 @@ def test_values_that_would_break_the_file_are_rejected(tmp_path: Path) -> None:
     bad = Receipt("1;2", "K", "USD", dt.date(2026, 1, 1), "18100", RECEIPT.lines)
     with pytest.raises(PostingRejectedError, match="contains ';'"):
         sink.post(bad)
+
+
+def _with_archive(folder: Path) -> tuple[Path, Path]:
+    """(import file, archive folder the import job moves it to)."""
+    archive = folder / "imported"
+    archive.mkdir()
+    return folder / "import.edp", archive
+
+
+def test_finding_3_a_file_moved_during_a_run_is_continued_in_a_new_file_with_header(
+    tmp_path: Path,
+) -> None:
+    path, archive = _with_archive(tmp_path)
+    sink = ImportFileSink(AbasSettings(import_file=path, import_archive_dir=archive))
+    second = Receipt("701", "K", "USD", dt.date(2026, 11, 25), "18100", RECEIPT.lines[:1])
+    sink.post(RECEIPT)
+    path.rename(archive / "import-moved.edp")  # the import job took it mid-run
+    assert sink.post(second) == "import.edp line 5"
+    assert import_file_receipts(path) == {"701": ["400101"]}  # header first, then the line
+    assert sink.find(RECEIPT) is not None  # the moved file's lines are still known
+
+
+def test_the_archive_is_read_back_only_as_far_as_the_payments_asked_about(
+    tmp_path: Path,
+) -> None:
+    path, archive = _with_archive(tmp_path)
+    ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
+    moved = path.rename(archive / "import-1.edp")
+    settings = AbasSettings(import_file=path, import_archive_dir=archive)
+    found = ImportFileSink(settings).find(RECEIPT)
+    assert found is not None and found.document == "import-1.edp line 5"
+    # A file last changed before the payment's day cannot hold its receipt: it is not read.
+    before = dt.datetime.combine(RECEIPT.paid_on - dt.timedelta(days=3), dt.time()).timestamp()
+    os.utime(moved, (before, before))
+    assert ImportFileSink(settings).find(RECEIPT) is None

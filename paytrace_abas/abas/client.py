@@ -30,13 +30,16 @@ from requests.adapters import HTTPAdapter
 
 from paytrace_abas.abas.failures import classify_failure, connection_failure, unanswered_dialog
 from paytrace_abas.config import AbasSettings, Secrets
-from paytrace_abas.errors import TransientSourceError
+from paytrace_abas.errors import MaybeCommittedError, TransientSourceError
 
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF_SECONDS = 30.0
 #: JSON numbers become Decimal straight from their text: amounts never pass through a float
 _decode = msgspec.json.Decoder(float_hook=Decimal).decode
+
+#: answers after which a sent receipt may be committed anyway (a proxy gave up, abas went on)
+_MAYBE_COMMITTED_STATUS = frozenset({500, 502, 504})
 
 
 def api_root(settings: AbasSettings) -> str:
@@ -182,14 +185,31 @@ class AbasClient:
         headers = self._headers
         if body is not None:
             headers = {**headers, "Content-Type": "application/json"}
+        response = self._request(method, url, body, headers, call)
+        return self._answer(method, response, call)
+
+    def _request(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], call: str
+    ) -> requests.Response:
+        """The HTTP exchange; a request that may have reached abas unanswered says so."""
         try:
-            response = self._http.request(
+            return self._http.request(
                 method, url, data=body, headers=headers, timeout=self.settings.timeout_seconds
             )
+        except requests.exceptions.ConnectTimeout:
+            raise connection_failure(call, "no connection within the timeout") from None
         except requests.exceptions.Timeout:
-            raise connection_failure(call, "no answer within the timeout") from None
+            raise _unanswered(
+                method, connection_failure(call, "no answer within the timeout")
+            ) from None
         except requests.exceptions.RequestException as exc:
-            raise connection_failure(call, f"connection failed ({type(exc).__name__})") from None
+            lost = connection_failure(call, f"connection failed ({type(exc).__name__})")
+            if isinstance(exc, requests.exceptions.ConnectionError) and _never_sent(exc):
+                raise lost from None
+            raise _unanswered(method, lost) from None
+
+    def _answer(self, method: str, response: requests.Response, call: str) -> dict[str, Any]:
+        """The JSON payload of a successful answer, or the failure abas' envelope names."""
         request_id = response.headers.get("mw-request-id", "-")
         log.debug("abas %s: HTTP %d, mw-request-id %s", call, response.status_code, request_id)
         payload = _json(response.content)
@@ -202,7 +222,13 @@ class AbasClient:
             raise dialog
         if ok and not _has_error(payload):
             return payload
-        raise classify_failure(call, response.status_code, payload)
+        refused = classify_failure(call, response.status_code, payload)
+        if (
+            response.status_code in _MAYBE_COMMITTED_STATUS
+            and type(refused) is TransientSourceError
+        ):
+            raise _unanswered(method, refused)  # a gateway gave up; abas may have gone on
+        raise refused
 
 
 def data_objects(answer: dict[str, Any], call: str) -> list[dict[str, Any]]:
@@ -243,3 +269,14 @@ def _json(data: bytes) -> dict[str, Any] | None:
 def _has_error(payload: dict[str, Any]) -> bool:
     content = payload.get("content")
     return isinstance(content, dict) and content.get("error") is not None
+
+
+def _unanswered(method: str, failure: TransientSourceError) -> TransientSourceError:
+    """A sent request without its answer: a POST may be committed anyway (docs/posting.md,
+    "The grace period"), so it is asked about again only after the grace period."""
+    return MaybeCommittedError(str(failure)) if method == "POST" else failure
+
+
+def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
+    """Whether the connection failed before the request went out (refused, no route)."""
+    return "NewConnectionError" in repr(exc) or "Failed to establish" in str(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,7 @@ EXPORT_COLUMNS = (
     "discount_until",
 )
 REQUIRED_COLUMNS = ("invoice_no", "customer_no", "currency", "open_amount")
+DEFAULT_MAX_XLSX_BYTES = 200 * 1000 * 1000
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,19 @@ class ExportTable:
     line_numbers: list[int]
 
 
-def read_open_items_export(path: Path, columns: Mapping[str, str]) -> ExportTable:
-    """Read a CSV or .xlsx open-items export; ``columns`` maps canonical names to its headers."""
+def read_open_items_export(
+    path: Path, columns: Mapping[str, str], max_xlsx_bytes: int = DEFAULT_MAX_XLSX_BYTES
+) -> ExportTable:
+    """Read a CSV or .xlsx open-items export; ``columns`` maps canonical names to its headers.
+
+    A workbook that unpacks to more than ``max_xlsx_bytes`` is refused before it is opened.
+    """
     if not path.exists():
         raise InputFileError(f"abas open-items file {path} does not exist")
+    if path.is_dir():
+        raise InputFileError(f"abas open-items file {path} is a folder, not an export file")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        check_unpacked_size(path, max_xlsx_bytes, "[abas] max_xlsx_bytes")
         header, body = _read_xlsx(path)
     else:
         header, body = _read_csv(path)
@@ -60,6 +70,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
             lines = list(csv.reader(handle, delimiter=";"))
     except UnicodeDecodeError as exc:
         raise InputFileError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except (OSError, csv.Error) as exc:
+        raise InputFileError(f"abas open-items file {path} cannot be read: {exc}") from None
     if not lines:
         raise InputFileError(f"{path} is empty; expected a header line")
     header = [cell.strip() for cell in lines[0]]
@@ -133,3 +145,17 @@ def read_customers_file(path: Path) -> list[dict[str, str]]:
             raise InputFileError(f"{path} line {line}, column customer_no: value is missing")
         rows.append({**row, "source_line": f"{path} line {line}"})
     return rows
+
+
+def check_unpacked_size(path: Path, limit: int, setting: str) -> None:
+    """InputFileError when ``path`` is no zip archive or unpacks to more than ``limit`` bytes."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputFileError(f"{path} is not a readable .xlsx workbook: {exc}") from None
+    if unpacked > limit:
+        raise InputFileError(
+            f"{path} unpacks to {unpacked:,} bytes, more than {setting} ({limit:,}); "
+            "it is refused unopened"
+        )

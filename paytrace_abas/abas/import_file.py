@@ -9,24 +9,42 @@
     512330107;25.11.2026;25.11.2026;18100;USD;400101;1248,50;0,00
 
 One data line per invoice of a receipt; every line carries the PayTrace transaction id in the
-document reference (``beleg``), so the file itself answers "is this receipt already there?".
-Each receipt is written with one ``write`` and ``fsync``ed before the ledger calls it posted. A
-line without its newline is the torn tail of a killed write: it is cut off when the file is
-opened, and the receipt it belonged to is completed by the crash recovery.
+document reference (``beleg``), so the files themselves answer "is this receipt already there?".
+The guarantees (docs/posting.md, "The file sink"):
+
+- a line once written is never removed or changed; a file is appended to only when it starts
+  with this configuration's header, and every new file starts with it;
+- the sink indexes the references of the current file when it opens, and of the files in
+  ``[abas] import_archive_dir`` (where the edpimport job moves imported files) when it is first
+  asked, and answers "is this reference posted?" from that index. Of the archive it reads only
+  files changed since the oldest payment asked about (less two days for time zones): a line
+  is written after its payment, so an older file cannot hold it — the cost follows the day,
+  not the archive's history;
+- a last line without its newline is finished, never cut: a complete line (an editor dropped
+  the final newline) gets its newline; a torn write is completed by the receipt it belongs to,
+  and until one does nothing is appended after it;
+- the import file moved away during a run is noticed at the next receipt, which starts a new
+  file with the header.
+
+Each receipt is written with one ``write`` and ``fsync``ed before the ledger calls it posted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import re
 import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from paytrace_abas.abas.sink import Found
 from paytrace_abas.config import AbasSettings
 from paytrace_abas.config.failpoints import reached
-from paytrace_abas.errors import PostingRejectedError, SourceError
+from paytrace_abas.errors import ConfigError, PostingRejectedError, SourceError
 from paytrace_abas.models import Receipt
 from paytrace_abas.money import format_decimal_comma
 
@@ -44,6 +62,19 @@ FILE_COLUMNS = (
     "discount",
 )
 _ENCODING = "utf-8"
+_INVOICE_COLUMN = FILE_COLUMNS.index("invoice")
+#: how much earlier than a payment's day (in PayTrace's zone) a file's time may lie (UTC, local)
+_ZONE_MARGIN = dt.timedelta(days=2)
+#: a data line as this sink writes it: the last cell is an amount with a decimal comma
+_COMPLETE_LINE = re.compile(rf"^[^;\r\n]+(;[^;\r\n]+){{{len(FILE_COLUMNS) - 2}}};-?\d+,\d\d$")
+
+
+@dataclass
+class _Held:
+    """Where a reference's lines are, and which invoices they cover."""
+
+    document: str
+    invoice_nos: set[str] = field(default_factory=set)
 
 
 class ImportFileSink:
@@ -53,64 +84,60 @@ class ImportFileSink:
         if settings.import_file is None:
             raise ValueError("ImportFileSink needs [abas] import_file")
         self.path: Path = settings.import_file
+        self._archive = settings.import_archive_dir
         self._fields = [settings.receipt_fields[name] for name in FILE_COLUMNS]
         self._header = (
             f"#!database={settings.import_database}\n"
             f"#!group={settings.import_group}\n"
             f"#!action={settings.import_action}\n" + ";".join(self._fields) + "\n"
-        )
+        ).encode(_ENCODING)
         self._lock = threading.Lock()
-        self._prepare()
+        self._held: dict[str, _Held] = {}
+        #: (device, inode) of the file indexed as the current one, and its number of lines
+        self._identity: tuple[int, int] = (-1, -1)
+        self._lines = 0
+        #: the current file's unfinished last line, until the receipt it belongs to finishes it
+        self._torn = b""
+        #: archived files indexed so far, and the oldest payment day they cover
+        self._archived: set[Path] = set()
+        self._archive_from: dt.date | None = None
+        self._open_current()
 
-    def _prepare(self) -> None:
-        """Create the file with its header, or cut a torn last line left by a killed run."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a+b") as handle:
-                size = handle.seek(0, os.SEEK_END)
-                if size == 0:
-                    handle.write(self._header.encode(_ENCODING))
-                    _sync(handle.fileno())
-                    _sync_directory(self.path.parent)
-                    return
-                handle.seek(0)
-                content = handle.read()
-                complete = content.rfind(b"\n") + 1
-                if complete < size:
-                    log.warning(
-                        "import file %s ends in a torn line (%d bytes); cutting it off",
-                        self.path,
-                        size - complete,
-                    )
-                    handle.truncate(complete)
-                    _sync(handle.fileno())
-        except OSError as exc:
-            raise SourceError(f"abas import file {self.path}: {exc.strerror}") from None
+    # -- the port ---------------------------------------------------------------------------
 
     def find(self, receipt: Receipt) -> Found | None:
-        """The lines already in the file for this receipt's reference."""
+        """The lines already written for this receipt's reference, in any file."""
+        return self.find_many([receipt]).get(receipt.transaction_id)
+
+    def find_many(self, receipts: Sequence[Receipt]) -> dict[str, Found]:
+        """Transaction id -> the lines already written, for those receipts that have any.
+
+        A torn last line is finished here by the receipt it belongs to; one that none of them
+        completes stops the posting before anything is appended after it.
+        """
         with self._lock:
-            lines = self._data_lines()
-        present = {
-            cells[5]: number
-            for number, cells in lines
-            if len(cells) == len(FILE_COLUMNS) and cells[0] == receipt.transaction_id
-        }
-        if not present:
-            return None
-        return Found(
-            document=f"{self.path.name} line {min(present.values())}",
-            invoice_nos=frozenset(present),
-        )
+            if receipts:
+                self._index_archive(min(receipt.paid_on for receipt in receipts))
+            if self._torn:
+                self._finish_torn_line(receipts)
+            found = {
+                receipt.transaction_id: Found(held.document, frozenset(held.invoice_nos))
+                for receipt in receipts
+                if (held := self._held.get(receipt.transaction_id)) is not None
+            }
+            if self._torn and len(found) < len(receipts):
+                raise SourceError(self._torn_refusal())
+        return found
 
     def post(self, receipt: Receipt) -> str:
         """Append the receipt's lines in one write and fsync them."""
-        text = "".join(self._line(receipt, index) for index in range(len(receipt.lines)))
-        data = text.encode(_ENCODING)
+        lines = [self._line(receipt, index) for index in range(len(receipt.lines))]
+        data = "".join(lines).encode(_ENCODING)
         with self._lock:
+            if self._torn:
+                raise SourceError(self._torn_refusal())
             try:
-                with self.path.open("ab") as handle:
-                    first_line = self._count_lines() + 1
+                with self._append_handle() as handle:
                     reached(
                         "import_file.mid_line", lambda: _write_now(handle, data[: len(data) // 2])
                     )
@@ -124,10 +151,164 @@ class ImportFileSink:
                     reached("import_file.after_fsync")
             except OSError as exc:
                 raise SourceError(f"abas import file {self.path}: {exc.strerror}") from None
+            first_line = self._lines + 1
+            self._index(lines, first_line)
         return f"{self.path.name} line {first_line}"
 
     def close(self) -> None:
         """Nothing stays open between posts."""
+
+    # -- opening and indexing ---------------------------------------------------------------
+
+    def _open_current(self) -> None:
+        """Index the file at ``path``: check or write its header, finish a complete last line."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a+b") as handle:
+                handle.seek(0)
+                content = handle.read()
+                if not content.startswith(self._header):
+                    content = self._finish_header(handle, content)
+                complete = content.rfind(b"\n") + 1
+                lines = _decode(content[:complete]).splitlines()
+                self._lines = 0
+                self._index(lines, 1)
+                tail = content[complete:]
+                if tail and _COMPLETE_LINE.match(_decode(tail)):
+                    # Saved without its final newline (an editor, a tool): finish the line.
+                    handle.write(b"\n")
+                    _sync(handle.fileno())
+                    self._index([_decode(tail)], self._lines + 1)
+                    log.warning("import file %s lacked its final newline; added it", self.path)
+                    tail = b""
+                self._torn = tail
+                if tail:
+                    log.warning(
+                        "import file %s ends in a torn line (%d bytes); the receipt it belongs "
+                        "to will finish it",
+                        self.path,
+                        len(tail),
+                    )
+                stat = os.fstat(handle.fileno())
+                self._identity = (stat.st_dev, stat.st_ino)
+        except OSError as exc:
+            raise SourceError(f"abas import file {self.path}: {exc.strerror}") from None
+
+    def _finish_header(self, handle: BinaryIO, content: bytes) -> bytes:
+        """Write the header into a new (or torn-at-birth) file; refuse a file not our own."""
+        if not self._header.startswith(content):
+            first = _decode(content.split(b"\n", 1)[0])[:60]
+            ours = _decode(self._header.split(b"\n", 1)[0])
+            raise ConfigError(
+                f"[abas] import_file {self.path} does not start with this configuration's "
+                f"header ({ours} …) but with {first!r}; "
+                "it is not an import file this tool writes, so nothing is appended to it"
+            )
+        handle.write(self._header[len(content) :])
+        handle.flush()
+        _sync(handle.fileno())
+        _sync_directory(self.path.parent)
+        return self._header
+
+    def _index_archive(self, oldest_payment: dt.date) -> None:
+        """Index the archived files that can hold receipts of payments since ``oldest_payment``.
+
+        A receipt's line is written after its payment, so a file last changed before that day
+        (less two days for time zones) holds none of them; a moved file keeps its time.
+        """
+        if self._archive is None:
+            return
+        if self._archive_from is not None and self._archive_from <= oldest_payment:
+            return
+        since = dt.datetime.combine(oldest_payment - _ZONE_MARGIN, dt.time()).timestamp()
+        try:
+            moved = sorted(entry for entry in self._archive.iterdir() if entry.is_file())
+            for path in moved:
+                if path not in self._archived and path.stat().st_mtime >= since:
+                    self._index_file(path, path.read_bytes())
+                    self._archived.add(path)
+        except OSError as exc:
+            raise SourceError(
+                f"[abas] import_archive_dir {self._archive}: {exc.strerror}; without it no "
+                "receipt can be checked, so nothing is posted"
+            ) from None
+        self._archive_from = oldest_payment
+
+    def _index_file(self, path: Path, content: bytes) -> None:
+        self._hold_lines(_decode(content).splitlines(), 1, path.name)
+
+    def _index(self, lines: Iterable[str], first_number: int) -> None:
+        """Index lines of the current file starting at line ``first_number``."""
+        last = self._hold_lines(lines, first_number, self.path.name)
+        self._lines = max(self._lines, last)
+
+    def _hold_lines(self, lines: Iterable[str], first_number: int, name: str) -> int:
+        """Index the data lines among ``lines``; returns the number of the last one."""
+        number = first_number - 1
+        for number, line in enumerate(lines, start=first_number):
+            cells = line.rstrip("\n").split(";")
+            data = len(cells) == len(FILE_COLUMNS) and not line.startswith("#!")
+            if data and cells != self._fields:
+                self._hold(cells, f"{name} line {number}")
+        return number
+
+    def _hold(self, cells: list[str], document: str) -> None:
+        held = self._held.setdefault(cells[0], _Held(document))
+        held.invoice_nos.add(cells[_INVOICE_COLUMN])
+
+    def _append_handle(self) -> BinaryIO:
+        """The current file opened for appending; a file moved away is replaced by a new one."""
+        for _ in range(3):
+            handle = self.path.open("ab")
+            stat = os.fstat(handle.fileno())
+            if (stat.st_dev, stat.st_ino) == self._identity:
+                return handle
+            handle.close()
+            # The file was moved (imported) since it was indexed: its references stay in the
+            # index; the file now at ``path`` is checked, given its header and indexed.
+            log.info("import file %s was replaced; continuing in a new file", self.path)
+            self._open_current()
+            if self._torn:
+                raise SourceError(self._torn_refusal())
+        raise SourceError(f"abas import file {self.path} keeps being replaced while posting")
+
+    # -- torn lines -------------------------------------------------------------------------
+
+    def _finish_torn_line(self, receipts: Sequence[Receipt]) -> None:
+        """Complete the torn last line with the rest of the receipt line it begins."""
+        for receipt in receipts:
+            held = self._held.get(receipt.transaction_id, _Held("")).invoice_nos
+            for index in range(len(receipt.lines)):
+                if receipt.lines[index].invoice_no in held:
+                    continue  # a torn prefix may fit a line already written whole
+                line = self._line(receipt, index).encode(_ENCODING)
+                if line.startswith(self._torn):
+                    self._append_rest(line[len(self._torn) :])
+                    self._torn = b""
+                    self._index([_decode(line)], self._lines + 1)
+                    log.warning(
+                        "finished the torn last line of %s (transaction %s, invoice %s)",
+                        self.path,
+                        receipt.transaction_id,
+                        receipt.lines[index].invoice_no,
+                    )
+                    return
+
+    def _append_rest(self, rest: bytes) -> None:
+        try:
+            with self.path.open("ab") as handle:
+                handle.write(rest)
+                handle.flush()
+                _sync(handle.fileno())
+        except OSError as exc:
+            raise SourceError(f"abas import file {self.path}: {exc.strerror}") from None
+
+    def _torn_refusal(self) -> str:
+        return (
+            f"abas import file {self.path} ends in a torn line {_decode(self._torn)[:40]!r} that "
+            "no receipt of this run completes; complete or remove it by hand (nothing was "
+            "appended after it)"
+        )
 
     def _line(self, receipt: Receipt, index: int) -> str:
         line = receipt.lines[index]
@@ -150,22 +331,9 @@ class ImportFileSink:
                 )
         return ";".join(cells) + "\n"
 
-    def _data_lines(self) -> list[tuple[int, list[str]]]:
-        """(line number, cells) of every complete data line."""
-        try:
-            text = self.path.read_bytes().decode(_ENCODING)
-        except OSError as exc:
-            raise SourceError(f"abas import file {self.path}: {exc.strerror}") from None
-        complete = text[: text.rfind("\n") + 1]
-        return [
-            (number, line.split(";"))
-            for number, line in enumerate(complete.splitlines(), start=1)
-            if line and not line.startswith("#!") and line.split(";") != self._fields
-        ]
 
-    def _count_lines(self) -> int:
-        with self.path.open("rb") as handle:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 16), b""))
+def _decode(data: bytes) -> str:
+    return data.decode(_ENCODING, errors="replace")
 
 
 def _write_now(handle: BinaryIO, data: bytes) -> None:

@@ -5,8 +5,10 @@ account, document reference (the PayTrace transaction id), document and posting 
 per invoice with the invoice number, the "load item" button, the amount and the cash discount;
 ``Commit`` answering the configured dialogs. It checks itself twice:
 
-* before a receipt is sent again, abas is asked whether a document with its reference exists
-  (``GET /obj/data/{lookup_table}?criteria=beleg==<id>``);
+* before a receipt is sent the first time, abas is asked whether a document with its
+  reference exists, a page of references per query
+  (``GET /obj/data/{lookup_table}?criteria=beleg==<a>;beleg==<b>;…;@link=(Or)``), and again
+  before any later send;
 * after a commit, each invoice's open amount is read back from the open-items table; another
   amount than expected is a ReadBackMismatchError naming both (a failed posting, never silent).
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +38,9 @@ from paytrace_abas.errors import ReadBackMismatchError, SourceError
 from paytrace_abas.models import Receipt
 
 log = logging.getLogger(__name__)
+
+#: references asked about in one look-up before the first send (the criteria travel in the URL)
+LOOKUP_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -88,20 +94,44 @@ class RestSink:
 
     def find(self, receipt: Receipt) -> Found | None:
         """The abas document whose reference is the transaction id, if any."""
-        reference = self._settings.receipt_fields["reference"]
+        return self.find_many([receipt]).get(receipt.transaction_id)
+
+    def find_many(self, receipts: Sequence[Receipt]) -> dict[str, Found]:
+        """The abas documents holding these receipts' references: one query per page of them."""
+        found: dict[str, Found] = {}
+        for start in range(0, len(receipts), LOOKUP_PAGE):
+            page = receipts[start : start + LOOKUP_PAGE]
+            documents = self._documents_with_references([r.transaction_id for r in page])
+            for receipt in page:
+                if receipt.transaction_id in documents:
+                    invoices = frozenset(line.invoice_no for line in receipt.lines)
+                    found[receipt.transaction_id] = Found(
+                        documents[receipt.transaction_id], invoices
+                    )
+        return found
+
+    def _documents_with_references(self, references: list[str]) -> dict[str, str]:
+        """Reference -> abas document, for those of ``references`` abas holds."""
+        field = self._settings.receipt_fields["reference"]
         table = self._settings.lookup_table
+        wanted = ";".join(f"{field}=={reference}" for reference in references)
+        either = ";@link=(Or)" if len(references) > 1 else ""
         params = {
-            "criteria": f"{reference}=={receipt.transaction_id};@filingmode=(Both)",
-            "headFields": f"id,{reference}",
+            "criteria": f"{wanted}{either};@filingmode=(Both)",
+            "headFields": f"id,{field}",
             "limit": "0",
         }
-        call = f"GET /obj/data/{table} for transaction {receipt.transaction_id}"
-        answer = self._client.get(f"/obj/data/{table}", params, call)
-        objects = data_objects(answer, call)
-        if not objects:
-            return None
-        document = _object_id(objects[0]) or receipt.transaction_id
-        return Found(document, frozenset(line.invoice_no for line in receipt.lines))
+        call = f"GET /obj/data/{table} for transaction {references[0]}"
+        if len(references) > 1:
+            call += f" and {len(references) - 1} more"
+        documents: dict[str, str] = {}
+        for data in data_objects(self._client.get(f"/obj/data/{table}", params, call), call):
+            reference = decode_text(field_entry(data.get("head", {}).get("fields"), field))
+            if not reference and len(references) == 1:
+                reference = references[0]  # an answer without the field: the one asked about
+            if reference in references:
+                documents.setdefault(reference, _object_id(data) or reference)
+        return documents
 
     def close(self) -> None:
         self._client.close()

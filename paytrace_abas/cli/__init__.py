@@ -147,6 +147,11 @@ def check_config_command(ctx: click.Context, send_test: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Match and report, write the plan, post nothing.")
 @click.option(
+    "--allow-open-day",
+    is_flag=True,
+    help="Post a window reaching today or later (PayTrace time zone); the watermark stays.",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False),
@@ -173,6 +178,7 @@ def reconcile_command(
     last: str | None,
     since_last: bool,
     dry_run: bool,
+    allow_open_day: bool,
     out_dir: str | None,
     output_format: str,
     chargebacks_file: str | None,
@@ -194,7 +200,13 @@ def reconcile_command(
         target = Path(out_dir) if out_dir else settings.report.out_dir
         chargebacks = Path(chargebacks_file) if chargebacks_file else None
         outcome = reconcile(
-            settings, window, dry_run, target, chargebacks_file=chargebacks, progress=progress
+            settings,
+            window,
+            dry_run,
+            target,
+            chargebacks_file=chargebacks,
+            progress=progress,
+            allow_open_day=allow_open_day,
         )
     except PaytraceAbasError as exc:
         if progress is not None:

@@ -39,6 +39,7 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.logs import configure_logging, json_line
 from paytrace_abas.models import Window
+from paytrace_abas.privacy import mask_pans
 
 log = logging.getLogger("paytrace_abas.cli")
 
@@ -76,9 +77,9 @@ def echo_error(line: str) -> None:
     context = click.get_current_context(silent=True)
     log_format = context.find_root().obj["log"][2] if context and context.find_root().obj else ""
     if log_format == "json":
-        click.echo(json_line("ERROR", __name__, line, time.time()), err=True)
+        click.echo(json_line("ERROR", __name__, mask_pans(line), time.time()), err=True)
     else:
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {mask_pans(line)}", err=True)
 
 
 def fail_run(
@@ -142,6 +143,9 @@ def settings_for(
     except PaytraceAbasError as exc:
         fail(exc)
     configure_logging(verbose, is_quiet, log_format, secrets=settings.secrets.values())
+    # Every file this process creates (workbooks, plans, the import file) gets [report]
+    # file_mode, 0600 by default: they hold customer names and amounts.
+    os.umask(0o777 & ~settings.report.file_mode & 0o666)
     log.debug("config %s; secrets from %s", path, dict(settings.secrets.origins) or "nowhere")
     missing = missing_secrets(settings, posting=posting) if command else []
     if command and missing:

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.ledger import UNFINISHED, Ledger
 from paytrace_abas.logs import set_run_id
-from paytrace_abas.models import DeliveryReport, Receipt, Window
+from paytrace_abas.models import DeliveryReport, PostingRecord, Receipt, Window
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,53 @@ def deliver_unfinished(
 ) -> DeliveryReport:
     """Deliver what the ledger holds as planned/sending/failed (and dead letters if asked)."""
     states = (*UNFINISHED, "dead_letter") if include_dead_letters else UNFINISHED
-    pending = ledger.postings_in_state(*states)
+    pending = [
+        with_current_account(ledger, settings, run_id, record)
+        for record in ledger.postings_in_state(*states)
+    ]
     if not pending:
         return DeliveryReport()
     sink = open_sink(settings.abas, settings.secrets, settings.posting.workers)
     try:
-        return deliver(ledger, sink, pending, run_id, settings.posting)
+        return deliver(
+            ledger,
+            sink,
+            pending,
+            run_id,
+            settings.posting,
+            # only abas can commit a request late; an import file holds what was written
+            grace_seconds=settings.abas.commit_grace_seconds
+            if settings.abas.sink == "api"
+            else 0.0,
+        )
     finally:
         sink.close()
+
+
+def with_current_account(
+    ledger: Ledger, settings: Settings, run_id: str, record: PostingRecord
+) -> PostingRecord:
+    """An earlier run's unposted receipt with the counter account today's configuration gives.
+
+    A retry must not resend what an old configuration decided (a dead letter from a wrong
+    account stays dead otherwise). The abas field names and dialog answers are read from the
+    configuration at each send anyway; the account is the one thing a receipt carries. A
+    receipt this run planned keeps the account of the plan it came from.
+    """
+    receipt = record.receipt
+    if record.run_id == run_id or not receipt.card_type:
+        return record
+    account = settings.accounts.account_for(receipt.card_type, receipt.currency)
+    if not account or account == receipt.account:
+        return record
+    ledger.change_account(receipt.transaction_id, run_id, account)
+    log.info(
+        "transaction %s: counter account %s, was %s",
+        receipt.transaction_id,
+        account,
+        receipt.account,
+    )
+    return replace(record, receipt=replace(receipt, account=account))
 
 
 def finish_and_alert(

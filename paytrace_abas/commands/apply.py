@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,11 @@ from paytrace_abas.commands._run import (
 )
 from paytrace_abas.commands.inputs import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
-from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError
+from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError, InputFileError
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import DeliveryReport, Outcome, Window
-from paytrace_abas.plan.document import Plan, read_plan
+from paytrace_abas.plan.document import Plan, plan_from_json, read_plan
+from paytrace_abas.plan.integrity import first_difference, plan_problems
 from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, PlanReview, review_plan
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ def apply_plan_file(
         open_ledger(settings) as ledger,
         recorded_run(ledger, settings, started, "apply", window, False, parameters) as run_id,
     ):
+        check_recorded(ledger, plan, plan_path)
         open_items = load_open_items(settings)
         review = review_plan(plan, open_items, _ledger_facts(ledger, plan))
         for problem in review.rechecks:
@@ -84,6 +87,22 @@ def apply_plan_file(
             ledger, settings, run_id, "apply", exit_code, counts, str(window), plan=plan_path
         )
     return ApplyOutcome(run_id, plan, review, delivery, dead_letters, exit_code)
+
+
+def check_recorded(ledger: Ledger, plan: Plan, plan_path: Path) -> None:
+    """InputFileError unless the plan holds together and is one the ledger recorded."""
+    recorded = {
+        kind: plan_from_json(json.loads(text), f"the ledger's plan {kind} of run {plan.run_id}")
+        for kind, text in ledger.recorded_plans(plan.run_id).items()
+    }
+    payments = {item.transaction_id: item.amount_cents for item in ledger.run_items(plan.run_id)}
+    # No recorded plan says most; else what is wrong in the plan itself, then how it differs.
+    problems = plan_problems(plan, payments) if recorded else []
+    difference = first_difference(plan, recorded)
+    if difference is not None:
+        problems.append(f"{difference}; apply accepts only that plan, less postings removed")
+    if problems:  # the first is named; once mended, apply names the next one
+        raise InputFileError(f"plan file {plan_path}: {problems[0]}")
 
 
 def _ledger_facts(ledger: Ledger, plan: Plan) -> LedgerFacts:

@@ -18,6 +18,7 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, InputFileError, SourceError
 from paytrace_abas.ledger import Ledger, RunLock
 from paytrace_abas.models import Window
+from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_payer
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
@@ -34,11 +35,14 @@ def utc_now() -> dt.datetime:
 @contextmanager
 def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
     """The ledger, under the run lock unless ``locked`` is False (read-only commands)."""
+    # The real file: SQLite keeps its journal beside the file it opens, and two paths to one
+    # ledger (a symlink) must take one lock.
+    path = settings.ledger.path.resolve()
     if not locked:
-        with Ledger.open(settings.ledger.path, utc_now) as ledger:
+        with Ledger.open(path, utc_now) as ledger:
             yield ledger
         return
-    with RunLock.beside(settings.ledger.path), Ledger.open(settings.ledger.path, utc_now) as ledger:
+    with RunLock.beside(path), Ledger.open(path, utc_now) as ledger:
         yield ledger
 
 
@@ -59,7 +63,24 @@ def load_payments(
     else:
         raw = read_export_files(paytrace.file)
         payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
+    refuse_above_max_amount(payments, "amount_cents", settings.matching.max_amount)
     return select_window(payments, window, paytrace.zone)
+
+
+def refuse_above_max_amount(frame: pd.DataFrame, column: str, max_cents: int) -> None:
+    """InputFileError naming the first row whose amount exceeds ``[matching] max_amount``.
+
+    Far larger amounts are typing or export errors; refused here, they cannot overflow totals.
+    """
+    too_large = frame[column].abs() > max_cents
+    if not too_large.any():
+        return
+    first = int(too_large.to_numpy().argmax())
+    where, cents = frame["source_line"].iloc[first], int(frame[column].iloc[first])
+    raise InputFileError(
+        f"{where}: amount {cents_to_decimal(cents):,} is above "
+        f"[matching] max_amount ({cents_to_decimal(max_cents):,})"
+    )
 
 
 def load_chargebacks(
@@ -96,7 +117,9 @@ def load_abas_inputs(
         raise ConfigError(
             '[abas] open_items_file must name the open-items export when source = "file"'
         )
-    open_items = normalize_open_items(read_open_items_export(abas.open_items_file, abas.columns))
+    export = read_open_items_export(abas.open_items_file, abas.columns, abas.max_xlsx_bytes)
+    open_items = normalize_open_items(export)
+    refuse_above_max_amount(open_items, "open_cents", settings.matching.max_amount)
     customers = customers_frame([])
     if with_customers and abas.customers_file is not None:
         customers = customers_frame(read_customers_file(abas.customers_file))

@@ -24,7 +24,9 @@ from paytrace_abas.commands.inputs import (
     open_ledger,
     utc_now,
 )
+from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
+from paytrace_abas.commands.watermark import completed_through, open_day_refusal
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
     EXIT_DEAD_LETTERS,
@@ -46,6 +48,7 @@ from paytrace_abas.plan.document import (
     write_plan,
 )
 from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
+from paytrace_abas.plan.integrity import RUN_PLAN, canonical_plan
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
 
@@ -79,14 +82,20 @@ def reconcile(
     now: dt.datetime | None = None,
     chargebacks_file: Path | None = None,
     progress: ProgressCallback | None = None,
+    allow_open_day: bool = False,
 ) -> RunOutcome:
     """Reconcile one window; with ``dry_run`` nothing is posted and the plan is written.
 
-    ``progress(done, total)`` is told about each PayTrace API request as it finishes.
+    ``progress(done, total)`` is told about each PayTrace API request as it finishes. A posting
+    window reaching a day PayTrace has not closed yet is refused unless ``allow_open_day``.
     """
     started = now or utc_now()
+    prepare_out_dir(out_dir)
+    last_closed = started.astimezone(settings.paytrace.zone).date() - dt.timedelta(days=1)
     if not dry_run:
         check_posting_settings(settings)
+        if window.last_day > last_closed and not allow_open_day:
+            raise UsageError(open_day_refusal(window, last_closed, settings))
     with open_ledger(settings) as ledger:
         parameters = {
             "dry_run": dry_run,
@@ -97,7 +106,15 @@ def reconcile(
             ledger, settings, started, "reconcile", window, dry_run, parameters
         ) as run_id:
             outcome = _reconcile_in_ledger(
-                ledger, settings, run_id, window, dry_run, out_dir, chargebacks_file, progress
+                ledger,
+                settings,
+                run_id,
+                window,
+                dry_run,
+                out_dir,
+                chargebacks_file,
+                progress,
+                last_closed,
             )
             chargebacks = _ids(outcome.results, Category.CHARGEBACK)
             finish_and_alert(
@@ -126,6 +143,7 @@ def _reconcile_in_ledger(
     out_dir: Path,
     chargebacks_file: Path | None,
     progress: ProgressCallback | None,
+    last_closed: dt.date,
 ) -> RunOutcome:
     payments = load_payments(settings, window, progress)
     if chargebacks_file is not None:
@@ -159,6 +177,7 @@ def _reconcile_in_ledger(
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
+    ledger.record_plan(run_id, RUN_PLAN, canonical_plan(plan))
     write_run_inputs(inputs_path(plan_path, run_id), run_id, payments, open_items)
     delivery = None
     if not dry_run:
@@ -194,7 +213,9 @@ def _reconcile_in_ledger(
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
-        ledger.advance_watermark(window.last_day, run_id)
+        completed = completed_through(window, ledger.watermark(), last_closed)
+        if completed is not None:
+            ledger.advance_watermark(completed, run_id)
     return RunOutcome(
         run_id,
         window,

@@ -10,6 +10,7 @@ from typing import Protocol
 import pandas as pd
 
 from paytrace_abas.commands.inputs import open_ledger, utc_now
+from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.ledger.views import LedgerHistory
@@ -66,6 +67,7 @@ def _write_period_report(
     now: dt.datetime | None,
 ) -> Path:
     started = now or utc_now()
+    prepare_out_dir(out_dir)
     report = summarize_period(
         history.snapshots(window.first_day, window.last_day),
         history.postings(window.first_day, window.last_day),

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from paytrace_abas.commands.inputs import load_open_items, load_payments
+from paytrace_abas.abas.files import check_unpacked_size
+from paytrace_abas.commands.inputs import load_open_items, load_payments, open_ledger
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.models import Window
 from paytrace_abas.plan.document import Plan, read_plan, write_plan
 from paytrace_abas.plan.inputs import inputs_path, read_run_inputs
+from paytrace_abas.plan.integrity import canonical_plan, resolved_kind
 from paytrace_abas.plan.resolutions import resolve_decisions
 from paytrace_abas.report import read_decisions
 
@@ -35,6 +38,8 @@ def resolve_workbook(
     settings: Settings, workbook: Path, run_plan_path: Path | None, out_path: Path | None
 ) -> ResolveOutcome:
     """Read the decisions in ``workbook``, check them and write the plan ``apply`` posts."""
+    if workbook.exists():  # a zip bomb is refused before openpyxl inflates it
+        check_unpacked_size(workbook, settings.abas.max_xlsx_bytes, "[abas] max_xlsx_bytes")
     found = read_decisions(workbook)
     run_plan_path = run_plan_path or workbook.parent / f"plan-{found.run_id}.json"
     run_plan = read_plan(run_plan_path)
@@ -56,6 +61,11 @@ def resolve_workbook(
     )
     target = out_path or workbook.parent / f"plan-{found.run_id}-resolved.json"
     write_plan(plan, target)
+    text = canonical_plan(plan)
+    with open_ledger(settings) as ledger:  # apply takes only plans the ledger recorded
+        ledger.record_plan(
+            plan.run_id, resolved_kind(hashlib.sha256(text.encode()).hexdigest()), text
+        )
     log.info("%d decisions from %s written to %s", len(found.rows), workbook, target)
     return ResolveOutcome(plan, target, len(run_plan.postings), len(found.rows))
 

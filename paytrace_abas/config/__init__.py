@@ -9,6 +9,7 @@ from paytrace_abas.config.loading import (
     no_config_found,
 )
 from paytrace_abas.config.settings import (
+    ACCOUNT_RULE_TEXT,
     SECRET_ENV_VARS,
     AbasSettings,
     AccountRule,
@@ -22,9 +23,11 @@ from paytrace_abas.config.settings import (
     ReportSettings,
     Secrets,
     Settings,
+    is_account,
 )
 
 __all__ = [
+    "ACCOUNT_RULE_TEXT",
     "SECRET_ENV_VARS",
     "AbasSettings",
     "AccountRule",
@@ -39,6 +42,7 @@ __all__ = [
     "Secrets",
     "Settings",
     "find_config_path",
+    "is_account",
     "load_settings",
     "missing_secrets",
     "no_config_found",

@@ -10,6 +10,7 @@ from typing import Any
 from paytrace_abas.config.reader import TomlDocument, TomlSection
 from paytrace_abas.config.secrets import read_secrets
 from paytrace_abas.config.settings import (
+    ACCOUNT_RULE_TEXT,
     CONFIG_ENV_VAR,
     DEFAULT_CONFIG_NAME,
     DEFAULT_CUSTOMER_FIELDS,
@@ -27,6 +28,7 @@ from paytrace_abas.config.settings import (
     PostingSettings,
     ReportSettings,
     Settings,
+    is_account,
 )
 from paytrace_abas.errors import ConfigError
 
@@ -117,7 +119,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text (TOML is UTF-8)") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
@@ -173,6 +181,9 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         max_wait_on_lock_seconds=section.integer(
             "max_wait_on_lock_seconds", defaults.max_wait_on_lock_seconds, minimum=0
         ),
+        import_archive_dir=section.path("import_archive_dir", must_exist=False),
+        commit_grace_seconds=section.number("commit_grace_seconds", defaults.commit_grace_seconds),
+        max_xlsx_bytes=section.integer("max_xlsx_bytes", defaults.max_xlsx_bytes, minimum=1),
         max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
         backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
     )
@@ -226,6 +237,8 @@ def _read_accounts(section: TomlSection) -> AccountSettings:
     )
     if section.present and not settings.default:
         section.problem("default", "is required: the account used when no rule fits")
+    elif settings.default and not is_account(settings.default):
+        section.problem("default", f"{settings.default!r} is not an account ({ACCOUNT_RULE_TEXT})")
     section.reject_unknown_keys()
     return settings
 
@@ -243,6 +256,10 @@ def _account_rule(section: TomlSection, number: int, table: dict[str, Any]) -> A
         return None
     if not values["account"]:
         section.problem(f"{where}.account", "is required")
+        return None
+    if not is_account(values["account"]):
+        account = values["account"]
+        section.problem(f"{where}.account", f"{account!r} is not an account ({ACCOUNT_RULE_TEXT})")
         return None
     if not (values["card_type"] or values["merchant"] or values["currency"]):
         section.problem(where, "needs at least one of card_type, merchant, currency")
@@ -303,6 +320,7 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
+        max_amount=section.amount("max_amount", defaults.max_amount),
         name_match_threshold=_threshold(section, defaults.name_match_threshold),
     )
     # A second matching process saved far less than 10 % of a whole run at 300,000 payments
@@ -334,6 +352,7 @@ def _read_report(section: TomlSection) -> ReportSettings:
         locale=section.choice("locale", defaults.locale, ("en_US", "de_DE")),
         language=section.choice("language", defaults.language, ("", "en", "de")),
         out_dir=section.path("out_dir", must_exist=False) or defaults.out_dir,
+        file_mode=section.file_mode("file_mode", defaults.file_mode),
         matched_rows_limit=section.integer(
             "matched_rows_limit", defaults.matched_rows_limit, minimum=1
         ),

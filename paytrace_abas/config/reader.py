@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from paytrace_abas.errors import MoneyError
-from paytrace_abas.money import parse_percent_basis_points
+from paytrace_abas.money import parse_percent_basis_points, to_cents
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,35 @@ class TomlSection:
             self._problem(key, f"must be at least {minimum}, not {value}")
             return default
         return int(value)
+
+    def file_mode(self, key: str, default: int) -> int:
+        """Octal permissions such as "0640": the owner may read and write, nobody executes."""
+        value = self._get(key, str, 'an octal mode such as "0640"')
+        if value is None:
+            return default
+        try:
+            mode = int(value, 8)
+        except ValueError:
+            mode = -1
+        if not 0 <= mode <= 0o666 or mode & 0o600 != 0o600:
+            self._problem(key, f'must be an octal mode from "0600" to "0666", not {value!r}')
+            return default
+        return mode
+
+    def amount(self, key: str, default_cents: int) -> int:
+        """Cents of an amount given as a string ("10000000.00") or a whole number; above 0."""
+        value = self._get(key, (str, int), 'an amount such as "10000000.00"')
+        if value is None or isinstance(value, bool):
+            return default_cents
+        try:
+            cents = to_cents(str(value))
+        except MoneyError as exc:
+            self._problem(key, str(exc))
+            return default_cents
+        if cents <= 0:
+            self._problem(key, f"must be above 0, not {value}")
+            return default_cents
+        return cents
 
     def number(self, key: str, default: float) -> float:
         value = self._get(key, (int, float), "a number")

@@ -6,6 +6,7 @@ Read by ``loading.py``; the public names are re-exported by ``paytrace_abas.conf
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +15,17 @@ from zoneinfo import ZoneInfo
 
 from paytrace_abas.config.secrets import SECRET_FIELDS
 from paytrace_abas.config.secrets import Secrets as Secrets
+
+#: an abas account number as this tool writes it: letters, digits, '.', '_' or '-', at most 20,
+#: starting with a letter or digit (no ';', '=', '|', space: they would break a file or a sheet)
+ACCOUNT_SYNTAX = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,19}")
+ACCOUNT_RULE_TEXT = "letters, digits, '.', '_' or '-', at most 20, starting with a letter or digit"
+
+
+def is_account(text: str) -> bool:
+    """Whether ``text`` is a well-formed account number (docs/posting.md, counter accounts)."""
+    return ACCOUNT_SYNTAX.fullmatch(text) is not None
+
 
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
 DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
@@ -140,6 +152,12 @@ class AbasSettings:
     user: str = ""
     timeout_seconds: float = 30.0
     max_wait_on_lock_seconds: int = 10
+    #: where the edpimport job moves imported files; the file sink asks them too
+    import_archive_dir: Path | None = None
+    #: after a REST call that may have been committed unseen, wait this long before asking again
+    commit_grace_seconds: float = 60.0
+    #: an .xlsx open-items export unpacking to more bytes than this is refused unopened
+    max_xlsx_bytes: int = 200 * 1000 * 1000
     #: tries per abas read (and preview), the first included; commits are never retried blind
     max_attempts: int = 4
     backoff_seconds: float = 1.0
@@ -254,6 +272,8 @@ class MatchingSettings:
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
+    #: cents; a payment or open item above this amount is refused as bad input (10,000,000.00)
+    max_amount: int = 1_000_000_000
     #: a payer without a known customer id is found by name when one abas customer's name is
     #: at least this similar (token-set similarity, 0..1) and no other is as similar
     name_match_threshold: float = 0.9
@@ -289,6 +309,9 @@ class ReportSettings:
     #: workbook headers and sheet names; empty means the locale's language
     language: str = ""
     out_dir: Path = Path("out")
+    #: permissions of every file the tool writes (workbooks, plans, the import file): they hold
+    #: customer names, so only the owner may read them unless this says otherwise
+    file_mode: int = 0o600
     #: matched rows the run workbook holds; the rest go to a CSV beside it
     matched_rows_limit: int = 100_000
 

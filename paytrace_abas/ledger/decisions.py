@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import AppliedDecision, ClerkDecision
 from paytrace_abas.models import ManualBooking
+from paytrace_abas.privacy import mask_pans
 
 
 def carry_exceptions(
@@ -30,7 +31,10 @@ def carry_exceptions(
             " ON CONFLICT(transaction_id) DO UPDATE SET category = excluded.category,"
             " reason = excluded.reason, last_run_id = excluded.last_run_id,"
             " resolved_run_id = NULL",
-            [(tid, cat, why, cents, run_id, run_id, tid) for tid, cat, why, cents in exceptions],
+            [
+                (tid, cat, mask_pans(why), cents, run_id, run_id, tid)
+                for tid, cat, why, cents in exceptions
+            ],
         )
         db.executemany(
             "UPDATE exceptions SET resolved_run_id = ? WHERE transaction_id = ?"
@@ -76,8 +80,8 @@ def record_decisions(
                     run_id,
                     plan_run_id,
                     d.action,
-                    d.resolution,
-                    d.note,
+                    mask_pans(d.resolution),
+                    mask_pans(d.note),
                     d.where,
                     now,
                 )
@@ -98,7 +102,7 @@ def record_decisions(
                     b.amount_cents,
                     b.currency,
                     b.paid_on.isoformat(),
-                    b.note,
+                    mask_pans(b.note),
                     now,
                 )
                 for b in bookings

@@ -16,6 +16,7 @@ from paytrace_abas.errors import StateError
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import (
     PLANNED,
+    POSTED,
     SENDING,
     TRANSITIONS,
     DeadLetterRecord,
@@ -24,6 +25,7 @@ from paytrace_abas.ledger.records import (
     track_dead_letter,
 )
 from paytrace_abas.models import PostingRecord, Receipt
+from paytrace_abas.privacy import mask_pans
 
 
 def record_planned(
@@ -39,8 +41,9 @@ def record_planned(
         for receipt in receipts:
             inserted = db.execute(
                 "INSERT OR IGNORE INTO postings (transaction_id, run_id, customer_no, currency,"
-                " paid_on, account, amount_cents, discount_cents, state, attempts, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?)",
+                " paid_on, account, card_type, amount_cents, discount_cents, state, attempts,"
+                " created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?)",
                 (
                     receipt.transaction_id,
                     run_id,
@@ -48,6 +51,7 @@ def record_planned(
                     receipt.currency,
                     receipt.paid_on.isoformat(),
                     receipt.account,
+                    receipt.card_type,
                     receipt.amount_cents,
                     receipt.discount_cents,
                     now,
@@ -92,6 +96,7 @@ def transition(
     sending any of them.
     """
     now = connection.now()
+    error = mask_pans(error) if error is not None else None
     with connection.transaction() as db:
         row = db.execute(
             "SELECT state FROM postings WHERE transaction_id = ?", (transaction_id,)
@@ -114,6 +119,25 @@ def transition(
         sequence = connection.next_commit()
     if to_state == SENDING and wait_durable:
         connection.wait_durable(sequence)
+
+
+def change_account(
+    connection: LedgerConnection, transaction_id: str, run_id: str, account: str
+) -> None:
+    """Give an unposted receipt the counter account the configuration decides now."""
+    now = connection.now()
+    with connection.transaction() as db:
+        row = db.execute(
+            "SELECT state FROM postings WHERE transaction_id = ?", (transaction_id,)
+        ).fetchone()
+        if row is None or row[0] == POSTED:
+            return
+        db.execute(
+            "UPDATE postings SET account = ?, updated_at = ? WHERE transaction_id = ?",
+            (account, now, transaction_id),
+        )
+        detail = f"counter account now {account}"
+        record_event(db, transaction_id, run_id, str(row[0]), str(row[0]), detail, now)
 
 
 def posting(connection: LedgerConnection, transaction_id: str) -> PostingRecord | None:

@@ -182,6 +182,7 @@ def posting_record(rows: list[sqlite3.Row]) -> PostingRecord:
             )
             for row in rows
         ),
+        card_type=str(head["card_type"]),
     )
     return PostingRecord(
         receipt=receipt,

@@ -13,6 +13,7 @@ from typing import Any
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import RunItem, RunItemRow, run_record
 from paytrace_abas.models import RunRecord
+from paytrace_abas.privacy import mask_pans
 
 
 def start_run(
@@ -47,7 +48,7 @@ def start_run(
                 window[0] if window else None,
                 window[1] if window else None,
                 int(dry_run),
-                json.dumps(parameters, sort_keys=True),
+                mask_pans(json.dumps(parameters, sort_keys=True)),
                 os.getpid(),
             ),
         )
@@ -74,7 +75,7 @@ def finish_run(
                 connection.now(),
                 status,
                 exit_code,
-                json.dumps(counts, sort_keys=True),
+                mask_pans(json.dumps(counts, sort_keys=True)),
                 input_hash,
                 str(workbook_path) if workbook_path else None,
                 str(plan_path) if plan_path else None,
@@ -213,6 +214,22 @@ def advance_watermark(
             " updated_at = excluded.updated_at WHERE excluded.day > watermarks.day",
             (name, day.isoformat(), run_id, connection.now()),
         )
+
+
+def record_plan(connection: LedgerConnection, run_id: str, kind: str, plan: str) -> None:
+    """Keep a plan (its canonical JSON) a run wrote or resolve checked; ``apply`` compares."""
+    with connection.transaction() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO recorded_plans (run_id, kind, plan, recorded_at)"
+            " VALUES (?, ?, ?, ?)",
+            (run_id, kind, plan, connection.now()),
+        )
+
+
+def recorded_plans(connection: LedgerConnection, run_id: str) -> dict[str, str]:
+    """kind -> canonical JSON of every plan recorded for the run."""
+    rows = connection.query("SELECT kind, plan FROM recorded_plans WHERE run_id = ?", [run_id])
+    return {str(row[0]): str(row[1]) for row in rows}
 
 
 def claim_lock_alert(connection: LedgerConnection, holder: str, run_id: str) -> bool:

@@ -166,4 +166,20 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             " WHERE resolved_at IS NULL",
         ),
     ),
+    (
+        5,
+        (
+            # Every plan a run wrote (kind "run") and every plan resolve checked ("resolved
+            # <digest>"): apply accepts only these, less removed postings.
+            """CREATE TABLE recorded_plans (
+                run_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                plan TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, kind)
+            )""",
+            # The card type a receipt's counter account was chosen by: a retry chooses again.
+            "ALTER TABLE postings ADD COLUMN card_type TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
 ]

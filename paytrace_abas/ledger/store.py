@@ -60,6 +60,10 @@ class Ledger:
     def journal_mode(self) -> str:
         return self._connection.journal_mode()
 
+    def now(self) -> str:
+        """The ledger's clock, as it stamps ``updated_at``."""
+        return self._connection.now()
+
     def probe_write(self) -> None:
         """LedgerError unless the ledger takes a write (check-config; nothing changes)."""
         self._connection.probe_write()
@@ -114,6 +118,12 @@ class Ledger:
     def run_items(self, run_id: str) -> list[RunItem]:
         return _runs.run_items(self._connection, run_id)
 
+    def record_plan(self, run_id: str, kind: str, plan: str) -> None:
+        _runs.record_plan(self._connection, run_id, kind, plan)
+
+    def recorded_plans(self, run_id: str) -> dict[str, str]:
+        return _runs.recorded_plans(self._connection, run_id)
+
     def run_items_in(
         self, run_ids: Iterable[str], categories: Iterable[str]
     ) -> list[tuple[str, RunItem]]:
@@ -145,6 +155,9 @@ class Ledger:
         _postings.transition(
             self._connection, transaction_id, run_id, to_state, error, document, wait_durable
         )
+
+    def change_account(self, transaction_id: str, run_id: str, account: str) -> None:
+        _postings.change_account(self._connection, transaction_id, run_id, account)
 
     def posting(self, transaction_id: str) -> PostingRecord | None:
         return _postings.posting(self._connection, transaction_id)

@@ -33,6 +33,13 @@ _CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...]
         "An authorization only; no money moves until it is captured.",
     ),
     ((), ("refund",), Category.REFUND, "Money returned to the card holder."),
+    (
+        (),
+        ("negative_sale",),
+        Category.UNMATCHED,
+        "A sale with a negative amount: sales bring money in, so this is not posted; "
+        "check it in PayTrace.",
+    ),
     ((), ("chargeback",), Category.CHARGEBACK, "Disputed and reversed by the card issuer."),
 )
 

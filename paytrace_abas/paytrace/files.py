@@ -64,9 +64,14 @@ def _load_json(path: Path) -> Any:
     try:
         # The API's decoder, so both sources hand normalization the same records.
         return decode_export(content.removeprefix(codecs.BOM_UTF8))
-    except ValueError:
+    except (ValueError, RecursionError):
         pass  # not an export body msgspec reads: json.loads words the error as before
-    text = content.decode("utf-8-sig")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path} is not UTF-8 text at byte {exc.start} (a PayTrace export is UTF-8 JSON)"
+        ) from None
     try:
         # Decimal, never float: amounts arrive as JSON numbers (110, 1.5).
         return json.loads(text, parse_float=Decimal)
@@ -74,6 +79,8 @@ def _load_json(path: Path) -> Any:
         raise InputFileError(
             f"{path} line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
         ) from None
+    except RecursionError:
+        raise InputFileError(f"{path} is nested too deeply to be a PayTrace export") from None
 
 
 def _errors(body: dict[str, Any]) -> str:

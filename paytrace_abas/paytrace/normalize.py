@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from paytrace_abas.errors import InputFileError, MoneyError
-from paytrace_abas.models import PAYMENT_COLUMNS, Window
+from paytrace_abas.models import PAYMENT_COLUMNS, PAYTRACE_ID_DIGITS, Window, is_paytrace_id
 from paytrace_abas.money import to_cents
 from paytrace_abas.privacy import mask_pans
 
@@ -29,6 +29,9 @@ _KIND_BY_TYPE = {
     "CHECK": "check",
     "DECLINED": "sale",
 }
+#: kinds that bring money in, and the kind a negative amount of one of them becomes
+_RECEIVED_KINDS = frozenset({"sale", "capture", "check"})
+NEGATIVE_SALE = "negative_sale"
 _DECLINE_CODES = {102, 105}
 _AUTO_VOID_CODE = 103
 _TIMESTAMP_FORMAT = "%m/%d/%Y %I:%M:%S %p"
@@ -60,11 +63,30 @@ def normalize_transactions(
         frame = pd.DataFrame(
             [_normalize_one(item, zone, currency) for item in items], columns=PAYMENT_COLUMNS
         )
+    _refuse_conflicting_copies(frame)
     frame = frame.drop_duplicates("transaction_id", keep="last").reset_index(drop=True)
     frame = _with_dtypes(frame)
     # The day the customer paid, in PayTrace's zone: what a cash-discount date is compared with.
     frame["paid_on"] = frame["created_at"].dt.tz_convert(zone).dt.date
     return frame
+
+
+def _refuse_conflicting_copies(frame: pd.DataFrame) -> None:
+    """Copies of one transaction (overlapping exports) must agree on its amount and kind.
+
+    The newest copy wins its status; an amount that differs means one export is wrong, and
+    keeping either silently could post the wrong money.
+    """
+    copies = frame[frame.duplicated("transaction_id", keep=False)]
+    if copies.empty:
+        return
+    for transaction_id, group in copies.groupby("transaction_id", sort=False):
+        if group["amount_cents"].nunique() > 1 or group["kind"].nunique() > 1:
+            sources = " and ".join(str(source) for source in group["source_line"].head(2))
+            raise InputFileError(
+                f"transaction {transaction_id} appears with different amounts or types in "
+                f"{sources}; keep the right export only"
+            )
 
 
 def business_day(payments: pd.DataFrame, zone: ZoneInfo) -> pd.Series:
@@ -145,6 +167,10 @@ def _fields(item: RawTransaction, currency: str, is_settled: bool) -> dict[str, 
     """Every column but the two times."""
     record = item.record
     kind = _kind(record, item.source)
+    amount_cents = _amount_cents(record, item.source)
+    if kind in _RECEIVED_KINDS and _is_negative(record.get("amount")):
+        # Money received is positive; a negative sale is something to look at, never a receipt.
+        kind, amount_cents = NEGATIVE_SALE, -amount_cents
     card = _object(record, "credit_card")
     masked = str(card.get("masked_number") or record.get("masked_card_number") or "")
     billing = _object(record, "billing_address")
@@ -152,7 +178,7 @@ def _fields(item: RawTransaction, currency: str, is_settled: bool) -> dict[str, 
         "transaction_id": _transaction_id(record, item.source),
         "kind": kind,
         "status": _status(record, kind, is_settled),
-        "amount_cents": _amount_cents(record, item.source),
+        "amount_cents": amount_cents,
         "currency": str(record.get("currency") or currency).upper(),
         "invoice_ref": _text(record.get("invoice_id")),
         "description": _text(record.get("description")),
@@ -177,7 +203,14 @@ def _transaction_id(record: dict[str, Any], source: str) -> str:
     value = record.get("transaction_id")
     if value in (None, ""):
         raise InputFileError(f"{source}: field transaction_id is missing")
-    return str(value).strip()
+    text = str(value).strip()
+    if not is_paytrace_id(text):
+        # It becomes the abas document reference: a card number there would be stored for good.
+        raise InputFileError(
+            f"{source}: field transaction_id {mask_pans(text)[:40]!r} is not a PayTrace "
+            f"transaction id (1 to {PAYTRACE_ID_DIGITS} digits)"
+        )
+    return text
 
 
 def _kind(record: dict[str, Any], source: str) -> str:
@@ -203,6 +236,10 @@ def _status(record: dict[str, Any], kind: str, is_settled: bool) -> str:
     if kind == "void" or str(record.get("status") or "").upper() in {"VOID", "VOIDED"}:
         return "voided"
     return "settled" if is_settled else "pending"
+
+
+def _is_negative(value: Any) -> bool:
+    return str(value).strip().startswith("-")
 
 
 def _amount_cents(record: dict[str, Any], source: str) -> int:

@@ -18,7 +18,7 @@ from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.frames import records
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine, Window
-from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.money import MAX_CENTS, cents_to_decimal
 
 PLAN_FORMAT_VERSION = 1
 
@@ -129,6 +129,7 @@ def _receipt(group: list[Posting]) -> Receipt:
         lines=tuple(
             ReceiptLine(p.invoice_no, p.amount_cents, p.discount_cents, p.open_cents) for p in group
         ),
+        card_type=first.card_type,
     )
 
 
@@ -251,15 +252,20 @@ def read_plan(path: Path) -> Plan:
         raise InputFileError(f"plan file {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputFileError(f"plan file {path} is not a readable JSON plan: {exc}") from None
+    return plan_from_json(document, f"plan file {path}")
+
+
+def plan_from_json(document: Any, where: str) -> Plan:
+    """A plan from its JSON document; InputFileError names ``where`` and what is wrong."""
     if not isinstance(document, dict) or document.get("format_version") != PLAN_FORMAT_VERSION:
         raise InputFileError(
-            f"plan file {path}: format_version must be {PLAN_FORMAT_VERSION} "
+            f"{where}: format_version must be {PLAN_FORMAT_VERSION} "
             "(was it written by paytrace-abas reconcile --dry-run?)"
         )
     try:
         window = document["window"]
         postings = tuple(
-            _posting(item, f"plan file {path}, posting {n}")
+            _posting(item, f"{where}, posting {n}")
             for n, item in enumerate(document["postings"], start=1)
         )
         plan = Plan(
@@ -271,15 +277,24 @@ def read_plan(path: Path) -> Plan:
             decisions=tuple(ClerkDecision(**item) for item in document.get("decisions", [])),
         )
     except (KeyError, TypeError) as exc:
-        raise InputFileError(f"plan file {path}: missing or malformed field {exc}") from None
+        raise InputFileError(f"{where}: missing or malformed field {exc}") from None
+    _check_date(plan.window_from, f"{where}: window.from")
+    _check_date(plan.window_to, f"{where}: window.to")
     decided = {decision.transaction_id for decision in plan.decisions}
     undecided = sorted({b.transaction_id for b in plan.write_offs()} - decided)
     if undecided:
         raise InputFileError(
-            f"plan file {path}: the write-off of transaction {', '.join(undecided)} has no "
+            f"{where}: the write-off of transaction {', '.join(undecided)} has no "
             "decision (write-offs come from paytrace-abas resolve)"
         )
     return plan
+
+
+def _check_date(day: str, what: str) -> None:
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise InputFileError(f"{what} {day[:30]!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _posting(item: Any, where: str) -> Posting:
@@ -292,8 +307,10 @@ def _posting(item: Any, where: str) -> Posting:
     for name in ("amount_cents", "discount_cents"):
         if not isinstance(item.get(name), int) or isinstance(item.get(name), bool):
             raise InputFileError(f"{where}: {name} must be whole cents, not {item.get(name)!r}")
+        if abs(item[name]) >= MAX_CENTS:
+            raise InputFileError(f"{where}: {name} {str(item[name])[:30]} is too large")
+    _check_date(str(item.get("paid_on")), f"{where}: paid_on")
     try:
-        dt.date.fromisoformat(str(item.get("paid_on")))
         return Posting(**item)
     except (TypeError, ValueError) as exc:
         raise InputFileError(f"{where}: {exc}") from None

@@ -141,9 +141,11 @@ def _open_exceptions(
     candidates = latest[
         latest["category"].isin([c.value for c in OPEN_CATEGORIES]) & (latest["day"] <= as_of)
     ]
-    still_open = [
-        tid not in resolved or resolved[tid] > as_of for tid in candidates["transaction_id"]
-    ]
+    still_open = pd.Series(
+        [tid not in resolved or resolved[tid] > as_of for tid in candidates["transaction_id"]],
+        index=candidates.index,
+        dtype=bool,
+    )  # a Series: an empty list would select no columns rather than no rows
     open_rows = candidates[still_open]
     ages = [(as_of - day).days for day in open_rows["day"]]
     result = open_rows.assign(age_days=ages)

@@ -6,6 +6,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -13,6 +14,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.plan.resolutions import DecisionRow
+from paytrace_abas.privacy import mask_pans
 from paytrace_abas.report.labels import COLUMN_LABELS
 from paytrace_abas.report.run_book import PROPERTY_RUN_ID, PROPERTY_WINDOW
 
@@ -31,12 +33,25 @@ class WorkbookDecisions:
 
 
 def read_decisions(path: Path) -> WorkbookDecisions:
-    """Every non-empty Resolution cell of every sheet that has a Resolution column."""
+    """Every non-empty Resolution cell of every sheet that has a Resolution column.
+
+    Formulas are read as formulas (not their cached value), so one typed into Resolution is
+    refused rather than read as empty. The caller checks what the workbook unpacks to first.
+    """
+    if not path.exists():
+        raise InputFileError(f"workbook {path} does not exist")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputFileError(f"workbook {path} does not exist") from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        return _read_decisions(path)
+    except (ParseError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # openpyxl reports broken or hostile XML (entity bombs included) in many ways
+        reason = f"{type(exc).__name__}: {exc}"[:120]
+        raise InputFileError(f"{path} is not a readable Excel workbook (.xlsx): {reason}") from None
+
+
+def _read_decisions(path: Path) -> WorkbookDecisions:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(f"{path} is not an Excel workbook (.xlsx): {exc}") from None
     try:
         properties = _custom_properties(workbook)
@@ -75,6 +90,11 @@ def _sheet_decisions(sheet: Any) -> list[DecisionRow]:
         text = _cell_text(values, resolution)
         if not text:
             continue
+        if text.startswith("="):
+            raise InputFileError(
+                f"sheet {sheet.title!r}, row {number}: the Resolution is a formula "
+                f"({mask_pans(text)[:40]}); type the decision as plain text"
+            )
         found.append(
             DecisionRow(
                 sheet=sheet.title,
@@ -82,8 +102,9 @@ def _sheet_decisions(sheet: Any) -> list[DecisionRow]:
                 resolution_column=_column_name(resolution, labels),
                 note_column=_column_name(note, labels) if note is not None else "Note",
                 transaction_id=_cell_text(values, transaction),
-                resolution=text,
-                note=_cell_text(values, note) if note is not None else "",
+                # a card number typed by a clerk goes no further than the workbook
+                resolution=mask_pans(text),
+                note=mask_pans(_cell_text(values, note)) if note is not None else "",
             )
         )
     return found

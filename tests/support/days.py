@@ -103,6 +103,7 @@ import_file = "abas-import.edp"
 {f'base_url = "{base_url}"' if base_url else ""}
 client = "test"
 timeout_seconds = {timeout}
+commit_grace_seconds = 0.01
 {abas_extra}
 
 [ledger]
