@@ -106,8 +106,8 @@ def import_file_receipts_safe(path: Path) -> dict[str, list[str]]:
     if not path.exists():
         return {}
     text = path.read_text(encoding="utf-8", errors="replace")
-    lines = text[: text.rfind("\n") + 1].splitlines()[4:]
-    return {line.split(";")[0]: [] for line in lines if line.count(";") == 7}
+    lines = text[: text.rfind("\n") + 1].splitlines()[7:]
+    return {line.split(";")[0]: [] for line in lines if line.count(";") == 8}
 
 
 def _wait_for(condition: object, process: subprocess.Popen[bytes]) -> None:

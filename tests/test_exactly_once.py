@@ -93,7 +93,7 @@ def test_finding_2_a_missing_final_newline_is_added_and_no_line_is_cut(tmp_path:
     items.write_text("".join(full.splitlines(keepends=True)[:-1]))  # 500002 not open yet
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 0
     saved = day.import_file.read_bytes()
-    assert saved.endswith(b"\n") and saved.count(b"\n") == 4 + 2
+    assert saved.endswith(b"\n") and saved.count(b"\n") == 7 + 2
     day.import_file.write_bytes(saved[:-1])  # an editor saved it without the final newline
 
     items.write_text(full)
@@ -174,7 +174,7 @@ def test_finding_3_a_file_moved_during_a_run_is_continued_in_a_new_file_with_hea
     second = Receipt("701", "K", "USD", dt.date(2026, 11, 25), "18100", (ReceiptLine("2", 200, 0),))
     sink.post(first)
     path.rename(archive / "import-moved.edp")
-    assert sink.post(second) == "import.edp line 5"
+    assert sink.post(second) == "import.edp line 8"
     assert import_file_receipts(path) == {"701": ["2"]}
     assert sink.find(first) is not None  # the moved file's lines are still known
 

@@ -59,9 +59,11 @@ def import_file_lines(config: Path) -> dict[str, list[tuple[str, str, str, str]]
     """beleg -> (counter account, invoice, amount, discount) of each data line."""
     lines = (config.parent.parent / "out" / "demo-abas-import.edp").read_text("utf-8")
     found: dict[str, list[tuple[str, str, str, str]]] = {}
-    for line in lines.splitlines()[4:]:
+    for line in lines.splitlines()[7:]:
         cells = line.split(";")
-        found.setdefault(cells[0], []).append((cells[3], cells[5], cells[6], cells[7]))
+        # the file has a decimal point where the REST payload has a comma (docs/posting.md)
+        amount, discount = (cell.replace(".", ",") for cell in cells[7:9])
+        found.setdefault(cells[0], []).append((cells[3], cells[5], amount, discount))
     return found
 
 

@@ -13,6 +13,7 @@ from paytrace_abas.config.settings import (
     CONFIG_ENV_VAR,
     DEFAULT_CONFIG_NAME,
     DEFAULT_RECEIPT_FIELDS,
+    IMPORT_FILE_COLUMNS,
     REFERENCE_FIELDS,
     AbasSettings,
     AccountRule,
@@ -118,6 +119,11 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         import_database=section.text("import_database", defaults.import_database),
         import_group=section.text("import_group", defaults.import_group),
         import_action=section.text("import_action", defaults.import_action),
+        import_charset=section.text("import_charset", defaults.import_charset),
+        import_recordidfld=section.text("import_recordidfld", defaults.import_recordidfld),
+        import_firsttabfld=section.text("import_firsttabfld", defaults.import_firsttabfld),
+        import_menuchoice=section.text("import_menuchoice", defaults.import_menuchoice),
+        import_decimal=section.choice("import_decimal", defaults.import_decimal, (".", ",")),
         receipt_fields=_receipt_fields(section),
         dialog_answers=section.string_table("dialog_answers") or dict(defaults.dialog_answers),
         language=section.choice("language", defaults.language, ("de", "en")),
@@ -132,8 +138,17 @@ def _read_abas(section: TomlSection) -> AbasSettings:
     )
     if settings.sink == "api" and not (settings.base_url and settings.client):
         section.problem("sink", 'is "api", so [abas] base_url and client are required')
+    _check_import_fields(section, settings)
     section.reject_unknown_keys()
     return settings
+
+
+def _check_import_fields(section: TomlSection, settings: AbasSettings) -> None:
+    """The record-id and first-table fields must be columns the import file has."""
+    columns = [settings.receipt_fields[name] for name in IMPORT_FILE_COLUMNS]
+    for key in ("import_recordidfld", "import_firsttabfld"):
+        if getattr(settings, key) not in columns:
+            section.problem(key, f"must be one of the import file's fields ({';'.join(columns)})")
 
 
 def _receipt_fields(section: TomlSection) -> dict[str, str]:

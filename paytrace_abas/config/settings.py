@@ -88,6 +88,19 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "discount": "skbetr",
 }
 
+#: logical receipt fields in the order of the import file's columns (docs/posting.md#the-edp-file)
+IMPORT_FILE_COLUMNS = (
+    "reference",
+    "document_date",
+    "posting_date",
+    "counter_account",
+    "currency",
+    "invoice",
+    "load_item",
+    "amount",
+    "discount",
+)
+
 
 @dataclass(frozen=True)
 class AbasSettings:
@@ -107,6 +120,14 @@ class AbasSettings:
     import_database: str = "102"
     import_group: str = "4"
     import_action: str = "NEW"
+    #: further header lines of abas' EDP dialect (docs/posting.md#the-edp-file)
+    import_charset: str = "UTF-8"
+    import_recordidfld: str = "beleg"
+    import_firsttabfld: str = "tbeleg"
+    #: "" for none; "offene Posten ausbuchen" with import_action = "PAYMENT" (older releases)
+    import_menuchoice: str = ""
+    #: decimal separator of amounts in the import file
+    import_decimal: str = "."
     receipt_fields: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_RECEIPT_FIELDS))
     #: dialog id -> answer given when abas asks while committing (588 "Sind Sie sicher?")
     dialog_answers: Mapping[str, str] = field(default_factory=lambda: {"588": "ja"})
