@@ -9,7 +9,7 @@ import pytest
 
 from paytrace_abas.abas import edp
 from paytrace_abas.abas.import_file import ImportFileSink
-from paytrace_abas.config import AbasSettings
+from paytrace_abas.config import AbasSettings, load_settings
 from paytrace_abas.config.settings import DEFAULT_RECEIPT_FIELDS
 from paytrace_abas.errors import ConfigError, PostingRejectedError
 from paytrace_abas.models import Receipt, ReceiptLine
@@ -90,7 +90,9 @@ def test_a_file_of_the_previous_format_in_the_archive_still_answers(tmp_path: Pa
         ("400101", 124850, 0),
         ("400102", 38000, 600),
     ]
-    sink = ImportFileSink(AbasSettings(import_file=tmp_path / "new.edp", import_archive_dir=archive))
+    sink = ImportFileSink(
+        AbasSettings(import_file=tmp_path / "new.edp", import_archive_dir=archive)
+    )
     found = sink.find_many([TWO_INVOICES, ONE_INVOICE])
     assert list(found) == ["512330107"]
     assert found["512330107"].invoice_nos == {"400101", "400102"}
@@ -123,3 +125,15 @@ def test_the_payment_action_of_older_releases_is_a_configuration(tmp_path: Path)
     head = path.read_text("utf-8").splitlines()[:7]
     assert head[3:5] == ["#!action=PAYMENT", "#!menuchoice=offene Posten ausbuchen"]
     assert head[5:7] == ["#!recordidfld=beleg", "#!firsttabfld=tbeleg"]
+
+
+def test_record_id_and_table_fields_must_be_columns_of_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[abas]\nopen_items_file = "o.csv"\nimport_recordidfld = "id"\nimport_decimal = ";"\n'
+    )
+    (tmp_path / "o.csv").write_text("x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, {})
+    assert "[abas] import_recordidfld must be one of the import file's fields" in str(caught.value)
+    assert "[abas] import_decimal must be one of ., ," in str(caught.value)
