@@ -121,9 +121,10 @@ class _Delivery:
         committed yet: ask only once the grace period since its last change has passed."""
         try:
             changed = dt.datetime.fromisoformat(self.record.updated_at)
+            now = dt.datetime.fromisoformat(self.ledger.now())  # the clock that stamped it
         except ValueError:
             return
-        elapsed = (dt.datetime.now(dt.UTC) - changed).total_seconds()
+        elapsed = (now - changed).total_seconds()
         if 0 <= elapsed < self.grace_seconds:
             self.sleep(self.grace_seconds - elapsed)
             self.answered, self.answer = False, None  # asked before the wait: ask again

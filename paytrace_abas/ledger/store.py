@@ -59,6 +59,10 @@ class Ledger:
     def journal_mode(self) -> str:
         return self._connection.journal_mode()
 
+    def now(self) -> str:
+        """The ledger's clock, as it stamps ``updated_at``."""
+        return self._connection.now()
+
     def sync(self) -> None:
         """Make every change committed so far durable (after ``wait_durable=False`` marks)."""
         self._connection.sync()
