@@ -15,7 +15,7 @@ import pandas as pd
 
 DAY = dt.date(2026, 11, 25)
 STYLES = ["{}", "RE-{}", "#{}", "Inv {}", "Inv. {}", "re {}", "INV{}", "Invoice {}", "RE {}"]
-FIELDS = ["invoice_ref", "description", "customer_reference_id"]
+FIELDS = ["invoice_ref", "description", "purchase_order"]
 #: share of payments per scenario (sums to 1)
 MIX = {
     "reference": 0.43,
@@ -147,7 +147,7 @@ def _payments(n: int, items: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
             "created_at": created_at,
             "settled_at": created_at.where(status == "settled"),
             **columns,
-            "customer_ref": customer,
+            "paytrace_customer_id": customer,
             "card_type": "VISA",
             "card_last4": "4242",
             "billing_name": "",

@@ -45,8 +45,8 @@ def match_with_duckdb(
             SELECT row_number() OVER (ORDER BY created_at, transaction_id) - 1 AS pay,
                    row_number() OVER () - 1 AS input_row,
                    transaction_id, kind, status, amount_cents::BIGINT AS amount, currency,
-                   paid_on::DATE AS paid_on, coalesce(customer_ref, '') AS payer,
-                   invoice_ref, description, customer_reference_id
+                   paid_on::DATE AS paid_on, coalesce(paytrace_customer_id, '') AS payer,
+                   invoice_ref, description, purchase_order
             FROM payments_in""",
         """CREATE TEMP TABLE item AS
             SELECT row_number() OVER () - 1 AS item, invoice_no, customer_no, currency,
@@ -67,7 +67,7 @@ def match_with_duckdb(
             FROM (
               SELECT pay, 1 AS field, invoice_ref AS text FROM pay
               UNION ALL SELECT pay, 2, description FROM pay
-              UNION ALL SELECT pay, 3, customer_reference_id FROM pay
+              UNION ALL SELECT pay, 3, purchase_order FROM pay
             ) t
             WHERE text <> '' AND pay NOT IN (SELECT pay FROM decided)""",
         f"""CREATE TEMP TABLE token AS

@@ -72,8 +72,8 @@ def _compare(n: int, seed: int, threads: int) -> int:
 
 def _run(name: str, data: Path, folder: Path, threads: int) -> dict[str, float]:
     """Run one implementation in its own process; its peak is the most memory its processes
-    held together (the engine forks helpers that share most pages with it, so their resident
-    sets overlap: the sum of their proportional set sizes counts each page once)."""
+    held together (a forked process shares most pages with its parent, so resident sets
+    would overlap: the sum of their proportional set sizes counts each page once)."""
     out = folder / f"{name}.json"
     command = [
         sys.executable,

@@ -47,7 +47,7 @@ def frames(rows: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "difference_cents": [-(n % 5_000) for n in range(rows)],
             "customer_no": [f"7{n % 5_000:04d}" for n in range(rows)],
             "days_from_invoice": [n % 90 for n in range(rows)],
-            "confidence": 0.5,
+            "rule_confidence": 0.5,
             "runner_up": [f"4{(n + 1) % 90_000:05d}" if n % 3 == 0 else "" for n in range(rows)],
             "reason": [
                 f"Pays {a / 100:,.2f} of {(a + 500) / 100:,.2f} open on invoice 4{n % 90_000:05d}."
@@ -62,7 +62,7 @@ def frames(rows: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "billing_name": [f"Customer {n % 5_000} Inc." for n in range(rows)],
             "card_type": "VISA",
             "card_last4": [f"{n % 10_000:04d}" for n in range(rows)],
-            "customer_ref": [f"C{n % 5_000}" for n in range(rows)],
+            "paytrace_customer_id": [f"C{n % 5_000}" for n in range(rows)],
             "invoice_ref": [f"RE-4{n % 90_000:05d}" for n in range(rows)],
             "batch_number": 7001,
         }
@@ -107,11 +107,11 @@ def plain_rows(results: pd.DataFrame, payments: pd.DataFrame) -> list[list[Any]]
             r.customer_no,
             Decimal(r.difference_cents) / 100,
             r.days_from_invoice,
-            r.confidence,
+            r.rule_confidence,
             r.rule,
             r.reason,
             r.runner_up,
-            r.customer_ref,
+            r.paytrace_customer_id,
             r.invoice_ref,
         ]
         for r in merged.itertuples(index=False)

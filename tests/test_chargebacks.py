@@ -38,9 +38,11 @@ def test_chargebacks_become_payment_rows_on_their_dispute_day(tmp_path: Path) ->
 
 def test_the_disputed_sale_lends_its_payer(tmp_path: Path) -> None:
     frame = read_chargebacks(write(tmp_path, "77,1000,11/25/2026,10.00,USD,,"), PACIFIC, "USD")
-    sale = payments({"customer_ref": "70001", "billing_name": "Acme", "invoice_ref": "400100"})
+    sale = payments(
+        {"paytrace_customer_id": "70001", "billing_name": "Acme", "invoice_ref": "400100"}
+    )
     row = with_original_payer(frame, sale).iloc[0]
-    assert (row["customer_ref"], row["billing_name"], row["invoice_ref"]) == (
+    assert (row["paytrace_customer_id"], row["billing_name"], row["invoice_ref"]) == (
         "70001",
         "Acme",
         "400100",

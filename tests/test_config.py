@@ -1,3 +1,4 @@
+import logging
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
@@ -99,3 +100,28 @@ def test_example_config_documents_every_key_and_loads(tmp_path: Path) -> None:
         if f"\n{key} =" not in text and f"[{section}.{key}]" not in text
     ]
     assert undocumented == []
+
+
+def test_reference_fields_accept_the_old_name_of_purchase_order(tmp_path: Path) -> None:
+    example = (DEMO_CONFIG.parent / "example.toml").read_text(encoding="utf-8")
+    line = 'reference_fields = ["invoice_ref", "description", "purchase_order"]'
+    assert line in example
+    (tmp_path / "paytrace-exports").mkdir()
+    (tmp_path / "abas-open-items.csv").write_text("")
+    old = example.replace(line, 'reference_fields = ["customer_reference_id", "invoice_ref"]')
+    settings = load_settings(write(tmp_path, old), {})
+    assert settings.matching.reference_fields == ("purchase_order", "invoice_ref")
+
+
+def test_the_retired_matching_workers_key_loads_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    example = (DEMO_CONFIG.parent / "example.toml").read_text(encoding="utf-8")
+    (tmp_path / "paytrace-exports").mkdir()
+    (tmp_path / "abas-open-items.csv").write_text("")
+    old = example.replace("[matching]\n", "[matching]\nworkers = 2\n", 1)
+    assert old != example
+    with caplog.at_level(logging.WARNING, logger="paytrace_abas.config"):
+        settings = load_settings(write(tmp_path, old), {})
+    assert not hasattr(settings.matching, "workers")
+    assert "[matching] workers is no longer used and is ignored" in caplog.text

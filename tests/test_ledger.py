@@ -26,7 +26,7 @@ from paytrace_abas.ledger import (
     schema,
 )
 from paytrace_abas.models import ManualBooking, Receipt, ReceiptLine
-from paytrace_abas.plan.document import Decision
+from paytrace_abas.plan.document import ClerkDecision
 
 NOW = dt.datetime(2026, 11, 26, 6, 0, tzinfo=dt.UTC)
 
@@ -180,9 +180,9 @@ def test_exceptions_are_carried_until_resolved(ledger: Ledger) -> None:
 def test_a_clerks_decision_closes_its_exception_for_good(ledger: Ledger) -> None:
     run = ledger.start_run("A1", "apply", None, False, {"plan_run_id": "R1"})
     ledger.carry_exceptions("R1", [("1", "unmatched", "no invoice", 500)], [])
-    ignore = Decision("1", "ignore", "ignore", "test payment", "Unmatched!2")
+    ignore = ClerkDecision("1", "ignore", "ignore", "test payment", "Unmatched!2")
     booking = ManualBooking("2", "18100", "4970", "K1", -50, "USD", dt.date(2026, 11, 25), "short")
-    write_off = Decision("2", "write_off", "write off -0.50 to 4970", "short", "Unmatched!3")
+    write_off = ClerkDecision("2", "write_off", "write off -0.50 to 4970", "short", "Unmatched!3")
     for _ in range(2):  # recording twice keeps the first
         ledger.record_decisions(run, "R1", [ignore, write_off], [booking])
     ledger.carry_exceptions(run, [], ["1"])

@@ -104,13 +104,13 @@ def test_second_payment_for_the_same_invoice_is_a_duplicate() -> None:
 
 def test_two_identical_open_invoices_are_ambiguous() -> None:
     items = open_items({}, {})
-    row = only(match_payments(payments({"customer_ref": "70001"}), items, SETTINGS))
+    row = only(match_payments(payments({"paytrace_customer_id": "70001"}), items, SETTINGS))
     assert (row["category"], row["invoice_nos"]) == ("ambiguous", ["400100", "400101"])
 
 
 def test_customer_amount_and_exact_sum_set() -> None:
     items = open_items({"gross_cents": 4000}, {"gross_cents": 6000}, {"gross_cents": 7777})
-    row = only(match_payments(payments({"customer_ref": "70001"}), items, SETTINGS))
+    row = only(match_payments(payments({"paytrace_customer_id": "70001"}), items, SETTINGS))
     assert (row["category"], row["rule"], row["invoice_nos"]) == (
         "matched",
         "customer_amount_set",
@@ -120,13 +120,17 @@ def test_customer_amount_and_exact_sum_set() -> None:
 
 def test_customer_map_translates_paytrace_ids() -> None:
     settings = MatchingSettings(customer_map={"cust-acme": "70001"})
-    row = only(match_payments(payments({"customer_ref": "cust-acme"}), open_items({}), settings))
+    row = only(
+        match_payments(payments({"paytrace_customer_id": "cust-acme"}), open_items({}), settings)
+    )
     assert (row["category"], row["rule"]) == ("matched", "customer_amount")
 
 
 def test_reference_to_other_customers_invoice_and_other_currency() -> None:
     items = open_items({}, {"customer_no": "70002"}, {"currency": "EUR"})
-    paid = payments({"invoice_ref": "400101", "customer_ref": "70001"}, {"invoice_ref": "400102"})
+    paid = payments(
+        {"invoice_ref": "400101", "paytrace_customer_id": "70001"}, {"invoice_ref": "400102"}
+    )
     results = match_payments(paid, items, SETTINGS)
     assert list(results["category"]) == ["customer_mismatch", "currency_mismatch"]
 

@@ -60,7 +60,7 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], MatchingSetti
         ("matched", "reference", ["400123"]),
     ),
     (
-        "reference in customer_reference_id, glued prefix",
+        "reference in purchase_order, glued prefix",
         [payment("t1", 125_000, po="RE400123", customer=CUSTOMER)],
         [INVOICE],
         DEFAULTS,

@@ -38,7 +38,7 @@ def test_documented_export_body_becomes_one_canonical_payment() -> None:
     assert row["created_at"] == pd.Timestamp("2015-04-10 23:06:30", tz="UTC")  # PDT is UTC-7
     assert row["settled_at"] == pd.Timestamp("2015-04-11 03:13:45", tz="UTC")
     assert row["paid_on"] == dt.date(2015, 4, 10)
-    assert (row["invoice_ref"], row["customer_reference_id"]) == ("inv1234", "PO123456")
+    assert (row["invoice_ref"], row["purchase_order"]) == ("inv1234", "PO123456")
     assert (row["card_last4"], row["card_type"], row["billing_name"]) == (
         "5454",
         "UNKNOWN",

@@ -11,7 +11,7 @@ import pytest
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine
-from paytrace_abas.plan.document import Decision, Plan, Posting, read_plan, write_plan
+from paytrace_abas.plan.document import ClerkDecision, Plan, Posting, read_plan, write_plan
 from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, review_plan
 
 OPEN_ITEMS = pd.DataFrame(
@@ -49,12 +49,12 @@ OVERPAID = (  # 120.00 paid on 100.00 open: 20.00 written off to 4970
     decided(posting("P2", "400300", 10_000)),
     decided(posting("P2", "", 2_000, "4970")),
 )
-OVERPAID_DECISION = Decision(
+OVERPAID_DECISION = ClerkDecision(
     "P2", "assign+write_off", "assign 400300; write off to 4970", "why", "Overpayments!2"
 )
 WRITTEN_OFF = decided(posting("P5", "", 500, "6855"))
-WRITTEN_OFF_DECISION = Decision("P5", "write_off", "write off to 6855", "why", "Unmatched!2")
-IGNORED_DECISION = Decision("P6", "ignore", "ignore", "test", "Unmatched!3")
+WRITTEN_OFF_DECISION = ClerkDecision("P5", "write_off", "write off to 6855", "why", "Unmatched!2")
+IGNORED_DECISION = ClerkDecision("P6", "ignore", "ignore", "test", "Unmatched!3")
 PLAN = Plan(
     "R1",
     "2026-11-25",

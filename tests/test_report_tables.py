@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from paytrace_abas.report import RunHeader, write_workbook
+from paytrace_abas.report import RunHeader, tables, write_workbook
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import continuation_name
-from paytrace_abas.report.tables import Column, Styles, TableSpec, write_table
+from paytrace_abas.report.styles import Styles
+from paytrace_abas.report.tables import Column, TableSpec, write_table
 
 from .workbook_data import GENERATED_AT
+from .workbook_dump import dump_workbook
 
 SPEC = TableSpec(
     name="Unmatched",
@@ -29,6 +31,13 @@ SPEC = TableSpec(
     total_label="Total",
 )
 TEXTS = ("Continued on sheet {name}.", "Continued from sheet {name}.", "No rows.")
+
+
+@pytest.fixture(autouse=True, params=["private hooks", "public append"])
+def writer_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on openpyxl's private writer hooks and on the public fallback."""
+    monkeypatch.setattr(tables, "PRIVATE_WRITER_HOOKS", request.param == "private hooks")
+    return str(request.param)
 
 
 def write(path: Path, rows: list[tuple[object, ...]], row_limit: int = 1_048_576) -> list[str]:
@@ -139,3 +148,49 @@ def test_run_workbook_splits_a_big_category_and_lists_every_sheet_on_the_summary
         ("Matched", None, 0),
         ("Postings", None, 0),
     ]
+
+
+def _cells(path: Path) -> dict[str, object]:
+    """Per sheet, values, formats and formulas (cached totals dropped), and every cell's style."""
+    dump = dump_workbook(path)
+    for sheet in dump["sheets"]:
+        for row in sheet["rows"]:
+            for value in row:
+                if isinstance(value, dict):
+                    value.pop("cached")
+    styles = [
+        (
+            sheet.title,
+            cell.coordinate,
+            cell.font.b,
+            cell.font.i,
+            cell.fill.fgColor.rgb,
+            cell.alignment.wrap_text,
+            cell.alignment.vertical,
+            getattr(cell.border.top, "style", None),
+            getattr(cell.border.bottom, "style", None),
+        )
+        for sheet in load_workbook(path).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+    ]
+    return {"dump": dump, "styles": styles}
+
+
+def test_public_fallback_writes_the_same_cells_as_the_private_writer_hooks(
+    tmp_path: Path,
+    small_run: tuple[pd.DataFrame, pd.DataFrame],
+    posting_rows: pd.DataFrame,
+    dead_letter_rows: pd.DataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    results, payments = small_run
+    header = RunHeader("R1", "2026-11-25", False, "USD", GENERATED_AT, "de_DE", "de")
+    written = {}
+    for hooks in (True, False):
+        monkeypatch.setattr(tables, "PRIVATE_WRITER_HOOKS", hooks)
+        path = tmp_path / f"run-{hooks}.xlsx"
+        write_workbook(path, header, results, payments, posting_rows, dead_letter_rows)
+        written[hooks] = _cells(path)
+    assert written[True]["dump"]["sheets"], "the workbook has sheets to compare"
+    assert written[False] == written[True]

@@ -25,7 +25,7 @@ def _result(
     rule: str = "none",
     reason: str = "",
     runner_up: str = "",
-    confidence: float = 0.0,
+    rule_confidence: float = 0.0,
     days: int | None = None,
 ) -> dict[str, Any]:
     return {
@@ -41,7 +41,7 @@ def _result(
         "difference_cents": difference_cents,
         "customer_no": customer_no,
         "days_from_invoice": days,
-        "confidence": confidence,
+        "rule_confidence": rule_confidence,
         "runner_up": runner_up,
         "reason": reason,
     }
@@ -56,7 +56,7 @@ def _payment(
     status: str = "settled",
     card_type: str = "VISA",
     last4: str = "1111",
-    customer_ref: str = "",
+    paytrace_customer_id: str = "",
     batch: int | None = 7001,
 ) -> dict[str, Any]:
     return {
@@ -66,7 +66,7 @@ def _payment(
         "amount_cents": amount_cents,
         "currency": "USD",
         "invoice_ref": invoice_ref,
-        "customer_ref": customer_ref,
+        "paytrace_customer_id": paytrace_customer_id,
         "card_type": card_type,
         "card_last4": last4,
         "billing_name": billing_name,
@@ -89,7 +89,7 @@ def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
                 "C1",
                 "reference",
                 "Names invoice 400100 and pays it.",
-                confidence=1.0,
+                rule_confidence=1.0,
                 days=10,
             ),
             _result(

@@ -14,6 +14,7 @@ from paytrace_abas.config.settings import (
     DEFAULT_CONFIG_NAME,
     DEFAULT_RECEIPT_FIELDS,
     IMPORT_FILE_COLUMNS,
+    REFERENCE_FIELD_ALIASES,
     REFERENCE_FIELDS,
     AbasSettings,
     AccountRule,
@@ -254,9 +255,7 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         reference_pattern=section.regex("reference_pattern", defaults.reference_pattern),
         reference_prefixes=section.string_tuple("reference_prefixes", defaults.reference_prefixes),
-        reference_fields=section.string_tuple(
-            "reference_fields", defaults.reference_fields, allowed=REFERENCE_FIELDS
-        ),
+        reference_fields=_reference_fields(section, defaults.reference_fields),
         invoice_pattern=section.regex("invoice_pattern", defaults.invoice_pattern),
         max_invoices_per_payment=section.integer(
             "max_invoices_per_payment", defaults.max_invoices_per_payment, minimum=1
@@ -266,11 +265,20 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         ),
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
-        workers=section.integer("workers", defaults.workers, minimum=1),
         max_amount=section.amount("max_amount", defaults.max_amount),
     )
+    # A second matching process saved far less than 10 % of a whole run at 300,000 payments
+    # (bench/README.md): removed, and old files that still set it keep loading.
+    section.retired("workers", "matching always runs in one process (docs/matching.md)")
     section.reject_unknown_keys()
     return settings
+
+
+def _reference_fields(section: TomlSection, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The payment fields to search, an old field name read as the field it was renamed to."""
+    allowed = (*REFERENCE_FIELDS, *REFERENCE_FIELD_ALIASES)
+    names = section.string_tuple("reference_fields", default, allowed=allowed)
+    return tuple(REFERENCE_FIELD_ALIASES.get(name, name) for name in names)
 
 
 def _read_report(section: TomlSection) -> ReportSettings:

@@ -6,6 +6,7 @@ broken config file is reported whole, not one mistake per run.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from paytrace_abas.errors import MoneyError
 from paytrace_abas.money import parse_percent_basis_points, to_cents
+
+log = logging.getLogger(__name__)
 
 
 class TomlDocument:
@@ -252,6 +255,12 @@ class TomlSection:
                 continue
             rates[pair] = rate
         return rates
+
+    def retired(self, key: str, note: str) -> None:
+        """Accept a key that no longer does anything, with a warning, so old files still load."""
+        self._used.add(key)
+        if key in self._table:
+            log.warning("[%s] %s is no longer used and is ignored: %s", self.name, key, note)
 
     def reject_unknown_keys(self) -> None:
         """Report every key of the table that no reader asked for (typos, stale keys)."""

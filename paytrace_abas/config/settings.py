@@ -149,7 +149,9 @@ class LedgerSettings:
 
 
 #: Payment fields searched for invoice numbers, in this order (docs/contract.md#payments).
-REFERENCE_FIELDS = ("invoice_ref", "description", "customer_reference_id")
+REFERENCE_FIELDS = ("invoice_ref", "description", "purchase_order")
+#: earlier names of those fields, still accepted in ``[matching] reference_fields``
+REFERENCE_FIELD_ALIASES = {"customer_reference_id": "purchase_order"}
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,6 @@ class MatchingSettings:
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: PayTrace customer_id -> abas customer number, where the two differ
     customer_map: Mapping[str, str] = field(default_factory=dict)
-    #: processes that match a big day (150,000+ payments) in parallel; at most one per core
-    workers: int = 2
     #: cents; a payment or open item above this amount is refused as bad input (10,000,000.00)
     max_amount: int = 1_000_000_000
 

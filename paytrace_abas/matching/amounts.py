@@ -26,8 +26,8 @@ def tolerance(expected: Cents, cents: int, basis_points: int | None) -> Cents:
     limit: Cents = np.full(expected.shape, cents, dtype=np.int64)
     if basis_points is None:
         return limit
-    share = np.abs(expected) * basis_points // 10_000
-    smaller: Cents = np.minimum(limit, share)
+    percentage_limit = np.abs(expected) * basis_points // 10_000
+    smaller: Cents = np.minimum(limit, percentage_limit)
     return smaller
 
 
@@ -46,16 +46,16 @@ def cash_discount(gross: Cents, basis_points: Cents, until_day: Cents, paid_day:
     Zero after the discount date (days since the epoch; a missing date is a very small number).
     """
     # (2 * gross * bp + 10_000) // 20_000 is gross * bp / 10_000 rounded half up, in integers.
-    share = (2 * gross * basis_points + 10_000) // 20_000
+    discount = (2 * gross * basis_points + 10_000) // 20_000
     valid = (basis_points > 0) & (paid_day <= until_day)
-    return np.where(valid, share, 0).astype(np.int64)
+    return np.where(valid, discount, 0).astype(np.int64)
 
 
 def expired_discount(gross: Cents, basis_points: Cents, until_day: Cents, paid_day: Cents) -> Cents:
     """Skonto the invoice offered but that ran out before ``paid_day`` (for the clerk's reason)."""
-    share = (2 * gross * basis_points + 10_000) // 20_000
+    discount = (2 * gross * basis_points + 10_000) // 20_000
     expired = (basis_points > 0) & (paid_day > until_day)
-    return np.where(expired, share, 0).astype(np.int64)
+    return np.where(expired, discount, 0).astype(np.int64)
 
 
 def convert(

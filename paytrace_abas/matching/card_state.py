@@ -8,8 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from paytrace_abas.matching.book import Payments
-from paytrace_abas.matching.decisions import Decisions
+from paytrace_abas.matching.prepared import Payments
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 #: (statuses, kinds, category, reason): a payment with one of the statuses or one of the kinds
@@ -42,16 +42,16 @@ _CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...]
 )
 
 
-def classify_card_state(payments: Payments, decisions: Decisions) -> None:
+def classify_card_state(payments: Payments, verdicts: Verdicts) -> None:
     """Declines, voids, pending, refunds and chargebacks never reach invoice matching."""
     # Compare small integer codes: comparing a million strings costs a tenth of a second each.
     status, statuses = payments.status_code, payments.statuses
     kind, kinds = payments.kind_code, payments.kinds
-    open_rows = decisions.pending()
+    open_rows = verdicts.pending()
     for status_values, kind_values, category, reason in _CARD_STATES:
         hit = _one_of(status, statuses, status_values) | _one_of(kind, kinds, kind_values)
         chosen = np.flatnonzero(open_rows & hit)
-        decisions.decide(chosen, category, "card_state", reason)
+        verdicts.decide(chosen, category, "card_state", reason)
         open_rows[chosen] = False
 
 
@@ -65,7 +65,7 @@ def _one_of(
 
 def mark_already_posted(
     payments: Payments,
-    decisions: Decisions,
+    verdicts: Verdicts,
     already_posted: Mapping[str, str],
     paid_before: Mapping[str, str],
 ) -> None:
@@ -74,8 +74,8 @@ def mark_already_posted(
         return
     ids = pd.Series(payments.transaction_id, dtype=object)
     document = ids.map(dict(already_posted)).to_numpy(dtype=object)
-    posted = np.flatnonzero(decisions.pending() & ~pd.isna(document))
-    decisions.decide(
+    posted = np.flatnonzero(verdicts.pending() & ~pd.isna(document))
+    verdicts.decide(
         posted,
         Category.ALREADY_POSTED,
         "ledger",
@@ -85,8 +85,8 @@ def mark_already_posted(
     for invoice_no, transaction_id in paid_before.items():
         invoices_by_payer.setdefault(transaction_id, []).append(invoice_no)
     paid = ids.map(invoices_by_payer).to_numpy(dtype=object)
-    recorded = np.flatnonzero(decisions.pending() & ~pd.isna(paid))
-    decisions.decide(
+    recorded = np.flatnonzero(verdicts.pending() & ~pd.isna(paid))
+    verdicts.decide(
         recorded,
         Category.ALREADY_POSTED,
         "ledger",

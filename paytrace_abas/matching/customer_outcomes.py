@@ -7,11 +7,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import Book, Payments, take
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints
+from paytrace_abas.matching.prepared import OpenItemIndex, Payments, take
 from paytrace_abas.matching.sets import find_exact_sum_sets
 from paytrace_abas.matching.texts import amounts, filled, joined_by_payment, matched_details
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 RULE = "customer_amount"
@@ -22,8 +22,8 @@ def decide_singles(
     fitting: pd.DataFrame,
     nearest: pd.DataFrame,
     payments: Payments,
-    book: Book,
-    proposal: Decisions,
+    item_index: OpenItemIndex,
+    proposal: Verdicts,
 ) -> None:
     """One open item fits best: matched; several fit equally well: ambiguous."""
     if fitting.empty:
@@ -35,7 +35,7 @@ def decide_singles(
     ties = groups.sum(is_best.astype(np.int64))
     best = fitting.iloc[groups.starts]
     single = ties == 1
-    _decide_single_match(best[single], nearest, payments, book, proposal)
+    _decide_single_match(best[single], nearest, payments, item_index, proposal)
     tied_rows = fitting[is_best & groups.spread(~single)]
     _decide_ambiguous_items(tied_rows, payments, proposal)
 
@@ -44,8 +44,8 @@ def _decide_single_match(
     best: pd.DataFrame,
     nearest: pd.DataFrame,
     payments: Payments,
-    book: Book,
-    proposal: Decisions,
+    item_index: OpenItemIndex,
+    proposal: Verdicts,
 ) -> None:
     if best.empty:
         return
@@ -54,11 +54,11 @@ def _decide_single_match(
     expected = np.where(best["uses_discount"], best["after"], best["full"]).astype(np.int64)
     discount = (best["full"].to_numpy() - expected).astype(np.int64)
     difference = payments.amount[pays] - expected
-    runner, why = _runner_up_items(nearest, pays, items, book)
+    runner, why = _runner_up_items(nearest, pays, items, item_index)
     reasons = _match_reasons(
         "pays the open amount of invoice {numbers}, the only open item of customer {customer}"
         " that fits",
-        book.invoice_no[items].astype(object),
+        item_index.invoice_no[items].astype(object),
         payments.payer[pays],
         discount,
         difference,
@@ -69,7 +69,7 @@ def _decide_single_match(
         Category.MATCHED,
         RULE,
         reasons,
-        confidence=0.9,
+        rule_confidence=0.9,
         difference=difference,
         expected=expected,
         runner_up=runner,
@@ -80,7 +80,7 @@ def _decide_single_match(
 
 
 def _runner_up_items(
-    nearest: pd.DataFrame, pays: Ints, chosen: Ints, book: Book
+    nearest: pd.DataFrame, pays: Ints, chosen: Ints, item_index: OpenItemIndex
 ) -> tuple[np.ndarray, np.ndarray]:
     """The payer's next-closest open item to the amount, and by how much it misses."""
     near = nearest.reindex(pays)
@@ -88,7 +88,7 @@ def _runner_up_items(
     item = np.where(use_second, near["second"], near["first"]).astype(np.int64)
     gap = np.where(use_second, near["second_gap"], near["first_gap"]).astype(np.int64)
     fitted = np.where(use_second, near["second_fits"], near["first_fits"]).astype(bool)
-    runner = take(book.invoice_no, item, "")
+    runner = take(item_index.invoice_no, item, "")
     why = filled(len(pays))
     why[(item >= 0) & fitted] = "fits too, but less closely"
     differs = np.flatnonzero((item >= 0) & ~fitted)
@@ -96,7 +96,7 @@ def _runner_up_items(
     return runner, why
 
 
-def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: Decisions) -> None:
+def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: Verdicts) -> None:
     if tied.empty:
         return
     pays_all = tied["pay"].to_numpy()
@@ -112,14 +112,16 @@ def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: De
             "fit the amount equally well; a clerk must choose."
             for p in pays
         ],
-        confidence=0.5,
+        rule_confidence=0.5,
         runner_up=second["number"].reindex(pays).to_numpy(dtype=object),
         runner_up_reason="fits equally well",
     )
     proposal.link(pays_all, tied["item"].to_numpy())
 
 
-def decide_taken(taken: pd.DataFrame, payments: Payments, book: Book, proposal: Decisions) -> None:
+def decide_taken(
+    taken: pd.DataFrame, payments: Payments, item_index: OpenItemIndex, proposal: Verdicts
+) -> None:
     """Only items that an earlier payment already paid fit: a second payment of them."""
     if taken.empty:
         return
@@ -143,9 +145,9 @@ def decide_taken(taken: pd.DataFrame, payments: Payments, book: Book, proposal: 
 def decide_sets(
     search: pd.DataFrame,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     """Smallest exact-sum sets of the payer's unclaimed open items."""
     if search.empty:
@@ -154,12 +156,16 @@ def decide_sets(
     if sets.empty:
         return
     tied = sets["tied"].to_numpy(dtype=bool)
-    _decide_set_matches(sets[~tied], search, payments, book, proposal)
-    _decide_ambiguous_sets(sets[tied], payments, book, proposal)
+    _decide_set_matches(sets[~tied], search, payments, item_index, proposal)
+    _decide_ambiguous_sets(sets[tied], payments, item_index, proposal)
 
 
 def _decide_set_matches(
-    sets: pd.DataFrame, search: pd.DataFrame, payments: Payments, book: Book, proposal: Decisions
+    sets: pd.DataFrame,
+    search: pd.DataFrame,
+    payments: Payments,
+    item_index: OpenItemIndex,
+    proposal: Verdicts,
 ) -> None:
     if sets.empty:
         return
@@ -175,8 +181,8 @@ def _decide_set_matches(
     expected = sets["expected"].to_numpy(dtype=np.int64)
     difference = payments.amount[pays] - expected
     per_pay_discount = np.add.reduceat(discount, np.cumsum(size) - size)
-    numbers = [", ".join(book.invoice_no[m]) for m in members]
-    runner = [", ".join(book.invoice_no[r]) if len(r) else "" for r in sets["runner_up"]]
+    numbers = [", ".join(item_index.invoice_no[m]) for m in members]
+    runner = [", ".join(item_index.invoice_no[r]) if len(r) else "" for r in sets["runner_up"]]
     why = [
         ("same size, but newer invoices" if newer else "fits less closely") if r else ""
         for r, newer in zip(runner, sets["runner_up_is_newer"], strict=True)
@@ -195,7 +201,7 @@ def _decide_set_matches(
         Category.MATCHED,
         RULE_SET,
         reasons,
-        confidence=0.8,
+        rule_confidence=0.8,
         difference=difference,
         expected=expected,
         runner_up=np.asarray(runner, dtype=object),
@@ -205,13 +211,13 @@ def _decide_set_matches(
 
 
 def _decide_ambiguous_sets(
-    sets: pd.DataFrame, payments: Payments, book: Book, proposal: Decisions
+    sets: pd.DataFrame, payments: Payments, item_index: OpenItemIndex, proposal: Verdicts
 ) -> None:
     if sets.empty:
         return
     pays = sets["pay"].to_numpy()
-    first = [", ".join(book.invoice_no[m]) for m in sets["members"]]
-    second = [", ".join(book.invoice_no[m]) for m in sets["runner_up"]]
+    first = [", ".join(item_index.invoice_no[m]) for m in sets["members"]]
+    second = [", ".join(item_index.invoice_no[m]) for m in sets["runner_up"]]
     proposal.decide(
         pays,
         Category.AMBIGUOUS,
@@ -221,7 +227,7 @@ def _decide_ambiguous_sets(
             "add up to the amount equally well; a clerk must choose."
             for p, a, b in zip(pays, first, second, strict=True)
         ],
-        confidence=0.5,
+        rule_confidence=0.5,
         runner_up=np.asarray(second, dtype=object),
         runner_up_reason="fits equally well",
     )
@@ -235,9 +241,9 @@ def decide_nothing_fits(
     nearest: pd.DataFrame,
     too_many: np.ndarray,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     if not len(rest):
         return
@@ -245,7 +251,7 @@ def decide_nothing_fits(
     count = near["count"].fillna(0).to_numpy(dtype=np.int64)
     item = near["first"].fillna(-1).to_numpy(dtype=np.int64)
     gap = near["first_gap"].fillna(0).to_numpy(dtype=np.int64)
-    runner = take(book.invoice_no, item, "")
+    runner = take(item_index.invoice_no, item, "")
     skipped = np.isin(rest, too_many)
     reasons = []
     gap_text = amounts(gap)

@@ -22,7 +22,6 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, fits
-from paytrace_abas.matching.book import Book, Payments
 from paytrace_abas.matching.customer_outcomes import (
     RULE,
     decide_nothing_fits,
@@ -30,9 +29,10 @@ from paytrace_abas.matching.customer_outcomes import (
     decide_singles,
     decide_taken,
 )
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Groups, Ints, ordered_rows
+from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.texts import joined_by_payment
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 log = logging.getLogger(__name__)
@@ -40,27 +40,27 @@ log = logging.getLogger(__name__)
 
 def match_on_customer_amount(
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
-    decisions: Decisions,
+    verdicts: Verdicts,
     claimed_by: npt.NDArray[np.object_],
 ) -> None:
     """Decide every undecided payment whose PayTrace customer has open items in abas."""
-    waiting = np.flatnonzero(decisions.pending() & (payments.payer_code >= 0))
+    waiting = np.flatnonzero(verdicts.pending() & (payments.payer_code >= 0))
     while len(waiting):
         log.debug("customer + amount: %d payments waiting", len(waiting))
-        proposal = Decisions(len(payments))
-        looked_at = _judge(waiting, payments, book, settings, proposal, claimed_by)
+        proposal = Verdicts(len(payments))
+        looked_at = _judge(waiting, payments, item_index, settings, proposal, claimed_by)
         claims = _claims(proposal)
-        kept = ~np.isin(waiting, _must_wait(looked_at, claims, len(book)))
-        decisions.adopt(proposal.extract(waiting[kept]))
+        kept = ~np.isin(waiting, _must_wait(looked_at, claims, len(item_index)))
+        verdicts.adopt(proposal.extract(waiting[kept]))
         kept_claims = claims[np.isin(claims["pay"].to_numpy(), waiting[kept])]
         pays = kept_claims["pay"].to_numpy()
         claimed_by[kept_claims["item"].to_numpy()] = payments.transaction_id[pays]
         waiting = waiting[~kept]
 
 
-def _claims(proposal: Decisions) -> pd.DataFrame:
+def _claims(proposal: Verdicts) -> pd.DataFrame:
     """(pay, item) of every invoice a proposed match would take."""
     if not proposal.links:
         return pd.DataFrame({"pay": np.zeros(0, np.int64), "item": np.zeros(0, np.int64)})
@@ -102,9 +102,9 @@ def _touched_by(pays: Ints, items: Ints, by_pays: Ints, by_items: Ints, item_cou
 def _judge(
     waiting: Ints,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
-    proposal: Decisions,
+    proposal: Verdicts,
     claimed_by: npt.NDArray[np.object_],
 ) -> pd.DataFrame:
     """Propose a decision for each waiting payment; return the (pay, item) rows it looked at.
@@ -112,19 +112,19 @@ def _judge(
     A payment looked at the items that fit its amount, or, when none does, the pool of items
     the exact-sum sets are built from.
     """
-    pool, nearest = _candidate_rows(waiting, payments, book, settings, claimed_by, proposal)
+    pool, nearest = _candidate_rows(waiting, payments, item_index, settings, claimed_by, proposal)
     free = pool[(pool["claimant"] == "").to_numpy()]
     fitting = free[free["fits"].to_numpy()]
-    decide_singles(fitting, nearest, payments, book, proposal)
+    decide_singles(fitting, nearest, payments, item_index, proposal)
     taken = pool[(pool["claimant"] != "").to_numpy() & pool["fits"].to_numpy()]
-    decide_taken(taken[proposal.pending()[taken["pay"].to_numpy()]], payments, book, proposal)
+    decide_taken(taken[proposal.pending()[taken["pay"].to_numpy()]], payments, item_index, proposal)
     search = free[proposal.pending()[free["pay"].to_numpy()]]
     count = search.groupby("pay")["item"].transform("size").to_numpy()
     too_many = search[count > settings.max_items_for_set_search]["pay"].unique()
     search = search[(count >= 2) & (count <= settings.max_items_for_set_search)]
-    decide_sets(search, payments, book, settings, proposal)
+    decide_sets(search, payments, item_index, settings, proposal)
     rest = waiting[proposal.pending()[waiting]]
-    decide_nothing_fits(rest, nearest, too_many, payments, book, settings, proposal)
+    decide_nothing_fits(rest, nearest, too_many, payments, item_index, settings, proposal)
     fitting_pays = pool.loc[pool["fits"].to_numpy(), "pay"].unique()
     looked = pool["fits"].to_numpy() | ~pool["pay"].isin(fitting_pays).to_numpy()
     looked_at: pd.DataFrame = pool.loc[looked, ["pay", "item"]]
@@ -134,10 +134,10 @@ def _judge(
 def _candidate_rows(
     waiting: Ints,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
     claimed_by: npt.NDArray[np.object_],
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pool of each waiting payment's customer, and its two closest unclaimed open items.
 
@@ -146,17 +146,17 @@ def _candidate_rows(
     per payment, the two unclaimed items closest to the amount (for the runner-up).
     Payments whose customer has only items in currencies without a rate are decided here.
     """
-    owner, item = book.items_of(payments.payer_code[waiting])
+    owner, item = item_index.items_of(payments.payer_code[waiting])
     pay = waiting[owner]
-    is_open = book.open_cents[item] > 0
+    is_open = item_index.open_cents[item] > 0
     pay, item = pay[is_open], item[is_open]
-    pay_currency, item_currency = payments.currency[pay], book.currency[item]
-    open_cents = book.open_cents[item]
+    pay_currency, item_currency = payments.currency[pay], item_index.currency[item]
+    open_cents = item_index.open_cents[item]
     discount = np.minimum(
         cash_discount(
-            book.gross_cents[item],
-            book.discount_bp[item],
-            book.discount_until[item],
+            item_index.gross_cents[item],
+            item_index.discount_bp[item],
+            item_index.discount_until[item],
             payments.paid_day[pay],
         ),
         open_cents,
@@ -171,9 +171,9 @@ def _candidate_rows(
     fits_full = fits(paid, full, settings)
     fits_after = ~fits_full & (after < full) & fits(paid, after, settings)
     gap = np.abs(paid - np.where(fits_after, after, full))
-    day, claimant = book.invoice_day[item], claimed_by[item]
+    day, claimant = item_index.invoice_day[item], claimed_by[item]
     # Invoice numbers are scattered texts: gathered only for ties and for the pool's rows.
-    order = ordered_rows(pay, gap, day, book.invoice_no, text_at=item)
+    order = ordered_rows(pay, gap, day, item_index.invoice_no, text_at=item)
     rows = {
         "pay": pay,
         "item": item,
@@ -189,7 +189,7 @@ def _candidate_rows(
     }
     chosen = order[(after <= paid + settings.over_tolerance_cents)[order]]
     pool = pd.DataFrame({name: values[chosen] for name, values in rows.items()})
-    pool.insert(list(rows).index("day") + 1, "number", book.invoice_no[item[chosen]])
+    pool.insert(list(rows).index("day") + 1, "number", item_index.invoice_no[item[chosen]])
     return pool, _nearest(rows, order[(claimant == "")[order]])
 
 
@@ -219,7 +219,7 @@ def _decide_no_rate(
     currency: npt.NDArray[np.object_],
     has_rate: npt.NDArray[np.bool_],
     payments: Payments,
-    proposal: Decisions,
+    proposal: Verdicts,
 ) -> None:
     """The payer's open items are all in currencies without a configured rate."""
     blind = np.unique(pay[~has_rate])

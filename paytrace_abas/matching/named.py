@@ -16,9 +16,8 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
-from paytrace_abas.matching.book import NO_DAY, Book, Payments
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
+from paytrace_abas.matching.prepared import NO_DAY, OpenItemIndex, Payments
 from paytrace_abas.matching.texts import (
     amount,
     amounts,
@@ -27,6 +26,7 @@ from paytrace_abas.matching.texts import (
     joined_by_payment,
     matched_details,
 )
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 RULE = "reference"
@@ -38,17 +38,21 @@ class NamedInvoices:
     """The unclaimed open invoices each payment names (rows sorted by payment)."""
 
     def __init__(
-        self, rows: pd.DataFrame, payments: Payments, book: Book, settings: MatchingSettings
+        self,
+        rows: pd.DataFrame,
+        payments: Payments,
+        item_index: OpenItemIndex,
+        settings: MatchingSettings,
     ) -> None:
-        self.settings, self.book, self.payments = settings, book, payments
+        self.settings, self.item_index, self.payments = settings, item_index, payments
         self.pay: Ints = rows["pay"].to_numpy()
         self.item: Ints = rows["item"].to_numpy()
         self.groups = g = Groups.of(self.pay)
-        self.item_currency: Texts = book.currency[self.item]
+        self.item_currency: Texts = item_index.currency[self.item]
         self.pay_currency: Texts = payments.currency[self.pay]
         self._compare_amounts()
         # Customer codes, not texts: a known payer's code names the same customer as its text.
-        owner = book.customer_code[self.item]
+        owner = item_index.customer_code[self.item]
         payer_known = payments.payer_code[g.keys] >= 0
         self.mismatch: Flags = g.any(owner != payments.payer_code[self.pay]) & payer_known
         self.count: Ints = g.count()
@@ -62,10 +66,14 @@ class NamedInvoices:
 
     def _compare_amounts(self) -> None:
         """Open amounts and valid cash discounts, converted into the payment's currency."""
-        book, item, g = self.book, self.item, self.groups
+        item_index, item, g = self.item_index, self.item, self.groups
         paid_day = self.payments.paid_day[self.pay]
-        gross, bp, until = book.gross_cents[item], book.discount_bp[item], book.discount_until[item]
-        open_cents = book.open_cents[item]
+        gross, bp, until = (
+            item_index.gross_cents[item],
+            item_index.discount_bp[item],
+            item_index.discount_until[item],
+        )
+        open_cents = item_index.open_cents[item]
         discount = np.minimum(cash_discount(gross, bp, until, paid_day), open_cents)
         source, target = self.item_currency, self.pay_currency
         self.open, has_rate, rate = convert(open_cents, source, target, self.settings)
@@ -81,7 +89,7 @@ class NamedInvoices:
 
     def decide(
         self,
-        decisions: Decisions,
+        verdicts: Verdicts,
         claimed: pd.DataFrame,
         claimed_by: Texts,
         rejected: pd.DataFrame,
@@ -100,23 +108,23 @@ class NamedInvoices:
         duplicate = judged & ~matched & np.isin(self.groups.keys, claimed["pay"].to_numpy())
         rest = judged & ~matched & ~duplicate
         short = rest & (self.amount < self.open_total)
-        self._customer_mismatch(customer, decisions)
-        self._currency_mismatch(currency, decisions)
-        self._matched(matched, with_discount, decisions, claimed_by)
-        self._duplicate(duplicate, claimed, decisions)
-        self._short_or_over(short, Category.PARTIAL_PAYMENT, decisions)
-        self._short_or_over(rest & ~short, Category.OVERPAYMENT, decisions)
+        self._customer_mismatch(customer, verdicts)
+        self._currency_mismatch(currency, verdicts)
+        self._matched(matched, with_discount, verdicts, claimed_by)
+        self._duplicate(duplicate, claimed, verdicts)
+        self._short_or_over(short, Category.PARTIAL_PAYMENT, verdicts)
+        self._short_or_over(rest & ~short, Category.OVERPAYMENT, verdicts)
 
     def _numbers(self) -> Texts:
         """Named invoice numbers per payment, oldest first, joined with ", "."""
         g = self.groups
-        numbers: Texts = self.book.invoice_no[self.item[g.starts]].astype(object)
+        numbers: Texts = self.item_index.invoice_no[self.item[g.starts]].astype(object)
         several = np.flatnonzero(g.count() > 1)
         if len(several):
             rows = np.flatnonzero(np.isin(self.pay, g.keys[several]))
             pay, item = self.pay[rows], self.item[rows]
-            number = self.book.invoice_no[item]
-            order = ordered_rows(pay, self.book.invoice_day[item], number)
+            number = self.item_index.invoice_no[item]
+            order = ordered_rows(pay, self.item_index.invoice_day[item], number)
             text = joined_by_payment(pay[order], number[order])
             numbers[several] = text.reindex(g.keys[several]).to_numpy(dtype=object)
         return numbers
@@ -126,13 +134,13 @@ class NamedInvoices:
         mask: Flags,
         category: Category,
         reasons: list[str],
-        decisions: Decisions,
+        verdicts: Verdicts,
         **extra: Any,
     ) -> None:
         picked = np.flatnonzero(mask)
         evidence: dict[str, Any] = {name: values[picked] for name, values in self.evidence.items()}
         evidence.update({name: values[picked] for name, values in extra.items()})
-        decisions.decide(
+        verdicts.decide(
             self.groups.keys[picked],
             category,
             self.rule[picked],
@@ -141,28 +149,28 @@ class NamedInvoices:
             **evidence,
         )
 
-    def _link(self, mask: Flags, decisions: Decisions) -> None:
+    def _link(self, mask: Flags, verdicts: Verdicts) -> None:
         rows = self.groups.spread(mask)
-        decisions.link(self.pay[rows], self.item[rows])
+        verdicts.link(self.pay[rows], self.item[rows])
 
     def _per_payment(self, mask: Flags, values: Texts) -> Texts:
         rows = self.groups.spread(mask)
         joined = joined_by_payment(self.pay[rows], values[rows])
         return joined.reindex(self.groups.keys[mask]).to_numpy(dtype=object)
 
-    def _customer_mismatch(self, mask: Flags, decisions: Decisions) -> None:
+    def _customer_mismatch(self, mask: Flags, verdicts: Verdicts) -> None:
         if not mask.any():
             return
-        owners = self._per_payment(mask, self.book.customer_no[self.item])
+        owners = self._per_payment(mask, self.item_index.customer_no[self.item])
         payers = self.payments.payer[self.groups.keys[mask]]
         reasons = [
             f"Names invoice {n} of customer {o}, but was paid by customer {p}."
             for n, o, p in zip(self.numbers[mask], owners, payers, strict=True)
         ]
-        self._record(mask, Category.CUSTOMER_MISMATCH, reasons, decisions)
-        self._link(mask, decisions)
+        self._record(mask, Category.CUSTOMER_MISMATCH, reasons, verdicts)
+        self._link(mask, verdicts)
 
-    def _currency_mismatch(self, mask: Flags, decisions: Decisions) -> None:
+    def _currency_mismatch(self, mask: Flags, verdicts: Verdicts) -> None:
         if not mask.any():
             return
         foreign = np.where(self.item_currency != self.pay_currency, self.item_currency, "")
@@ -173,11 +181,11 @@ class NamedInvoices:
             "is configured."
             for n, f, c in zip(self.numbers[mask], codes, paid_in, strict=True)
         ]
-        self._record(mask, Category.CURRENCY_MISMATCH, reasons, decisions)
-        self._link(mask, decisions)
+        self._record(mask, Category.CURRENCY_MISMATCH, reasons, verdicts)
+        self._link(mask, verdicts)
 
     def _matched(
-        self, mask: Flags, with_discount: Flags, decisions: Decisions, claimed_by: Texts
+        self, mask: Flags, with_discount: Flags, verdicts: Verdicts, claimed_by: Texts
     ) -> None:
         if not mask.any():
             return
@@ -191,20 +199,20 @@ class NamedInvoices:
             self.numbers[mask], self.count[mask], taken[mask], difference[mask], self.rate[mask]
         )
         picked = np.flatnonzero(mask)
-        self._record(mask, Category.MATCHED, reasons, decisions)
-        decisions.confidence[self.groups.keys[picked]] = 1.0
-        decisions.set_amounts(self.groups.keys[picked], difference[picked], expected[picked])
-        decisions.link(self.pay[rows], self.item[rows], applied[rows], discount[rows])
+        self._record(mask, Category.MATCHED, reasons, verdicts)
+        verdicts.rule_confidence[self.groups.keys[picked]] = 1.0
+        verdicts.set_amounts(self.groups.keys[picked], difference[picked], expected[picked])
+        verdicts.link(self.pay[rows], self.item[rows], applied[rows], discount[rows])
         claimed_by[self.item[rows]] = self.payments.transaction_id[self.pay[rows]]
 
-    def _duplicate(self, mask: Flags, claimed: pd.DataFrame, decisions: Decisions) -> None:
+    def _duplicate(self, mask: Flags, claimed: pd.DataFrame, verdicts: Verdicts) -> None:
         if not mask.any():
             return
         pays = self.groups.keys[mask]
         mine = claimed[claimed["pay"].isin(pays).to_numpy()]
         mine_pays = mine["pay"].to_numpy()
         payers = joined_by_payment(mine_pays, mine["claimant"].to_numpy()).reindex(pays)
-        paid = joined_by_payment(mine_pays, self.book.invoice_no[mine["item"].to_numpy()])
+        paid = joined_by_payment(mine_pays, self.item_index.invoice_no[mine["item"].to_numpy()])
         reasons = [
             f"Invoice {paid[p]} was already paid by transaction {payers[p]}; "
             f"the rest ({n}) does not explain the amount."
@@ -214,14 +222,14 @@ class NamedInvoices:
             mask,
             Category.DUPLICATE,
             reasons,
-            decisions,
+            verdicts,
             runner_up=_full(self.groups, payers, mask),
             runner_up_reason=filled(len(self.groups), "paid that invoice first"),
         )
-        decisions.link(mine_pays, mine["item"].to_numpy())
-        self._link(mask, decisions)
+        verdicts.link(mine_pays, mine["item"].to_numpy())
+        self._link(mask, verdicts)
 
-    def _short_or_over(self, mask: Flags, category: Category, decisions: Decisions) -> None:
+    def _short_or_over(self, mask: Flags, category: Category, verdicts: Verdicts) -> None:
         if not mask.any():
             return
         reasons = _short_or_over_reasons(
@@ -235,11 +243,11 @@ class NamedInvoices:
             self.expired_until[mask],
         )
         picked = np.flatnonzero(mask)
-        self._record(mask, category, reasons, decisions)
-        decisions.confidence[self.groups.keys[picked]] = 0.5
+        self._record(mask, category, reasons, verdicts)
+        verdicts.rule_confidence[self.groups.keys[picked]] = 0.5
         difference = self.amount - self.open_total
-        decisions.set_amounts(self.groups.keys[picked], difference[picked], self.open_total[picked])
-        self._link(mask, decisions)
+        verdicts.set_amounts(self.groups.keys[picked], difference[picked], self.open_total[picked])
+        self._link(mask, verdicts)
 
 
 def _full(groups: Groups, values: pd.Series, mask: Flags) -> Texts:

@@ -17,19 +17,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.book import Book, InvoiceIndex, Payments, take
-from paytrace_abas.matching.decisions import Decisions
 from paytrace_abas.matching.named import RULE, NamedInvoices
+from paytrace_abas.matching.prepared import InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.references import extract_tokens
 from paytrace_abas.matching.texts import joined_by_payment
+from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
 
 def match_on_reference(
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
-    decisions: Decisions,
+    verdicts: Verdicts,
     claimed_by: npt.NDArray[np.object_],
     tokens: pd.DataFrame,
 ) -> None:
@@ -50,9 +50,11 @@ def match_on_reference(
             waiting = np.isin(pays, pays[first != pays])
         else:
             waiting = np.zeros(len(pays), dtype=bool)
-        _judge_named(pending[~waiting], payments, book, settings, decisions, claimed_by, rejected)
+        _judge_named(
+            pending[~waiting], payments, item_index, settings, verdicts, claimed_by, rejected
+        )
         pending = pending[waiting]
-    _judge_not_open(tokens[~tokens["pay"].isin(named["pay"]).to_numpy()], book, decisions)
+    _judge_not_open(tokens[~tokens["pay"].isin(named["pay"]).to_numpy()], item_index, verdicts)
 
 
 def scan_references(
@@ -87,12 +89,12 @@ def scan_references(
     return tokens[relevant].reset_index(drop=True)
 
 
-def named_tokens(scanned: pd.DataFrame, payments: Payments, decisions: Decisions) -> pd.DataFrame:
+def named_tokens(scanned: pd.DataFrame, payments: Payments, verdicts: Verdicts) -> pd.DataFrame:
     """The scanned tokens of undecided payments, by payment (``pay``) in paying order."""
     at = np.empty(len(payments), dtype=np.int64)
     at[payments.order] = np.arange(len(payments), dtype=np.int64)
     pay = at[scanned["row"].to_numpy()]
-    undecided = decisions.pending()[pay]
+    undecided = verdicts.pending()[pay]
     tokens: pd.DataFrame = scanned[undecided].drop(columns="row")
     tokens.insert(0, "pay", pay[undecided])
     # Stable: within a payment the tokens stay in field order, then in order of mention.
@@ -126,9 +128,9 @@ def _rejected_by_payment(tokens: pd.DataFrame) -> pd.DataFrame:
 def _judge_named(
     rows: pd.DataFrame,
     payments: Payments,
-    book: Book,
+    item_index: OpenItemIndex,
     settings: MatchingSettings,
-    decisions: Decisions,
+    verdicts: Verdicts,
     claimed_by: npt.NDArray[np.object_],
     rejected: pd.DataFrame,
 ) -> None:
@@ -139,23 +141,23 @@ def _judge_named(
     free = rows[~is_claimed]
     # Both sides are distinct already: no sorting them again (seconds over the rounds).
     only_claimed = np.setdiff1d(claimed["pay"].unique(), free["pay"].unique(), assume_unique=True)
-    _decide_duplicates(claimed[claimed["pay"].isin(only_claimed)], book, decisions)
+    _decide_duplicates(claimed[claimed["pay"].isin(only_claimed)], item_index, verdicts)
     if free.empty:
         return
-    judged = NamedInvoices(free, payments, book, settings)
-    judged.decide(decisions, claimed, claimed_by, rejected)
+    judged = NamedInvoices(free, payments, item_index, settings)
+    judged.decide(verdicts, claimed, claimed_by, rejected)
 
 
-def _decide_duplicates(rows: pd.DataFrame, book: Book, decisions: Decisions) -> None:
+def _decide_duplicates(rows: pd.DataFrame, item_index: OpenItemIndex, verdicts: Verdicts) -> None:
     """Every named open invoice was already paid, in this window or by an earlier run."""
     if rows.empty:
         return
     pays = rows["pay"].to_numpy()
-    numbers = joined_by_payment(pays, book.invoice_no[rows["item"].to_numpy()])
+    numbers = joined_by_payment(pays, item_index.invoice_no[rows["item"].to_numpy()])
     payers = joined_by_payment(pays, rows["claimant"].to_numpy(dtype=object))
     unique = numbers.index.to_numpy()
     paid_by = payers.to_numpy(dtype=object)
-    decisions.decide(
+    verdicts.decide(
         unique,
         Category.DUPLICATE,
         RULE,
@@ -166,10 +168,10 @@ def _decide_duplicates(rows: pd.DataFrame, book: Book, decisions: Decisions) -> 
         runner_up=paid_by,
         runner_up_reason="paid that invoice first",
     )
-    decisions.link(pays, rows["item"].to_numpy())
+    verdicts.link(pays, rows["item"].to_numpy())
 
 
-def _judge_not_open(tokens: pd.DataFrame, book: Book, decisions: Decisions) -> None:
+def _judge_not_open(tokens: pd.DataFrame, item_index: OpenItemIndex, verdicts: Verdicts) -> None:
     """Payments naming only cleared or unknown invoices, or ones an earlier run already paid."""
     if tokens.empty:
         return
@@ -177,7 +179,7 @@ def _judge_not_open(tokens: pd.DataFrame, book: Book, decisions: Decisions) -> N
     paid = by_ledger["pay"].unique()
     numbers = joined_by_payment(by_ledger["pay"].to_numpy(), list(by_ledger["token"]))
     payers = joined_by_payment(by_ledger["pay"].to_numpy(), list(by_ledger["ledger_payer"]))
-    decisions.decide(
+    verdicts.decide(
         paid,
         Category.DUPLICATE,
         RULE,
@@ -189,7 +191,7 @@ def _judge_not_open(tokens: pd.DataFrame, book: Book, decisions: Decisions) -> N
         runner_up_reason="paid that invoice in an earlier run",
     )
     known = by_ledger[by_ledger["item"].to_numpy() >= 0]
-    decisions.link(known["pay"].to_numpy(), known["item"].to_numpy())
+    verdicts.link(known["pay"].to_numpy(), known["item"].to_numpy())
     rest = tokens[~tokens["pay"].isin(paid).to_numpy()]
     if rest.empty:
         return
@@ -207,11 +209,11 @@ def _judge_not_open(tokens: pd.DataFrame, book: Book, decisions: Decisions) -> N
             parts.append(f"abas knows no invoice {unknown_text[p]}")
         reasons.append(f"The payment names an invoice that is not open: {'; '.join(parts)}.")
     found = joined_by_payment(rest["pay"].to_numpy(), list(rest["field"]))
-    decisions.decide(
+    verdicts.decide(
         pays,
         Category.INVOICE_NOT_OPEN,
         RULE,
         reasons,
         found_in=found.reindex(pays).to_numpy(dtype=object),
     )
-    decisions.link(cleared["pay"].to_numpy(), cleared["item"].to_numpy())
+    verdicts.link(cleared["pay"].to_numpy(), cleared["item"].to_numpy())

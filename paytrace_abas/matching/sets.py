@@ -16,6 +16,8 @@ from paytrace_abas.matching.groups import ordered_rows
 
 #: columns of the candidate rows handed in
 CANDIDATE_COLUMNS = ["pay", "item", "amount", "full", "after", "day", "number"]
+#: a set's n-th member (oldest first) is in columns item<n>, day<n> and rank<n>
+_MEMBER_PREFIXES = ("item", "day", "rank")
 
 
 def find_exact_sum_sets(candidates: pd.DataFrame, settings: MatchingSettings) -> pd.DataFrame:
@@ -41,19 +43,25 @@ def find_exact_sum_sets(candidates: pd.DataFrame, settings: MatchingSettings) ->
             "last": rows["rank"],
             "full": rows["full"],
             "after": rows["after"],
-            "m1": rows["item"],
-            "d1": rows["day"],
-            "k1": rows["rank"],
+            "item1": rows["item"],
+            "day1": rows["day"],
+            "rank1": rows["rank"],
         }
     )
     extend = rows[["pay", "rank", "item", "full", "after", "day"]].rename(
-        columns={"rank": "r", "item": "i", "full": "f", "after": "a", "day": "d"}
+        columns={
+            "rank": "next_rank",
+            "item": "next_item",
+            "full": "next_full",
+            "after": "next_after",
+            "day": "next_day",
+        }
     )
     found: list[pd.DataFrame] = []
     for size in range(2, settings.max_invoices_per_payment + 1):
         level = level.merge(extend, on="pay")
-        keep = (level["r"] > level["last"]) & (
-            level["after"] + level["a"] <= level["amount"] + ceiling
+        keep = (level["next_rank"] > level["last"]) & (
+            level["after"] + level["next_after"] <= level["amount"] + ceiling
         )
         level = level[keep.to_numpy()]
         if level.empty:
@@ -63,12 +71,12 @@ def find_exact_sum_sets(candidates: pd.DataFrame, settings: MatchingSettings) ->
                 **{name: level[name] for name in level.columns if _is_member_column(name)},
                 "pay": level["pay"],
                 "amount": level["amount"],
-                "last": level["r"],
-                "full": level["full"] + level["f"],
-                "after": level["after"] + level["a"],
-                f"m{size}": level["i"],
-                f"d{size}": level["d"],
-                f"k{size}": level["r"],
+                "last": level["next_rank"],
+                "full": level["full"] + level["next_full"],
+                "after": level["after"] + level["next_after"],
+                f"item{size}": level["next_item"],
+                f"day{size}": level["next_day"],
+                f"rank{size}": level["next_rank"],
             }
         )
         fitting = _fitting(level, settings)
@@ -91,7 +99,7 @@ def find_exact_sum_sets(candidates: pd.DataFrame, settings: MatchingSettings) ->
 
 
 def _is_member_column(name: str) -> bool:
-    return name[0] in "mdk" and name[1:].isdigit()
+    return name.rstrip("0123456789") in _MEMBER_PREFIXES and name[-1].isdigit()
 
 
 def _fitting(level: pd.DataFrame, settings: MatchingSettings) -> np.ndarray:
@@ -109,10 +117,11 @@ def _best_per_payment(sets: pd.DataFrame, size: int) -> pd.DataFrame:
     sets["uses_discount"] = after_fit < full_fit
     sets["expected"] = np.where(sets["uses_discount"], sets["after"], sets["full"])
     sets["gap"] = np.abs(sets["amount"] - sets["expected"])
-    days = [f"d{n}" for n in range(1, size + 1)]
-    members = [f"m{n}" for n in range(1, size + 1)]
-    # ``k`` is the rank by (invoice date, invoice number): the order never depends on input order.
-    sets = sets.sort_values(["pay", "gap", *days, *[f"k{n}" for n in range(1, size + 1)]])
+    days = [f"day{n}" for n in range(1, size + 1)]
+    members = [f"item{n}" for n in range(1, size + 1)]
+    # ``rank`` is by (invoice date, invoice number): the order never depends on input order.
+    ranks = [f"rank{n}" for n in range(1, size + 1)]
+    sets = sets.sort_values(["pay", "gap", *days, *ranks])
     first = ~sets["pay"].duplicated().to_numpy()
     second = np.zeros(len(sets), dtype=bool)
     second[1:] = first[:-1] & ~first[1:]

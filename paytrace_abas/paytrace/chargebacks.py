@@ -40,9 +40,15 @@ def with_original_payer(chargebacks: pd.DataFrame, payments: pd.DataFrame) -> pd
         return chargebacks
     originals = payments.set_index("transaction_id")
     enriched = chargebacks.copy()
-    known = enriched["customer_reference_id"].isin(originals.index)
-    for column in ("customer_ref", "card_type", "card_last4", "billing_name", "invoice_ref"):
-        source = enriched.loc[known, "customer_reference_id"].map(originals[column])
+    known = enriched["purchase_order"].isin(originals.index)
+    for column in (
+        "paytrace_customer_id",
+        "card_type",
+        "card_last4",
+        "billing_name",
+        "invoice_ref",
+    ):
+        source = enriched.loc[known, "purchase_order"].map(originals[column])
         enriched.loc[known, column] = source
     return enriched
 
@@ -92,8 +98,8 @@ def _row(record: dict[str, str], where: str, zone: ZoneInfo, currency: str) -> d
         "invoice_ref": "",
         "description": f"Chargeback of transaction {text('transaction_id')}: {reason}".strip(),
         # The disputed sale's id; with_original_payer() looks the sale up by it.
-        "customer_reference_id": text("transaction_id"),
-        "customer_ref": "",
+        "purchase_order": text("transaction_id"),
+        "paytrace_customer_id": "",
         "card_type": "",
         "card_last4": "",
         "billing_name": "",

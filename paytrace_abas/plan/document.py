@@ -45,7 +45,7 @@ class Posting:
 
 
 @dataclass(frozen=True)
-class Decision:
+class ClerkDecision:
     """A clerk's decision on an exception, kept in the plan even when it posts nothing."""
 
     transaction_id: str
@@ -64,7 +64,7 @@ class Plan:
     window_to: str
     input_hash: str
     postings: tuple[Posting, ...]
-    decisions: tuple[Decision, ...] = ()
+    decisions: tuple[ClerkDecision, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -228,7 +228,7 @@ def plan_from_json(document: Any, where: str) -> Plan:
             window_to=str(window["to"]),
             input_hash=str(document["input_hash"]),
             postings=postings,
-            decisions=tuple(Decision(**item) for item in document.get("decisions", [])),
+            decisions=tuple(ClerkDecision(**item) for item in document.get("decisions", [])),
         )
     except (KeyError, TypeError) as exc:
         raise InputFileError(f"{where}: missing or malformed field {exc}") from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine
-from paytrace_abas.plan.document import Decision, Plan, Recheck, recheck_receipts
+from paytrace_abas.plan.document import ClerkDecision, Plan, Recheck, recheck_receipts
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class PlanReview:
 
     receipts: tuple[Receipt, ...]
     bookings: tuple[ManualBooking, ...]
-    decisions: tuple[Decision, ...]
+    decisions: tuple[ClerkDecision, ...]
     rechecks: tuple[Recheck, ...]
     skipped: tuple[str, ...]
 

@@ -17,7 +17,7 @@ from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import MoneyError, ResolutionError
 from paytrace_abas.frames import records
 from paytrace_abas.money import format_cents, parse_clerk_amount
-from paytrace_abas.plan.document import Decision, Plan, Posting
+from paytrace_abas.plan.document import ClerkDecision, Plan, Posting
 
 _ASSIGN = ("assign", "zuordnen")
 _WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")
@@ -136,7 +136,7 @@ def _amount(text: str) -> int:
 
 
 @dataclass
-class _Ledger:
+class _OpenBalances:
     """What is still open per invoice while decisions are applied in workbook order."""
 
     open_cents: dict[str, int]
@@ -161,15 +161,15 @@ def resolve_decisions(
     and each invoice line the open amount abas showed, which ``apply`` re-checks. Raises
     ResolutionError listing every bad row.
     """
-    ledger = _open_ledger(open_items, run_plan, accounts or AccountSettings())
+    balances = _open_balances(open_items, run_plan, accounts or AccountSettings())
     by_id = {str(p["transaction_id"]): p for p in records(payments)}
     planned = {posting.transaction_id for posting in run_plan.postings}
     postings: list[Posting] = []
-    decisions: list[Decision] = []
+    decisions: list[ClerkDecision] = []
     problems: list[str] = []
     for row in rows:
         try:
-            new_postings, decision = _decide(row, by_id, planned, ledger, currency_format)
+            new_postings, decision = _decide(row, by_id, planned, balances, currency_format)
         except _RowProblem as problem:
             problems.append(f"{row.at(problem.column)}: {problem}")
             continue
@@ -190,32 +190,34 @@ class _RowProblem(Exception):
         self.column = column
 
 
-def _open_ledger(open_items: pd.DataFrame, run_plan: Plan, accounts: AccountSettings) -> _Ledger:
+def _open_balances(
+    open_items: pd.DataFrame, run_plan: Plan, accounts: AccountSettings
+) -> _OpenBalances:
     invoices = {str(item["invoice_no"]): item for item in records(open_items)}
     open_cents = {number: int(item["open_cents"]) for number, item in invoices.items()}
-    ledger = _Ledger(open_cents, invoices, accounts)
+    balances = _OpenBalances(open_cents, invoices, accounts)
     for posting in run_plan.postings:
         if posting.invoice_no in open_cents:
             open_cents[posting.invoice_no] -= posting.amount_cents + posting.discount_cents
-            ledger.paid_by[posting.invoice_no] = posting.transaction_id
-    return ledger
+            balances.paid_by[posting.invoice_no] = posting.transaction_id
+    return balances
 
 
 def _decide(
     row: DecisionRow,
     payments: Mapping[str, dict[str, object]],
     planned: set[str],
-    ledger: _Ledger,
+    balances: _OpenBalances,
     currency_format: tuple[str, str],
-) -> tuple[list[Posting], Decision]:
+) -> tuple[list[Posting], ClerkDecision]:
     column = row.resolution_column
     payment = payments.get(row.transaction_id)
     if payment is None:
         raise _RowProblem(column, f"transaction {row.transaction_id!r} is not in the run's data")
     if row.transaction_id in planned:
         raise _RowProblem(column, f"transaction {row.transaction_id} is already in the plan")
-    if row.transaction_id in ledger.decided:
-        first = ledger.decided[row.transaction_id]
+    if row.transaction_id in balances.decided:
+        first = balances.decided[row.transaction_id]
         raise _RowProblem(
             column, f"transaction {row.transaction_id} was already decided on {first.at(column)}"
         )
@@ -225,15 +227,15 @@ def _decide(
         instructions = parse_resolution(row.resolution)
     except ValueError as exc:
         raise _RowProblem(column, str(exc)) from None
-    plan = _Allocation(row, payment, ledger, currency_format)
+    plan = _Allocation(row, payment, balances, currency_format)
     for instruction in instructions:
         plan.apply(instruction)
     plan.check_complete()
-    ledger.decided[row.transaction_id] = row
+    balances.decided[row.transaction_id] = row
     for invoice_no, cents in plan.assigned:
-        ledger.open_cents[invoice_no] -= cents
+        balances.open_cents[invoice_no] -= cents
     action = "+".join(_ACTION_NAMES[type(i)] for i in instructions)
-    decision = Decision(
+    decision = ClerkDecision(
         row.transaction_id, action, row.resolution, row.note, f"{row.sheet}!{row.row}"
     )
     return plan.postings(), decision
@@ -246,12 +248,12 @@ class _Allocation:
         self,
         row: DecisionRow,
         payment: Mapping[str, object],
-        ledger: _Ledger,
+        balances: _OpenBalances,
         currency_format: tuple[str, str],
     ) -> None:
         self.row = row
         self.payment = payment
-        self.ledger = ledger
+        self.balances = balances
         self.amount_cents = int(str(payment["amount_cents"]))
         self.currency = str(payment["currency"])
         self.locale = currency_format[1]
@@ -278,14 +280,14 @@ class _Allocation:
 
     def assign(self, invoice_no: str, cents: int | None) -> None:
         column = self.row.resolution_column
-        item = self.ledger.invoices.get(invoice_no)
+        item = self.balances.invoices.get(invoice_no)
         if item is None:
             raise _RowProblem(column, f"abas has no open item {invoice_no}")
         if any(number == invoice_no for number, _ in self.assigned):
             raise _RowProblem(column, f"invoice {invoice_no} is named twice")
-        open_cents = self.ledger.open_cents[invoice_no]
+        open_cents = self.balances.open_cents[invoice_no]
         if open_cents <= 0:
-            payer = self.ledger.paid_by.get(invoice_no)
+            payer = self.balances.paid_by.get(invoice_no)
             why = f"paid by transaction {payer}" if payer else "cleared in abas"
             raise _RowProblem(column, f"invoice {invoice_no} is not open any more ({why})")
         if str(item["currency"]) != self.currency:
@@ -345,12 +347,12 @@ class _Allocation:
             "currency": self.currency,
             "paid_on": _iso_day(payment["paid_on"]),
             "card_type": card_type,
-            "account": self.ledger.accounts.account_for(card_type, self.currency),
+            "account": self.balances.accounts.account_for(card_type, self.currency),
             "source": "resolution",
             "note": self.row.note,
             "discount_cents": 0,
         }
-        invoices = self.ledger.invoices
+        invoices = self.balances.invoices
         lines = [
             Posting(
                 invoice_no=invoice_no,

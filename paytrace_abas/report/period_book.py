@@ -18,7 +18,8 @@ from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.period import PeriodReport
 from paytrace_abas.report.run_book import POSTING_COLUMNS, TableBook
-from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, Styles, fit_to_page_width
+from paytrace_abas.report.styles import Styles
+from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, fit_to_page_width
 
 DAILY_COLUMNS = (
     Column("day", Kind.DATE),

@@ -24,11 +24,11 @@ from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
+from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
     EXCEL_MAX_ROWS,
     Column,
-    Styles,
     TableSpec,
     WrittenTable,
     write_table,
@@ -75,7 +75,7 @@ MATCHED_COLUMNS = (
     Column("account"),
     Column("posting_state"),
     Column("rule"),
-    Column("confidence", Kind.CONFIDENCE),
+    Column("rule_confidence", Kind.CONFIDENCE),
     Column("reason", wrap=True),
 )
 EXCEPTION_COLUMNS = (
@@ -84,18 +84,18 @@ EXCEPTION_COLUMNS = (
     Column("customer_no"),
     Column("difference", Kind.MONEY, total=True),
     Column("days_from_invoice", Kind.COUNT),
-    Column("confidence", Kind.CONFIDENCE),
+    Column("rule_confidence", Kind.CONFIDENCE),
     Column("rule"),
     Column("reason", wrap=True),
     Column("runner_up", wrap=True),
-    Column("customer_ref"),
+    Column("paytrace_customer_id"),
     Column("invoice_ref"),
 )
 RESOLUTION_COLUMNS = (Column("resolution", min_width=30), Column("note", min_width=24))
 MONEY_OUT_COLUMNS = (
     Column("category"),
     *_PAYMENT,
-    Column("customer_ref"),
+    Column("paytrace_customer_id"),
     Column("invoice_ref"),
     Column("reason", wrap=True),
 )
@@ -221,7 +221,7 @@ class TableBook:
 def report_frame(results: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     """Results joined with the payment details the sheets show, in the results' order."""
     detail_columns = ["transaction_id", "paid_on", "billing_name", "card_type", "card_last4"]
-    detail_columns += ["customer_ref", "invoice_ref", "batch_number"]
+    detail_columns += ["paytrace_customer_id", "invoice_ref", "batch_number"]
     details = payments[[c for c in detail_columns if c in payments.columns]]
     merged = results.merge(details, on="transaction_id", how="left", suffixes=("", "_payment"))
     return merged
@@ -294,8 +294,10 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "discount": _copy("discount_cents"),
     "difference": _copy("difference_cents"),
     "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
-    # The engine leaves confidence at 0 where it did not judge one; 0% would read as a verdict.
-    "confidence": lambda frame, language: [v or None for v in frame["confidence"].tolist()],
+    # The engine leaves rule_confidence at 0 where it did not judge one; 0% would read as a verdict.
+    "rule_confidence": lambda frame, language: [
+        v or None for v in frame["rule_confidence"].tolist()
+    ],
     "resolution": _empty_column,
     "note": _empty_column,
 }

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Border, Font, PatternFill, Side
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from paytrace_abas.frames import records
@@ -18,7 +17,11 @@ from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS
-from paytrace_abas.report.tables import Styles, WrittenTable, fit_to_page_width
+from paytrace_abas.report.styles import Styles
+from paytrace_abas.report.tables import WrittenTable, fit_to_page_width
+
+if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 _TITLE = Font(bold=True, size=14)
 _BOLD = Font(bold=True)

@@ -5,6 +5,12 @@ worksheet (the sheet still owns the file, the header, views, filter and columns)
 generic path inspects every value's type, builds a cell object and re-resolves its style per
 cell; our columns are typed up front, so each cell is one element with a pre-resolved style.
 That keeps 100,000-row sheets faster than a plain unstyled dump (bench/workbook.py).
+
+The writer hooks are private to openpyxl 3.1. Where they are missing (a newer openpyxl), or
+with ``PRIVATE_WRITER_HOOKS`` off, each row goes through openpyxl's public ``append`` as
+styled ``WriteOnlyCell`` objects instead: the same cells, values, formats and formulas, only
+slower, without the estimated heights of wrapped rows and without cached totals (a total is
+its SUBTOTAL formula, which Excel computes on opening).
 """
 
 from __future__ import annotations
@@ -14,24 +20,27 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.xml.functions import Element, SubElement, fromstring
 
-from paytrace_abas.report import formats
 from paytrace_abas.report.cells import Kind, clean_text, is_missing, number_text, shown_text
 from paytrace_abas.report.labels import continuation_name
+from paytrace_abas.report.styles import Styles
+
+if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: Excel's hard limit of rows per sheet.
 EXCEL_MAX_ROWS = 1_048_576
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _WIDTH_SAMPLE = 200
-_THIN = Side(style="thin", color="808080")
+#: serialize rows through openpyxl's private writer hooks when they exist (the fast path);
+#: False forces the public ``append`` path (tests compare both)
+PRIVATE_WRITER_HOOKS = True
 
 
 @dataclass(frozen=True)
@@ -70,59 +79,6 @@ class WrittenTable:
     @property
     def row_count(self) -> int:
         return sum(self.sheet_rows)
-
-
-class Styles:
-    """Cell styles of one workbook, registered once and referred to by id."""
-
-    def __init__(self, currency: str, locale: str) -> None:
-        self.money_format = formats.excel_money_format(currency, locale)
-        self.date_format = formats.excel_date_format(locale)
-        self.date_time_format = formats.excel_date_time_format(locale)
-        self._ids: dict[tuple[Any, ...], str] = {}
-
-    def id_for(
-        self, sheet: WriteOnlyWorksheet, kind: Kind | None, role: str, fill: str = ""
-    ) -> str:
-        """The style id of a ``role`` (data, header, total, note) cell of ``kind``."""
-        key = (kind, role, fill)
-        if key not in self._ids:
-            cell = WriteOnlyCell(sheet)
-            self._apply(cell, kind, role, fill)
-            self._ids[key] = str(cell.style_id)
-        return self._ids[key]
-
-    def _apply(self, cell: Cell, kind: Kind | None, role: str, fill: str) -> None:
-        number_format = (
-            {
-                Kind.MONEY: self.money_format,
-                Kind.DATE: self.date_format,
-                Kind.DATE_TIME: self.date_time_format,
-                Kind.COUNT: formats.COUNT_FORMAT,
-                Kind.SHARE: formats.SHARE_FORMAT,
-                Kind.CONFIDENCE: formats.CONFIDENCE_FORMAT,
-            }.get(kind)
-            if kind
-            else None
-        )
-        if number_format:
-            cell.number_format = number_format
-        if role == "header":
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            cell.border = Border(bottom=_THIN)
-        elif role == "total":
-            cell.font = Font(bold=True)
-            cell.border = Border(top=_THIN)
-        elif role == "note":
-            cell.font = Font(italic=True, color="595959")
-        elif role == "wrap":
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-        else:
-            # data cells sit at the top, level with the first line of a wrapped reason
-            cell.alignment = Alignment(vertical="top")
-        if fill:
-            cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
 
 
 def fit_to_page_width(sheet: Any) -> None:
@@ -233,26 +189,66 @@ class _SheetStream:
         self.sums: list[int | Decimal] = [0] * len(spec.columns)
         self.row_index = 0
         self.data_rows = 0
-        # Our serializer replaces openpyxl's per-cell one; everything else stays openpyxl's.
-        # These are private hooks of openpyxl 3.1 (pinned <4); tests/test_report_tables.py
-        # reads every kind of cell back so that a change there fails loudly.
-        hooks: Any = sheet
-        hooks._get_writer()
-        hooks._writer.write_row = self._write_row
-        hooks._values_to_row = lambda values, row_index: values
-        sheet.append(("header", self.spec.labels))
+        self.styles = styles
+        self.hooked = PRIVATE_WRITER_HOOKS and _install_writer(sheet, self._write_row)
+        self._append("header", self.spec.labels)
 
     def append_data(self, row: Sequence[Any]) -> None:
-        self.sheet.append(("data", row))
+        self._append("data", row)
         self.data_rows += 1
 
     def finish(self, notes: Sequence[str]) -> None:
         last = self.row_index
         sheet: Any = self.sheet  # the stubs lack auto_filter on write-only sheets
         sheet.auto_filter.ref = f"A1:{self.letters[-1]}{max(last, 1)}"
-        self.sheet.append(("total", last))
+        self._append("total", last)
         for note in notes:
-            self.sheet.append(("note", note))
+            self._append("note", note)
+
+    def _append(self, role: str, values: Any) -> None:
+        if self.hooked:
+            self.sheet.append((role, values))  # _write_row below serializes it
+            return
+        self.row_index += 1
+        self.sheet.append(self._public_cells(role, values))
+
+    def _public_cells(self, role: str, values: Any) -> list[Cell | None]:
+        """The row as styled cells for openpyxl's own ``append`` (the public path)."""
+        cell, sheet = self.styles.cell, self.sheet
+        if role == "header":
+            return [cell(sheet, clean_text(t), None, "header", self.spec.colour) for t in values]
+        if role == "note":
+            return [cell(sheet, clean_text(str(values)), None, "note")]
+        if role == "total":
+            return self._public_totals(int(values))
+        return [self._public_data_cell(n, value) for n, value in enumerate(values)]
+
+    def _public_data_cell(self, position: int, value: Any) -> Cell | None:
+        column = self.spec.columns[position]
+        role = "wrap" if column.wrap else "data"
+        if is_missing(value):
+            return None
+        if column.kind is Kind.TEXT:
+            text = clean_text(value if isinstance(value, str) else str(value))
+            return self.styles.cell(self.sheet, text, column.kind, role) if text else None
+        if column.total:
+            self.sums[position] += value
+        return self.styles.cell(self.sheet, _number(column.kind, value), column.kind, role)
+
+    def _public_totals(self, last_row: int) -> list[Cell | None]:
+        columns = self.spec.columns
+        label = clean_text(self.spec.total_label)
+        cells: list[Cell | None] = [self.styles.cell(self.sheet, label, columns[0].kind, "total")]
+        for position, column in enumerate(columns[1:], start=1):
+            letter, formula = self.letters[position], False
+            value: Any = None
+            if column.total and last_row > 1:
+                value, formula = f"=SUBTOTAL(109,{letter}2:{letter}{last_row})", True
+            elif column.total:
+                value = _number(column.kind, self.sums[position])
+            self.sums[position] = 0
+            cells.append(self.styles.cell(self.sheet, value, column.kind, "total", formula=formula))
+        return cells
 
     def _write_row(self, xf: Any, row: tuple[str, Any], row_index: int) -> None:
         self.row_index = row_index
@@ -322,6 +318,32 @@ class _SheetStream:
                 SubElement(cell, "f").text = f"SUBTOTAL(109,{letter}2:{letter}{last_row})"
             SubElement(cell, "v").text = number_text(column.kind, self.sums[position])
             self.sums[position] = 0
+
+
+def _install_writer(sheet: WriteOnlyWorksheet, write_row: Any) -> bool:
+    """Put our serializer in place of openpyxl's per-cell one; False if its hooks are gone.
+
+    These are private hooks of openpyxl 3.1; tests/test_report_tables.py reads every kind of
+    cell back from both paths so that a change there fails loudly.
+    """
+    hooks: Any = sheet
+    if not all(hasattr(hooks, name) for name in ("_get_writer", "_values_to_row")):
+        return False
+    hooks._get_writer()
+    writer = getattr(hooks, "_writer", None)
+    if writer is None or not hasattr(writer, "write_row"):
+        return False
+    writer.write_row = write_row
+    hooks._values_to_row = lambda values, row_index: values
+    return True
+
+
+def _number(kind: Kind, value: Any) -> int | float | Decimal:
+    """The number the fast path writes as XML text, as a value for openpyxl to write."""
+    text = number_text(kind, value)
+    if kind is Kind.MONEY:
+        return Decimal(text)
+    return int(text) if kind in (Kind.DATE, Kind.COUNT) else float(text)
 
 
 def _text_cell(element: Any, reference: str, value: str, style: str | None = None) -> None:

@@ -9,10 +9,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pandas.api.internals import create_dataframe_from_blocks
 
-from paytrace_abas.matching.book import NO_DAY, Book, InvoiceIndex, Payments, take
 from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.matching.prepared import NO_DAY, InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.texts import filled
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import RESULT_COLUMNS, Category
@@ -21,14 +20,20 @@ _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
 _CODE = {category: code for code, category in enumerate(Category)}
 _VALUES = np.array([category.value for category in Category], dtype=object)
 #: the per-payment arrays of a decision (besides the evidence texts and the links)
-_FIELDS = ("category", "rule", "reason", "difference", "expected", "has_expected", "confidence")
-#: a category code for payments another process decides: not pending, never in a result
-_HELD = np.int8(127)
+_FIELDS = (
+    "category",
+    "rule",
+    "reason",
+    "difference",
+    "expected",
+    "has_expected",
+    "rule_confidence",
+)
 
 
 @dataclass(frozen=True)
 class DecidedPart:
-    """Decisions of some payments, aligned with ``pays`` (see ``Decisions.extract``)."""
+    """Verdicts of some payments, aligned with ``pays`` (see ``Verdicts.extract``)."""
 
     pays: Ints
     fields: dict[str, np.ndarray]
@@ -37,7 +42,7 @@ class DecidedPart:
 
 
 @dataclass
-class Decisions:
+class Verdicts:
     """One decision per payment (in paying order) and the invoices each decision names.
 
     Local to one ``match_payments`` call; deciding a payment twice is a bug and raises.
@@ -51,7 +56,7 @@ class Decisions:
     difference: Ints = field(init=False)
     expected: Ints = field(init=False)
     has_expected: npt.NDArray[np.bool_] = field(init=False)
-    confidence: npt.NDArray[np.float64] = field(init=False)
+    rule_confidence: npt.NDArray[np.float64] = field(init=False)
     text: dict[str, npt.NDArray[np.object_]] = field(init=False)
     links: list[pd.DataFrame] = field(default_factory=list)
 
@@ -62,7 +67,7 @@ class Decisions:
         self.difference = np.zeros(self.size, dtype=np.int64)
         self.expected = np.zeros(self.size, dtype=np.int64)
         self.has_expected = np.zeros(self.size, dtype=bool)
-        self.confidence = np.zeros(self.size, dtype=np.float64)
+        self.rule_confidence = np.zeros(self.size, dtype=np.float64)
         self.text = {}
 
     def pending(self) -> npt.NDArray[np.bool_]:
@@ -88,7 +93,7 @@ class Decisions:
         rule: str | npt.NDArray[np.object_],
         reason: Any,
         *,
-        confidence: float = 0.0,
+        rule_confidence: float = 0.0,
         difference: Ints | None = None,
         expected: Ints | None = None,
         **evidence: Any,
@@ -101,7 +106,7 @@ class Decisions:
         self.category[pays] = _CODE[category]
         self.rule[pays] = rule
         self.reason[pays] = reason
-        self.confidence[pays] = confidence
+        self.rule_confidence[pays] = rule_confidence
         if difference is not None:
             self.difference[pays] = difference
         if expected is not None:
@@ -116,26 +121,8 @@ class Decisions:
         self.expected[pays] = expected
         self.has_expected[pays] = True
 
-    @classmethod
-    def only_for(cls, size: int, pays: Ints) -> Decisions:
-        """Decisions in which only ``pays`` are undecided: a pass run on it decides no others."""
-        decisions = cls(size)
-        decisions.category[:] = _HELD
-        decisions.category[pays] = -1
-        return decisions
-
-    def hold(self, pays: Ints) -> None:
-        """Keep the passes off these undecided payments (another process decides them)."""
-        if (self.category[pays] >= 0).any():
-            raise AssertionError("a decided payment cannot be held")
-        self.category[pays] = _HELD
-
-    def release(self, pays: Ints) -> None:
-        """Undo :meth:`hold`: the payments are undecided again, to adopt their decisions."""
-        self.category[pays] = -1
-
     def extract(self, pays: Ints) -> DecidedPart:
-        """The decisions of ``pays`` (and the invoices they name), to adopt elsewhere."""
+        """The verdicts of ``pays`` (and the invoices they name), to adopt elsewhere."""
         links = pd.concat(self.links, ignore_index=True) if self.links else None
         return DecidedPart(
             pays=pays,
@@ -145,7 +132,7 @@ class Decisions:
         )
 
     def adopt(self, part: DecidedPart) -> None:
-        """Take the decisions of ``part`` (made by a proposal or in another process)."""
+        """Take the verdicts of ``part`` (made by a proposal)."""
         pays = part.pays
         if (self.category[pays] >= 0).any():
             raise AssertionError("a payment was decided twice")
@@ -159,7 +146,7 @@ class Decisions:
     def link(
         self, pays: Ints, items: Ints, applied: Ints | None = None, discount: Ints | None = None
     ) -> None:
-        """Name invoices in the decisions of ``pays`` (one row per payment and invoice)."""
+        """Name invoices in the verdicts of ``pays`` (one row per payment and invoice)."""
         if len(pays) == 0:
             return
         zeros = np.zeros(len(pays), dtype=np.int64)
@@ -175,13 +162,15 @@ class Decisions:
         )
 
 
-def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.DataFrame:
+def results_frame(
+    payments: Payments, item_index: OpenItemIndex, verdicts: Verdicts
+) -> pd.DataFrame:
     """The results frame (RESULT_COLUMNS), one row per payment, in the payments' input order."""
     size = len(payments)
     # ``at[p]`` is the paying-order position of input row p: every column is taken through it.
     at = np.empty(size, dtype=np.int64)
     at[payments.order] = np.arange(size)
-    links = _ordered_links(decisions.links, book)
+    links = _ordered_links(verdicts.links, item_index)
     link_pay = links["pay"].to_numpy()
     by_input = np.argsort(payments.order[link_pay], kind="stable")
     items = links["item"].to_numpy()[by_input]
@@ -191,14 +180,14 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
     first_item[has_links] = items[(np.cumsum(count) - count)[has_links]]
     discount = np.zeros(size, dtype=np.int64)
     np.add.at(discount, link_pay, links["discount"].to_numpy())
-    expected = pd.array(decisions.expected[at], dtype="Int64")
-    expected[~decisions.has_expected[at]] = pd.NA
+    expected = pd.array(verdicts.expected[at], dtype="Int64")
+    expected[~verdicts.has_expected[at]] = pd.NA
     columns: dict[str, Any] = {
         # a copy: the input column's array may be the caller's own
         "transaction_id": payments.input_columns["transaction_id"].copy(),
-        "category": _VALUES[decisions.category[at]],
-        "rule": decisions.rule[at],
-        "invoice_nos": _lists(book.invoice_no[items], count),
+        "category": _VALUES[verdicts.category[at]],
+        "rule": verdicts.rule[at],
+        "invoice_nos": _lists(item_index.invoice_no[items], count),
         "applied_cents": _lists(links["applied"].to_numpy()[by_input], count, as_int=True),
         "amount_cents": pd.array(payments.amount[at], dtype="Int64"),
         "currency": payments.input_columns["currency"],
@@ -206,17 +195,17 @@ def results_frame(payments: Payments, book: Book, decisions: Decisions) -> pd.Da
         "invoice_discounts_cents": _lists(
             links["discount"].to_numpy()[by_input], count, as_int=True
         ),
-        "difference_cents": pd.array(decisions.difference[at], dtype="Int64"),
-        "customer_no": take(book.customer_no, first_item, ""),
-        "days_from_invoice": _days_from_invoice(payments, book, links)[at],
-        "confidence": decisions.confidence[at],
-        "runner_up": decisions._text("runner_up")[at],
-        "runner_up_reason": decisions._text("runner_up_reason")[at],
-        "reason": decisions.reason[at],
+        "difference_cents": pd.array(verdicts.difference[at], dtype="Int64"),
+        "customer_no": take(item_index.customer_no, first_item, ""),
+        "days_from_invoice": _days_from_invoice(payments, item_index, links)[at],
+        "rule_confidence": verdicts.rule_confidence[at],
+        "runner_up": verdicts._text("runner_up")[at],
+        "runner_up_reason": verdicts._text("runner_up_reason")[at],
+        "reason": verdicts.reason[at],
         "payer_customer_no": payments.input_columns["payer"],
         "expected_cents": expected,
-        "found_in": decisions._text("found_in")[at],
-        "exchange_rate": decisions._text("exchange_rate")[at],
+        "found_in": verdicts._text("found_in")[at],
+        "exchange_rate": verdicts._text("exchange_rate")[at],
     }
     return _frame({name: columns[name] for name in RESULT_COLUMNS}, size)
 
@@ -225,27 +214,29 @@ def _frame(columns: dict[str, Any], size: int) -> pd.DataFrame:
     """A frame holding these freshly made columns as they are, one block each.
 
     Text columns stay plain object columns (inferring a string dtype costs seconds per
-    million), and the columns are not copied into consolidated blocks (half a second per
-    million rows). Every array here is made by ``results_frame``, owned by no one else.
+    million: hence each column's own dtype), and nothing is copied or consolidated into 2-D
+    blocks (``copy=False``; half a second per million rows otherwise). Every array here is
+    made by ``results_frame``, owned by no one else.
     """
-    blocks: list[tuple[Any, np.ndarray]] = []
-    for position, values in enumerate(columns.values()):
-        if isinstance(values, np.ndarray):
-            values = values.reshape(1, -1)
-        blocks.append((values, np.array([position])))
-    frame: pd.DataFrame = create_dataframe_from_blocks(
-        blocks, index=pd.RangeIndex(size), columns=pd.Index(list(columns))
+    index = pd.RangeIndex(size)
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, index=index, dtype=values.dtype, copy=False)
+            for name, values in columns.items()
+        },
+        copy=False,
     )
-    return frame
 
 
-def _ordered_links(parts: list[pd.DataFrame], book: Book) -> pd.DataFrame:
+def _ordered_links(parts: list[pd.DataFrame], item_index: OpenItemIndex) -> pd.DataFrame:
     """All links by payment; several invoices of one payment oldest first, then by number."""
     if not parts:
         return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in _LINK_COLUMNS})
     links = pd.concat(parts, ignore_index=True)
     item = links["item"].to_numpy()
-    order = ordered_rows(links["pay"].to_numpy(), book.invoice_day[item], book.invoice_no[item])
+    order = ordered_rows(
+        links["pay"].to_numpy(), item_index.invoice_day[item], item_index.invoice_no[item]
+    )
     return links.iloc[order].reset_index(drop=True)
 
 
@@ -264,10 +255,10 @@ def _lists(values: np.ndarray, count: Ints, as_int: bool = False) -> npt.NDArray
 
 
 def _days_from_invoice(
-    payments: Payments, book: Book, links: pd.DataFrame
+    payments: Payments, item_index: OpenItemIndex, links: pd.DataFrame
 ) -> pd.arrays.IntegerArray:
     """Days from the oldest named invoice to the payment; missing when no dated invoice."""
-    day = book.invoice_day[links["item"].to_numpy()]
+    day = item_index.invoice_day[links["item"].to_numpy()]
     dated = day != NO_DAY
     oldest = np.full(len(payments), np.iinfo(np.int64).max)
     np.minimum.at(oldest, links["pay"].to_numpy()[dated], day[dated])

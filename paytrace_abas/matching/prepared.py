@@ -1,7 +1,7 @@
 """The inputs as the passes use them: open items indexed, payments in paying order.
 
 Both are built once per run from the canonical frames (never mutated); every pass then works on
-integer positions: ``item`` is a row of :class:`Book`, ``pay`` a row of :class:`Payments`.
+integer positions: ``item`` is a row of :class:`OpenItemIndex`, ``pay`` a row of :class:`Payments`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ NO_DAY = np.int64(-(2**40))
 
 
 @dataclass(frozen=True)
-class Book:
+class OpenItemIndex:
     """Open items by position, with look-ups by invoice number and by customer."""
 
     invoice_no: npt.NDArray[np.object_]
@@ -88,7 +88,7 @@ def take(values: np.ndarray, positions: Ints, missing: object) -> np.ndarray:
 
 @dataclass(frozen=True)
 class InvoiceIndex:
-    """Open items by invoice number (positions as in :class:`Book`), to look numbers up."""
+    """Open items by invoice number (positions as in :class:`OpenItemIndex`), to look numbers up."""
 
     by_number: pd.Index
     open_cents: Ints
@@ -107,7 +107,7 @@ def index_invoices(open_items: pd.DataFrame, settings: MatchingSettings) -> Invo
     return InvoiceIndex(by_number, _cents(open_items["open_cents"]))
 
 
-def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
+def index_open_items(open_items: pd.DataFrame, settings: MatchingSettings) -> OpenItemIndex:
     """The open items by position and grouped by customer (numbers: :func:`index_invoices`)."""
     numbers = _texts(open_items["invoice_no"])
     customer = _texts(open_items["customer_no"])
@@ -116,7 +116,7 @@ def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
     grouped = np.argsort(codes, kind="stable").astype(np.int64)
     start = np.zeros(len(customers) + 1, dtype=np.int64)
     start[1:] = np.cumsum(np.bincount(codes, minlength=len(customers)))
-    return Book(
+    return OpenItemIndex(
         invoice_no=numbers,
         customer_no=customer,
         currency=_shared(_texts(open_items["currency"])),
@@ -132,7 +132,9 @@ def build_book(open_items: pd.DataFrame, settings: MatchingSettings) -> Book:
     )
 
 
-def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSettings) -> Payments:
+def build_payments(
+    payments: pd.DataFrame, item_index: OpenItemIndex, settings: MatchingSettings
+) -> Payments:
     """Payments sorted by creation time, then transaction id (stable under any input order)."""
     ids = _texts(payments["transaction_id"])
     created = pd.to_datetime(payments["created_at"], utc=True).to_numpy(dtype="datetime64[ns]")
@@ -140,9 +142,9 @@ def build_payments(payments: pd.DataFrame, book: Book, settings: MatchingSetting
     # Customers, currencies, kinds and states repeat: each is coded once in input order (where
     # the strings lie in memory in sequence) and rebuilt from its few distinct values, so that
     # later look-ups, comparisons and gathers touch a few shared objects, not a million.
-    ref_codes, refs = _coded(_texts(payments["customer_ref"]))
+    ref_codes, refs = _coded(_texts(payments["paytrace_customer_id"]))
     payers = _payers(refs, settings)
-    payer_codes = book.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
+    payer_codes = item_index.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
     payer_in_input = payers[ref_codes]
     currency = _shared(_texts(payments["currency"]))
     kind_code, kinds = _coded(_texts(payments["kind"]))
@@ -186,11 +188,13 @@ def _sortable(ids: npt.NDArray[np.object_]) -> np.ndarray:
     return numbers if pd.Index(numbers).is_unique else ids
 
 
-def _payers(customer_ref: npt.NDArray[np.object_], settings: MatchingSettings) -> np.ndarray:
+def _payers(
+    paytrace_customer_id: npt.NDArray[np.object_], settings: MatchingSettings
+) -> np.ndarray:
     if not settings.customer_map:
-        return customer_ref
-    mapped = pd.Series(customer_ref, dtype=object).map(dict(settings.customer_map))
-    return mapped.fillna(pd.Series(customer_ref, dtype=object)).to_numpy(dtype=object)
+        return paytrace_customer_id
+    mapped = pd.Series(paytrace_customer_id, dtype=object).map(dict(settings.customer_map))
+    return mapped.fillna(pd.Series(paytrace_customer_id, dtype=object)).to_numpy(dtype=object)
 
 
 def reference_texts(
