@@ -16,6 +16,8 @@ from .fake_paytrace import FakePaytrace, export_records, sample_day_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
+FIXTURES = ROOT / "tests" / "fixtures" / "paytrace"
+EXPORT = "/v1/transactions/export/by_date_range"
 DAY = "2026-11-25"
 ENV = {"PAYTRACE_USERNAME": "demo123", "PAYTRACE_PASSWORD": "demo-password"}
 
@@ -142,3 +144,62 @@ def test_a_malformed_record_from_the_api_is_paytraces_fault_exit_1(
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: PayTrace sent a malformed transaction: PayTrace export ")
     assert line.endswith("field amount: '12.345' has more than two decimal places")
+
+
+@pytest.mark.parametrize(
+    ("answer", "codes"),
+    [
+        (
+            # an approval answered to the export path: success, but no "transactions"
+            {
+                "success": True,
+                "response_code": 101,
+                "status_message": "Your transaction was successfully approved.",
+                "transaction_id": 395970044,
+                "approval_code": "TAS679",
+                "approval_message": "  NO  MATCH - Approved and completed",
+            },
+            "success true, response_code 101, status_message 'Your transaction was "
+            "successfully approved.', approval_message 'NO MATCH - Approved and completed'",
+        ),
+        (
+            {"success": True, "response_code": 1, "status_message": "Completed."},
+            "success true, response_code 1, status_message 'Completed.'",
+        ),
+    ],
+)
+def test_an_export_answer_without_transactions_exits_1_and_posts_nothing(
+    sample_fake: FakePaytrace, tmp_path: Path, answer: dict[str, Any], codes: str
+) -> None:
+    sample_fake.export_answer = answer
+    config = api_config(tmp_path, sample_fake)
+    args = ["--config", str(config), "reconcile", "--date", DAY, "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args, env=ENV, catch_exceptions=False)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING")]
+    assert len(errors) == 1
+    day, _, message = errors[0].removeprefix(f"error: PayTrace POST {EXPORT} for ").partition(" ")
+    assert day in {"11/23/2026", "11/24/2026", "11/25/2026", "11/26/2026"}  # the first to fail
+    assert message == (
+        f'answered without "transactions" ({codes}): it is not an export of the day, so the '
+        "day is not taken as empty and nothing is posted"
+    )
+    assert not (tmp_path / "demo-abas-import.edp").exists()
+    assert not list((tmp_path / "out").glob("plan-*.json"))
+
+
+def test_an_export_answer_with_success_false_exits_1_with_its_codes(
+    sample_fake: FakePaytrace, tmp_path: Path
+) -> None:
+    sample_fake.export_answer = json.loads((FIXTURES / "decline.json").read_text("utf-8"))
+    config = api_config(tmp_path, sample_fake)
+    args = ["--config", str(config), "reconcile", "--date", DAY, "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args, env=ENV, catch_exceptions=False)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"error: PayTrace POST {EXPORT} for ")
+    assert errors[0].endswith(
+        " failed with HTTP 200: response_code 102 Your transaction was not approved."
+    )
+    assert not (tmp_path / "demo-abas-import.edp").exists()

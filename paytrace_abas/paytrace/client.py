@@ -12,7 +12,7 @@ from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import InputFileError, PaytraceAbasError, SourceError
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import CheckStep, Window
-from paytrace_abas.paytrace.files import export_transactions
+from paytrace_abas.paytrace.files import answer_codes, export_transactions
 from paytrace_abas.paytrace.normalize import RawTransaction
 from paytrace_abas.paytrace.records import (
     Batch,
@@ -92,7 +92,9 @@ def export_day(session: PaytraceSession, day: dt.date) -> list[RawTransaction]:
     origin = f"PayTrace export {label}"
     return [
         RawTransaction(record=record, source=f"{origin}: transactions[{index}]")
-        for index, record in enumerate(_transactions_of(body, f"PayTrace POST {EXPORT_PATH}"))
+        for index, record in enumerate(
+            _transactions_of(body, f"PayTrace POST {EXPORT_PATH} for {label}")
+        )
     ]
 
 
@@ -211,9 +213,17 @@ def check_connection(settings: PaytraceSettings, secrets: Secrets) -> list[Check
 
 
 def _transactions_of(body: dict[str, Any], origin: str) -> list[dict[str, Any]]:
+    """The records of an export answer; an answer that is no export is a PayTrace failure.
+
+    A body without ``transactions`` (an approval, a customer, a token answered to the export
+    path) is not an empty day: read as one, it would complete the window and move the
+    watermark past payments never seen.
+    """
     if body.get("transactions") is None:
-        # An empty export may leave the array out; the sources do not say.
-        return []
+        raise SourceError(
+            f'{origin} answered without "transactions" ({answer_codes(body)}): it is not '
+            "an export of the day, so the day is not taken as empty and nothing is posted"
+        )
     try:
         return export_transactions(body, origin)
     except InputFileError as exc:
