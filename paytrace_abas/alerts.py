@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,8 @@ class Alert:
 
     @property
     def subject(self) -> str:
+        if self.problem == "test":
+            return f"[paytrace-abas] test alert from {self.command}"
         parts = []
         if self.error:
             parts.append("run failed")
@@ -52,6 +55,11 @@ class Alert:
         if self.chargebacks:
             parts.append(f"{len(self.chargebacks)} chargeback(s)")
         return f"[paytrace-abas] {self.command} {self.run_id}: " + ", ".join(parts or ["notice"])
+
+    @property
+    def headline(self) -> str:
+        """The subject and, for a failed run, its error: what stderr says when no alert got out."""
+        return f"{self.subject}: {self.error}" if self.error else self.subject
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
@@ -93,7 +101,12 @@ def send_alert(settings: AlertSettings, smtp_password: str, alert: Alert) -> lis
             _send_email(settings, smtp_password, alert)
             log.info("alert for run %s mailed to %s", alert.run_id, ", ".join(settings.smtp_to))
         except (OSError, smtplib.SMTPException) as exc:
-            log.error("alert e-mail via %s failed: %s", settings.smtp_host, exc)
+            log.critical(
+                "alert e-mail via %s failed: %s; the alert was: %s",
+                settings.smtp_host,
+                exc,
+                alert.headline,
+            )
             failed.append("email")
     if settings.webhook_url:
         try:
@@ -102,10 +115,17 @@ def send_alert(settings: AlertSettings, smtp_password: str, alert: Alert) -> lis
         except requests.RequestException as exc:
             # The URL may carry a token in its query: name only its host.
             host = urlsplit(settings.webhook_url).hostname
-            log.error("alert webhook to %s failed: %s", host, type(exc).__name__)
+            log.critical(
+                "alert webhook to %s failed: %s; the alert was: %s",
+                host,
+                _webhook_failure(exc),
+                alert.headline,
+            )
             failed.append("webhook")
     if not (settings.wants_email or settings.webhook_url):
-        log.warning("run %s needs attention but no [alerts] channel is configured", alert.run_id)
+        # A failure is on stderr already; dead letters and chargebacks would go unseen.
+        report = log.info if alert.error else log.warning
+        report("run %s needs attention but no [alerts] channel is configured", alert.run_id)
     return failed
 
 
@@ -115,9 +135,14 @@ def _send_email(settings: AlertSettings, password: str, alert: Alert) -> None:
     message["From"] = settings.smtp_from
     message["To"] = ", ".join(settings.smtp_to)
     message.set_content(alert.body())
-    with smtplib.SMTP(
-        settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds
-    ) as smtp:
+    with _smtp_session(settings, password) as smtp:
+        smtp.send_message(message)
+
+
+def _smtp_session(settings: AlertSettings, password: str) -> smtplib.SMTP:
+    """Connected, through STARTTLS when configured, and logged in when a password is set."""
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds)
+    try:
         if settings.smtp_starttls:
             context = ssl.create_default_context(
                 cafile=str(settings.smtp_ca_file) if settings.smtp_ca_file else None
@@ -125,7 +150,58 @@ def _send_email(settings: AlertSettings, password: str, alert: Alert) -> None:
             smtp.starttls(context=context)
         if password:
             smtp.login(settings.smtp_user or settings.smtp_from, password)
-        smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def check_smtp(settings: AlertSettings, password: str, send_test: bool) -> tuple[bool, str]:
+    """(ok, detail): connect, STARTTLS and log in as an alert would; mail only if ``send_test``."""
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    steps = ["connected"]
+    steps += ["STARTTLS"] if settings.smtp_starttls else []
+    steps += [f"logged in as {settings.smtp_user or settings.smtp_from}"] if password else []
+    try:
+        if send_test:
+            _send_email(settings, password, TEST_ALERT)
+            steps.append(f"test mail sent to {', '.join(settings.smtp_to)}")
+        else:
+            with _smtp_session(settings, password) as smtp:
+                smtp.noop()
+            steps.append("no mail sent (--send-test sends one)")
+    except (OSError, smtplib.SMTPException) as exc:
+        return False, f"{where}: {exc}"
+    return True, f"{where}: " + ", ".join(steps)
+
+
+def check_webhook(settings: AlertSettings, send_test: bool) -> tuple[bool, str]:
+    """(ok, detail): the webhook's host accepts a connection; a test POST only if ``send_test``."""
+    url = urlsplit(settings.webhook_url)
+    host = url.hostname or ""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        if send_test:
+            _post_webhook(settings, TEST_ALERT)
+            return True, f"{host}: test alert POSTed and accepted"
+        with socket.create_connection((host, port), timeout=settings.timeout_seconds):
+            pass
+    except requests.RequestException as exc:
+        return False, f"{host}: {_webhook_failure(exc)}"
+    except OSError as exc:
+        return False, f"{host}:{port}: {exc}"
+    return True, f"{host}:{port} accepts connections (--send-test POSTs a test alert)"
+
+
+def _webhook_failure(exc: requests.RequestException) -> str:
+    """The failure without the URL, whose query may carry a token."""
+    if exc.response is not None:
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__
+
+
+#: What ``check-config --send-test`` sends through each channel.
+TEST_ALERT = Alert("test", "check-config", "test", error="nothing failed: this is a test alert")
 
 
 def _post_webhook(settings: AlertSettings, alert: Alert) -> None:

@@ -6,6 +6,10 @@ below (README "Exit codes"). Every message passes the PAN masker at the root
 never reaches stderr, a log, an alert or the ledger through an error.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from paytrace_abas.privacy import mask_pans
 
 EXIT_OK = 0
@@ -18,6 +22,9 @@ EXIT_LOCKED = 4
 class PaytraceAbasError(Exception):
     """Root of every error this package raises on purpose."""
 
+    #: the ledger run that recorded (and alerted) this failure, once one has
+    run_id: str | None = None
+
     def __str__(self) -> str:
         return mask_pans(super().__str__())
 
@@ -28,6 +35,13 @@ class UsageError(PaytraceAbasError):
 
 class ConfigError(PaytraceAbasError):
     """The configuration is missing, malformed or inconsistent; exit code 2."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        if problems:
+            self.problems = problems
+        #: the settings read in spite of the problems (a ``Settings``), to record and alert
+        self.partial: Any = None
 
 
 class InputFileError(PaytraceAbasError):
@@ -88,6 +102,10 @@ class StateError(PaytraceAbasError):
 
 class LockedError(PaytraceAbasError):
     """Another run holds the run lock; exit code 4."""
+
+    #: the pid written into the lock file by its holder, and since when (epoch seconds) it holds it
+    holder_pid: int | None = None
+    held_since: float | None = None
 
 
 class ResolutionError(InputFileError):

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from paytrace_abas.cli import cli
 from tests.fake_abas import FakeAbas
-from tests.fake_paytrace import FakePaytrace
+from tests.fake_paytrace import FakePaytrace, sample_day_config
 
 from . import workbook_data
 
@@ -33,8 +33,11 @@ def demo_copy(tmp_path: Path) -> Path:
 
 
 def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
-    """What ``make demo`` runs: the sample day, dry run, with its chargeback file."""
-    args = ["--config", str(DEMO_CONFIG), "reconcile", "--date", "2026-11-25", "--dry-run"]
+    """What ``make demo`` runs: the sample day, dry run, with its chargeback file — with its
+    ledger in ``out_dir`` rather than the repository's out/."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = sample_day_config(out_dir)
+    args = ["--config", str(config), "reconcile", "--date", "2026-11-25", "--dry-run"]
     args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
     return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
 
@@ -85,7 +88,8 @@ def fake_paytrace() -> Iterator[FakePaytrace]:
 @pytest.fixture(autouse=True)
 def _restore_package_logger() -> Iterator[None]:
     """CLI runs configure the package logger; later tests must not write to their dead streams."""
-    logger = logging.getLogger("paytrace_abas")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
+    loggers = [logging.getLogger("paytrace_abas"), logging.getLogger("urllib3")]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
     yield
-    logger.handlers[:], logger.level, logger.propagate = saved
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate

@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from paytrace_abas.alerts import Alert, send_alert
+from paytrace_abas.alerts import Alert, check_smtp, send_alert
 from paytrace_abas.config import AlertSettings
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
@@ -73,6 +74,15 @@ def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
     yield received, f"http://127.0.0.1:{server.server_address[1]}/hooks/finance?token=abc"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def channels(
+    smtp_server: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
+) -> tuple[Inbox, list[dict[str, Any]], str]:
+    """(mail inbox, webhook deliveries, the [alerts] section sending to both)."""
+    (inbox, port), (received, url) = smtp_server, webhook
+    return inbox, received, _alerts_toml(port, url)
 
 
 def _alerts_toml(port: int, url: str, starttls: bool = False, extra: str = "") -> str:
@@ -159,8 +169,19 @@ def test_dry_runs_do_not_alert(tmp_path: Path, smtp_server: tuple[Inbox, int]) -
     assert inbox.messages == []
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
-def test_mail_goes_through_starttls_and_login(tmp_path: Path) -> None:
+@dataclass
+class TlsServer:
+    """An SMTP server that requires STARTTLS and a login (password ``smtp-secret``)."""
+
+    settings: AlertSettings
+    inbox: Inbox
+    logins: list[tuple[bytes, bytes]]
+
+
+@pytest.fixture
+def tls_smtp(tmp_path: Path) -> Iterator[TlsServer]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl makes the test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -188,22 +209,36 @@ def test_mail_goes_through_starttls_and_login(tmp_path: Path) -> None:
         auth_require_tls=True,
     )
     controller.start()
-    try:
-        settings = AlertSettings(
-            smtp_host="127.0.0.1",
-            smtp_port=controller.port,
-            smtp_starttls=True,
-            smtp_user="alerts",
-            smtp_from="paytrace-abas@example.com",
-            smtp_to=("finance@example.com",),
-            smtp_ca_file=cert,
-        )
-        alert = Alert("R1", "reconcile", "chargebacks", chargebacks=("512330999",))
-        assert send_alert(settings, "smtp-secret", alert) == []
-    finally:
-        controller.stop()
-    assert logins == [(b"alerts", b"smtp-secret")]
-    assert "1 chargeback(s)" in message_from_bytes(inbox.messages[0][2])["Subject"]
+    settings = AlertSettings(
+        smtp_host="127.0.0.1",
+        smtp_port=controller.port,
+        smtp_starttls=True,
+        smtp_user="alerts",
+        smtp_from="paytrace-abas@example.com",
+        smtp_to=("finance@example.com",),
+        smtp_ca_file=cert,
+    )
+    yield TlsServer(settings, inbox, logins)
+    controller.stop()
+
+
+def test_mail_goes_through_starttls_and_login(tls_smtp: TlsServer) -> None:
+    alert = Alert("R1", "reconcile", "chargebacks", chargebacks=("512330999",))
+    assert send_alert(tls_smtp.settings, "smtp-secret", alert) == []
+    assert tls_smtp.logins == [(b"alerts", b"smtp-secret")]
+    assert "1 chargeback(s)" in message_from_bytes(tls_smtp.inbox.messages[0][2])["Subject"]
+
+
+def test_check_logs_in_through_starttls_and_sends_nothing(tls_smtp: TlsServer) -> None:
+    ok, detail = check_smtp(tls_smtp.settings, "smtp-secret", send_test=False)
+    assert (ok, tls_smtp.inbox.messages) == (True, [])
+    assert detail.endswith("connected, STARTTLS, logged in as alerts, no mail sent "
+                           "(--send-test sends one)")  # fmt: skip
+    short = replace(tls_smtp.settings, timeout_seconds=2)
+    ok, detail = check_smtp(short, "wrong", send_test=False)
+    assert not ok and detail.startswith(f"127.0.0.1:{short.smtp_port}: ") and "wrong" not in detail
+    assert check_smtp(tls_smtp.settings, "smtp-secret", send_test=True)[0]
+    assert "test alert" in message_from_bytes(tls_smtp.inbox.messages[0][2])["Subject"]
 
 
 def test_unreachable_channels_are_reported_not_raised() -> None:

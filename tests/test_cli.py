@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from paytrace_abas import __version__
 from paytrace_abas.cli import cli
 
-from .conftest import DEMO_CONFIG, ROOT, reconcile_sample_day
+from .conftest import ROOT, reconcile_sample_day
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -73,17 +73,21 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
     assert Path(document["report"]).exists() and Path(document["plan"]).exists()
 
 
+RECORDED = re.compile(r" \(recorded as run (\S+): paytrace-abas show \1\)$")
+
+
 def bad(*args: str) -> str:
+    """The one error line of a failed command, less where it was recorded."""
     code, out, err = run(*args)
     assert code == 2, (out, err)
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    return lines[0]
+    return RECORDED.sub("", lines[0])
 
 
-def test_bad_dates_and_windows() -> None:
-    config = ("--config", str(DEMO_CONFIG), "reconcile", "--dry-run")
+def test_bad_dates_and_windows(demo_copy: Path) -> None:
+    config = ("--config", str(demo_copy), "reconcile", "--dry-run")
     assert bad(*config, "--date", "2026-13-01") == (
         "error: --date: '2026-13-01' is not a valid date (use YYYY-MM-DD)"
     )
@@ -96,10 +100,15 @@ def test_bad_dates_and_windows() -> None:
 
 def test_unknown_config_key(demo_copy: Path) -> None:
     text = demo_copy.read_text().replace("tolerance_cents = 1", "tolerance_cent = 1")
-    demo_copy.write_text(text + "\n[matching.extra]\n")
-    message = bad("--config", str(demo_copy), "reconcile", "--date", "2026-11-25", "--dry-run")
-    assert "[matching] tolerance_cent is not a known key" in message
-    assert "[matching] extra" in message
+    demo_copy.write_text(text + "\n[matching.extra]\n[ledgr]\npath = 'x'\n")
+    code, out, err = run("--config", str(demo_copy), "reconcile", "--date", "2026-11-25")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"error: {demo_copy}: [matching] extra is not a known key",
+        f"error: {demo_copy}: [matching] tolerance_cent is not a known key "
+        "(did you mean tolerance_cents?)",
+        f"error: {demo_copy}: unknown section or key [ledgr] (did you mean ledger?)",
+    ]
 
 
 def test_missing_config_and_missing_input_file(demo_copy: Path, tmp_path: Path) -> None:
@@ -135,12 +144,6 @@ def test_paytrace_file_that_is_not_an_export_body(demo_copy: Path) -> None:
     )
 
 
-def test_check_config_reports_sources() -> None:
-    code, out, _ = run("--config", str(DEMO_CONFIG), "check-config")
-    assert code == 0
-    assert f"config: {DEMO_CONFIG} is valid" in out
-
-
 def test_python_dash_m_runs_the_cli() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "paytrace_abas", "--version"],
@@ -149,3 +152,30 @@ def test_python_dash_m_runs_the_cli() -> None:
         cwd=ROOT,
     )
     assert (done.returncode, done.stdout.strip()) == (0, f"paytrace-abas, version {__version__}")
+
+
+def test_help_lists_commands_in_workflow_order_whole_with_exit_codes() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    listed = re.findall(r"^  ([a-z-]+)  ", out.split("Commands:")[1], re.M)
+    assert listed == [
+        "check-config",
+        "reconcile",
+        "resolve",
+        "apply",
+        "retry-dead-letters",
+        "runs",
+        "show",
+        "report",
+    ]
+    flat = " ".join(out.split())
+    assert "exit 1 if any fails." in flat  # the whole first paragraph, not cut off at "..."
+    assert "..." not in out.split("Commands:")[1].split("Exit codes:")[0]
+    for code_line in ("0 done", "1 a run failed", "2 bad invocation", "3 done, but", "4 another"):
+        assert code_line in flat
+    _, apply_help, _ = run("apply", "--help")
+    assert "posts to abas for real" in " ".join(apply_help.split()).lower()
+    _, reconcile_help, _ = run("reconcile", "--help")
+    flat = " ".join(reconcile_help.split())
+    assert "created if missing (default: [report] out_dir)" in flat
+    assert "exit 2 until one run with --date" in flat

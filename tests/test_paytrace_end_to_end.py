@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from paytrace_abas.cli import _ProgressBar, cli
+from paytrace_abas.cli import cli
+from paytrace_abas.cli.support import ProgressBar
 
 from .fake_paytrace import FakePaytrace, export_records, sample_day_config
 
@@ -96,7 +98,9 @@ def test_paytrace_down_exits_1_with_one_clear_line(
 def test_missing_credentials_are_a_config_error(sample_fake: FakePaytrace, tmp_path: Path) -> None:
     result = reconcile(api_config(tmp_path, sample_fake), tmp_path / "out", env={"PATH": ""})
     assert result.exit_code == 2
-    assert "environment variable PAYTRACE_USERNAME is not set" in result.stderr
+    assert "PAYTRACE_USERNAME is not set (tried environment variable PAYTRACE_USERNAME" in (
+        result.stderr
+    )
     assert sample_fake.requests == []
 
 
@@ -104,18 +108,17 @@ def test_check_config_pings_and_logs_in(sample_fake: FakePaytrace, tmp_path: Pat
     config = str(api_config(tmp_path, sample_fake))
     result = CliRunner().invoke(cli, ["--config", config, "check-config"], env=ENV)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[-2:] == [
-        f"PayTrace ping: ok ({sample_fake.url} answered success)",
-        "PayTrace login: ok (token issued, valid for 7200 s)",
-    ]
+    lines = result.stdout.splitlines()
+    assert f"PayTrace ping: ok ({sample_fake.url} answered success)" in lines
+    assert "PayTrace login: ok (token issued, valid for 7200 s)" in lines
 
     wrong = {**ENV, "PAYTRACE_PASSWORD": "wrong"}
     failed = CliRunner().invoke(cli, ["--config", config, "check-config"], env=wrong)
     assert failed.exit_code == 1
-    assert failed.stdout.splitlines()[-1] == (
-        "PayTrace login: FAILED (PayTrace POST /oauth/token refused the credentials "
+    assert failed.stderr.splitlines() == [
+        "error: PayTrace login: FAILED (PayTrace POST /oauth/token refused the credentials "
         "(invalid_grant): check PAYTRACE_USERNAME and PAYTRACE_PASSWORD)"
-    )
+    ]
 
 
 class _Terminal(io.StringIO):
@@ -125,7 +128,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_is_drawn_on_a_terminal() -> None:
     terminal = _Terminal()
-    bar = _ProgressBar("PayTrace", terminal)
+    bar = ProgressBar("PayTrace", terminal)
     for done in range(1, 5):
         bar(done, 4)
     bar.close()
@@ -143,7 +146,11 @@ def test_a_malformed_record_from_the_api_is_paytraces_fault_exit_1(
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: PayTrace sent a malformed transaction: PayTrace export ")
-    assert line.endswith("field amount: '12.345' has more than two decimal places")
+    assert re.search(
+        r"field amount: '12.345' has more than two decimal places"
+        r" \(recorded as run (\S+): paytrace-abas show \1\)$",
+        line,
+    )
 
 
 @pytest.mark.parametrize(
@@ -180,10 +187,12 @@ def test_an_export_answer_without_transactions_exits_1_and_posts_nothing(
     assert len(errors) == 1
     day, _, message = errors[0].removeprefix(f"error: PayTrace POST {EXPORT} for ").partition(" ")
     assert day in {"11/23/2026", "11/24/2026", "11/25/2026", "11/26/2026"}  # the first to fail
-    assert message == (
+    said, _, recorded = message.partition(" (recorded as run ")
+    assert said == (
         f'answered without "transactions" ({codes}): it is not an export of the day, so the '
         "day is not taken as empty and nothing is posted"
     )
+    assert re.fullmatch(r"(\S+): paytrace-abas show \1\)", recorded)
     assert not (tmp_path / "demo-abas-import.edp").exists()
     assert not list((tmp_path / "out").glob("plan-*.json"))
 
@@ -199,7 +208,9 @@ def test_an_export_answer_with_success_false_exits_1_with_its_codes(
     errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING")]
     assert len(errors) == 1
     assert errors[0].startswith(f"error: PayTrace POST {EXPORT} for ")
-    assert errors[0].endswith(
-        " failed with HTTP 200: response_code 102 Your transaction was not approved."
+    assert re.search(
+        r" failed with HTTP 200: response_code 102 Your transaction was not approved\."
+        r" \(recorded as run (\S+): paytrace-abas show \1\)$",
+        errors[0],
     )
     assert not (tmp_path / "demo-abas-import.edp").exists()

@@ -194,6 +194,7 @@ def test_runs_and_show_tell_the_history(tmp_path: Path) -> None:
         "posted",
         "dead",
         "letters",
+        "error",
     ]
     newest, oldest = lines[2].split(), lines[3].split()
     assert newest[1:] == ["reconcile", "2026-11-25", "completed", "0", "2", "0"]

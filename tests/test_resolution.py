@@ -23,7 +23,7 @@ from paytrace_abas.plan.resolutions import (
     resolve_decisions,
 )
 
-from .workbook_data import REPO
+from .fake_paytrace import sample_day_config
 from .workbook_dump import type_decisions
 
 
@@ -226,12 +226,17 @@ def test_two_decisions_cannot_spend_the_same_open_amount() -> None:
     ]
 
 
+def _demo_config(tmp_path: Path) -> str:
+    """config/demo.toml with its ledger in ``tmp_path`` (never the repository's out/)."""
+    return str(sample_day_config(tmp_path))
+
+
 def _reconcile_demo(tmp_path: Path) -> tuple[Path, Path]:
     result = CliRunner().invoke(
         cli,
         [
             "--config",
-            str(REPO / "config" / "demo.toml"),
+            _demo_config(tmp_path),
             "reconcile",
             "--date",
             "2026-11-25",
@@ -258,9 +263,7 @@ def test_round_trip_from_an_edited_workbook_to_a_plan(tmp_path: Path) -> None:
             "Unmatched": {"512330415": ("ignore", "test payment")},
         },
     )
-    result = CliRunner().invoke(
-        cli, ["--config", str(REPO / "config" / "demo.toml"), "resolve", str(workbook)]
-    )
+    result = CliRunner().invoke(cli, ["--config", _demo_config(tmp_path), "resolve", str(workbook)])
     assert result.exit_code == 0, result.output
     run_plan = read_plan(run_plan_path)
     resolved = read_plan(run_plan_path.with_name(run_plan_path.stem + "-resolved.json"))
@@ -294,9 +297,7 @@ def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
         workbook,
         {"Partial payments": {"512330359": ("assign 400999", ""), "512330366": ("pay it", "")}},
     )
-    result = CliRunner().invoke(
-        cli, ["--config", str(REPO / "config" / "demo.toml"), "resolve", str(workbook)]
-    )
+    result = CliRunner().invoke(cli, ["--config", _demo_config(tmp_path), "resolve", str(workbook)])
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: sheet 'Partial payments', row 2, column P (Resolution): abas has no open item "
@@ -310,8 +311,6 @@ def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
 def test_a_workbook_from_elsewhere_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     Workbook().save(path)
-    result = CliRunner().invoke(
-        cli, ["--config", str(REPO / "config" / "demo.toml"), "resolve", str(path)]
-    )
+    result = CliRunner().invoke(cli, ["--config", _demo_config(tmp_path), "resolve", str(path)])
     assert result.exit_code == 2
     assert "was not written by paytrace-abas reconcile" in result.output

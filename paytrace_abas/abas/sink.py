@@ -46,7 +46,8 @@ def check_sink(settings: AbasSettings, secrets: Secrets) -> None:
     """Raise ConfigError when the configured sink cannot post (checked before a run starts)."""
     if settings.sink == "api" and not (secrets.abas_password or secrets.abas_token):
         raise ConfigError(
-            '[abas] sink = "api" needs ABAS_PASSWORD or ABAS_TOKEN in the environment'
+            '[abas] sink = "api" needs ABAS_PASSWORD or ABAS_TOKEN (environment, *_FILE or systemd '
+            "credential; docs/operations.md#secrets)"
         )
     if settings.sink == "file" and settings.import_file is None:
         raise ConfigError(

@@ -22,9 +22,11 @@ from paytrace_abas.errors import (
     EXIT_FAILED,
     ConfigError,
     InputFileError,
+    PaytraceAbasError,
     UsageError,
 )
 from paytrace_abas.ledger import UNFINISHED, Ledger
+from paytrace_abas.logs import set_run_id
 from paytrace_abas.models import DeliveryReport, PostingRecord, Receipt, Window
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ def recorded_run(
     run_id = ledger.start_run(
         started.strftime("%Y%m%dT%H%M%SZ"), command, days, dry_run, parameters
     )
+    set_run_id(run_id)
     try:
         yield run_id
     except Exception as exc:
@@ -52,6 +55,8 @@ def recorded_run(
         code = EXIT_BAD_INPUT if bad_input else EXIT_FAILED
         message = str(exc) or type(exc).__name__
         ledger.finish_run(run_id, code, {"error": message})
+        if isinstance(exc, PaytraceAbasError):
+            exc.run_id = run_id  # recorded and alerted: the command line only reports it
         if not dry_run:
             alert = Alert(run_id, command, "failed", window=str(window or ""), error=message)
             send_alert(settings.alerts, settings.secrets.smtp_password, alert)

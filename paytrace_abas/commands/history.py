@@ -16,11 +16,17 @@ def run_history(settings: Settings, limit: int) -> list[RunRecord]:
 
 
 def run_details(settings: Settings, run_id: str) -> RunDetails:
-    """One run with the postings it planned or moved; UsageError if the ledger has no such run."""
+    """One run (``last``: the newest) with the postings it planned or moved; UsageError if the
+    ledger has no such run."""
     with open_ledger(settings, locked=False) as ledger:
-        run = ledger.run(run_id)
+        if run_id == "last":
+            newest = ledger.runs(1)
+            run = newest[0] if newest else None
+        else:
+            run = ledger.run(run_id)
         if run is None:
             raise UsageError(f"the ledger {settings.ledger.path} has no run {run_id!r}")
+        run_id = run.run_id
         bookings = [booking for by_run, booking in ledger.manual_bookings() if by_run == run_id]
         return RunDetails(
             run, ledger.postings_of_run(run_id), ledger.open_exceptions(), tuple(bookings)

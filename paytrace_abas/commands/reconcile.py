@@ -46,6 +46,7 @@ from paytrace_abas.plan.document import (
     input_hash,
     write_plan,
 )
+from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.plan.integrity import RUN_PLAN
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
@@ -151,11 +152,15 @@ def _reconcile_in_ledger(
     log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
     already_posted, paid_before = ledger_history(ledger, payments)
     results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    if log.isEnabledFor(logging.DEBUG):
+        by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
+        log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
     write_plan(plan, plan_path)
     ledger.record_plan(run_id, RUN_PLAN, canonical_plan(plan))
+    write_run_inputs(inputs_path(plan_path, run_id), run_id, payments, open_items)
     delivery = None
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))

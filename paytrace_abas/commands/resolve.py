@@ -8,12 +8,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from paytrace_abas.abas.files import check_unpacked_size
 from paytrace_abas.commands.inputs import load_open_items, load_payments, open_ledger
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
 from paytrace_abas.models import Window
 from paytrace_abas.plan.document import Plan, canonical_plan, read_plan, write_plan
+from paytrace_abas.plan.inputs import inputs_path, read_run_inputs
 from paytrace_abas.plan.integrity import resolved_kind
 from paytrace_abas.plan.resolutions import resolve_decisions
 from paytrace_abas.report import read_decisions
@@ -47,8 +50,7 @@ def resolve_workbook(
     window = Window(
         dt.date.fromisoformat(run_plan.window_from), dt.date.fromisoformat(run_plan.window_to)
     )
-    payments = load_payments(settings, window)
-    open_items = load_open_items(settings)
+    payments, open_items = _run_inputs(settings, run_plan_path, found.run_id, window)
     plan = resolve_decisions(
         found.rows,
         payments,
@@ -66,3 +68,15 @@ def resolve_workbook(
         )
     log.info("%d decisions from %s written to %s", len(found.rows), workbook, target)
     return ResolveOutcome(plan, target, len(run_plan.postings), len(found.rows))
+
+
+def _run_inputs(
+    settings: Settings, run_plan_path: Path, run_id: str, window: Window
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The payments and open items the run saved beside its plan; a run from before they
+    were saved has them pulled again (which needs the sources and their secrets)."""
+    saved = inputs_path(run_plan_path, run_id)
+    if saved.exists():
+        return read_run_inputs(saved, run_id)
+    log.warning("%s is missing: payments and open items are read from the sources again", saved)
+    return load_payments(settings, window), load_open_items(settings)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from paytrace_abas.config.reader import TomlDocument, TomlSection
+from paytrace_abas.config.secrets import read_secrets
 from paytrace_abas.config.settings import (
     ACCOUNT_RULE_TEXT,
     CONFIG_ENV_VAR,
@@ -25,7 +26,6 @@ from paytrace_abas.config.settings import (
     PaytraceSettings,
     PostingSettings,
     ReportSettings,
-    Secrets,
     Settings,
     is_account,
 )
@@ -42,8 +42,20 @@ def find_config_path(explicit: str | None, environ: Mapping[str, str], cwd: Path
     return candidate if candidate.exists() else None
 
 
+def no_config_found(cwd: Path) -> ConfigError:
+    """The error when no config file was found: a run never falls back to defaults silently."""
+    return ConfigError(
+        f"no config file: --config was not given, ${CONFIG_ENV_VAR} is not set and "
+        f"{cwd / DEFAULT_CONFIG_NAME} does not exist"
+    )
+
+
 def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
-    """Read and validate the TOML file at ``path`` (defaults alone when None)."""
+    """Read and validate the TOML file at ``path`` (defaults alone when None).
+
+    A ConfigError lists every problem in ``problems`` and carries in ``partial`` the settings
+    read despite them, so that the failure can still be recorded and alerted.
+    """
     document = _read_toml(path) if path else {}
     base_dir = path.parent if path else Path.cwd()
     problems: list[str] = []
@@ -58,14 +70,46 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         posting=_read_posting(reader.section("posting")),
         accounts=_read_accounts(reader.section("accounts")),
         alerts=_read_alerts(reader.section("alerts")),
-        secrets=_read_secrets(environ),
+        secrets=read_secrets(environ),
     )
     reader.reject_unknown_sections()
-    problems.extend(_missing_paytrace_secrets(settings))
     if problems:
         where = f"{path}" if path else "the configuration"
-        raise ConfigError(f"{where} has {len(problems)} problem(s): " + "; ".join(problems))
+        error = ConfigError(
+            f"{where} has {len(problems)} problem(s): " + "; ".join(problems),
+            problems=[f"{where}: {problem}" for problem in problems],
+        )
+        error.partial = settings
+        raise error
     return settings
+
+
+def missing_secrets(settings: Settings, posting: bool, alerting: bool = False) -> list[str]:
+    """Why a run cannot authenticate: one sentence per secret it needs but lacks.
+
+    Every run reads PayTrace and abas; ``posting`` adds the abas sink, ``alerting`` the SMTP
+    login. A secret named in a ``*_FILE`` variable that cannot be used is always a problem.
+    """
+    secrets = settings.secrets
+    needs: list[tuple[str, tuple[str, ...]]] = []
+    if settings.paytrace.source == "api":
+        needs += [('[paytrace] source = "api"', ("PAYTRACE_USERNAME",))]
+        needs += [('[paytrace] source = "api"', ("PAYTRACE_PASSWORD",))]
+    if settings.abas.source == "api":
+        needs += [('[abas] source = "api"', ("ABAS_PASSWORD", "ABAS_TOKEN"))]
+    if posting and settings.abas.sink == "api":
+        needs += [('[abas] sink = "api"', ("ABAS_PASSWORD", "ABAS_TOKEN"))]
+    if alerting and settings.alerts.wants_email and settings.alerts.smtp_user:
+        needs += [("[alerts] smtp_user", ("SMTP_PASSWORD",))]
+    missing = [
+        f"{reason} needs {' or '.join(names)}: "
+        + "; ".join(secrets.why_missing(name) for name in names)
+        for reason, names in needs
+        if not any(secrets.has(name) for name in names)
+    ]
+    needed = {name for _, names in needs for name in names}
+    unusable = [problem for name, problem in secrets.problems.items() if name not in needed]
+    return missing + unusable
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -235,8 +279,11 @@ def _read_alerts(section: TomlSection) -> AlertSettings:
 
 
 def _read_ledger(section: TomlSection) -> LedgerSettings:
-    path = section.path("path", must_exist=False) or LedgerSettings().path
-    settings = LedgerSettings(path=path)
+    defaults = LedgerSettings()
+    settings = LedgerSettings(
+        path=section.path("path", must_exist=False) or defaults.path,
+        lock_alert_minutes=section.number("lock_alert_minutes", defaults.lock_alert_minutes),
+    )
     section.reject_unknown_keys()
     return settings
 
@@ -291,29 +338,3 @@ def _read_report(section: TomlSection) -> ReportSettings:
     )
     section.reject_unknown_keys()
     return settings
-
-
-def _read_secrets(environ: Mapping[str, str]) -> Secrets:
-    return Secrets(
-        paytrace_username=environ.get("PAYTRACE_USERNAME", ""),
-        paytrace_password=environ.get("PAYTRACE_PASSWORD", ""),
-        paytrace_integrator_id=environ.get("PAYTRACE_INTEGRATOR_ID", ""),
-        abas_password=environ.get("ABAS_PASSWORD", ""),
-        abas_token=environ.get("ABAS_TOKEN", ""),
-        smtp_password=environ.get("SMTP_PASSWORD", ""),
-    )
-
-
-def _missing_paytrace_secrets(settings: Settings) -> list[str]:
-    """The PayTrace API source cannot authenticate without a user name and password."""
-    if settings.paytrace.source != "api":
-        return []
-    required = {
-        "PAYTRACE_USERNAME": settings.secrets.paytrace_username,
-        "PAYTRACE_PASSWORD": settings.secrets.paytrace_password,
-    }
-    return [
-        f'environment variable {name} is not set ([paytrace] source = "api" needs it)'
-        for name, value in required.items()
-        if not value
-    ]

@@ -6,6 +6,7 @@ broken config file is reported whole, not one mistake per run.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -39,7 +40,9 @@ class TomlDocument:
 
     def reject_unknown_sections(self) -> None:
         for name in sorted(set(self._document) - self._read):
-            self._problems.append(f"unknown section or key [{name}]")
+            self._problems.append(
+                f"unknown section or key [{name}]{did_you_mean(name, self._read)}"
+            )
 
 
 class TomlSection:
@@ -265,4 +268,10 @@ class TomlSection:
     def reject_unknown_keys(self) -> None:
         """Report every key of the table that no reader asked for (typos, stale keys)."""
         for key in sorted(set(self._table) - self._used):
-            self._problem(key, "is not a known key")
+            self._problem(key, "is not a known key" + did_you_mean(key, self._used))
+
+
+def did_you_mean(name: str, known: set[str]) -> str:
+    """`` (did you mean x?)`` for a near-miss of a known name, else nothing."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -13,6 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from paytrace_abas.config.secrets import SECRET_FIELDS
+from paytrace_abas.config.secrets import Secrets as Secrets
+
 #: an abas account number as this tool writes it: letters, digits, '.', '_' or '-', at most 20,
 #: starting with a letter or digit (no ';', '=', '|', space: they would break a file or a sheet)
 ACCOUNT_SYNTAX = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,19}")
@@ -26,14 +29,7 @@ def is_account(text: str) -> bool:
 
 CONFIG_ENV_VAR = "PAYTRACE_ABAS_CONFIG"
 DEFAULT_CONFIG_NAME = "paytrace-abas.toml"
-SECRET_ENV_VARS = (
-    "PAYTRACE_USERNAME",
-    "PAYTRACE_PASSWORD",
-    "PAYTRACE_INTEGRATOR_ID",
-    "ABAS_PASSWORD",
-    "ABAS_TOKEN",
-    "SMTP_PASSWORD",
-)
+SECRET_ENV_VARS = tuple(SECRET_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -146,6 +142,8 @@ class AbasSettings:
 @dataclass(frozen=True)
 class LedgerSettings:
     path: Path = Path("paytrace-abas.sqlite3")
+    #: a run that finds the lock held this long by a live process alerts (once per holder)
+    lock_alert_minutes: float = 120.0
 
 
 #: Payment fields searched for invoice numbers, in this order (docs/contract.md#payments).
@@ -286,22 +284,6 @@ class ReportSettings:
     @property
     def workbook_language(self) -> str:
         return self.language or self.locale.split("_")[0]
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """Credentials from the environment; never printed (repr hides every value)."""
-
-    paytrace_username: str = field(default="", repr=False)
-    paytrace_password: str = field(default="", repr=False)
-    paytrace_integrator_id: str = field(default="", repr=False)
-    abas_password: str = field(default="", repr=False)
-    abas_token: str = field(default="", repr=False)
-    smtp_password: str = field(default="", repr=False)
-
-    def values(self) -> list[str]:
-        """Every non-empty secret, so that log filters can redact them."""
-        return [value for value in vars(self).values() if value]
 
 
 @dataclass(frozen=True)

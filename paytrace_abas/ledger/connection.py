@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,14 @@ from paytrace_abas.ledger.durability import WalSync
 from paytrace_abas.ledger.records import create_private
 
 log = logging.getLogger(__name__)
+
+
+def _log_timing(what: str, started: float, rows: int | None = None) -> None:
+    """-vv: how long a ledger query or transaction took (its SQL, never its parameters)."""
+    if log.isEnabledFor(logging.DEBUG):
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        counted = "" if rows is None else f", {rows} rows"
+        log.debug("ledger %.2f ms%s: %s", elapsed_ms, counted, " ".join(what.split())[:120])
 
 
 class LedgerConnection:
@@ -71,6 +80,7 @@ class LedgerConnection:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One short transaction; the WAL is synced later, see ``postings.transition``."""
         with self._lock:
+            started = time.perf_counter()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -79,12 +89,16 @@ class LedgerConnection:
                 raise
             self._db.execute("COMMIT")
             self._last_commit = self._wal_sync.committed()
+            _log_timing("transaction", started)
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
+            started = time.perf_counter()
             cursor = self._db.execute(sql, tuple(params))
             cursor.row_factory = sqlite3.Row
-            return list(cursor.fetchall())
+            rows = list(cursor.fetchall())
+            _log_timing(sql, started, len(rows))
+            return rows
 
     def now(self) -> str:
         return self._clock().astimezone(dt.UTC).isoformat(timespec="milliseconds")
@@ -114,6 +128,18 @@ class LedgerConnection:
                     db.execute(statement)
                 db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, self.now()))
             log.info("ledger %s migrated to schema version %d", self.path, version)
+
+    def probe_write(self) -> None:
+        """Raise LedgerError unless the ledger takes a write (rolled back, nothing changes)."""
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute("INSERT INTO schema_version VALUES (-1, 'write probe')")
+                finally:
+                    self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"ledger {self.path} does not take writes: {exc}") from None
 
     def journal_mode(self) -> str:
         return str(self.query("PRAGMA journal_mode")[0][0])

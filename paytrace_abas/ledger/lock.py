@@ -29,10 +29,15 @@ class RunLock:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+            # The holder wrote its pid when it took the lock: the file's mtime is since when.
+            since = os.fstat(descriptor).st_mtime
             os.close(descriptor)
-            raise LockedError(
+            error = LockedError(
                 f"another run holds the lock {self.path} (pid {holder}); try again when it ends"
-            ) from None
+            )
+            error.holder_pid = int(holder) if holder.isdigit() else None
+            error.held_since = since
+            raise error from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         self._descriptor = descriptor

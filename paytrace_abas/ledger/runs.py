@@ -62,8 +62,8 @@ def finish_run(
     workbook_path: Path | None = None,
     plan_path: Path | None = None,
 ) -> None:
-    """Close a run: ``completed`` unless ``exit_code`` says it failed (1, 2)."""
-    status = "failed" if exit_code in (1, 2) else "completed"
+    """Close a run: ``completed`` unless ``exit_code`` says it failed (1, 2, 4)."""
+    status = "failed" if exit_code in (1, 2, 4) else "completed"
     with connection.transaction() as db:
         db.execute(
             "UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, counts = ?,"
@@ -191,3 +191,13 @@ def recorded_plans(connection: LedgerConnection, run_id: str) -> dict[str, str]:
     """kind -> canonical JSON of every plan recorded for the run."""
     rows = connection.query("SELECT kind, plan FROM recorded_plans WHERE run_id = ?", [run_id])
     return {str(row[0]): str(row[1]) for row in rows}
+
+
+def claim_lock_alert(connection: LedgerConnection, holder: str, run_id: str) -> bool:
+    """True the first time a lock ``holder`` is alerted about; False ever after."""
+    with connection.transaction() as db:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO lock_alerts (holder, run_id, alerted_at) VALUES (?, ?, ?)",
+            (holder, run_id, connection.now()),
+        )
+        return cursor.rowcount == 1

@@ -136,6 +136,18 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         3,
         (
+            # A run lock held too long by a live process is alerted once per holder
+            # ("pid N since T"), however many later runs find it held.
+            """CREATE TABLE lock_alerts (
+                holder TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL,
+                alerted_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+    (
+        4,
+        (
             # Every plan a run wrote (kind "run") and every plan resolve checked ("resolved
             # <digest>"): apply accepts only these, less removed postings.
             """CREATE TABLE recorded_plans (

@@ -63,6 +63,10 @@ class Ledger:
         """The ledger's clock, as it stamps ``updated_at``."""
         return self._connection.now()
 
+    def probe_write(self) -> None:
+        """LedgerError unless the ledger takes a write (check-config; nothing changes)."""
+        self._connection.probe_write()
+
     def sync(self) -> None:
         """Make every change committed so far durable (after ``wait_durable=False`` marks)."""
         self._connection.sync()
@@ -97,6 +101,9 @@ class Ledger:
 
     def run(self, run_id: str) -> RunRecord | None:
         return _runs.run(self._connection, run_id)
+
+    def claim_lock_alert(self, holder: str, run_id: str) -> bool:
+        return _runs.claim_lock_alert(self._connection, holder, run_id)
 
     def counted_runs(self, last_day: dt.date) -> list[RunRecord]:
         return _runs.counted_runs(self._connection, last_day)

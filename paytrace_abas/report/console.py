@@ -9,7 +9,6 @@ from typing import Any, Protocol
 import pandas as pd
 from tabulate import tabulate
 
-from paytrace_abas.config import Settings
 from paytrace_abas.frames import records
 from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
 from paytrace_abas.models import CheckStep, DeliveryReport, ManualBooking, Outcome, Window
@@ -180,13 +179,6 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
     }
 
 
-def describe_config_check(settings: Settings, steps: Sequence[CheckStep]) -> str:
-    """check-config's lines: the configuration is valid, its sources, each step against an API."""
-    paytrace, abas = settings.paytrace, settings.abas
-    lines = [
-        f"config: {settings.config_path or '(defaults)'} is valid",
-        f"PayTrace source: {paytrace.source} ({paytrace.file or paytrace.base_url})",
-        f"abas source:     {abas.source} ({abas.open_items_file or abas.base_url})",
-    ]
-    lines += [f"{step.name}: {'ok' if step.ok else 'FAILED'} ({step.detail})" for step in steps]
-    return "\n".join(lines)
+def check_line(step: CheckStep) -> str:
+    """One line of check-config: ``name: ok (detail)`` or ``name: FAILED (detail)``."""
+    return f"{step.name}: {'ok' if step.ok else 'FAILED'} ({step.detail})"
