@@ -35,12 +35,14 @@ class Alert:
 
     run_id: str
     command: str
-    problem: str  # "failed", "dead_letters", "chargebacks" (comma-separated when several)
+    #: "failed", "dead_letters", "chargebacks", "empty_days" (comma-separated when several)
+    problem: str
     window: str = ""
     error: str = ""
     counts: Mapping[str, int] = field(default_factory=dict)
     dead_letters: Mapping[str, str] = field(default_factory=dict)  # transaction id -> last error
     chargebacks: tuple[str, ...] = ()  # transaction ids
+    empty_days: tuple[str, ...] = ()  # weekdays PayTrace answered empty (ISO dates)
     workbook: str = ""
 
     @property
@@ -54,6 +56,8 @@ class Alert:
             parts.append(f"{len(self.dead_letters)} posting(s) in dead letters")
         if self.chargebacks:
             parts.append(f"{len(self.chargebacks)} chargeback(s)")
+        if self.empty_days:
+            parts.append(f"{len(self.empty_days)} weekday(s) without PayTrace transactions")
         return f"[paytrace-abas] {self.command} {self.run_id}: " + ", ".join(parts or ["notice"])
 
     @property
@@ -90,6 +94,12 @@ class Alert:
                 lines.append(f"  … and {len(items) - _MAX_LISTED} more")
         if self.chargebacks:
             lines += ["", "Chargebacks: " + ", ".join(self.chargebacks)]
+        if self.empty_days:
+            lines += [
+                "",
+                "PayTrace answered these weekdays with no transactions at all (a closed "
+                "business, or a PayTrace account or export problem): " + ", ".join(self.empty_days),
+            ]
         return mask_pans("\n".join(lines) + "\n")
 
 

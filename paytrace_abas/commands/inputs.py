@@ -46,12 +46,18 @@ def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
 
 
 def load_payments(
-    settings: Settings, window: Window, progress: ProgressCallback | None = None
+    settings: Settings,
+    window: Window,
+    progress: ProgressCallback | None = None,
+    records_by_day: dict[dt.date, int] | None = None,
 ) -> pd.DataFrame:
-    """The window's PayTrace transactions as the canonical payments frame."""
+    """The window's PayTrace transactions as the canonical payments frame.
+
+    Over the API, ``records_by_day`` (when given) gets the records each pulled day answered.
+    """
     paytrace = settings.paytrace
     if paytrace.source == "api":
-        raw = fetch_transactions(paytrace, settings.secrets, window, progress)
+        raw = fetch_transactions(paytrace, settings.secrets, window, progress, records_by_day)
         try:
             payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
         except InputFileError as exc:

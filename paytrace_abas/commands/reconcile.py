@@ -126,9 +126,23 @@ def reconcile(
                 plan=outcome.plan_path,
                 input_hash=outcome.plan.input_hash,
                 chargebacks=chargebacks,
+                empty_days=_empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
             )
     return outcome
+
+
+def _empty_weekdays(
+    ledger: Ledger, settings: Settings, run_id: str, window: Window
+) -> list[dt.date]:
+    """Weekdays of the window PayTrace answered empty, when [paytrace] empty_day_alert asks."""
+    if not settings.paytrace.empty_day_alert:
+        return []
+    return [
+        day
+        for day, records in sorted(ledger.pulled_days(run_id).items())
+        if records == 0 and day.weekday() < 5 and window.first_day <= day <= window.last_day
+    ]
 
 
 def _reconcile_in_ledger(
@@ -142,7 +156,9 @@ def _reconcile_in_ledger(
     progress: ProgressCallback | None,
     last_closed: dt.date,
 ) -> RunOutcome:
-    payments = load_payments(settings, window, progress)
+    records_by_day: dict[dt.date, int] = {}
+    payments = load_payments(settings, window, progress, records_by_day)
+    ledger.record_pulled_days(run_id, records_by_day)
     if chargebacks_file is not None:
         payments = pd.concat(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]

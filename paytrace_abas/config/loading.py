@@ -137,6 +137,7 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
         timezone=section.timezone("timezone", defaults.timezone),
         currency=section.currency("currency", defaults.currency),
         overlap_days=section.integer("overlap_days", defaults.overlap_days, minimum=0),
+        empty_day_alert=section.boolean("empty_day_alert", defaults.empty_day_alert),
         timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
         max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
         backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),

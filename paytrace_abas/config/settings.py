@@ -56,6 +56,8 @@ class PaytraceSettings:
     timezone: str = "America/Los_Angeles"
     currency: str = "USD"
     overlap_days: int = 2
+    #: alert when a weekday of the window is pulled over the API and answered empty
+    empty_day_alert: bool = False
     timeout_seconds: float = 30.0
     max_attempts: int = 4
     #: first retry wait; doubles per attempt (with jitter), capped at 30 s

@@ -43,11 +43,19 @@ def fetch_transactions(
     secrets: Secrets,
     window: Window,
     progress: ProgressCallback | None = None,
+    records_by_day: dict[dt.date, int] | None = None,
 ) -> list[RawTransaction]:
-    """Every transaction PayTrace exports for the window's pull days, de-duplicated."""
+    """Every transaction PayTrace exports for the window's pull days, de-duplicated.
+
+    ``records_by_day`` (when given) is filled with how many records each pulled day answered.
+    """
     with PaytraceSession(settings, secrets) as session:
         return pull_transactions(
-            session, pull_days(window, settings.overlap_days), settings.parallel_requests, progress
+            session,
+            pull_days(window, settings.overlap_days),
+            settings.parallel_requests,
+            progress,
+            records_by_day,
         )
 
 
@@ -63,6 +71,7 @@ def pull_transactions(
     days: list[dt.date],
     parallel_requests: int = 1,
     progress: ProgressCallback | None = None,
+    records_by_day: dict[dt.date, int] | None = None,
 ) -> list[RawTransaction]:
     """One export request per day, ``parallel_requests`` at a time; results in day order.
 
@@ -73,6 +82,8 @@ def pull_transactions(
             days, lambda day: export_day(session, day), parallel_requests, progress, session
         )
         records = deduplicate([item for day in days for item in by_day[day]])
+    if records_by_day is not None:
+        records_by_day.update({day: len(by_day[day]) for day in days})
     log.info(
         "PayTrace: %d transaction(s) from %d day export(s), %s to %s",
         len(records),
