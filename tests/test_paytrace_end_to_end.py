@@ -153,6 +153,17 @@ def test_a_malformed_record_from_the_api_is_paytraces_fault_exit_1(
     )
 
 
+def _failed_posting_run(fake: FakePaytrace, tmp_path: Path) -> str:
+    """A posting run against ``fake``: it must exit 1 with one error line, returned."""
+    config = api_config(tmp_path, fake)
+    args = ["--config", str(config), "reconcile", "--date", DAY, "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args, env=ENV, catch_exceptions=False)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING")]
+    assert len(errors) == 1
+    return errors[0]
+
+
 @pytest.mark.parametrize(
     ("answer", "codes"),
     [
@@ -179,13 +190,8 @@ def test_an_export_answer_without_transactions_exits_1_and_posts_nothing(
     sample_fake: FakePaytrace, tmp_path: Path, answer: dict[str, Any], codes: str
 ) -> None:
     sample_fake.export_answer = answer
-    config = api_config(tmp_path, sample_fake)
-    args = ["--config", str(config), "reconcile", "--date", DAY, "--out", str(tmp_path / "out")]
-    result = CliRunner().invoke(cli, args, env=ENV, catch_exceptions=False)
-    assert result.exit_code == 1
-    errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING")]
-    assert len(errors) == 1
-    day, _, message = errors[0].removeprefix(f"error: PayTrace POST {EXPORT} for ").partition(" ")
+    error = _failed_posting_run(sample_fake, tmp_path)
+    day, _, message = error.removeprefix(f"error: PayTrace POST {EXPORT} for ").partition(" ")
     assert day in {"11/23/2026", "11/24/2026", "11/25/2026", "11/26/2026"}  # the first to fail
     said, _, recorded = message.partition(" (recorded as run ")
     assert said == (
@@ -201,16 +207,11 @@ def test_an_export_answer_with_success_false_exits_1_with_its_codes(
     sample_fake: FakePaytrace, tmp_path: Path
 ) -> None:
     sample_fake.export_answer = json.loads((FIXTURES / "decline.json").read_text("utf-8"))
-    config = api_config(tmp_path, sample_fake)
-    args = ["--config", str(config), "reconcile", "--date", DAY, "--out", str(tmp_path / "out")]
-    result = CliRunner().invoke(cli, args, env=ENV, catch_exceptions=False)
-    assert result.exit_code == 1
-    errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING")]
-    assert len(errors) == 1
-    assert errors[0].startswith(f"error: PayTrace POST {EXPORT} for ")
+    error = _failed_posting_run(sample_fake, tmp_path)
+    assert error.startswith(f"error: PayTrace POST {EXPORT} for ")
     assert re.search(
         r" failed with HTTP 200: response_code 102 Your transaction was not approved\."
         r" \(recorded as run (\S+): paytrace-abas show \1\)$",
-        errors[0],
+        error,
     )
     assert not (tmp_path / "demo-abas-import.edp").exists()
