@@ -159,26 +159,6 @@ def test_finding_3_receipts_in_a_moved_file_are_found_in_the_archive_not_sent_ag
         assert {ledger.posting(t).state for t in day.expected} == {"posted"}  # type: ignore[union-attr]
 
 
-def test_finding_3_a_file_moved_during_a_run_is_continued_in_a_new_file_with_header(
-    tmp_path: Path,
-) -> None:
-    from paytrace_abas.abas.import_file import ImportFileSink
-    from paytrace_abas.config import AbasSettings
-    from paytrace_abas.models import Receipt, ReceiptLine
-
-    archive = tmp_path / "imported"
-    archive.mkdir()
-    path = tmp_path / "import.edp"
-    sink = ImportFileSink(AbasSettings(import_file=path, import_archive_dir=archive))
-    first = Receipt("700", "K", "USD", dt.date(2026, 11, 25), "18100", (ReceiptLine("1", 100, 0),))
-    second = Receipt("701", "K", "USD", dt.date(2026, 11, 25), "18100", (ReceiptLine("2", 200, 0),))
-    sink.post(first)
-    path.rename(archive / "import-moved.edp")
-    assert sink.post(second) == "import.edp line 8"
-    assert import_file_receipts(path) == {"701": ["2"]}
-    assert sink.find(first) is not None  # the moved file's lines are still known
-
-
 # -- finding 4: a lost or restored ledger re-posted everything ----------------------------------
 
 

@@ -15,6 +15,7 @@ from paytrace_abas.config import AbasSettings, Secrets
 from paytrace_abas.errors import PostingRejectedError, SourceError, TransientSourceError
 from paytrace_abas.models import Receipt, ReceiptLine
 from tests.fake_abas import FakeAbas
+from tests.posting_data import import_file_receipts
 
 RECEIPT = Receipt(
     "512330107",
@@ -142,12 +143,30 @@ def test_values_that_would_break_the_file_are_rejected(tmp_path: Path) -> None:
         sink.post(bad)
 
 
+def _with_archive(folder: Path) -> tuple[Path, Path]:
+    """(import file, archive folder the import job moves it to)."""
+    archive = folder / "imported"
+    archive.mkdir()
+    return folder / "import.edp", archive
+
+
+def test_finding_3_a_file_moved_during_a_run_is_continued_in_a_new_file_with_header(
+    tmp_path: Path,
+) -> None:
+    path, archive = _with_archive(tmp_path)
+    sink = ImportFileSink(AbasSettings(import_file=path, import_archive_dir=archive))
+    second = Receipt("701", "K", "USD", dt.date(2026, 11, 25), "18100", RECEIPT.lines[:1])
+    sink.post(RECEIPT)
+    path.rename(archive / "import-moved.edp")  # the import job took it mid-run
+    assert sink.post(second) == "import.edp line 8"
+    assert import_file_receipts(path) == {"701": ["400101"]}  # header first, then the line
+    assert sink.find(RECEIPT) is not None  # the moved file's lines are still known
+
+
 def test_the_archive_is_read_back_only_as_far_as_the_payments_asked_about(
     tmp_path: Path,
 ) -> None:
-    archive = tmp_path / "imported"
-    archive.mkdir()
-    path = tmp_path / "import.edp"
+    path, archive = _with_archive(tmp_path)
     ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
     moved = path.rename(archive / "import-1.edp")
     settings = AbasSettings(import_file=path, import_archive_dir=archive)
