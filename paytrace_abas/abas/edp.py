@@ -1,4 +1,6 @@
-"""abas' EDP import dialect as the file sink writes and reads it (docs/posting.md#the-edp-file).
+"""abas' EDP import dialect as the file sink writes and reads it.
+
+See docs/posting.md#the-edp-import-file.
 
 ::
 

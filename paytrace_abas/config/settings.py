@@ -86,7 +86,8 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "discount": "skbetr",
 }
 
-#: logical receipt fields in the order of the import file's columns (docs/posting.md#the-edp-file)
+#: logical receipt fields in the order of the import file's columns
+#: (docs/posting.md#the-edp-import-file)
 IMPORT_FILE_COLUMNS = (
     "reference",
     "document_date",
@@ -118,7 +119,7 @@ class AbasSettings:
     import_database: str = "102"
     import_group: str = "4"
     import_action: str = "NEW"
-    #: further header lines of abas' EDP dialect (docs/posting.md#the-edp-file)
+    #: further header lines of abas' EDP dialect (docs/posting.md#the-edp-import-file)
     import_charset: str = "UTF-8"
     import_recordidfld: str = "beleg"
     import_firsttabfld: str = "tbeleg"
