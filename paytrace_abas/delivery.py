@@ -27,7 +27,12 @@ from dataclasses import dataclass, replace
 
 from paytrace_abas.abas.sink import Found, ReceiptSink
 from paytrace_abas.config import PostingSettings
-from paytrace_abas.errors import MaybeCommittedError, SourceError, TransientSourceError
+from paytrace_abas.errors import (
+    MaybeCommittedError,
+    ReadBackMismatchError,
+    SourceError,
+    TransientSourceError,
+)
 from paytrace_abas.ledger import (
     DEAD_LETTER,
     FAILED,
@@ -84,6 +89,8 @@ class _Delivery:
                 self.maybe_committed = isinstance(exc, MaybeCommittedError)
                 self._note_failure(exc)
                 continue
+            except ReadBackMismatchError as exc:
+                return self._mismatch(exc)
             except SourceError as exc:  # rejected, or the sink itself is broken: do not retry
                 self._note_failure(exc)
                 break
@@ -146,6 +153,15 @@ class _Delivery:
         log.warning("transaction %s: %s", self.record.receipt.transaction_id, self.last_error)
         if self.state == SENDING:
             self._move(FAILED, error=self.last_error)
+
+    def _mismatch(self, exc: ReadBackMismatchError) -> Outcome:
+        """Committed in abas, but abas shows other open amounts: a failed posting an operator
+        must look at (dead letter, alerted); it is in abas, so it is never sent again."""
+        self.last_error = mask_pans(str(exc))
+        log.error("transaction %s: %s", self.record.receipt.transaction_id, self.last_error)
+        self._move(FAILED, error=self.last_error, document=exc.document)
+        self._move(DEAD_LETTER, error=self.last_error)
+        return Outcome.DEAD_LETTER
 
     def _give_up(self) -> Outcome:
         if self.state == PLANNED:

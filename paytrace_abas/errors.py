@@ -92,6 +92,22 @@ class PostingRejectedError(SourceError):
     """abas refused a posting for a reason retrying will not fix; it goes to dead letters."""
 
 
+class MissingObjectError(PostingRejectedError):
+    """abas does not know the record a call named (``MISSING_OBJECT``): no retry will help."""
+
+
+class ReadBackMismatchError(PostingRejectedError):
+    """abas committed a receipt but shows another open amount than expected afterwards."""
+
+    def __init__(self, message: str, document: str) -> None:
+        super().__init__(message)
+        self.document = document
+
+
+class AbasAccessError(ConfigError):
+    """abas refused the credentials or the user's rights; fixed in configuration; exit code 2."""
+
+
 class LedgerError(PaytraceAbasError):
     """The ledger file cannot be used (newer schema, corrupt, not writable); exit code 1."""
 

@@ -80,6 +80,18 @@ OPEN_ITEM_COLUMNS = [
     "source_line",
 ]
 
+#: The customer master (abas customers table or ``[abas] customers_file``), all text.
+CUSTOMER_COLUMNS = [
+    "customer_no",
+    "name",
+    "street",
+    "zip",
+    "city",
+    "country",
+    "email",
+    "source_line",
+]
+
 RESULT_COLUMNS = [
     "transaction_id",
     "category",

@@ -30,11 +30,13 @@ def write_day(
     *,
     day: str = "11/25/2026",
     sink: str = "file",
+    source: str = "file",
     base_url: str = "",
     workers: int = 4,
     attempts: int = 3,
     backoff: float = 0.001,
     extra: str = "",
+    abas_extra: str = "",
 ) -> Day:
     """Write export, open items and a config into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,7 +91,7 @@ file = "paytrace"
 timezone = "America/Los_Angeles"
 
 [abas]
-source = "file"
+source = "{source}"
 open_items_file = "open_items.csv"
 sink = "{sink}"
 import_file = "abas-import.edp"
@@ -97,6 +99,7 @@ import_file = "abas-import.edp"
 client = "test"
 timeout_seconds = 5
 commit_grace_seconds = 0.01
+{abas_extra}
 
 [ledger]
 path = "ledger.sqlite3"

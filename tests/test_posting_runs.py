@@ -38,7 +38,7 @@ def test_rest_run_posts_each_match_once_and_rerun_posts_nothing(
     first = run_cli(day.config, "reconcile", "--date", "2026-11-25", "--format", "json")
     assert first.exit_code == 0, first.output
     assert_exactly_once(fake_abas, day.expected)
-    document = json.loads(first.output)
+    document = json.loads(first.stdout)
     items = {item["transaction_id"]: item for item in document["items"]}
     assert items[str(FIRST_TRANSACTION - 1)]["category"] == "duplicate"
     assert items[str(FIRST_TRANSACTION + 3)]["posted"] is True
@@ -55,7 +55,7 @@ def test_rest_run_posts_each_match_once_and_rerun_posts_nothing(
     assert (again.exit_code, overlap.exit_code) == (0, 0), again.output + overlap.output
     assert fake_abas.state.exec_calls == calls
     assert_exactly_once(fake_abas, day.expected)
-    counts = json.loads(again.output)["counts"]
+    counts = json.loads(again.stdout)["counts"]
     assert counts == {"already_posted": 12, "duplicate": 1}
 
 
@@ -63,7 +63,11 @@ def test_rest_run_posts_each_match_once_and_rerun_posts_nothing(
 def test_thirty_percent_failures_end_in_dead_letters_then_retry_posts_them_once(
     tmp_path: Path, fake_abas: FakeAbas
 ) -> None:
-    day = write_day(tmp_path, 40, sink="api", base_url=fake_abas.base_url, attempts=2)
+    # max_attempts = 1: the existence check is not retried inside the client either
+    day = write_day(
+        tmp_path, 40, sink="api", base_url=fake_abas.base_url, attempts=2,
+        abas_extra="max_attempts = 1",
+    )  # fmt: skip
     fake_abas.state.failure_rate = 0.3
     fake_abas.state.rng.seed(7)
     first = run_cli(day.config, "reconcile", "--date", "2026-11-25")

@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from paytrace_abas.abas.failures import classify_failure
 from paytrace_abas.abas.import_file import ImportFileSink
-from paytrace_abas.abas.rest import RestSink, classify_failure, exec_payload
+from paytrace_abas.abas.rest import RestSink, exec_payload
 from paytrace_abas.config import AbasSettings, Secrets
-from paytrace_abas.errors import PostingRejectedError, SourceError, TransientSourceError
+from paytrace_abas.errors import (
+    AbasAccessError,
+    MissingObjectError,
+    PostingRejectedError,
+    SourceError,
+    TransientSourceError,
+)
 from paytrace_abas.models import Receipt, ReceiptLine
 from tests.fake_abas import FakeAbas
 from tests.posting_data import import_file_receipts
@@ -61,24 +68,26 @@ def test_exec_payload_is_the_reference_candidate_with_one_row_per_invoice() -> N
 
 
 @pytest.mark.parametrize(
-    ("status", "category", "retry"),
+    ("status", "category", "kind"),
     [
-        (503, "", True),
-        (500, "", True),
-        (429, "", True),
-        (409, "RECORD_LOCKED", True),
-        (400, "UNAVAILABLE", True),
-        (401, "AUTHENTICATION_FAILURE", False),
-        (403, "", False),
-        (400, "ILLEGAL_ARGUMENT", False),
-        (404, "MISSING_OBJECT", False),
-        (400, "", False),
+        (503, "", TransientSourceError),
+        (500, "", TransientSourceError),
+        (429, "", TransientSourceError),
+        (409, "RECORD_LOCKED", TransientSourceError),
+        (400, "UNAVAILABLE", TransientSourceError),
+        (401, "AUTHENTICATION_FAILURE", AbasAccessError),
+        (403, "", AbasAccessError),
+        (400, "ILLEGAL_ARGUMENT", PostingRejectedError),
+        (404, "MISSING_OBJECT", MissingObjectError),
+        (400, "", PostingRejectedError),
     ],
 )
-def test_failures_map_to_retry_or_dead_letter(status: int, category: str, retry: bool) -> None:
+def test_failures_map_to_retry_access_missing_or_rejected(
+    status: int, category: str, kind: type[Exception]
+) -> None:
     payload = {"content": {"error": {"category": category}}} if category else {}
-    error = classify_failure("abas POST /exec", status, payload)
-    assert isinstance(error, TransientSourceError if retry else PostingRejectedError)
+    error = classify_failure("POST /exec", status, payload)
+    assert type(error) is kind
 
 
 def test_rest_sink_posts_finds_and_sends_basic_auth_with_the_password() -> None:
@@ -90,7 +99,7 @@ def test_rest_sink_posts_finds_and_sends_basic_auth_with_the_password() -> None:
         found = sink.find(RECEIPT)
         sink.close()
         wrong = RestSink(settings, Secrets(abas_password="nope"))
-        with pytest.raises(PostingRejectedError, match="refused the credentials"):
+        with pytest.raises(AbasAccessError, match="refused the credentials"):
             wrong.post(RECEIPT)
         assert "nope" not in json.dumps(fake.state.documents[0].rows)
     assert document == "(1,102,0)"

@@ -121,6 +121,32 @@ def _header_mapping(path: Path, header: list[str], columns: Mapping[str, str]) -
     return {h: wanted[h] for h in header if h in wanted}
 
 
+CUSTOMER_FILE_COLUMNS = ("customer_no", "name", "street", "zip", "city", "country", "email")
+
+
+def read_customers_file(path: Path) -> list[dict[str, str]]:
+    """A ``;`` CSV customer master (``customer_no;name;street;zip;city;country;email``) as rows.
+
+    Each row also carries ``source_line`` (file and line), like the open-items export.
+    """
+    if not path.exists():
+        raise InputFileError(f"abas customers file {path} does not exist")
+    header, body = _read_csv(path)
+    missing = [name for name in ("customer_no", "name") if name not in header]
+    if missing:
+        raise InputFileError(
+            f"{path} line 1: missing column(s) {', '.join(missing)} "
+            f"(expected {';'.join(CUSTOMER_FILE_COLUMNS)})"
+        )
+    rows = []
+    for line, cells in enumerate(body, start=2):
+        row = {h: c for h, c in zip(header, cells, strict=False) if h in CUSTOMER_FILE_COLUMNS}
+        if not row.get("customer_no"):
+            raise InputFileError(f"{path} line {line}, column customer_no: value is missing")
+        rows.append({**row, "source_line": f"{path} line {line}"})
+    return rows
+
+
 def check_unpacked_size(path: Path, limit: int, setting: str) -> None:
     """InputFileError when ``path`` is no zip archive or unpacks to more than ``limit`` bytes."""
     try:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from paytrace_abas.abas.files import ExportTable
 from paytrace_abas.errors import InputFileError, MoneyError
-from paytrace_abas.models import OPEN_ITEM_COLUMNS
+from paytrace_abas.models import CUSTOMER_COLUMNS, OPEN_ITEM_COLUMNS
 from paytrace_abas.money import parse_decimal_comma, parse_percent_basis_points
 
 
@@ -23,6 +23,11 @@ def normalize_open_items(table: ExportTable) -> pd.DataFrame:
         _normalize_row(row, f"{table.path} line {line}")
         for row, line in zip(table.rows, table.line_numbers, strict=True)
     ]
+    return open_items_frame(rows)
+
+
+def open_items_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The canonical frame from parsed rows (file or REST): one shape, whatever the source."""
     frame = pd.DataFrame(rows, columns=OPEN_ITEM_COLUMNS)
     _reject_duplicate_invoices(frame)
     for column in ("gross_cents", "open_cents", "discount_bp"):
@@ -52,7 +57,7 @@ def _normalize_row(row: dict[str, str], where: str) -> dict[str, Any]:
         "customer_name": row.get("customer_name", "").strip(),
         "invoice_date": cell("invoice_date", _parse_date),
         "due_date": cell("due_date", _parse_date),
-        "currency": cell("currency", _parse_currency, required=True),
+        "currency": cell("currency", parse_currency, required=True),
         "gross_cents": open_cents if gross_cents is None else gross_cents,
         "open_cents": open_cents,
         "discount_bp": cell("discount_percent", parse_percent_basis_points) or 0,
@@ -68,7 +73,7 @@ def _parse_date(text: str) -> dt.date:
         raise ValueError(f"{text!r} is not a date like 25.11.2026 (DD.MM.YYYY)") from None
 
 
-def _parse_currency(text: str) -> str:
+def parse_currency(text: str) -> str:
     code = text.upper()
     if len(code) != 3 or not code.isalpha():
         raise ValueError(f"{text!r} is not a 3-letter currency code")
@@ -80,3 +85,15 @@ def _reject_duplicate_invoices(frame: pd.DataFrame) -> None:
     if not repeated.empty:
         first = repeated.iloc[0]
         raise InputFileError(f"{first['source_line']}: invoice {first['invoice_no']} appears twice")
+
+
+def customers_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    """The canonical customers frame (all text); a customer number twice is an error."""
+    frame = pd.DataFrame(rows, columns=CUSTOMER_COLUMNS).astype(object)
+    frame = frame.fillna("")
+    repeated = frame[frame.duplicated("customer_no", keep="first")]
+    if not repeated.empty:
+        first = repeated.iloc[0]
+        where, number = first["source_line"], first["customer_no"]
+        raise InputFileError(f"{where}: customer {number} appears twice")
+    return frame

@@ -1,82 +1,96 @@
 """The REST sink: one ``POST /mw/r/{client}/exec`` per receipt, opening the OP-processing editor.
 
-The payload is the one docs/abas.md#posting-a-receipt-through-the-editor describes (composed,
-not tested against a live abas):
-head fields counter account, document reference (the PayTrace transaction id), document and
-posting date; one row per invoice with the invoice number, the "load item" button, the amount and
-the cash discount; ``Commit`` answering the configured dialogs. Existence is asked with
-``GET /mw/r/{client}/obj/data/{lookup_table}?criteria=beleg==<id>``.
+The payload follows docs/abas.md#posting-a-receipt-through-the-editor: head fields counter
+account, document reference (the PayTrace transaction id), document and posting date; one row
+per invoice with the invoice number, the "load item" button, the amount and the cash discount;
+``Commit`` answering the configured dialogs. It checks itself twice:
 
-Status codes and ``AbasErpError.category`` map to retryable or not in :func:`classify_failure`,
-the one place that decides it. Messages never carry credentials or query strings.
+* before a receipt is sent the first time, abas is asked whether a document with its
+  reference exists, a page of references per query
+  (``GET /obj/data/{lookup_table}?criteria=beleg==<a>;beleg==<b>;…;@link=(Or)``), and again
+  before any later send;
+* after a commit, each invoice's open amount is read back from the open-items table; another
+  amount than expected is a ReadBackMismatchError naming both (a failed posting, never silent).
+
+A preview is the same editor closed with ``Cancel``: abas computes the rows and keeps nothing.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
 
-import urllib3
-
-from paytrace_abas.abas.sink import Found
-from paytrace_abas.config import AbasSettings, Secrets
-from paytrace_abas.errors import (
-    MaybeCommittedError,
-    PostingRejectedError,
-    SourceError,
-    TransientSourceError,
+from paytrace_abas.abas.client import AbasClient, data_objects
+from paytrace_abas.abas.codec import (
+    decode_cents,
+    decode_text,
+    encode_cents,
+    encode_date,
+    field_entry,
 )
+from paytrace_abas.abas.sink import Found
+from paytrace_abas.abas.source import resolve_open_items_table
+from paytrace_abas.config import AbasSettings, Secrets
+from paytrace_abas.errors import ReadBackMismatchError, SourceError
 from paytrace_abas.models import Receipt
-from paytrace_abas.money import format_decimal_comma
 
 log = logging.getLogger(__name__)
 
-_RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-_RETRYABLE_CATEGORIES = frozenset({"RECORD_LOCKED", "UNAVAILABLE"})
-_CREDENTIAL_CATEGORIES = frozenset({"AUTHENTICATION_FAILURE", "ACCESS_DENIED"})
-#: answers after which a sent receipt may be committed anyway (a proxy gave up, abas went on)
-_MAYBE_COMMITTED_STATUS = frozenset({500, 502, 504})
-#: references asked about in one look-up (the criteria travel in the URL)
+#: references asked about in one look-up before the first send (the criteria travel in the URL)
 LOOKUP_PAGE = 50
 
 
-class RestSink:
-    """Posts receipts through the abas REST API over one thread-safe connection pool.
+@dataclass(frozen=True)
+class PreviewLine:
+    """What abas computed for one invoice of a receipt, before anything was committed."""
 
-    urllib3 directly, not requests: at 20 ms per abas call the client's own overhead decides
-    how close the workers get to their ceiling, and requests costs about 2 ms more per call.
-    """
+    invoice_no: str
+    open_after_cents: int | None
+    discount_cents: int | None
+
+
+class RestSink:
+    """Posts receipts through the shared abas REST client (one connection pool, thread-safe)."""
 
     def __init__(self, settings: AbasSettings, secrets: Secrets, pool_size: int = 4) -> None:
         self._settings = settings
-        self._root = f"{settings.base_url}/mw/r/{quote(settings.client, safe='@')}"
-        self._headers = {
-            "Authorization": _authorization(settings, secrets),
-            "Accept": "application/json",
-            "Accept-Language": settings.language,
-            "Content-Type": "application/json",
-            "X-abas-mw-ws-label": "paytrace-abas",
-        }
-        self._pool = urllib3.PoolManager(
-            num_pools=2,
-            maxsize=pool_size,
-            block=True,
-            retries=False,
-            timeout=urllib3.Timeout(total=settings.timeout_seconds),
-        )
+        self._client = AbasClient(settings, secrets, pool_size=pool_size)
+        self._table_lock = threading.Lock()
+        self._open_items_table = ""
+        self._warned_unverified = False
 
     def post(self, receipt: Receipt) -> str:
-        """Open the editor, fill head and rows, commit; returns the document abas reports."""
-        body = json.dumps(exec_payload(receipt, self._settings)).encode()
-        what = f"abas POST {self._root}/exec for transaction {receipt.transaction_id}"
-        answer = self._call("POST", f"{self._root}/exec", what, {}, body)
-        document = _document_id(answer) or receipt.transaction_id
+        """Open the editor, fill head and rows, commit, read back; returns abas' document."""
+        body = exec_payload(receipt, self._settings)
+        call = f"POST /exec for transaction {receipt.transaction_id}"
+        answer = self._client.execute(body, call, retry=False)
+        document = _object_id(_content_data(answer)) or receipt.transaction_id
         log.debug("transaction %s posted as abas document %s", receipt.transaction_id, document)
+        self._read_back(receipt, document)
         return document
+
+    def preview(self, receipt: Receipt) -> list[PreviewLine]:
+        """The editor filled as for posting, then cancelled: abas' open amount and discount."""
+        body = exec_payload(receipt, self._settings, commit=False)
+        call = f"POST /exec (preview) for transaction {receipt.transaction_id}"
+        rows = _content_data(self._client.execute(body, call, retry=True)).get("table") or []
+        names = self._settings.receipt_fields
+        by_invoice = {}
+        for row in rows:
+            fields = row.get("fields") if isinstance(row, dict) else None
+            invoice = decode_text(field_entry(fields, names["invoice"]))
+            by_invoice[invoice] = PreviewLine(
+                invoice,
+                decode_cents(field_entry(fields, names["open_after"])),
+                decode_cents(field_entry(fields, names["discount"])),
+            )
+        return [
+            by_invoice.get(line.invoice_no, PreviewLine(line.invoice_no, None, None))
+            for line in receipt.lines
+        ]
 
     def find(self, receipt: Receipt) -> Found | None:
         """The abas document whose reference is the transaction id, if any."""
@@ -99,7 +113,7 @@ class RestSink:
     def _documents_with_references(self, references: list[str]) -> dict[str, str]:
         """Reference -> abas document, for those of ``references`` abas holds."""
         field = self._settings.receipt_fields["reference"]
-        table = quote(self._settings.lookup_table, safe=":")
+        table = self._settings.lookup_table
         wanted = ";".join(f"{field}=={reference}" for reference in references)
         either = ";@link=(Or)" if len(references) > 1 else ""
         params = {
@@ -107,79 +121,100 @@ class RestSink:
             "headFields": f"id,{field}",
             "limit": "0",
         }
-        what = f"abas GET {self._root}/obj/data/{table} for transaction {references[0]}"
+        call = f"GET /obj/data/{table} for transaction {references[0]}"
         if len(references) > 1:
-            what += f" and {len(references) - 1} more"
-        answer = self._call("GET", f"{self._root}/obj/data/{table}", what, params, None)
+            call += f" and {len(references) - 1} more"
         documents: dict[str, str] = {}
-        for data in _dig(answer, "content", "data", "erpDataObjects") or []:
-            reference = _field_value(_dig(data, "head", "fields"), field)
-            if reference is None and len(references) == 1:
+        for data in data_objects(self._client.get(f"/obj/data/{table}", params, call), call):
+            reference = decode_text(field_entry(data.get("head", {}).get("fields"), field))
+            if not reference and len(references) == 1:
                 reference = references[0]  # an answer without the field: the one asked about
-            if reference is not None and str(reference) in references:
-                documents.setdefault(str(reference), _object_id(data) or str(reference))
+            if reference in references:
+                documents.setdefault(reference, _object_id(data) or reference)
         return documents
 
     def close(self) -> None:
-        self._pool.clear()
+        self._client.close()
 
-    def _call(
-        self,
-        method: str,
-        url: str,
-        what: str,
-        params: dict[str, str],
-        body: bytes | None,
-    ) -> dict[str, Any]:
-        session = {
-            "variableLanguage": self._settings.language,
-            "maxWaitOnLock": str(self._settings.max_wait_on_lock_seconds),
-        }
-        query = urlencode({**session, **params})
-        # A sent request without its answer: a POST may be committed anyway (docs/posting.md).
-        unanswered = MaybeCommittedError if method == "POST" else TransientSourceError
-        try:
-            response = self._pool.request(
-                method, f"{url}?{query}", body=body, headers=self._headers
+    def _read_back(self, receipt: Receipt, document: str) -> None:
+        """Compare each invoice's open amount in abas with what the receipt should leave."""
+        problems = []
+        for line in receipt.lines:
+            if line.open_cents is None:
+                continue  # planned without an open amount: nothing to compare with
+            expected = line.open_cents - line.amount_cents - line.discount_cents
+            try:
+                found = self.open_amount(line.invoice_no)
+            except SourceError as exc:
+                log.warning(
+                    "transaction %s: posted, but not read back: %s", receipt.transaction_id, exc
+                )
+                continue
+            if found is None:
+                self._note_unverified(receipt.transaction_id, line.invoice_no)
+                continue
+            if found != expected:
+                problems.append(
+                    f"invoice {line.invoice_no} open {encode_cents(found)} in abas, "
+                    f"expected {encode_cents(expected)}"
+                )
+        if problems:
+            raise ReadBackMismatchError(
+                f"abas document {document} for transaction {receipt.transaction_id} was "
+                f"committed, but the read-back differs: {'; '.join(problems)}",
+                document,
             )
-        except urllib3.exceptions.NewConnectionError:  # a subclass of the timeout error
-            raise TransientSourceError(f"{what}: connection failed") from None
-        except urllib3.exceptions.TimeoutError:
-            raise unanswered(f"{what}: no answer within the timeout") from None
-        except urllib3.exceptions.HTTPError as exc:
-            raise unanswered(f"{what}: connection failed ({type(exc).__name__})") from None
-        payload = _json(response.data)
-        if 200 <= response.status < 300 and _dig(payload, "content", "error") is None:
-            return payload
-        failure = classify_failure(what, response.status, payload)
-        unseen = method == "POST" and response.status in _MAYBE_COMMITTED_STATUS
-        if unseen and type(failure) is TransientSourceError:
-            raise MaybeCommittedError(str(failure))
-        raise failure
 
+    def _note_unverified(self, transaction_id: str, invoice_no: str) -> None:
+        """Not in the selection (another company, filed away): nothing to compare with.
 
-def classify_failure(what: str, status: int, payload: dict[str, Any]) -> SourceError:
-    """The error to raise for a failed abas answer: retryable or not (docs/abas.md#errors)."""
-    error = _dig(payload, "content", "error") or {}
-    category = str(error.get("category") or "")
-    text = _erp_message(error) or f"HTTP {status}"
-    if category in _RETRYABLE_CATEGORIES or (not category and status in _RETRYABLE_STATUS):
-        return TransientSourceError(f"{what}: {category or 'temporary failure'} ({text})")
-    if category in _CREDENTIAL_CATEGORIES or status in (401, 403):
-        return PostingRejectedError(
-            f"{what}: abas refused the credentials ({category or status}); "
-            "check ABAS_PASSWORD / ABAS_TOKEN and the user's rights"
+        Said once as a warning (a wrong open-items table shows up), then only at info level.
+        """
+        with self._table_lock:
+            first, self._warned_unverified = not self._warned_unverified, True
+        log.log(
+            logging.WARNING if first else logging.INFO,
+            "transaction %s: posted, but invoice %s is not in the open-items table %s, so it "
+            "was not read back%s",
+            transaction_id,
+            invoice_no,
+            self._open_items_table,
+            " (further ones are logged at info level)" if first else "",
         )
-    return PostingRejectedError(f"{what}: {category or 'rejected'} ({text})")
+
+    def open_amount(self, invoice_no: str) -> int | None:
+        """What abas shows open for an invoice now; None when no open item holds it."""
+        names = self._settings.open_item_fields
+        table = self._table()
+        criteria = f"{names['invoice_no']}=={invoice_no}"
+        if self._settings.open_items_criteria:
+            criteria += f";{self._settings.open_items_criteria}"
+        params = {
+            "criteria": criteria,
+            "headFields": f"id,{names['invoice_no']},{names['open_amount']}",
+            "limit": "0",
+        }
+        call = f"GET /obj/data/{table} (read-back of invoice {invoice_no})"
+        objects = data_objects(self._client.get(f"/obj/data/{table}", params, call), call)
+        if not objects:
+            return None
+        amounts = (
+            decode_cents(field_entry(obj.get("head", {}).get("fields"), names["open_amount"]))
+            for obj in objects
+        )
+        return sum(amount or 0 for amount in amounts)
+
+    def _table(self) -> str:
+        with self._table_lock:
+            if not self._open_items_table:
+                self._open_items_table = resolve_open_items_table(self._client)
+            return self._open_items_table
 
 
-def exec_payload(receipt: Receipt, settings: AbasSettings) -> dict[str, Any]:
-    """The ``CommonEditorCommands`` body that posts one receipt.
-
-    See docs/abas.md#posting-a-receipt-through-the-editor.
-    """
+def exec_payload(receipt: Receipt, settings: AbasSettings, commit: bool = True) -> dict[str, Any]:
+    """The ``CommonEditorCommands`` body of one receipt; ``commit=False`` cancels (a preview)."""
     names = settings.receipt_fields
-    day = receipt.paid_on.strftime("%d.%m.%Y")
+    day = encode_date(receipt.paid_on)
     actions = [
         _set(names["counter_account"], receipt.account),
         _set(names["reference"], receipt.transaction_id),
@@ -192,10 +227,14 @@ def exec_payload(receipt: Receipt, settings: AbasSettings) -> dict[str, Any]:
             {"_type": "InsertRow", "dialogAnswers": []},
             _set(names["invoice"], line.invoice_no, row="."),
             _set(names["load_item"], "", row="."),
-            _set(names["amount"], format_decimal_comma(line.amount_cents), row="."),
-            _set(names["discount"], format_decimal_comma(line.discount_cents), row="."),
+            _set(names["amount"], encode_cents(line.amount_cents), row="."),
+            _set(names["discount"], encode_cents(line.discount_cents), row="."),
         ]
     answers = [{"id": key, "values": [value]} for key, value in settings.dialog_answers.items()]
+    close = {"_type": "Commit", "dialogAnswers": answers} if commit else {"_type": "Cancel"}
+    table_fields = [names["invoice"], names["amount"]]
+    if not commit:
+        table_fields += [names["open_after"], names["discount"]]
     return {
         "initAction": {
             "_type": "OpenEditor",
@@ -205,9 +244,9 @@ def exec_payload(receipt: Receipt, settings: AbasSettings) -> dict[str, Any]:
             "screenEnterDialogAnswers": [],
         },
         "actions": actions,
-        "closeAction": {"_type": "Commit", "dialogAnswers": answers},
+        "closeAction": close,
         "headFields": f"id,{names['reference']}",
-        "tableFields": f"{names['invoice']},{names['amount']}",
+        "tableFields": ",".join(table_fields),
     }
 
 
@@ -219,58 +258,14 @@ def _set(field: str, value: str, row: str | None = None) -> dict[str, Any]:
     return action
 
 
-def _authorization(settings: AbasSettings, secrets: Secrets) -> str:
-    if secrets.abas_token:
-        return f"Bearer {secrets.abas_token}"
-    # abas identifies the user by the ERP password; the user name is ignored
-    # (docs/abas.md#authentication).
-    pair = f"{settings.user}:{secrets.abas_password}".encode()
-    return "Basic " + base64.b64encode(pair).decode("ascii")
+def _content_data(answer: dict[str, Any]) -> dict[str, Any]:
+    content = answer.get("content")
+    data = content.get("data") if isinstance(content, dict) else None
+    return data if isinstance(data, dict) else {}
 
 
-def _json(data: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(data) if data else {}
-    except ValueError:
-        return {}
-    return payload if isinstance(payload, dict) else {}
-
-
-def _dig(payload: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(payload, dict):
-            return None
-        payload = payload.get(key)
-    return payload
-
-
-def _field_value(fields: Any, name: str) -> Any:
-    """A head field's value; ``fields`` is an object by name or a list.
-
-    See docs/abas.md#response-shape.
-    """
-    if isinstance(fields, dict):
-        entry = fields.get(name)
-        return entry.get("value") if isinstance(entry, dict) else None
-    if isinstance(fields, list):
-        for entry in fields:
-            if isinstance(entry, dict) and entry.get("name") == name:
-                return entry.get("value")
-    return None
-
-
-def _object_id(data: Any) -> str | None:
-    value = _field_value(_dig(data, "head", "fields"), "id") or _dig(data, "meta", "id")
-    return str(value) if value else None
-
-
-def _document_id(answer: dict[str, Any]) -> str | None:
-    return _object_id(_dig(answer, "content", "data"))
-
-
-def _erp_message(error: dict[str, Any]) -> str:
-    inner = error.get("error")
-    text = inner.get("text") if isinstance(inner, dict) else error.get("message")
-    if isinstance(text, list):
-        return " ".join(str(part) for part in text)
-    return str(text or "")
+def _object_id(data: dict[str, Any]) -> str | None:
+    meta = data.get("meta")
+    value = decode_text(field_entry(data.get("head", {}).get("fields"), "id"))
+    value = value or (str(meta.get("id") or "") if isinstance(meta, dict) else "")
+    return value or None

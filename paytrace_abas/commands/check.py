@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from paytrace_abas.abas.check import check_abas
 from paytrace_abas.alerts import check_smtp, check_webhook
 from paytrace_abas.commands.inputs import load_open_items, open_ledger
 from paytrace_abas.config import Settings, missing_secrets
@@ -70,12 +71,18 @@ def paytrace_step(settings: Settings, _: CheckOptions) -> list[Result]:
 
 
 def abas_steps(settings: Settings, _: CheckOptions) -> list[Result]:
-    """The open items a run reads. A file source: the export reads as open items."""
+    """The open items a run reads: the export file reads as open items; with the REST API
+    (source or sink), abas itself: secret, login, tables, a page of open items and customers."""
     abas = settings.abas
-    if abas.source != "file":
-        return [Result("abas source", False, f"[abas] source = {abas.source!r} cannot be checked")]
-    items = load_open_items(settings)
-    return [Result("abas source", True, f"{abas.open_items_file}: {len(items)} open items")]
+    results: list[Result] = []
+    if abas.source == "file":
+        items = load_open_items(settings)
+        results.append(
+            Result("abas source", True, f"{abas.open_items_file}: {len(items)} open items")
+        )
+    if abas.uses_api:
+        results += check_abas(abas, settings.secrets)
+    return results
 
 
 def abas_sink_step(settings: Settings, _: CheckOptions) -> list[Result]:

@@ -1,5 +1,5 @@
-"""What every command reads: PayTrace payments, abas open items, chargebacks, the ledger and
-the clock. The only place that reads the clock."""
+"""What every command reads: PayTrace payments, abas open items and customers, chargebacks,
+the ledger and the clock. The only place that reads the clock."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from paytrace_abas.abas.files import read_open_items_export
-from paytrace_abas.abas.normalize import normalize_open_items
+from paytrace_abas.abas.check import read_abas_api
+from paytrace_abas.abas.files import read_customers_file, read_open_items_export
+from paytrace_abas.abas.normalize import customers_frame, normalize_open_items
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import ConfigError, InputFileError, SourceError
 from paytrace_abas.ledger import Ledger, RunLock
@@ -107,15 +108,25 @@ def load_chargebacks(
 
 
 def load_open_items(settings: Settings) -> pd.DataFrame:
-    """abas open items as the canonical open_items frame."""
+    """abas open items as the canonical open_items frame (export file or REST API)."""
+    return load_abas_inputs(settings, with_customers=False)[0]
+
+
+def load_abas_inputs(
+    settings: Settings, with_customers: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(open items, customers) from abas, both canonical frames; customers may be empty."""
     abas = settings.abas
-    if abas.source != "file":
-        raise ConfigError(f'[abas] source = {abas.source!r} is not supported yet; use "file"')
+    if abas.source == "api":
+        return read_abas_api(abas, settings.secrets, with_customers)
     if abas.open_items_file is None:
         raise ConfigError(
             '[abas] open_items_file must name the open-items export when source = "file"'
         )
     export = read_open_items_export(abas.open_items_file, abas.columns, abas.max_xlsx_bytes)
-    items = normalize_open_items(export)
-    refuse_above_max_amount(items, "open_cents", settings.matching.max_amount)
-    return items
+    open_items = normalize_open_items(export)
+    refuse_above_max_amount(open_items, "open_cents", settings.matching.max_amount)
+    customers = customers_frame([])
+    if with_customers and abas.customers_file is not None:
+        customers = customers_frame(read_customers_file(abas.customers_file))
+    return open_items, customers

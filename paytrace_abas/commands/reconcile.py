@@ -18,13 +18,14 @@ from paytrace_abas.commands._run import (
     recorded_run,
 )
 from paytrace_abas.commands.inputs import (
+    load_abas_inputs,
     load_chargebacks,
-    load_open_items,
     load_payments,
     open_ledger,
     utc_now,
 )
 from paytrace_abas.commands.out_folder import prepare_out_dir
+from paytrace_abas.commands.preview import with_abas_preview
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
     EXIT_DEAD_LETTERS,
@@ -69,6 +70,8 @@ class RunOutcome:
     delivery: DeliveryReport | None = None
     dead_letters: int = 0
     exit_code: int = EXIT_OK
+    #: the customer master the run read (abas customers table or customers file)
+    customers: pd.DataFrame | None = None
 
 
 def reconcile(
@@ -164,8 +167,14 @@ def _reconcile_in_ledger(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
         )
         payments = payments.reset_index(drop=True)
-    open_items = load_open_items(settings)
-    log.info("loaded %d payments in %s and %d open items", len(payments), window, len(open_items))
+    open_items, customers = load_abas_inputs(settings)
+    log.info(
+        "loaded %d payments in %s, %d open items and %d customers",
+        len(payments),
+        window,
+        len(open_items),
+        len(customers),
+    )
     already_posted, paid_before = ledger_history(ledger, payments)
     results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
     if log.isEnabledFor(logging.DEBUG):
@@ -192,9 +201,10 @@ def _reconcile_in_ledger(
         locale=report.locale,
         language=report.workbook_language,
     )
-    write_workbook(
-        workbook_path, header, results, payments, *_posting_sheets(ledger, run_id, plan, dry_run)
-    )
+    postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
+    if dry_run and settings.abas.preview:
+        postings = with_abas_preview(settings, plan, postings)
+    write_workbook(workbook_path, header, results, payments, postings, dead_letter_sheet)
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
@@ -217,6 +227,7 @@ def _reconcile_in_ledger(
         delivery,
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
+        customers,
     )
 
 

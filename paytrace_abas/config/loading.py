@@ -13,6 +13,8 @@ from paytrace_abas.config.settings import (
     ACCOUNT_RULE_TEXT,
     CONFIG_ENV_VAR,
     DEFAULT_CONFIG_NAME,
+    DEFAULT_CUSTOMER_FIELDS,
+    DEFAULT_OPEN_ITEM_FIELDS,
     DEFAULT_RECEIPT_FIELDS,
     IMPORT_FILE_COLUMNS,
     REFERENCE_FIELD_ALIASES,
@@ -155,6 +157,14 @@ def _read_abas(section: TomlSection) -> AbasSettings:
     settings = AbasSettings(
         source=section.choice("source", "file", ("file", "api")),
         open_items_file=section.path("open_items_file", must_exist=section.peek("source") != "api"),
+        customers_file=section.path("customers_file", must_exist=True),
+        open_items_table=section.text("open_items_table", defaults.open_items_table),
+        open_items_criteria=section.text("open_items_criteria", defaults.open_items_criteria),
+        customers_table=section.text("customers_table", defaults.customers_table),
+        page_size=section.integer("page_size", defaults.page_size, minimum=1),
+        open_item_fields=_field_map(section, "open_item_fields", DEFAULT_OPEN_ITEM_FIELDS),
+        customer_fields=_field_map(section, "customer_fields", DEFAULT_CUSTOMER_FIELDS),
+        preview=section.boolean("preview", defaults.preview),
         import_file=section.path("import_file", must_exist=False),
         base_url=section.url("base_url", ""),
         client=section.text("client", ""),
@@ -181,9 +191,14 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         import_archive_dir=section.path("import_archive_dir", must_exist=False),
         commit_grace_seconds=section.number("commit_grace_seconds", defaults.commit_grace_seconds),
         max_xlsx_bytes=section.integer("max_xlsx_bytes", defaults.max_xlsx_bytes, minimum=1),
+        max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
+        backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
     )
-    if settings.sink == "api" and not (settings.base_url and settings.client):
-        section.problem("sink", 'is "api", so [abas] base_url and client are required')
+    for key in ("sink", "source"):
+        if getattr(settings, key) == "api" and not (settings.base_url and settings.client):
+            section.problem(key, 'is "api", so [abas] base_url and client are required')
+    if settings.preview and settings.sink != "api":
+        section.problem("preview", 'needs sink = "api": only the REST editor can preview')
     _check_import_fields(section, settings)
     section.reject_unknown_keys()
     return settings
@@ -195,6 +210,14 @@ def _check_import_fields(section: TomlSection, settings: AbasSettings) -> None:
     for key in ("import_recordidfld", "import_firsttabfld"):
         if getattr(settings, key) not in columns:
             section.problem(key, f"must be one of the import file's fields ({';'.join(columns)})")
+
+
+def _field_map(section: TomlSection, key: str, defaults: Mapping[str, str]) -> dict[str, str]:
+    """Defaults overlaid with ``[abas.<key>]``; unknown canonical names are problems."""
+    given = section.string_table(key)
+    for name in sorted(set(given) - set(defaults)):
+        section.problem(f"{key}.{name}", "is not a known canonical column")
+    return {**defaults, **given}
 
 
 def _receipt_fields(section: TomlSection) -> dict[str, str]:

@@ -84,6 +84,7 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "load_item": "topladen",
     "amount": "opzabetr",
     "discount": "skbetr",
+    "open_after": "ofbetr",
 }
 
 #: logical receipt fields in the order of the import file's columns
@@ -99,12 +100,52 @@ IMPORT_FILE_COLUMNS = (
     "amount",
     "discount",
 )
+#: Canonical open-item column -> abas field of the open-items table (docs/abas.md).
+DEFAULT_OPEN_ITEM_FIELDS: Mapping[str, str] = {
+    "invoice_no": "nummer",
+    "customer_no": "kunde^nummer",
+    "customer_name": "kunde^namebspr",
+    "invoice_date": "vom",
+    "due_date": "faelldat",
+    "currency": "waehr",
+    "gross_amount": "rebetr",
+    "open_amount": "ofbetr",
+    "discount_percent": "sksatz",
+    "discount_until": "skdat",
+}
+#: Canonical customer column -> abas field of the customers table (0:1).
+DEFAULT_CUSTOMER_FIELDS: Mapping[str, str] = {
+    "customer_no": "nummer",
+    "name": "namebspr",
+    "street": "str",
+    "zip": "plz",
+    "city": "nort",
+    "country": "staat",
+    "email": "email",
+}
+#: abas' language-independent name of the open-items table, looked up via ``/obj/meta``.
+OPEN_ITEMS_TABLE_NAME = "(OutstandingItems):(OutstandingItem)"
 
 
 @dataclass(frozen=True)
 class AbasSettings:
     source: str = "file"
     open_items_file: Path | None = None
+    #: customer master as a ';' CSV (file mode); empty: none
+    customers_file: Path | None = None
+    #: REST source: tables, extra selection, page size and field maps
+    open_items_table: str = ""
+    open_items_criteria: str = ""
+    customers_table: str = "0:1"
+    page_size: int = 500
+    open_item_fields: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_OPEN_ITEM_FIELDS)
+    )
+    customer_fields: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_CUSTOMER_FIELDS)
+    )
+    #: dry runs open the editor per receipt, read what abas computes, and cancel
+    preview: bool = False
     import_file: Path | None = None
     base_url: str = ""
     client: str = ""
@@ -140,6 +181,14 @@ class AbasSettings:
     commit_grace_seconds: float = 60.0
     #: an .xlsx open-items export unpacking to more bytes than this is refused unopened
     max_xlsx_bytes: int = 200 * 1000 * 1000
+    #: tries per abas read (and preview), the first included; commits are never retried blind
+    max_attempts: int = 4
+    backoff_seconds: float = 1.0
+
+    @property
+    def uses_api(self) -> bool:
+        """True when anything talks to the abas REST API."""
+        return self.source == "api" or self.sink == "api"
 
 
 @dataclass(frozen=True)

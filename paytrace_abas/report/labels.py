@@ -97,6 +97,8 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "write_off_account": {"en": "Write-off account", "de": "Ausbuchungskonto"},
     "status": {"en": "Status", "de": "Status"},
     "abas_document": {"en": "abas document", "de": "abas-Beleg"},
+    "abas_open_after": {"en": "Open after (abas preview)", "de": "Danach offen (abas-Vorschau)"},
+    "abas_discount": {"en": "Cash discount (abas preview)", "de": "Skonto (abas-Vorschau)"},
     "attempts": {"en": "Attempts", "de": "Versuche"},
     "last_error": {"en": "Last error", "de": "Letzter Fehler"},
     "failed_at": {"en": "Failed on", "de": "Fehlgeschlagen am"},

@@ -113,6 +113,11 @@ POSTING_COLUMNS = (
     Column("attempts", Kind.COUNT),
     Column("last_error", wrap=True),
 )
+#: Shown when a dry run previewed its receipts in abas (``[abas] preview``): abas' own figures.
+PREVIEW_COLUMNS = (
+    Column("abas_open_after", Kind.MONEY, total=True),
+    Column("abas_discount", Kind.MONEY, total=True),
+)
 DEAD_LETTER_SHEET_COLUMNS = (
     Column("transaction_id"),
     Column("invoice_no"),
@@ -164,7 +169,10 @@ def write_workbook(
     matched = rows[rows["category"] == Category.MATCHED.value]
     book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, matched)
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
-    book.table("postings", NEUTRAL_COLOUR, POSTING_COLUMNS, posting_rows)
+    posting_columns: tuple[Column, ...] = POSTING_COLUMNS
+    if "abas_open_after" in posting_rows.columns:
+        posting_columns = (*POSTING_COLUMNS, *PREVIEW_COLUMNS)
+    book.table("postings", NEUTRAL_COLOUR, posting_columns, posting_rows)
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
