@@ -38,6 +38,12 @@ CUSTOMERS = {
     "70020": "Boise Fluid Power",
     "70021": "Missoula Motion Control",
     "70022": "Chelan Irrigation Supply",
+    "70023": "Müller Präzisionsteile GmbH",
+}
+# Customers abas knows (customer master) who have no open item today.
+MASTER_ONLY = {
+    "70024": "Snake River Castings Inc.",
+    "70025": "Grangeville Hardware Co.",
 }
 
 # invoice_no, customer, invoice date (DD.MM.YYYY), gross, open, discount %, discount until, currency
@@ -285,6 +291,25 @@ for n in range(30):
          pct="2,00" if n % 5 == 0 else "", until="05.12.2026" if n % 5 == 0 else "")
 
 
+# --- issue 14: unknown invoice number, payer by name, known payer naming another's invoice --
+# (appended after every earlier transaction so that their ids stay as they were)
+# The invoice field names 400099: the shape of this installation's invoice numbers (six
+# digits starting with 4, learned from the open items), but abas does not list it as open.
+sale(next_id(), "512.00", "70005", invoice_id="400099", expect="invoice_not_open",
+     rule="reference")
+# No PayTrace customer id; the card holder's name is the abas customer's, typed without the
+# umlauts and the legal form: the customer + amount pass runs for customer 70023.
+item("400210", "70023", "06.11.2026", "612.40")
+item("400212", "70023", "19.11.2026", "1480.00")
+sale(next_id(), "612.40", "", description="Card payment", name="MUELLER PRAEZISIONSTEILE",
+     expect="matched", rule="customer_amount", invoices=["400210"])
+# Customer 70024 is in the customer master but has no open items; it names an invoice of
+# customer 70006. Posting it would credit 70006 with a payment 70024 made.
+item("400211", "70006", "09.11.2026", "845.00")
+sale(next_id(), "845.00", "70024", invoice_id="400211", name=MASTER_ONLY["70024"],
+     expect="customer_mismatch", rule="reference", invoices=["400211"])
+
+
 def german(amount: str) -> str:
     value = Decimal(amount.replace(",", ".")) if "," in amount else Decimal(amount)
     whole, frac = f"{value:.2f}".split(".")
@@ -315,6 +340,15 @@ def write() -> None:
     text = json.dumps(body, indent=2, default=lambda d: f"@@{d}@@")
     text = re.sub(r'"@@([0-9.]+)@@"', r"\1", text)
     (folder / "export-2026-11-23_2026-11-26.json").write_text(text + "\n", encoding="utf-8")
+    customers = ["customer_no;name;street;zip;city;country;email"]
+    for number, name in {**CUSTOMERS, **MASTER_ONLY}.items():
+        germany = number == "70023"
+        customers.append(";".join([
+            number, name, "Industriestraße 12" if germany else "", "73430" if germany else "",
+            "Aalen" if germany else "Spokane", "DE" if germany else "US",
+            f"ap@{number}.example"]))
+    (HERE / "abas_customers.csv").write_text("\ufeff" + "\n".join(customers) + "\n",
+                                             encoding="utf-8")
     chargebacks = ["case_number,transaction_id,dispute_date,amount,currency,reason_code,reason"]
     chargebacks += [",".join([case, tid, day, amount, "USD", code, reason])
                     for case, tid, day, amount, code, reason in CHARGEBACKS]

@@ -34,12 +34,12 @@ def test_dry_run_prints_summary_and_writes_workbook_and_plan(tmp_path: Path) -> 
     result = reconcile_sample_day(tmp_path)
     code, out, err = result.exit_code, result.stdout, result.stderr
     assert (code, err) == (0, "")
-    assert re.search(r"matched\s+38\s+\$81,099\.60", out)
+    assert re.search(r"matched\s+39\s+\$81,712\.00", out)
     assert "dry run, nothing posted" in out
     assert len(list(tmp_path.glob("reconcile-2026-11-25-*.xlsx"))) == 1
     plans = list(tmp_path.glob("plan-*.json"))
     assert len(plans) == 1
-    assert len(json.loads(plans[0].read_text())["postings"]) == 44
+    assert len(json.loads(plans[0].read_text())["postings"]) == 45
 
 
 def test_json_output_follows_the_contract(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
     }
     assert document["window"] == {"from": "2026-11-25", "to": "2026-11-25"}
     assert document["dry_run"] is True
-    assert sum(document["counts"].values()) == len(document["items"]) == 70
+    assert sum(document["counts"].values()) == len(document["items"]) == 73
     assert set(document["items"][0]) == {
         "transaction_id",
         "category",

@@ -20,7 +20,10 @@ def test_demo_config_loads_with_paths_relative_to_the_file() -> None:
     settings = load_settings(DEMO_CONFIG, {})
     assert settings.paytrace.file == DEMO_CONFIG.parent.parent / "sample_data" / "paytrace"
     assert settings.paytrace.zone.key == "America/Los_Angeles"
-    assert settings.matching.invoice_pattern == r"4\d{5}"
+    assert settings.matching.invoice_pattern == ""  # learned from the open items
+    assert settings.abas.customers_file == DEMO_CONFIG.parent.parent / "sample_data" / (
+        "abas_customers.csv"
+    )
 
 
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:

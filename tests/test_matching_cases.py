@@ -494,7 +494,7 @@ def test_earlier_runs_come_from_the_ledger() -> None:
         already_posted={"t1": "DOC-7"},
         paid_before={"400123": "t1", "400124": "t0"},
     )
-    assert outcome(one(results, "t1")) == ("already_posted", "ledger", [])
+    assert outcome(one(results, "t1")) == ("already_posted", "ledger", ["400123"])
     assert "DOC-7" in one(results, "t1")["reason"]
     assert outcome(one(results, "t2")) == ("duplicate", "reference", ["400123"])
     assert outcome(one(results, "t3")) == ("duplicate", "reference", ["400124"])

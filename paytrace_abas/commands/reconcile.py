@@ -176,7 +176,15 @@ def _reconcile_in_ledger(
         len(customers),
     )
     already_posted, paid_before = ledger_history(ledger, payments)
-    results = match_payments(payments, open_items, settings.matching, already_posted, paid_before)
+    results = match_payments(
+        payments,
+        open_items,
+        settings.matching,
+        already_posted,
+        paid_before,
+        customers=customers,
+        posted_invoices=posted_invoices(ledger, payments, already_posted),
+    )
     if log.isEnabledFor(logging.DEBUG):
         by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
         log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
@@ -282,6 +290,20 @@ def ledger_history(ledger: Ledger, payments: pd.DataFrame) -> tuple[dict[str, st
         if invoice in cleared and (state == POSTED or tid not in in_window)
     }
     return already_posted, paid_before
+
+
+def posted_invoices(
+    ledger: Ledger, payments: pd.DataFrame, already_posted: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """transaction_id -> the invoices its posted receipt paid, for the window's posted ones
+    (one look-up per such payment: the cost follows the day, not the ledger's history)."""
+    found = {}
+    in_window = set(payments["transaction_id"].astype(str).tolist())
+    for transaction_id in in_window.intersection(already_posted):
+        record = ledger.posting(transaction_id)
+        if record is not None:
+            found[transaction_id] = [line.invoice_no for line in record.receipt.lines]
+    return found
 
 
 def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:

@@ -337,12 +337,22 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         exchange_rates=section.rate_table("exchange_rates"),
         customer_map=section.string_table("customer_map"),
         max_amount=section.amount("max_amount", defaults.max_amount),
+        name_match_threshold=_threshold(section, defaults.name_match_threshold),
     )
     # A second matching process saved far less than 10 % of a whole run at 300,000 payments
     # (bench/README.md): removed, and old files that still set it keep loading.
     section.retired("workers", "matching always runs in one process (docs/matching.md)")
     section.reject_unknown_keys()
     return settings
+
+
+def _threshold(section: TomlSection, default: float) -> float:
+    """``name_match_threshold``: a similarity above 0, at most 1."""
+    value = section.number("name_match_threshold", default)
+    if value > 1:
+        section.problem("name_match_threshold", f"must be at most 1 (a similarity), not {value}")
+        return default
+    return value
 
 
 def _reference_fields(section: TomlSection, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -297,6 +297,9 @@ class MatchingSettings:
     customer_map: Mapping[str, str] = field(default_factory=dict)
     #: cents; a payment or open item above this amount is refused as bad input (10,000,000.00)
     max_amount: int = 1_000_000_000
+    #: a payer without a known customer id is found by name when one abas customer's name is
+    #: at least this similar (token-set similarity, 0..1) and no other is as similar
+    name_match_threshold: float = 0.9
 
     @property
     def under_tolerance_bp(self) -> int | None:

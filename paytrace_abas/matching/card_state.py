@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from paytrace_abas.matching.prepared import Payments
+from paytrace_abas.matching.groups import Ints
+from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import CONFLICTING, Category
 
@@ -81,27 +83,50 @@ def _one_of(
     return result
 
 
+@dataclass(frozen=True)
+class LedgerFacts:
+    """What the ledger knows of earlier runs (see ``match_payments``)."""
+
+    #: transaction id -> abas document of its posted receipt
+    already_posted: Mapping[str, str]
+    #: invoice number -> transaction id that paid it in an earlier run
+    paid_before: Mapping[str, str]
+    #: transaction id -> invoice numbers its posted receipt paid
+    posted_invoices: Mapping[str, Sequence[str]]
+
+
 def mark_already_posted(
-    payments: Payments,
-    verdicts: Verdicts,
-    already_posted: Mapping[str, str],
-    paid_before: Mapping[str, str],
+    payments: Payments, item_index: OpenItemIndex, verdicts: Verdicts, ledger: LedgerFacts
 ) -> None:
-    """Transactions an earlier run posted (the ledger says so): nothing to do again."""
+    """Transactions an earlier run posted (the ledger says so): nothing to do again.
+
+    The row keeps the invoices the receipt paid and names the abas document.
+    """
+    already_posted, paid_before = ledger.already_posted, ledger.paid_before
     if not already_posted and not paid_before:
         return
+    invoices_by_payer: dict[str, list[str]] = {}
+    for invoice_no, transaction_id in paid_before.items():
+        invoices_by_payer.setdefault(transaction_id, []).append(invoice_no)
     ids = pd.Series(payments.transaction_id, dtype=object)
     document = ids.map(dict(already_posted)).to_numpy(dtype=object)
     posted = np.flatnonzero(verdicts.pending() & ~pd.isna(document))
+    # The receipt's own invoices; the invoices it is recorded to have cleared if not given.
+    invoices = [
+        list(ledger.posted_invoices.get(tid, ())) or sorted(invoices_by_payer.get(tid, ()))
+        for tid in payments.transaction_id[posted]
+    ]
     verdicts.decide(
         posted,
         Category.ALREADY_POSTED,
         "ledger",
-        [f"Posted by an earlier run as abas document {document[p]}." for p in posted],
+        [
+            f"Posted by an earlier run as abas document {document[p]}"
+            + (f" (invoice {', '.join(numbers)})." if numbers else ".")
+            for p, numbers in zip(posted, invoices, strict=True)
+        ],
     )
-    invoices_by_payer: dict[str, list[str]] = {}
-    for invoice_no, transaction_id in paid_before.items():
-        invoices_by_payer.setdefault(transaction_id, []).append(invoice_no)
+    _name_invoices(posted, invoices, item_index, verdicts)
     paid = ids.map(invoices_by_payer).to_numpy(dtype=object)
     recorded = np.flatnonzero(verdicts.pending() & ~pd.isna(paid))
     verdicts.decide(
@@ -113,3 +138,22 @@ def mark_already_posted(
             for p in recorded
         ],
     )
+    _name_invoices(recorded, [sorted(paid[p]) for p in recorded], item_index, verdicts)
+
+
+def _name_invoices(
+    pays: Ints, invoices: list[list[str]], item_index: OpenItemIndex, verdicts: Verdicts
+) -> None:
+    """Link invoices abas still lists; a payment with one that abas cleared names them all
+    by number instead."""
+    count = np.fromiter((len(numbers) for numbers in invoices), dtype=np.int64, count=len(pays))
+    if not count.sum():
+        return
+    owner = np.repeat(pays, count)
+    numbers = [number for some in invoices for number in some]
+    items = pd.Index(item_index.invoice_no, dtype=object).get_indexer(pd.Index(numbers))
+    listed = pd.Series(items >= 0).groupby(owner).transform("all").to_numpy(dtype=bool)
+    verdicts.link(owner[listed], items[listed].astype(np.int64))
+    unlisted = np.asarray(numbers, dtype=object)[~listed]
+    for pay, number in zip(owner[~listed].tolist(), unlisted.tolist(), strict=True):
+        verdicts.numbers.setdefault(pay, []).append(number)

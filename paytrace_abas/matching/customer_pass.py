@@ -187,7 +187,9 @@ def _candidate_rows(
         "claimant": claimant,
         "rate": rate,
     }
-    chosen = order[(after <= paid + settings.over_tolerance_cents)[order]]
+    # An item above the amount can still be paid in full when the payment is short of it by
+    # no more than the under tolerance (its cent limit: a percentage only lowers it).
+    chosen = order[(after - paid <= settings.under_tolerance_cents)[order]]
     pool = pd.DataFrame({name: values[chosen] for name, values in rows.items()})
     pool.insert(list(rows).index("day") + 1, "number", item_index.invoice_no[item[chosen]])
     return pool, _nearest(rows, order[(claimant == "")[order]])

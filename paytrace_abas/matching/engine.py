@@ -10,15 +10,21 @@ smallest exact-sum set) -> unmatched. Every pass works on whole columns; assignm
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
-from paytrace_abas.matching.card_state import classify_card_state, mark_already_posted
+from paytrace_abas.matching.card_state import (
+    LedgerFacts,
+    classify_card_state,
+    mark_already_posted,
+)
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
+from paytrace_abas.matching.payer_pass import find_payers_by_name
+from paytrace_abas.matching.payers import customer_directory
 from paytrace_abas.matching.prepared import (
     Payments,
     build_payments,
@@ -27,13 +33,16 @@ from paytrace_abas.matching.prepared import (
     reference_texts,
 )
 from paytrace_abas.matching.reference_pass import (
+    INVOICE_FIELD,
     match_on_reference,
     named_tokens,
     scan_references,
 )
+from paytrace_abas.matching.shapes import learn_shape
+from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.matching.verdicts import Verdicts, claims_from_ledger, results_frame
 from paytrace_abas.memory import collector_paused
-from paytrace_abas.models import Category
+from paytrace_abas.models import CUSTOMER_COLUMNS, Category
 
 
 def match_payments(
@@ -42,37 +51,46 @@ def match_payments(
     settings: MatchingSettings,
     already_posted: Mapping[str, str] | None = None,
     paid_before: Mapping[str, str] | None = None,
+    *,
+    customers: pd.DataFrame | None = None,
+    posted_invoices: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """One result row per payment, in the payments' order (RESULT_COLUMNS of models.py).
 
-    ``already_posted`` maps transaction ids posted by earlier runs to their abas document;
-    ``paid_before`` maps invoice numbers paid by earlier runs to the paying transaction.
-    Neither input frame is changed.
+    ``already_posted`` maps transaction ids posted by earlier runs to their abas document and
+    ``posted_invoices`` to the invoices they were posted to; ``paid_before`` maps invoice
+    numbers paid by earlier runs to the paying transaction. ``customers`` is the abas customer
+    master (CUSTOMER_COLUMNS), if there is one. No input frame is changed.
     """
+    ledger = LedgerFacts(already_posted or {}, paid_before or {}, posted_invoices or {})
+    master = customers if customers is not None else pd.DataFrame(columns=CUSTOMER_COLUMNS)
     # Millions of small objects (texts, lists) are made here and none forms a cycle: without
     # pausing the cyclic collector it walks them all again and again (seconds per million).
     with collector_paused():
-        return _match(payments, open_items, settings, already_posted or {}, paid_before or {})
+        return _match(payments, open_items, settings, ledger, master)
 
 
 def _match(
     payments: pd.DataFrame,
     open_items: pd.DataFrame,
     settings: MatchingSettings,
-    posted: Mapping[str, str],
-    paid: Mapping[str, str],
+    ledger: LedgerFacts,
+    customers: pd.DataFrame,
 ) -> pd.DataFrame:
     item_index = index_open_items(open_items, settings)
-    prepared = build_payments(payments, item_index, settings)
+    directory = customer_directory(open_items, customers, item_index.customers)
+    prepared = build_payments(payments, item_index, settings, directory)
     verdicts = Verdicts(len(prepared))
     classify_card_state(prepared, verdicts)
-    mark_already_posted(prepared, verdicts, posted, paid)
-    scanned, claimed_by = look_up_invoices(payments, open_items, settings, paid)
+    mark_already_posted(prepared, item_index, verdicts, ledger)
+    scanned, claimed_by = look_up_invoices(payments, open_items, settings, ledger.paid_before)
     tokens = named_tokens(scanned, prepared, verdicts)
     match_on_reference(prepared, item_index, settings, verdicts, claimed_by, tokens)
-    match_on_customer_amount(prepared, item_index, settings, verdicts, claimed_by)
-    mark_unmatched(prepared, verdicts)
-    return results_frame(prepared, item_index, verdicts)
+    by_name = find_payers_by_name(prepared, item_index, directory, settings, verdicts)
+    match_on_customer_amount(by_name.payments, item_index, settings, verdicts, claimed_by)
+    mark_unmatched(prepared, verdicts, tokens)
+    by_name.add_evidence(verdicts)
+    return results_frame(by_name.payments, item_index, verdicts)
 
 
 def look_up_invoices(
@@ -84,17 +102,34 @@ def look_up_invoices(
     """Invoice numbers named in the payment texts, and who paid each open item in earlier runs."""
     index = index_invoices(open_items, settings)
     texts = reference_texts(payments, settings)
-    return scan_references(texts, index, settings, paid), claims_from_ledger(index, paid)
+    # Without a configured invoice_pattern, the open items show what an invoice number is here.
+    shape = None if settings.invoice_pattern else learn_shape(index.by_number.to_numpy())
+    scanned = scan_references(texts, index, settings, paid, shape)
+    return scanned, claims_from_ledger(index, paid)
 
 
-def mark_unmatched(payments: Payments, verdicts: Verdicts) -> None:
-    """What no pass could tie to an invoice and whose payer has no open items to compare."""
+def mark_unmatched(payments: Payments, verdicts: Verdicts, tokens: pd.DataFrame) -> None:
+    """What no pass could tie to an invoice and whose payer has no open items to compare.
+
+    ``tokens`` are the payments' numbers: one in the invoice field that names no invoice is
+    said so, never "no invoice number".
+    """
     rest = np.flatnonzero(verdicts.pending())
-    reasons = [
-        f"No invoice number in the payment text, and PayTrace customer {payer} has no open "
-        "items in abas (map it in [matching.customer_map] if the numbers differ)."
-        if payer
-        else "No invoice number in the payment text and no PayTrace customer to look up."
-        for payer in payments.payer[rest]
-    ]
+    in_field = tokens[(tokens["field"] == INVOICE_FIELD).to_numpy()] if len(tokens) else tokens
+    numbers = joined_by_payment(in_field["pay"].to_numpy(), list(in_field["token"]))
+    held = numbers.reindex(rest).fillna("").to_numpy(dtype=object)
+    reasons = []
+    for payer, number in zip(payments.payer[rest], held, strict=True):
+        opening = (
+            f"The invoice field holds {number}, which is no abas invoice number"
+            if number
+            else "No invoice number in the payment text"
+        )
+        if payer:
+            reasons.append(
+                f"{opening}, and PayTrace customer {payer} has no open items in abas (map it in "
+                "[matching.customer_map] if the numbers differ)."
+            )
+        else:
+            reasons.append(f"{opening}, and no PayTrace customer to look up.")
     verdicts.decide(rest, Category.UNMATCHED, "none", reasons)

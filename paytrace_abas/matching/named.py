@@ -51,9 +51,10 @@ class NamedInvoices:
         self.item_currency: Texts = item_index.currency[self.item]
         self.pay_currency: Texts = payments.currency[self.pay]
         self._compare_amounts()
-        # Customer codes, not texts: a known payer's code names the same customer as its text.
+        # Customer codes, not texts: a known payer's code names the same customer as its text;
+        # an abas customer without open items has code -1, which owns no invoice.
         owner = item_index.customer_code[self.item]
-        payer_known = payments.payer_code[g.keys] >= 0
+        payer_known = payments.payer_is_customer[g.keys]
         self.mismatch: Flags = g.any(owner != payments.payer_code[self.pay]) & payer_known
         self.count: Ints = g.count()
         self.amount: Ints = payments.amount[g.keys]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.groups import Ints, ordered_rows
+from paytrace_abas.matching.payers import CustomerDirectory
 from paytrace_abas.matching.references import is_case_sensitive
 from paytrace_abas.matching.texts import filled
 
@@ -69,6 +70,9 @@ class Payments:
     paid_day: Ints
     payer: npt.NDArray[np.object_]
     payer_code: Ints
+    #: the payer is an abas customer (a walk-in or a vault id of another shape is not)
+    payer_is_customer: npt.NDArray[np.bool_]
+    billing_name: npt.NDArray[np.object_]
     #: transaction id, currency and payer in input order (``x[order]`` of the input column):
     #: the results frame takes them as they are instead of gathering them back
     input_columns: dict[str, npt.NDArray[np.object_]]
@@ -133,7 +137,10 @@ def index_open_items(open_items: pd.DataFrame, settings: MatchingSettings) -> Op
 
 
 def build_payments(
-    payments: pd.DataFrame, item_index: OpenItemIndex, settings: MatchingSettings
+    payments: pd.DataFrame,
+    item_index: OpenItemIndex,
+    settings: MatchingSettings,
+    directory: CustomerDirectory,
 ) -> Payments:
     """Payments sorted by creation time, then transaction id (stable under any input order)."""
     ids = _texts(payments["transaction_id"])
@@ -146,6 +153,7 @@ def build_payments(
     payers = _payers(refs, settings)
     payer_codes = item_index.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
     payer_in_input = payers[ref_codes]
+    is_customer = directory.is_customer(payers) | (payer_codes >= 0)
     currency = _shared(_texts(payments["currency"]))
     kind_code, kinds = _coded(_texts(payments["kind"]))
     status_code, statuses = _coded(_texts(payments["status"]))
@@ -161,6 +169,8 @@ def build_payments(
         paid_day=_days(payments["paid_on"])[order],
         payer=payer_in_input[order],
         payer_code=payer_codes[ref_codes[order]],
+        payer_is_customer=is_customer[ref_codes[order]],
+        billing_name=_column(payments, "billing_name")[order],
         input_columns={"transaction_id": ids, "currency": currency, "payer": payer_in_input},
     )
 
@@ -197,14 +207,16 @@ def _payers(
     return mapped.fillna(pd.Series(paytrace_customer_id, dtype=object)).to_numpy(dtype=object)
 
 
+def _column(payments: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
+    """A text column of the payments, or "" everywhere when the frame has none."""
+    return _texts(payments[name]) if name in payments.columns else filled(len(payments))
+
+
 def reference_texts(
     payments: pd.DataFrame, settings: MatchingSettings
 ) -> dict[str, npt.NDArray[np.object_]]:
     """The reference fields in input order (the token scan reads them in sequence in memory)."""
-    return {
-        name: _texts(payments[name]) if name in payments.columns else filled(len(payments))
-        for name in settings.reference_fields
-    }
+    return {name: _column(payments, name) for name in settings.reference_fields}
 
 
 def _texts(column: pd.Series) -> npt.NDArray[np.object_]:

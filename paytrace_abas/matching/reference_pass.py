@@ -20,9 +20,13 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.named import RULE, NamedInvoices
 from paytrace_abas.matching.prepared import InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.references import extract_tokens
+from paytrace_abas.matching.shapes import NumberShape
 from paytrace_abas.matching.texts import joined_by_payment
 from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
+
+#: the payment field that holds the invoice number (PayTrace ``invoice_id``)
+INVOICE_FIELD = "invoice_ref"
 
 
 def match_on_reference(
@@ -37,6 +41,7 @@ def match_on_reference(
 
     ``tokens`` are the payments' :func:`named_tokens`.
     """
+    tokens = tokens[tokens["names_invoice"].to_numpy(dtype=bool)] if len(tokens) else tokens
     if tokens.empty:
         return
     named = tokens[tokens["is_open"].to_numpy()]
@@ -62,11 +67,16 @@ def scan_references(
     index: InvoiceIndex,
     settings: MatchingSettings,
     paid_before: Mapping[str, str],
+    invoice_shape: NumberShape | None = None,
 ) -> pd.DataFrame:
     """Tokens in the payment texts that name something: an open, cleared or unknown invoice.
 
     ``texts`` are the reference fields in input order; column ``row`` is the input row, ``item``
     the open item the token names (-1: none). Each token once per row (its first field).
+    An unknown number is an invoice abas does not list as open when it fully matches
+    ``invoice_pattern``, or, without one, when it stands in the invoice field and has the
+    ``invoice_shape`` learned from the open items. Other numbers in the invoice field are kept
+    with ``names_invoice`` False, so that no reason claims the field was empty.
     """
     tokens = extract_tokens(texts, settings).rename(columns={"pay": "row"})
     if tokens.empty:
@@ -81,12 +91,17 @@ def scan_references(
     payer = tokens["token"].map(dict(paid_before)) if paid_before else None
     tokens["ledger_payer"] = "" if payer is None else payer.astype(object).fillna("")
     looks = np.zeros(len(tokens), dtype=bool)
+    unknown = ~known
+    in_invoice_field = (tokens["field"] == INVOICE_FIELD).to_numpy()
     if settings.invoice_pattern:
-        unknown = ~known
         looks[unknown] = tokens.loc[unknown, "token"].str.fullmatch(settings.invoice_pattern)
+    elif invoice_shape is not None:
+        shaped = unknown & in_invoice_field
+        looks[shaped] = tokens.loc[shaped, "token"].str.fullmatch(invoice_shape.pattern)
     tokens["is_unknown"] = looks
-    relevant = known | looks | (tokens["ledger_payer"] != "").to_numpy()
-    return tokens[relevant].reset_index(drop=True)
+    names_invoice = known | looks | (tokens["ledger_payer"] != "").to_numpy()
+    tokens["names_invoice"] = names_invoice
+    return tokens[names_invoice | in_invoice_field].reset_index(drop=True)
 
 
 def named_tokens(scanned: pd.DataFrame, payments: Payments, verdicts: Verdicts) -> pd.DataFrame:
@@ -202,11 +217,12 @@ def _judge_not_open(tokens: pd.DataFrame, item_index: OpenItemIndex, verdicts: V
     pays = rest["pay"].unique()
     reasons = []
     for p in pays:
-        parts = []
-        if p in cleared_text.index:
-            parts.append(f"invoice {cleared_text[p]} is already cleared in abas")
+        if p not in cleared_text.index:
+            reasons.append(_unknown_reason(unknown_text[p]))
+            continue
+        parts = [f"invoice {cleared_text[p]} is already cleared in abas"]
         if p in unknown_text.index:
-            parts.append(f"abas knows no invoice {unknown_text[p]}")
+            parts.append(f"abas does not list invoice {unknown_text[p]} as open")
         reasons.append(f"The payment names an invoice that is not open: {'; '.join(parts)}.")
     found = joined_by_payment(rest["pay"].to_numpy(), list(rest["field"]))
     verdicts.decide(
@@ -217,3 +233,10 @@ def _judge_not_open(tokens: pd.DataFrame, item_index: OpenItemIndex, verdicts: V
         found_in=found.reindex(pays).to_numpy(dtype=object),
     )
     verdicts.link(cleared["pay"].to_numpy(), cleared["item"].to_numpy())
+
+
+def _unknown_reason(numbers: str) -> str:
+    """Names only numbers abas does not list (mistyped, paid before, not exported yet)."""
+    if ", " in numbers:
+        return f"Names invoices {numbers}, which abas does not list as open."
+    return f"Names invoice {numbers}, which abas does not list as open."

@@ -35,7 +35,9 @@ def find_exact_sum_sets(candidates: pd.DataFrame, settings: MatchingSettings) ->
     )
     rows = candidates.iloc[order].reset_index(drop=True)
     rows["rank"] = rows.groupby("pay").cumcount()
-    ceiling = settings.over_tolerance_cents
+    # A set asking more than the amount still fits when the payment is short of it by no more
+    # than the under tolerance; partial sets above that can only grow further away.
+    ceiling = settings.under_tolerance_cents
     level = pd.DataFrame(
         {
             "pay": rows["pay"],

@@ -59,6 +59,8 @@ class Verdicts:
     rule_confidence: npt.NDArray[np.float64] = field(init=False)
     text: dict[str, npt.NDArray[np.object_]] = field(init=False)
     links: list[pd.DataFrame] = field(default_factory=list)
+    #: invoices named by number only, per payment: ones abas no longer lists (already posted)
+    numbers: dict[int, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.category = np.full(self.size, -1, dtype=np.int8)
@@ -207,7 +209,19 @@ def results_frame(
         "found_in": verdicts._text("found_in")[at],
         "exchange_rate": verdicts._text("exchange_rate")[at],
     }
+    _name_by_number(columns, payments, verdicts.numbers)
     return _frame({name: columns[name] for name in RESULT_COLUMNS}, size)
+
+
+def _name_by_number(
+    columns: dict[str, Any], payments: Payments, numbers: Mapping[int, list[str]]
+) -> None:
+    """Invoices named by number only: listed in ``invoice_nos``, nothing applied to them."""
+    for pay, invoices in numbers.items():
+        row = payments.order[pay]
+        columns["invoice_nos"][row] = list(invoices)
+        columns["applied_cents"][row] = [0] * len(invoices)
+        columns["invoice_discounts_cents"][row] = [0] * len(invoices)
 
 
 def _frame(columns: dict[str, Any], size: int) -> pd.DataFrame:
