@@ -130,3 +130,16 @@ def load_abas_inputs(
     if with_customers and abas.customers_file is not None:
         customers = customers_frame(read_customers_file(abas.customers_file))
     return open_items, customers
+
+
+def empty_weekdays(
+    ledger: Ledger, settings: Settings, run_id: str, window: Window
+) -> list[dt.date]:
+    """Weekdays of the window PayTrace answered empty, when [paytrace] empty_day_alert asks."""
+    if not settings.paytrace.empty_day_alert:
+        return []
+    return [
+        day
+        for day, records in sorted(ledger.pulled_days(run_id).items())
+        if records == 0 and day.weekday() < 5 and window.first_day <= day <= window.last_day
+    ]

@@ -18,6 +18,7 @@ from paytrace_abas.commands._run import (
     recorded_run,
 )
 from paytrace_abas.commands.inputs import (
+    empty_weekdays,
     load_abas_inputs,
     load_chargebacks,
     load_payments,
@@ -129,23 +130,10 @@ def reconcile(
                 plan=outcome.plan_path,
                 input_hash=outcome.plan.input_hash,
                 chargebacks=chargebacks,
-                empty_days=_empty_weekdays(ledger, settings, run_id, window),
+                empty_days=empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
             )
     return outcome
-
-
-def _empty_weekdays(
-    ledger: Ledger, settings: Settings, run_id: str, window: Window
-) -> list[dt.date]:
-    """Weekdays of the window PayTrace answered empty, when [paytrace] empty_day_alert asks."""
-    if not settings.paytrace.empty_day_alert:
-        return []
-    return [
-        day
-        for day, records in sorted(ledger.pulled_days(run_id).items())
-        if records == 0 and day.weekday() < 5 and window.first_day <= day <= window.last_day
-    ]
 
 
 def _reconcile_in_ledger(
