@@ -410,7 +410,7 @@ def test_finding_8_a_card_number_in_a_clerks_note_is_masked_in_plan_ledger_and_o
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
     workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
     note = f"customer read out card {PAN} on the phone"
-    type_decisions(workbook, {"Unmatched": {"700000002": ("ignore", note)}})
+    type_decisions(workbook, {"Invoice not open": {"700000002": ("ignore", note)}})
     resolved = run_cli(day.config, "resolve", str(workbook))
     assert resolved.exit_code == 0, resolved.output
     plan = next(day.out_dir.glob("plan-*-resolved.json"))

@@ -174,7 +174,7 @@ def test_a_resolution_written_as_a_formula_is_refused_not_read_as_empty(tmp_path
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
     workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
     book = load_workbook(workbook)
-    sheet = book["Unmatched"]
+    sheet = book["Invoice not open"]
     header = [cell.value for cell in sheet[1]]
     sheet.cell(2, header.index("Resolution") + 1, '="ignore"')
     book.save(workbook)

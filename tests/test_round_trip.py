@@ -165,12 +165,12 @@ def test_a_payment_the_clerk_ignored_is_not_posted_when_it_matches_later(tmp_pat
     day = write_day(tmp_path, 3)
     items = tmp_path / "open_items.csv"
     full = items.read_text()
-    ignored = "700000000"  # its invoice 500000 is not in abas yet: the payment is unmatched
+    ignored = "700000000"  # its invoice 500000 is not in abas yet: "Invoice not open"
     items.write_text("".join(line for line in full.splitlines(True) if "500000;" not in line))
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
     # The clerk ignored it (a test charge) in the workbook, resolved and applied the plan.
     workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
-    type_decisions(workbook, {"Unmatched": {ignored: ("ignore", "test")}})
+    type_decisions(workbook, {"Invoice not open": {ignored: ("ignore", "test")}})
     assert run_cli(day.config, "resolve", str(workbook)).exit_code == 0
     resolved = next(day.out_dir.glob("plan-*-resolved.json"))
     assert run_cli(day.config, "apply", str(resolved)).exit_code == 0
