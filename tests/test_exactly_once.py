@@ -25,7 +25,7 @@ from paytrace_abas.models import Window
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
 from tests.posting_data import Day, import_file_receipts, write_day
-from tests.workbook_dump import type_decisions
+from tests.workbook_dump import sheet_holding, type_decisions
 
 ZONE = ZoneInfo("America/Los_Angeles")  # the zone write_day configures
 
@@ -410,7 +410,9 @@ def test_finding_8_a_card_number_in_a_clerks_note_is_masked_in_plan_ledger_and_o
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
     workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
     note = f"customer read out card {PAN} on the phone"
-    type_decisions(workbook, {"Invoice not open": {"700000002": ("ignore", note)}})
+    type_decisions(
+        workbook, {sheet_holding(workbook, "700000002"): {"700000002": ("ignore", note)}}
+    )
     resolved = run_cli(day.config, "resolve", str(workbook))
     assert resolved.exit_code == 0, resolved.output
     plan = next(day.out_dir.glob("plan-*-resolved.json"))

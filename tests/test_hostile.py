@@ -20,6 +20,7 @@ from click.testing import Result
 
 from tests.conftest import run_cli
 from tests.posting_data import Day, write_day
+from tests.workbook_dump import sheet_holding
 
 CORPUS = Path(__file__).resolve().parent / "hostile"
 DAY = ["reconcile", "--date", "2026-11-25"]
@@ -174,9 +175,10 @@ def test_a_resolution_written_as_a_formula_is_refused_not_read_as_empty(tmp_path
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
     workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
     book = load_workbook(workbook)
-    sheet = book["Invoice not open"]
+    sheet = book[sheet_holding(workbook, "700000002")]
     header = [cell.value for cell in sheet[1]]
-    sheet.cell(2, header.index("Resolution") + 1, '="ignore"')
+    row = next(cell.row for cell in sheet["A"] if str(cell.value) == "700000002")
+    sheet.cell(row, header.index("Resolution") + 1, '="ignore"')
     book.save(workbook)
     result = run_cli(day.config, "-q", "resolve", str(workbook))
     assert_refused(result, day, "formula")

@@ -300,9 +300,9 @@ def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", _demo_config(tmp_path), "resolve", str(workbook)])
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        "error: sheet 'Partial payments', row 2, column P (Resolution): abas has no open item "
+        "error: sheet 'Partial payments', row 2, column O (Resolution): abas has no open item "
         "400999",
-        "error: sheet 'Partial payments', row 3, column P (Resolution): 'pay it' is not a "
+        "error: sheet 'Partial payments', row 3, column O (Resolution): 'pay it' is not a "
         "decision; start with 'assign', 'write off … to' or 'ignore'",
     ]
     assert not list(tmp_path.glob("*-resolved.json"))

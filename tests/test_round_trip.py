@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from tests.conftest import run_cli
 from tests.fake_abas import FakeAbas
 from tests.posting_data import import_file_receipts, write_day
-from tests.workbook_dump import type_decisions
+from tests.workbook_dump import sheet_holding, type_decisions
 
 DAY = "2026-11-25"
 #: What the clerk types, per sheet and transaction (the sample day's stories).
@@ -170,7 +170,7 @@ def test_a_payment_the_clerk_ignored_is_not_posted_when_it_matches_later(tmp_pat
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
     # The clerk ignored it (a test charge) in the workbook, resolved and applied the plan.
     workbook = next(day.out_dir.glob("reconcile-*.xlsx"))
-    type_decisions(workbook, {"Invoice not open": {ignored: ("ignore", "test")}})
+    type_decisions(workbook, {sheet_holding(workbook, ignored): {ignored: ("ignore", "test")}})
     assert run_cli(day.config, "resolve", str(workbook)).exit_code == 0
     resolved = next(day.out_dir.glob("plan-*-resolved.json"))
     assert run_cli(day.config, "apply", str(resolved)).exit_code == 0

@@ -69,6 +69,20 @@ def compact_json(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sheet_holding(workbook: Path, transaction_id: str) -> str:
+    """The name of the sheet with a Resolution column whose row names the transaction."""
+    book = load_workbook(workbook, read_only=True)
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, ())
+            if "Resolution" in header and any(str(row[0]) == transaction_id for row in rows):
+                return str(sheet.title)
+    finally:
+        book.close()
+    raise AssertionError(f"no sheet with a Resolution column holds {transaction_id}")
+
+
 def type_decisions(workbook: Path, decisions: dict[str, dict[str, tuple[str, str]]]) -> None:
     """What a clerk does in Excel: per sheet and transaction, type Resolution and Note; save."""
     book = load_workbook(workbook)

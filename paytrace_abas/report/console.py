@@ -20,6 +20,9 @@ from paytrace_abas.report.formats import share_text
 
 def console_summary(results: pd.DataFrame, currency: str, locale: str) -> str:
     """The per-category table a clerk sees after a run, plus the hit-rate lines."""
+    if results.empty:
+        # an empty table with exit 0 would not say whether anything was looked at
+        return "no PayTrace transactions in this window"
     totals = category_totals(results)
     table = [
         (row["category"], row["count"], format_cents(int(row["amount_cents"]), currency, locale))

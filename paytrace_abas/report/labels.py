@@ -73,6 +73,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "category": {"en": "Category", "de": "Kategorie"},
     "transaction_id": {"en": "Transaction", "de": "Transaktion"},
     "paid_on": {"en": "Paid on", "de": "Bezahlt am"},
+    "created_on": {"en": "Date", "de": "Datum"},
     "day": {"en": "Day", "de": "Tag"},
     "billing_name": {"en": "Billing name", "de": "Karteninhaber"},
     "card": {"en": "Card", "de": "Karte"},
@@ -116,10 +117,11 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
 
 #: Words of the Summary sheet and of notes inside tables.
 TEXTS: dict[str, dict[str, str]] = {
-    "title": {"en": "PayTrace ↔ abas reconciliation", "de": "Abgleich PayTrace ↔ abas"},
+    # no "↔": Liberation Sans, which renders Arial where LibreOffice prints, lacks the glyph
+    "title": {"en": "PayTrace – abas reconciliation", "de": "Abgleich PayTrace – abas"},
     "period_title": {
-        "en": "PayTrace ↔ abas period report",
-        "de": "PayTrace ↔ abas Periodenbericht",
+        "en": "PayTrace – abas period report",
+        "de": "PayTrace – abas Periodenbericht",
     },
     "run": {"en": "Run", "de": "Lauf"},
     "runs": {"en": "Runs", "de": "Läufe"},
@@ -148,14 +150,51 @@ TEXTS: dict[str, dict[str, str]] = {
     "continued_on": {"en": "Continued on sheet {name}.", "de": "Fortsetzung auf Blatt {name}."},
     "continued_from": {"en": "Continued from sheet {name}.", "de": "Fortsetzung von Blatt {name}."},
     "no_rows": {"en": "No rows.", "de": "Keine Zeilen."},
-    "resolution_help": {
+    "resolution_note": {
         "en": "Resolution column: assign 400123 | assign 400123=100.00, 400124 | "
-        "write off to 6855 (needs a note) | ignore. See docs/workbook.md.",
+        "write off to 6855 (needs a note) | ignore. More on the Summary sheet.",
         "de": "Spalte Entscheidung: zuordnen 400123 | zuordnen 400123=100,00, 400124 | "
-        "ausbuchen auf 6855 (Notiz nötig) | ignorieren. Siehe docs/workbook.md.",
+        "ausbuchen auf 6855 (Notiz nötig) | ignorieren. Mehr auf dem Blatt Übersicht.",
+    },
+    # at most 255 characters: Excel's limit for an input message
+    "resolution_prompt": {
+        "en": "assign 400123\nassign 400123=100.00, 400124\nwrite off to 6855 (with a Note)\n"
+        "ignore\nSeveral decisions: separate with ;",
+        "de": "zuordnen 400123\nzuordnen 400123=100,00, 400124\n"
+        "ausbuchen auf 6855 (mit Notiz)\nignorieren\nMehrere Entscheidungen: mit ; trennen",
+    },
+    "syntax_title": {
+        "en": "Deciding exceptions: type into the Resolution column, then run resolve",
+        "de": "Klärfälle entscheiden: in die Spalte Entscheidung schreiben, dann resolve ausführen",
+    },
+    "page_of": {"en": "Page &P of &N", "de": "Seite &P von &N"},
+    "no_transactions": {
+        "en": "No PayTrace transactions in this window.",
+        "de": "Keine PayTrace-Transaktionen in diesem Zeitraum.",
     },
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
     "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
+}
+
+
+#: The Summary's syntax block: what to type into Resolution, and what it does.
+SYNTAX: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (
+        ("assign 400123", "pay invoice 400123 (its open amount, or what the payment has left)"),
+        ("assign 400123=100.00, 400124", "several invoices; an exact amount after ="),
+        ("write off to 6855", "book what is left to account 6855 (needs a Note)"),
+        ("write off 10.00 to 6855", "book exactly 10.00 to account 6855 (needs a Note)"),
+        ("ignore", "post nothing; the Note says why"),
+        ("assign 400300; write off to 4970", "several decisions, separated by ;"),
+    ),
+    "de": (
+        ("zuordnen 400123", "Rechnung 400123 ausgleichen (offener Betrag oder Rest der Zahlung)"),
+        ("zuordnen 400123=100,00, 400124", "mehrere Rechnungen; genauer Betrag nach ="),
+        ("ausbuchen auf 6855", "den Rest auf Konto 6855 buchen (Notiz nötig)"),
+        ("ausbuchen 10,00 auf 6855", "genau 10,00 auf Konto 6855 buchen (Notiz nötig)"),
+        ("ignorieren", "nichts buchen; die Notiz sagt warum"),
+        ("zuordnen 400300; ausbuchen auf 4970", "mehrere Entscheidungen, mit ; getrennt"),
+    ),
 }
 
 

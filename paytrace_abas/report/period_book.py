@@ -17,9 +17,10 @@ from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.period import PeriodReport
+from paytrace_abas.report.printing import PageLayout, fit_to_page_width, header_text, paper_size
 from paytrace_abas.report.run_book import POSTING_COLUMNS, TableBook
-from paytrace_abas.report.styles import Styles
-from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column, fit_to_page_width
+from paytrace_abas.report.styles import Styles, font
+from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column
 
 DAILY_COLUMNS = (
     Column("day", Kind.DATE),
@@ -46,7 +47,7 @@ OPEN_EXCEPTION_COLUMNS = (
     Column("first_seen"),
     Column("run_id"),
 )
-_BOLD = Font(bold=True)
+_BOLD = font(bold=True)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,13 @@ def write_period_workbook(
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(labels.sheet_name("summary", language))
     styles = Styles(header.currency, header.locale)
-    book = TableBook(workbook, styles, language, row_limit)
+    window = formats.window_text(report.first_day, report.last_day, header.locale)
+    page = PageLayout(
+        paper_size=paper_size(header.locale),
+        header=header_text(f"{labels.text('window', language)}: {window}"),
+        footer="&A · " + labels.text("page_of", language),
+    )
+    book = TableBook(workbook, styles, language, row_limit, page)
     book.table("daily", NEUTRAL_COLOUR, DAILY_COLUMNS, report.daily)
     book.table("card_types", NEUTRAL_COLOUR, CARD_TYPE_COLUMNS, report.card_types)
     book.table("batches", NEUTRAL_COLOUR, BATCH_COLUMNS, report.batches)
@@ -78,29 +85,30 @@ def write_period_workbook(
         OPEN_EXCEPTION_COLUMNS,
         report.open_exceptions,
     )
-    _write_summary(summary, styles, header, report)
+    _write_summary(summary, styles, header, report, page)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
 
-def _write_summary(sheet: Any, styles: Styles, header: PeriodHeader, report: PeriodReport) -> None:
+def _write_summary(
+    sheet: Any, styles: Styles, header: PeriodHeader, report: PeriodReport, page: PageLayout
+) -> None:
     language, locale = header.language, header.locale
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 24
     sheet.column_dimensions["C"].width = 18
-    fit_to_page_width(sheet)
+    fit_to_page_width(sheet, page=page)
 
-    def cell(value: Any, font: Font | None = None, number_format: str | None = None) -> Any:
+    def cell(value: Any, style: Font | None = None, number_format: str | None = None) -> Any:
         item = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             item.data_type = "s"
-        if font is not None:
-            item.font = font
+        item.font = style if style is not None else font()
         if number_format:
             item.number_format = number_format
         return item
 
-    sheet.append([cell(labels.text("period_title", language), Font(bold=True, size=14))])
+    sheet.append([cell(labels.text("period_title", language), font(bold=True, size=14))])
     sheet.append([])
     window = formats.window_text(report.first_day, report.last_day, locale)
     generated = formats.moment_text(header.generated_at, locale)

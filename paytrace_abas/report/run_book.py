@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from paytrace_abas.plan.document import Plan
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
+from paytrace_abas.report.printing import PageLayout, run_page_layout
+from paytrace_abas.report.rows import report_frame, table_rows
 from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
@@ -74,7 +76,7 @@ MATCHED_COLUMNS = (
     # added by the pipeline once a plan exists (absent in a bare match result)
     Column("account"),
     Column("posting_state"),
-    Column("rule"),
+    Column("rule", technical=True),
     Column("rule_confidence", Kind.CONFIDENCE),
     Column("reason", wrap=True),
 )
@@ -84,22 +86,34 @@ EXCEPTION_COLUMNS = (
     Column("customer_no"),
     Column("difference", Kind.MONEY, total=True),
     Column("days_from_invoice", Kind.COUNT),
-    Column("rule_confidence", Kind.CONFIDENCE),
-    Column("rule"),
+    # No confidence column here: it is a constant per rule and outcome (docs/matching.md), so
+    # on an exception sheet it only repeated the sheet's category, and "50 %" on a payment
+    # that names its invoice read as doubt about the invoice.
+    Column("rule", technical=True),
     Column("reason", wrap=True),
-    Column("runner_up", wrap=True),
-    Column("paytrace_customer_id"),
+    Column("runner_up", wrap=True, technical=True),
+    Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
 )
-RESOLUTION_COLUMNS = (Column("resolution", min_width=30), Column("note", min_width=24))
+RESOLUTION_COLUMNS = (
+    Column("resolution", min_width=30, input=True),
+    Column("note", min_width=24, input=True),
+)
 MONEY_OUT_COLUMNS = (
     Column("category"),
     *_PAYMENT,
-    Column("paytrace_customer_id"),
+    Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
     Column("reason", wrap=True),
 )
-NOT_MONEY_COLUMNS = (Column("category"), *_PAYMENT, Column("reason", wrap=True))
+# declined, voided and pending transactions paid nothing: their day is when they were made
+NOT_MONEY_COLUMNS = (
+    Column("category"),
+    _PAYMENT[0],
+    Column("paid_on", Kind.DATE, label="created_on"),
+    *_PAYMENT[2:],
+    Column("reason", wrap=True),
+)
 POSTING_COLUMNS = (
     Column("transaction_id"),
     Column("invoice_no"),
@@ -144,7 +158,9 @@ def write_workbook(
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
     styles = Styles(header.currency, header.locale)
-    book = TableBook(workbook, styles, language, row_limit)
+    window = _window_text(header.window, header.locale)
+    page = run_page_layout(header.run_id, window, header.locale, language)
+    book = TableBook(workbook, styles, language, row_limit, page)
     rows = report_frame(results, payments)
     if dead_letters is not None and not dead_letters.empty:
         book.table(
@@ -161,7 +177,7 @@ def write_workbook(
         columns = (*EXCEPTION_COLUMNS, *evidence)
         if category in RESOLVABLE:
             columns = (*columns, *RESOLUTION_COLUMNS)
-        notes = (labels.text("resolution_help", language),) if category in RESOLVABLE else ()
+        notes = (labels.text("resolution_note", language),) if category in RESOLVABLE else ()
         book.table(category, CATEGORY_COLOURS[category], columns, subset, notes)
     money_out = rows[rows["category"].isin([c.value for c in MONEY_OUT])]
     if not money_out.empty:
@@ -182,8 +198,9 @@ def write_workbook(
         results=results,
         postings=posting_rows,
         sheets=book.written,
+        syntax=any(key in RESOLVABLE for key, _ in book.written),
     )
-    write_summary(summary_sheet, styles, facts, language)
+    write_summary(summary_sheet, styles, facts, language, page)
     _set_properties(workbook, header)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
@@ -192,8 +209,16 @@ def write_workbook(
 class TableBook:
     """Writes tables into one workbook and remembers which sheets they took."""
 
-    def __init__(self, workbook: Workbook, styles: Styles, language: str, row_limit: int) -> None:
+    def __init__(
+        self,
+        workbook: Workbook,
+        styles: Styles,
+        language: str,
+        row_limit: int,
+        page: PageLayout | None = None,
+    ) -> None:
         self.workbook = workbook
+        self.page = page
         self.styles = styles
         self.language = language
         self.row_limit = row_limit
@@ -211,10 +236,11 @@ class TableBook:
         spec = TableSpec(
             name=labels.sheet_name(key, language),
             columns=columns,
-            labels=[labels.column_label(c.key, language) for c in columns],
+            labels=[labels.column_label(c.label_key, language) for c in columns],
             colour=colour,
             total_label=labels.text("total", language),
             notes=notes,
+            page=self.page,
         )
         texts = (
             labels.text("continued_on", language),
@@ -224,91 +250,6 @@ class TableBook:
         rows = table_rows(frame, columns, language)
         written = write_table(self.workbook, self.styles, spec, rows, self.row_limit, texts)
         self.written.append((key, written))
-
-
-def report_frame(results: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
-    """Results joined with the payment details the sheets show, in the results' order."""
-    detail_columns = ["transaction_id", "paid_on", "billing_name", "card_type", "card_last4"]
-    detail_columns += ["paytrace_customer_id", "invoice_ref", "batch_number"]
-    details = payments[[c for c in detail_columns if c in payments.columns]]
-    merged = results.merge(details, on="transaction_id", how="left", suffixes=("", "_payment"))
-    return merged
-
-
-def table_rows(
-    frame: pd.DataFrame, columns: Sequence[Column], language: str
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of plain values, one list per column built column-wise (fast for big frames)."""
-    prepared = [_column_values(frame, column.key, language) for column in columns]
-    return zip(*prepared, strict=True) if prepared else iter(())
-
-
-def _column_values(frame: pd.DataFrame, key: str, language: str) -> list[Any]:
-    derive = _DERIVED.get(key)
-    if derive is not None:
-        return derive(frame, language)
-    if key in frame.columns:
-        return [_plain(value) for value in frame[key].tolist()]
-    return [None] * len(frame)
-
-
-def _plain(value: Any) -> Any:
-    """Lists become comma-separated text; everything else is written as it is."""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return value
-
-
-def _card(frame: pd.DataFrame, language: str) -> list[Any]:
-    if "card_type" not in frame.columns:
-        return [None] * len(frame)
-    kinds = frame["card_type"].fillna("").astype(str).replace("UNKNOWN", "")
-    last4 = frame["card_last4"].fillna("").astype(str)
-    return [
-        f"{kind} …{digits}".strip() if digits else kind
-        for kind, digits in zip(kinds.tolist(), last4.tolist(), strict=True)
-    ]
-
-
-def _sum_cents(column: str) -> Callable[[pd.DataFrame, str], list[Any]]:
-    def derive(frame: pd.DataFrame, language: str) -> list[Any]:
-        return [sum(v) if isinstance(v, list | tuple) else v for v in frame[column].tolist()]
-
-    return derive
-
-
-def _copy(column: str) -> Callable[[pd.DataFrame, str], list[Any]]:
-    def derive(frame: pd.DataFrame, language: str) -> list[Any]:
-        if column not in frame.columns:
-            return [None] * len(frame)
-        return frame[column].tolist()
-
-    return derive
-
-
-def _category(frame: pd.DataFrame, language: str) -> list[Any]:
-    return [labels.category_name(code, language) for code in frame["category"].tolist()]
-
-
-def _empty_column(frame: pd.DataFrame, language: str) -> list[Any]:
-    return [None] * len(frame)
-
-
-_DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
-    "card": _card,
-    "category": _category,
-    "amount": _copy("amount_cents"),
-    "applied": _sum_cents("applied_cents"),
-    "discount": _copy("discount_cents"),
-    "difference": _copy("difference_cents"),
-    "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
-    # The engine leaves rule_confidence at 0 where it did not judge one; 0% would read as a verdict.
-    "rule_confidence": lambda frame, language: [
-        v or None for v in frame["rule_confidence"].tolist()
-    ],
-    "resolution": _empty_column,
-    "note": _empty_column,
-}
 
 
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:

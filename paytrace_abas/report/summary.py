@@ -17,15 +17,18 @@ from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS
-from paytrace_abas.report.styles import Styles
-from paytrace_abas.report.tables import WrittenTable, fit_to_page_width
+from paytrace_abas.report.printing import PageLayout, fit_to_page_width
+from paytrace_abas.report.styles import Styles, font
+from paytrace_abas.report.tables import WrittenTable
 
 if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-_TITLE = Font(bold=True, size=14)
-_BOLD = Font(bold=True)
-_LINK = Font(color="0563C1", underline="single")
+_TITLE = font(bold=True, size=14)
+_BOLD = font(bold=True)
+_PLAIN = font()
+_CODE = font(bold=True, color="3F3F76")
+_LINK = font(color="0563C1", underline="single")
 _TOP = Border(top=Side(style="thin", color="808080"))
 _WIDTHS = {"A": 50, "B": 22, "C": 12, "D": 18}
 
@@ -39,22 +42,32 @@ class SummaryFacts:
     results: pd.DataFrame
     postings: pd.DataFrame
     sheets: Sequence[tuple[str, WrittenTable]]
+    #: a sheet has a Resolution column: show its syntax
+    syntax: bool = False
 
 
 def write_summary(
-    sheet: WriteOnlyWorksheet, styles: Styles, facts: SummaryFacts, language: str
+    sheet: WriteOnlyWorksheet,
+    styles: Styles,
+    facts: SummaryFacts,
+    language: str,
+    page: PageLayout | None = None,
 ) -> None:
     """Fill the (first) Summary sheet once every other sheet is written."""
     writer = _Summary(sheet, styles, language)
     dimensions: Any = sheet  # the stubs lack column_dimensions on write-only sheets
     for column, width in _WIDTHS.items():
         dimensions.column_dimensions[column].width = width
-    fit_to_page_width(sheet)
+    fit_to_page_width(sheet, page=page, orientation="portrait")  # four columns, a long list
     sheet.append([writer.cell(facts.title, font=_TITLE)])
     sheet.append([])
     for label, value in facts.lines:
         sheet.append([writer.cell(label, font=_BOLD), writer.cell(value)])
     sheet.append([])
+    if facts.results.empty:
+        # an empty table alone would not say whether anything was looked at
+        sheet.append([writer.cell(labels.text("no_transactions", language), font=_BOLD)])
+        sheet.append([])
     writer.category_table(facts.results)
     sheet.append([])
     writer.rates(facts.results)
@@ -63,6 +76,9 @@ def write_summary(
         writer.postings(facts.postings)
     sheet.append([])
     writer.sheet_index(facts.sheets)
+    if facts.syntax:
+        sheet.append([])
+        writer.syntax()
 
 
 class _Summary:
@@ -84,8 +100,7 @@ class _Summary:
             cell.data_type = "s"  # our own words, but never let one start a formula
         else:
             cell = WriteOnlyCell(self.sheet, value=value)
-        if font is not None:
-            cell.font = font
+        cell.font = font if font is not None else _PLAIN
         if number_format:
             cell.number_format = number_format
         if fill:
@@ -183,6 +198,12 @@ class _Summary:
                     self.money(int(row["sum"])),
                 ]
             )
+
+    def syntax(self) -> None:
+        """What a clerk may type into Resolution, in the workbook's language."""
+        self.sheet.append([self.cell(labels.text("syntax_title", self.language), font=_BOLD)])
+        for example, meaning in labels.SYNTAX[self.language]:
+            self.sheet.append([self.cell(example, font=_CODE), self.cell(meaning)])
 
     def sheet_index(self, sheets: Sequence[tuple[str, WrittenTable]]) -> None:
         language = self.language

@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import Element, SubElement, fromstring
 
 from paytrace_abas.report.cells import Kind, clean_text, is_missing, number_text, shown_text
 from paytrace_abas.report.labels import continuation_name
+from paytrace_abas.report.printing import PageLayout, lay_out_columns
 from paytrace_abas.report.styles import Styles
 
 if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
@@ -54,6 +56,17 @@ class Column:
     wrap: bool = False
     #: at least this wide (columns a clerk types into)
     min_width: float = 8
+    #: a column the clerk types into: styled as input, with ``input_message`` as its hint
+    input: bool = False
+    #: evidence for the curious (runner-up, PayTrace customer, rule): grouped and collapsed,
+    #: so it neither prints nor crowds the screen until the clerk opens the group
+    technical: bool = False
+    #: the label key when it is not ``key`` (declined rows have a date, not a day paid)
+    label: str = ""
+
+    @property
+    def label_key(self) -> str:
+        return self.label or self.key
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class TableSpec:
     total_label: str
     notes: Sequence[str] = ()
     freeze: str = "B2"
+    page: PageLayout | None = None
 
 
 @dataclass
@@ -79,13 +93,6 @@ class WrittenTable:
     @property
     def row_count(self) -> int:
         return sum(self.sheet_rows)
-
-
-def fit_to_page_width(sheet: Any) -> None:
-    """Print (and convert to PDF) a sheet one page wide, as many pages long as it takes."""
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def rows_per_sheet(spec: TableSpec, row_limit: int) -> int:
@@ -153,10 +160,7 @@ def _open_sheet(
     sheet.freeze_panes = spec.freeze
     sheet.sheet_properties.tabColor = spec.colour
     sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    fit_to_page_width(sheet)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    lay_out_columns(sheet, widths, [column.technical for column in spec.columns], spec.page)
     lines = max(
         math.ceil(len(label) / max(width - 3, 1))
         for label, width in zip(spec.labels, widths, strict=True)
@@ -178,9 +182,7 @@ class _SheetStream:
         self.sheet = sheet
         self.spec = spec
         self.letters = [get_column_letter(n) for n in range(1, len(spec.columns) + 1)]
-        self.data_styles = [
-            styles.id_for(sheet, c.kind, "wrap" if c.wrap else "data") for c in spec.columns
-        ]
+        self.data_styles = [styles.id_for(sheet, c.kind, _data_role(c)) for c in spec.columns]
         self.header_height = header_height
         self.wrap_widths = [max(width - 2, 1) for width in widths]
         self.total_styles = [styles.id_for(sheet, c.kind, "total") for c in spec.columns]
@@ -201,9 +203,27 @@ class _SheetStream:
         last = self.row_index
         sheet: Any = self.sheet  # the stubs lack auto_filter on write-only sheets
         sheet.auto_filter.ref = f"A1:{self.letters[-1]}{max(last, 1)}"
+        self._input_hints(last)
         self._append("total", last)
         for note in notes:
             self._append("note", note)
+
+    def _input_hints(self, last: int) -> None:
+        """The syntax of the input columns as an input message, shown on entering a cell."""
+        title, message = self.spec.page.input_message if self.spec.page else ("", "")
+        letters = [
+            letter
+            for letter, column in zip(self.letters, self.spec.columns, strict=True)
+            if column.input
+        ]
+        if not message or not letters or last < 2:
+            return
+        hint = DataValidation(showInputMessage=True, allow_blank=True)
+        hint.promptTitle, hint.prompt = title[:32], message[:255]  # Excel's limits
+        for letter in letters:
+            hint.add(f"{letter}2:{letter}{last}")
+        sheet: Any = self.sheet  # the stubs lack data_validations on write-only sheets
+        sheet.data_validations.append(hint)
 
     def _append(self, role: str, values: Any) -> None:
         if self.hooked:
@@ -225,9 +245,9 @@ class _SheetStream:
 
     def _public_data_cell(self, position: int, value: Any) -> Cell | None:
         column = self.spec.columns[position]
-        role = "wrap" if column.wrap else "data"
+        role = _data_role(column)
         if is_missing(value):
-            return None
+            return self.styles.cell(self.sheet, None, column.kind, role) if column.input else None
         if column.kind is Kind.TEXT:
             text = clean_text(value if isinstance(value, str) else str(value))
             return self.styles.cell(self.sheet, text, column.kind, role) if text else None
@@ -277,6 +297,8 @@ class _SheetStream:
         cells = zip(self.spec.columns, self.letters, self.data_styles, values, strict=True)
         for position, (column, letter, style, value) in enumerate(cells):
             if is_missing(value):
+                if column.input:  # an empty cell all the same, so it looks like input
+                    parts.append(f'<c r="{letter}{row}" s="{style}"/>')
                 continue
             if column.kind is Kind.TEXT:
                 text = clean_text(value if isinstance(value, str) else str(value))
@@ -318,6 +340,12 @@ class _SheetStream:
                 SubElement(cell, "f").text = f"SUBTOTAL(109,{letter}2:{letter}{last_row})"
             SubElement(cell, "v").text = number_text(column.kind, self.sums[position])
             self.sums[position] = 0
+
+
+def _data_role(column: Column) -> str:
+    if column.input:
+        return "input"
+    return "wrap" if column.wrap else "data"
 
 
 def _install_writer(sheet: WriteOnlyWorksheet, write_row: Any) -> bool:
