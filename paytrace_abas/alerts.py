@@ -35,12 +35,14 @@ class Alert:
 
     run_id: str
     command: str
-    problem: str  # "failed", "dead_letters", "chargebacks" (comma-separated when several)
+    #: "failed", "dead_letters", "chargebacks", "empty_days" (comma-separated when several)
+    problem: str
     window: str = ""
     error: str = ""
     counts: Mapping[str, int] = field(default_factory=dict)
     dead_letters: Mapping[str, str] = field(default_factory=dict)  # transaction id -> last error
     chargebacks: tuple[str, ...] = ()  # transaction ids
+    empty_days: tuple[str, ...] = ()  # weekdays PayTrace answered empty (ISO dates)
     workbook: str = ""
 
     @property
@@ -54,6 +56,8 @@ class Alert:
             parts.append(f"{len(self.dead_letters)} posting(s) in dead letters")
         if self.chargebacks:
             parts.append(f"{len(self.chargebacks)} chargeback(s)")
+        if self.empty_days:
+            parts.append(f"{len(self.empty_days)} weekday(s) without PayTrace transactions")
         return f"[paytrace-abas] {self.command} {self.run_id}: " + ", ".join(parts or ["notice"])
 
     @property
@@ -82,15 +86,27 @@ class Alert:
             lines += ["", f"Error: {self.error}"]
         if self.counts:
             lines += ["", "Counts:"] + [f"  {name}: {n}" for name, n in self.counts.items()]
-        if self.dead_letters:
-            lines += ["", "Dead letters (retry with: paytrace-abas retry-dead-letters):"]
-            items = list(self.dead_letters.items())
-            lines += [f"  {tid}: {error}" for tid, error in items[:_MAX_LISTED]]
-            if len(items) > _MAX_LISTED:
-                lines.append(f"  … and {len(items) - _MAX_LISTED} more")
+        lines += self._dead_letter_lines()
         if self.chargebacks:
             lines += ["", "Chargebacks: " + ", ".join(self.chargebacks)]
+        if self.empty_days:
+            lines += [
+                "",
+                "PayTrace answered these weekdays with no transactions at all (a closed "
+                "business, or a PayTrace account or export problem): " + ", ".join(self.empty_days),
+            ]
         return mask_pans("\n".join(lines) + "\n")
+
+    def _dead_letter_lines(self) -> list[str]:
+        """The first dead letters with their errors, and how many more there are."""
+        if not self.dead_letters:
+            return []
+        items = list(self.dead_letters.items())
+        lines = ["", "Dead letters (retry with: paytrace-abas retry-dead-letters):"]
+        lines += [f"  {tid}: {error}" for tid, error in items[:_MAX_LISTED]]
+        if len(items) > _MAX_LISTED:
+            lines.append(f"  … and {len(items) - _MAX_LISTED} more")
+        return lines
 
 
 def send_alert(settings: AlertSettings, smtp_password: str, alert: Alert) -> list[str]:

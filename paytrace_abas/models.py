@@ -40,6 +40,10 @@ MONEY_OUT = frozenset({Category.REFUND, Category.CHARGEBACK})
 #: Results a clerk must look at.
 EXCEPTIONS = frozenset(Category) - {Category.MATCHED} - NON_MONEY
 
+#: ``status`` of a payment whose PayTrace fields contradict each other; ": why: the record's
+#: own words" follow it (docs/inputs.md)
+CONFLICTING = "conflicting"
+
 PAYMENT_COLUMNS = [
     "transaction_id",
     "kind",

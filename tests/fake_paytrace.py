@@ -94,6 +94,8 @@ class FakePaytrace:
     fail_ratio: float = 0.0
     down: bool = False
     requests: list[Recorded] = field(default_factory=list)
+    #: a body the export path answers instead of an export (an approval, a customer, ...)
+    export_answer: dict[str, Any] | None = None
     #: every access token handed out, so tests can look for leaks
     issued_tokens: list[str] = field(default_factory=list)
 
@@ -283,6 +285,8 @@ class FakePaytrace:
         days = _date_range(request)
         if days is None:
             return _json(200, _errors({BAD_REQUEST_CODE: ["Please provide a valid date range."]}))
+        if self.export_answer is not None:
+            return _json(200, self.export_answer)
         return _Answer(200, self._export_body(days), _JSON_HEADERS)
 
     def warm_export_cache(self, first: dt.date, last: dt.date) -> None:

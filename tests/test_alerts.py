@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import ssl
@@ -15,10 +16,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
 
 from paytrace_abas.alerts import Alert, check_smtp, send_alert
+from paytrace_abas.cli import cli
 from paytrace_abas.config import AlertSettings
+from paytrace_abas.ledger import Ledger
 from tests.fake_abas import FakeAbas
+from tests.fake_paytrace import FakePaytrace, export_records, sample_day_config
 from tests.support.alerts import Inbox, alerts_toml, free_port
 from tests.support.cli import run_cli
 from tests.support.days import FIRST_TRANSACTION, write_day
@@ -192,3 +197,52 @@ def test_alert_text_masks_card_numbers_that_slipped_into_an_error() -> None:
     )
     assert "4111 1111 1111 1111" not in alert.body()
     assert "************1111" in json.dumps(alert.to_json())
+
+
+def _empty_day_run(
+    tmp_path: Path, fake: FakePaytrace, url: str, alert: bool
+) -> tuple[int, dict[dt.date, int]]:
+    tmp_path.mkdir(exist_ok=True)
+    config = sample_day_config(tmp_path, fake, empty_day_alert=alert, backoff_seconds=0.001)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[alerts]\nwebhook_url = "{url}"\ntimeout_seconds = 5\n')
+    env = {"PAYTRACE_USERNAME": fake.username, "PAYTRACE_PASSWORD": fake.password}
+    args = ["--config", str(config), "reconcile", "--date", "2026-11-25", "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    with Ledger.open(tmp_path / "demo-ledger.sqlite3", _utc_now) as ledger:
+        (run,) = ledger.runs()
+        return result.exit_code, ledger.pulled_days(run.run_id)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def test_a_weekday_paytrace_answers_empty_is_recorded_and_alerted(
+    tmp_path: Path, fake_paytrace: FakePaytrace, webhook: tuple[list[dict[str, Any]], str]
+) -> None:
+    received, url = webhook
+    exit_code, pulled = _empty_day_run(tmp_path, fake_paytrace, url, alert=True)
+    assert exit_code == 0
+    # the overlap days, the window (Wednesday 25th) and the day after: all answered empty
+    assert pulled == {dt.date(2026, 11, day): 0 for day in (23, 24, 25, 26)}
+    assert len(received) == 1
+    assert received[0]["problem"] == "empty_days"
+    assert received[0]["empty_days"] == ["2026-11-25"]
+    assert "1 weekday(s) without PayTrace transactions" in received[0]["subject"]
+
+
+def test_empty_days_are_recorded_but_not_alerted_unless_asked(
+    tmp_path: Path, fake_paytrace: FakePaytrace, webhook: tuple[list[dict[str, Any]], str]
+) -> None:
+    received, url = webhook
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "paytrace"
+    fake_paytrace.transactions = export_records(sorted(sample.glob("*.json")))
+    exit_code, pulled = _empty_day_run(tmp_path / "full", fake_paytrace, url, alert=True)
+    assert exit_code == 0 and pulled[dt.date(2026, 11, 25)] > 0
+    assert received == []  # the window's weekday had transactions
+
+    fake_paytrace.transactions = []
+    exit_code, pulled = _empty_day_run(tmp_path / "off", fake_paytrace, url, alert=False)
+    assert exit_code == 0 and pulled[dt.date(2026, 11, 25)] == 0
+    assert received == []  # [paytrace] empty_day_alert is off

@@ -93,7 +93,7 @@ def test_finding_2_a_missing_final_newline_is_added_and_no_line_is_cut(tmp_path:
     items.write_text("".join(full.splitlines(keepends=True)[:-1]))  # 500002 not open yet
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 0
     saved = day.import_file.read_bytes()
-    assert saved.endswith(b"\n") and saved.count(b"\n") == 4 + 2
+    assert saved.endswith(b"\n") and saved.count(b"\n") == 7 + 2
     day.import_file.write_bytes(saved[:-1])  # an editor saved it without the final newline
 
     items.write_text(full)

@@ -60,6 +60,12 @@ def test_existing_ledger_file_is_made_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_migration_versions_count_up_by_one() -> None:
+    # Branches that each add "the next" migration collide on a number; a release never reuses one.
+    versions = [version for version, _ in schema.MIGRATIONS]
+    assert versions == list(range(1, len(versions) + 1))
+
+
 def test_migrations_run_once_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "ledger.sqlite3"
     Ledger.open(path, clock).close()

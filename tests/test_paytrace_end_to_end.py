@@ -17,6 +17,8 @@ from tests.fake_paytrace import FakePaytrace, export_records, sample_day_config
 from tests.support.paths import ROOT
 
 SAMPLE = ROOT / "sample_data"
+FIXTURES = ROOT / "tests" / "fixtures" / "paytrace"
+EXPORT = "/v1/transactions/export/by_date_range"
 DAY = "2026-11-25"
 ENV = {"PAYTRACE_USERNAME": "demo123", "PAYTRACE_PASSWORD": "demo-password"}
 
@@ -148,3 +150,67 @@ def test_a_malformed_record_from_the_api_is_paytraces_fault_exit_1(
         r" \(recorded as run (\S+): paytrace-abas show \1\)$",
         line,
     )
+
+
+def _failed_posting_run(fake: FakePaytrace, tmp_path: Path) -> str:
+    """A posting run against ``fake``: it must exit 1 with one error line, returned."""
+    config = api_config(tmp_path, fake)
+    args = ["--config", str(config), "reconcile", "--date", DAY, "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args, env=ENV, catch_exceptions=False)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING")]
+    assert len(errors) == 1
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "codes"),
+    [
+        (
+            # an approval answered to the export path: success, but no "transactions"
+            {
+                "success": True,
+                "response_code": 101,
+                "status_message": "Your transaction was successfully approved.",
+                "transaction_id": 395970044,
+                "approval_code": "TAS679",
+                "approval_message": "  NO  MATCH - Approved and completed",
+            },
+            "success true, response_code 101, status_message 'Your transaction was "
+            "successfully approved.', approval_message 'NO MATCH - Approved and completed'",
+        ),
+        (
+            {"success": True, "response_code": 1, "status_message": "Completed."},
+            "success true, response_code 1, status_message 'Completed.'",
+        ),
+    ],
+)
+def test_an_export_answer_without_transactions_exits_1_and_posts_nothing(
+    sample_fake: FakePaytrace, tmp_path: Path, answer: dict[str, Any], codes: str
+) -> None:
+    sample_fake.export_answer = answer
+    error = _failed_posting_run(sample_fake, tmp_path)
+    day, _, message = error.removeprefix(f"error: PayTrace POST {EXPORT} for ").partition(" ")
+    assert day in {"11/23/2026", "11/24/2026", "11/25/2026", "11/26/2026"}  # the first to fail
+    said, _, recorded = message.partition(" (recorded as run ")
+    assert said == (
+        f'answered without "transactions" ({codes}): it is not an export of the day, so the '
+        "day is not taken as empty and nothing is posted"
+    )
+    assert re.fullmatch(r"(\S+): paytrace-abas show \1\)", recorded)
+    assert not (tmp_path / "demo-abas-import.edp").exists()
+    assert not list((tmp_path / "out").glob("plan-*.json"))
+
+
+def test_an_export_answer_with_success_false_exits_1_with_its_codes(
+    sample_fake: FakePaytrace, tmp_path: Path
+) -> None:
+    sample_fake.export_answer = json.loads((FIXTURES / "decline.json").read_text("utf-8"))
+    error = _failed_posting_run(sample_fake, tmp_path)
+    assert error.startswith(f"error: PayTrace POST {EXPORT} for ")
+    assert re.search(
+        r" failed with HTTP 200: response_code 102 Your transaction was not approved\."
+        r" \(recorded as run (\S+): paytrace-abas show \1\)$",
+        error,
+    )
+    assert not (tmp_path / "demo-abas-import.edp").exists()

@@ -114,7 +114,10 @@ def test_bad_records_name_source_and_field(fields: dict[str, object], message: s
 
 
 def test_error_body_is_not_an_export(tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match="is a PayTrace error response, not an export: 811"):
+    with pytest.raises(
+        InputFileError,
+        match="is a PayTrace error response, not an export: success false, response_code 1, 811: ",
+    ):
         read_export_file(FIXTURES / "paytrace_error_body.json")
 
 
@@ -169,3 +172,15 @@ def test_the_first_bad_record_is_named_whatever_is_wrong_with_later_ones() -> No
     ]
     with pytest.raises(InputFileError, match="field settled: 'soon' is not a PayTrace time"):
         normalize_transactions(raw, PACIFIC, "USD")
+
+
+def test_a_decline_body_given_as_an_export_file_is_refused_naming_its_code(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(InputFileError) as caught:
+        read_export_file(FIXTURES / "paytrace" / "decline.json")
+    assert str(caught.value) == (
+        f"{FIXTURES / 'paytrace' / 'decline.json'} is a PayTrace decline response, not an "
+        "export: success false, response_code 102, status_message 'Your transaction was not "
+        "approved.', approval_message 'DECLINE - Do not honor'"
+    )

@@ -59,9 +59,11 @@ def import_file_lines(config: Path) -> dict[str, list[tuple[str, str, str, str]]
     """beleg -> (counter account, invoice, amount, discount) of each data line."""
     lines = (config.parent.parent / "out" / "demo-abas-import.edp").read_text("utf-8")
     found: dict[str, list[tuple[str, str, str, str]]] = {}
-    for line in lines.splitlines()[4:]:
+    for line in lines.splitlines()[7:]:
         cells = line.split(";")
-        found.setdefault(cells[0], []).append((cells[3], cells[5], cells[6], cells[7]))
+        # the file has a decimal point where the REST payload has a comma (docs/posting.md)
+        amount, discount = (cell.replace(".", ",") for cell in cells[7:9])
+        found.setdefault(cells[0], []).append((cells[3], cells[5], amount, discount))
     return found
 
 
@@ -163,7 +165,7 @@ def test_a_payment_the_clerk_ignored_is_not_posted_when_it_matches_later(tmp_pat
     day = write_day(tmp_path, 3)
     items = tmp_path / "open_items.csv"
     full = items.read_text()
-    ignored = "700000000"  # its invoice 500000 is not in abas yet: the payment is unmatched
+    ignored = "700000000"  # its invoice 500000 is not in abas yet: "Invoice not open"
     items.write_text("".join(line for line in full.splitlines(True) if "500000;" not in line))
     assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
     # The clerk ignored it (a test charge) in the workbook, resolved and applied the plan.

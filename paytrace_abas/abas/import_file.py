@@ -1,12 +1,7 @@
 """The file sink: receipts appended to an abas EDP import file (docs/abas.md#edp-import-file).
 
-::
-
-    #!database=102
-    #!group=4
-    #!action=NEW
-    beleg;beldat;kbudat;gkonto;kwaehr;tbeleg;opzabetr;skbetr
-    512330107;25.11.2026;25.11.2026;18100;USD;400101;1248,50;0,00
+The file is written in abas' EDP dialect (``edp.py``): ``#!`` header lines, a field-name line,
+one data line per invoice of a receipt, the receipt's lines one record (same record id).
 
 One data line per invoice of a receipt; every line carries the PayTrace transaction id in the
 document reference (``beleg``), so the files themselves answer "is this receipt already there?".
@@ -34,39 +29,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from paytrace_abas.abas import edp
 from paytrace_abas.abas.sink import Found
 from paytrace_abas.config import AbasSettings
 from paytrace_abas.config.failpoints import reached
-from paytrace_abas.errors import ConfigError, PostingRejectedError, SourceError
+from paytrace_abas.errors import ConfigError, SourceError
 from paytrace_abas.models import Receipt
-from paytrace_abas.money import format_decimal_comma
 
 log = logging.getLogger(__name__)
 
-#: logical receipt fields in the order of the file's columns
-FILE_COLUMNS = (
-    "reference",
-    "document_date",
-    "posting_date",
-    "counter_account",
-    "currency",
-    "invoice",
-    "amount",
-    "discount",
-)
 _ENCODING = "utf-8"
-_INVOICE_COLUMN = FILE_COLUMNS.index("invoice")
 #: how much earlier than a payment's day (in PayTrace's zone) a file's time may lie (UTC, local)
 _ZONE_MARGIN = dt.timedelta(days=2)
-#: a data line as this sink writes it: the last cell is an amount with a decimal comma
-_COMPLETE_LINE = re.compile(rf"^[^;\r\n]+(;[^;\r\n]+){{{len(FILE_COLUMNS) - 2}}};-?\d+,\d\d$")
 
 
 @dataclass
@@ -85,12 +65,11 @@ class ImportFileSink:
             raise ValueError("ImportFileSink needs [abas] import_file")
         self.path: Path = settings.import_file
         self._archive = settings.import_archive_dir
-        self._fields = [settings.receipt_fields[name] for name in FILE_COLUMNS]
-        self._header = (
-            f"#!database={settings.import_database}\n"
-            f"#!group={settings.import_group}\n"
-            f"#!action={settings.import_action}\n" + ";".join(self._fields) + "\n"
-        ).encode(_ENCODING)
+        self._receipt_fields = settings.receipt_fields
+        self._decimal = settings.import_decimal
+        self._header = edp.header(settings).encode(_ENCODING)
+        #: the current file's layout: this configuration's field-name line
+        self._layout = edp.own_layout(self._receipt_fields)
         self._lock = threading.Lock()
         self._held: dict[str, _Held] = {}
         #: (device, inode) of the file indexed as the current one, and its number of lines
@@ -131,7 +110,7 @@ class ImportFileSink:
 
     def post(self, receipt: Receipt) -> str:
         """Append the receipt's lines in one write and fsync them."""
-        lines = [self._line(receipt, index) for index in range(len(receipt.lines))]
+        lines = edp.receipt_lines(receipt, self._decimal)
         data = "".join(lines).encode(_ENCODING)
         with self._lock:
             if self._torn:
@@ -174,7 +153,7 @@ class ImportFileSink:
                 self._lines = 0
                 self._index(lines, 1)
                 tail = content[complete:]
-                if tail and _COMPLETE_LINE.match(_decode(tail)):
+                if tail and self._layout.is_complete(_decode(tail)):
                     # Saved without its final newline (an editor, a tool): finish the line.
                     handle.write(b"\n")
                     _sync(handle.fileno())
@@ -199,6 +178,13 @@ class ImportFileSink:
         if not self._header.startswith(content):
             first = _decode(content.split(b"\n", 1)[0])[:60]
             ours = _decode(self._header.split(b"\n", 1)[0])
+            if edp.layout_of(_decode(content).splitlines(), self._receipt_fields) is not None:
+                raise ConfigError(
+                    f"[abas] import_file {self.path} was written in an earlier format or with "
+                    f"other header settings (it starts with {first!r}, not {ours!r}); nothing is "
+                    "appended to it: import it with edpimport and move it to [abas] "
+                    "import_archive_dir, where its receipts are still found, then run again"
+                )
             raise ConfigError(
                 f"[abas] import_file {self.path} does not start with this configuration's "
                 f"header ({ours} …) but with {first!r}; "
@@ -235,7 +221,9 @@ class ImportFileSink:
         self._archive_from = oldest_payment
 
     def _index_file(self, path: Path, content: bytes) -> None:
-        self._hold_lines(_decode(content).splitlines(), 1, path.name)
+        """Index an archived file by its own field-name line (it may predate this dialect)."""
+        for line in edp.read_lines(_decode(content), self._receipt_fields, str(path)):
+            self._hold(line, f"{path.name} line {line.number}")
 
     def _index(self, lines: Iterable[str], first_number: int) -> None:
         """Index lines of the current file starting at line ``first_number``."""
@@ -246,15 +234,14 @@ class ImportFileSink:
         """Index the data lines among ``lines``; returns the number of the last one."""
         number = first_number - 1
         for number, line in enumerate(lines, start=first_number):
-            cells = line.rstrip("\n").split(";")
-            data = len(cells) == len(FILE_COLUMNS) and not line.startswith("#!")
-            if data and cells != self._fields:
-                self._hold(cells, f"{name} line {number}")
+            data = self._layout.read(line, number, str(self.path))
+            if data is not None:
+                self._hold(data, f"{name} line {number}")
         return number
 
-    def _hold(self, cells: list[str], document: str) -> None:
-        held = self._held.setdefault(cells[0], _Held(document))
-        held.invoice_nos.add(cells[_INVOICE_COLUMN])
+    def _hold(self, line: edp.EdpLine, document: str) -> None:
+        held = self._held.setdefault(line.reference, _Held(document))
+        held.invoice_nos.add(line.invoice)
 
     def _append_handle(self) -> BinaryIO:
         """The current file opened for appending; a file moved away is replaced by a new one."""
@@ -281,7 +268,7 @@ class ImportFileSink:
             for index in range(len(receipt.lines)):
                 if receipt.lines[index].invoice_no in held:
                     continue  # a torn prefix may fit a line already written whole
-                line = self._line(receipt, index).encode(_ENCODING)
+                line = edp.receipt_lines(receipt, self._decimal)[index].encode(_ENCODING)
                 if line.startswith(self._torn):
                     self._append_rest(line[len(self._torn) :])
                     self._torn = b""
@@ -309,27 +296,6 @@ class ImportFileSink:
             "no receipt of this run completes; complete or remove it by hand (nothing was "
             "appended after it)"
         )
-
-    def _line(self, receipt: Receipt, index: int) -> str:
-        line = receipt.lines[index]
-        day = receipt.paid_on.strftime("%d.%m.%Y")
-        cells = [
-            receipt.transaction_id,
-            day,
-            day,
-            receipt.account,
-            receipt.currency,
-            line.invoice_no,
-            format_decimal_comma(line.amount_cents),
-            format_decimal_comma(line.discount_cents),
-        ]
-        for cell in cells:
-            if not cell or any(char in cell for char in ";\r\n"):
-                raise PostingRejectedError(
-                    f"transaction {receipt.transaction_id}: value {cell!r} cannot be written "
-                    "to an import file (empty, or contains ';' or a line break)"
-                )
-        return ";".join(cells) + "\n"
 
 
 def _decode(data: bytes) -> str:

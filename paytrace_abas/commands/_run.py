@@ -139,16 +139,24 @@ def finish_and_alert(
     input_hash: str | None = None,
     chargebacks: Sequence[str] = (),
     quiet: bool = False,
+    empty_days: Sequence[dt.date] = (),
 ) -> None:
-    """Close the run in the ledger (its last write) and alert on dead letters or chargebacks."""
+    """Close the run in the ledger (its last write); alert on dead letters, chargebacks and
+    weekdays PayTrace answered empty."""
     ledger.finish_run(run_id, exit_code, counts, input_hash, workbook, plan)
     if quiet:
         return
     dead_letters = {d.transaction_id: d.error for d in ledger.open_dead_letters()}
-    if not (dead_letters or chargebacks):
+    if not (dead_letters or chargebacks or empty_days):
         return
     problems = [
-        name for name, on in (("dead_letters", dead_letters), ("chargebacks", chargebacks)) if on
+        name
+        for name, on in (
+            ("dead_letters", dead_letters),
+            ("chargebacks", chargebacks),
+            ("empty_days", empty_days),
+        )
+        if on
     ]
     alert = Alert(
         run_id=run_id,
@@ -158,6 +166,7 @@ def finish_and_alert(
         counts={k: v for k, v in counts.items() if isinstance(v, int)},
         dead_letters=dead_letters,
         chargebacks=tuple(chargebacks),
+        empty_days=tuple(day.isoformat() for day in empty_days),
         workbook=str(workbook or ""),
     )
     send_alert(settings.alerts, settings.secrets.smtp_password, alert)

@@ -47,12 +47,18 @@ def open_ledger(settings: Settings, locked: bool = True) -> Iterator[Ledger]:
 
 
 def load_payments(
-    settings: Settings, window: Window, progress: ProgressCallback | None = None
+    settings: Settings,
+    window: Window,
+    progress: ProgressCallback | None = None,
+    records_by_day: dict[dt.date, int] | None = None,
 ) -> pd.DataFrame:
-    """The window's PayTrace transactions as the canonical payments frame."""
+    """The window's PayTrace transactions as the canonical payments frame.
+
+    Over the API, ``records_by_day`` (when given) gets the records each pulled day answered.
+    """
     paytrace = settings.paytrace
     if paytrace.source == "api":
-        raw = fetch_transactions(paytrace, settings.secrets, window, progress)
+        raw = fetch_transactions(paytrace, settings.secrets, window, progress, records_by_day)
         try:
             payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
         except InputFileError as exc:
@@ -124,3 +130,16 @@ def load_abas_inputs(
     if with_customers and abas.customers_file is not None:
         customers = customers_frame(read_customers_file(abas.customers_file))
     return open_items, customers
+
+
+def empty_weekdays(
+    ledger: Ledger, settings: Settings, run_id: str, window: Window
+) -> list[dt.date]:
+    """Weekdays of the window PayTrace answered empty, when [paytrace] empty_day_alert asks."""
+    if not settings.paytrace.empty_day_alert:
+        return []
+    return [
+        day
+        for day, records in sorted(ledger.pulled_days(run_id).items())
+        if records == 0 and day.weekday() < 5 and window.first_day <= day <= window.last_day
+    ]

@@ -18,6 +18,7 @@ from paytrace_abas.commands._run import (
     recorded_run,
 )
 from paytrace_abas.commands.inputs import (
+    empty_weekdays,
     load_abas_inputs,
     load_chargebacks,
     load_payments,
@@ -129,6 +130,7 @@ def reconcile(
                 plan=outcome.plan_path,
                 input_hash=outcome.plan.input_hash,
                 chargebacks=chargebacks,
+                empty_days=empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
             )
     return outcome
@@ -145,7 +147,9 @@ def _reconcile_in_ledger(
     progress: ProgressCallback | None,
     last_closed: dt.date,
 ) -> RunOutcome:
-    payments = load_payments(settings, window, progress)
+    records_by_day: dict[dt.date, int] = {}
+    payments = load_payments(settings, window, progress, records_by_day)
+    ledger.record_pulled_days(run_id, records_by_day)
     if chargebacks_file is not None:
         payments = pd.concat(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]

@@ -16,6 +16,7 @@ from paytrace_abas.config.settings import (
     DEFAULT_CUSTOMER_FIELDS,
     DEFAULT_OPEN_ITEM_FIELDS,
     DEFAULT_RECEIPT_FIELDS,
+    IMPORT_FILE_COLUMNS,
     REFERENCE_FIELD_ALIASES,
     REFERENCE_FIELDS,
     AbasSettings,
@@ -138,6 +139,7 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
         timezone=section.timezone("timezone", defaults.timezone),
         currency=section.currency("currency", defaults.currency),
         overlap_days=section.integer("overlap_days", defaults.overlap_days, minimum=0),
+        empty_day_alert=section.boolean("empty_day_alert", defaults.empty_day_alert),
         timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
         max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
         backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
@@ -173,6 +175,11 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         import_database=section.text("import_database", defaults.import_database),
         import_group=section.text("import_group", defaults.import_group),
         import_action=section.text("import_action", defaults.import_action),
+        import_charset=section.text("import_charset", defaults.import_charset),
+        import_recordidfld=section.text("import_recordidfld", defaults.import_recordidfld),
+        import_firsttabfld=section.text("import_firsttabfld", defaults.import_firsttabfld),
+        import_menuchoice=section.text("import_menuchoice", defaults.import_menuchoice),
+        import_decimal=section.choice("import_decimal", defaults.import_decimal, (".", ",")),
         receipt_fields=_receipt_fields(section),
         dialog_answers=section.string_table("dialog_answers") or dict(defaults.dialog_answers),
         language=section.choice("language", defaults.language, ("de", "en")),
@@ -192,8 +199,17 @@ def _read_abas(section: TomlSection) -> AbasSettings:
             section.problem(key, 'is "api", so [abas] base_url and client are required')
     if settings.preview and settings.sink != "api":
         section.problem("preview", 'needs sink = "api": only the REST editor can preview')
+    _check_import_fields(section, settings)
     section.reject_unknown_keys()
     return settings
+
+
+def _check_import_fields(section: TomlSection, settings: AbasSettings) -> None:
+    """The record-id and first-table fields must be columns the import file has."""
+    columns = [settings.receipt_fields[name] for name in IMPORT_FILE_COLUMNS]
+    for key in ("import_recordidfld", "import_firsttabfld"):
+        if getattr(settings, key) not in columns:
+            section.problem(key, f"must be one of the import file's fields ({';'.join(columns)})")
 
 
 def _field_map(section: TomlSection, key: str, defaults: Mapping[str, str]) -> dict[str, str]:

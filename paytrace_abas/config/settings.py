@@ -56,6 +56,8 @@ class PaytraceSettings:
     timezone: str = "America/Los_Angeles"
     currency: str = "USD"
     overlap_days: int = 2
+    #: alert when a weekday of the window is pulled over the API and answered empty
+    empty_day_alert: bool = False
     timeout_seconds: float = 30.0
     max_attempts: int = 4
     #: first retry wait; doubles per attempt (with jitter), capped at 30 s
@@ -85,6 +87,19 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "open_after": "ofbetr",
 }
 
+#: logical receipt fields in the order of the import file's columns
+#: (docs/posting.md#the-edp-import-file)
+IMPORT_FILE_COLUMNS = (
+    "reference",
+    "document_date",
+    "posting_date",
+    "counter_account",
+    "currency",
+    "invoice",
+    "load_item",
+    "amount",
+    "discount",
+)
 #: Canonical open-item column -> abas field of the open-items table (docs/abas.md).
 DEFAULT_OPEN_ITEM_FIELDS: Mapping[str, str] = {
     "invoice_no": "nummer",
@@ -145,6 +160,14 @@ class AbasSettings:
     import_database: str = "102"
     import_group: str = "4"
     import_action: str = "NEW"
+    #: further header lines of abas' EDP dialect (docs/posting.md#the-edp-import-file)
+    import_charset: str = "UTF-8"
+    import_recordidfld: str = "beleg"
+    import_firsttabfld: str = "tbeleg"
+    #: "" for none; "offene Posten ausbuchen" with import_action = "PAYMENT" (older releases)
+    import_menuchoice: str = ""
+    #: decimal separator of amounts in the import file
+    import_decimal: str = "."
     receipt_fields: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_RECEIPT_FIELDS))
     #: dialog id -> answer given when abas asks while committing (588 "Sind Sie sicher?")
     dialog_answers: Mapping[str, str] = field(default_factory=lambda: {"588": "ja"})

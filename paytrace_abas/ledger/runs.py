@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,24 @@ def _run_items(rows: Iterable[sqlite3.Row]) -> list[tuple[str, RunItem]]:
         )
         for row in rows
     ]
+
+
+def record_pulled_days(
+    connection: LedgerConnection, run_id: str, records_by_day: Mapping[dt.date, int]
+) -> None:
+    """Keep how many records PayTrace answered for each day the run pulled (0: empty)."""
+    with connection.transaction() as db:
+        db.executemany(
+            "INSERT OR REPLACE INTO pulled_days (run_id, day, records, pulled_at)"
+            " VALUES (?, ?, ?, ?)",
+            [(run_id, day.isoformat(), n, connection.now()) for day, n in records_by_day.items()],
+        )
+
+
+def pulled_days(connection: LedgerConnection, run_id: str) -> dict[dt.date, int]:
+    """day -> records PayTrace answered, for the days the run pulled."""
+    rows = connection.query("SELECT day, records FROM pulled_days WHERE run_id = ?", [run_id])
+    return {dt.date.fromisoformat(str(row[0])): int(row[1]) for row in rows}
 
 
 def watermark(connection: LedgerConnection, name: str = "completed_through") -> dt.date | None:

@@ -182,4 +182,18 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "ALTER TABLE postings ADD COLUMN card_type TEXT NOT NULL DEFAULT ''",
         ),
     ),
+    (
+        6,
+        (
+            # Every PayTrace day a run pulled over the API and how many records it answered:
+            # a day answered empty is recorded as such, not mistaken for a day never pulled.
+            """CREATE TABLE pulled_days (
+                run_id TEXT NOT NULL,
+                day TEXT NOT NULL,
+                records INTEGER NOT NULL,
+                pulled_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, day)
+            )""",
+        ),
+    ),
 ]

@@ -9,7 +9,7 @@ letters), ``decisions.py`` (carried-forward exceptions, clerks' decisions, write
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -117,6 +117,12 @@ class Ledger:
 
     def run_items(self, run_id: str) -> list[RunItem]:
         return _runs.run_items(self._connection, run_id)
+
+    def record_pulled_days(self, run_id: str, records_by_day: Mapping[dt.date, int]) -> None:
+        _runs.record_pulled_days(self._connection, run_id, records_by_day)
+
+    def pulled_days(self, run_id: str) -> dict[dt.date, int]:
+        return _runs.pulled_days(self._connection, run_id)
 
     def record_plan(self, run_id: str, kind: str, plan: str) -> None:
         _runs.record_plan(self._connection, run_id, kind, plan)

@@ -12,7 +12,7 @@ import pandas as pd
 from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.verdicts import Verdicts
-from paytrace_abas.models import Category
+from paytrace_abas.models import CONFLICTING, Category
 
 #: (statuses, kinds, category, reason): a payment with one of the statuses or one of the kinds
 #: gets the category; the first that applies wins (values of docs/contract.md#payments).
@@ -25,6 +25,8 @@ _CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...]
         "Approved but voided automatically by PayTrace (address or CSC mismatch, code 103).",
     ),
     (("voided",), ("void",), Category.VOID, "Voided before settlement."),
+    # A refund is money going back whether or not it has settled yet (code 106 says so).
+    ((), ("refund",), Category.REFUND, "Money returned to the card holder."),
     (("pending",), (), Category.PENDING, "Not settled yet; it will be matched once it settles."),
     (
         (),
@@ -32,7 +34,6 @@ _CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...]
         Category.PENDING,
         "An authorization only; no money moves until it is captured.",
     ),
-    ((), ("refund",), Category.REFUND, "Money returned to the card holder."),
     (
         (),
         ("negative_sale",),
@@ -50,11 +51,28 @@ def classify_card_state(payments: Payments, verdicts: Verdicts) -> None:
     status, statuses = payments.status_code, payments.statuses
     kind, kinds = payments.kind_code, payments.kinds
     open_rows = verdicts.pending()
+    _refuse_conflicting(status, statuses, verdicts, open_rows)
     for status_values, kind_values, category, reason in _CARD_STATES:
         hit = _one_of(status, statuses, status_values) | _one_of(kind, kinds, kind_values)
         chosen = np.flatnonzero(open_rows & hit)
         verdicts.decide(chosen, category, "card_state", reason)
         open_rows[chosen] = False
+
+
+def _refuse_conflicting(
+    status: np.ndarray, statuses: np.ndarray, verdicts: Verdicts, open_rows: npt.NDArray[np.bool_]
+) -> None:
+    """A record whose own fields contradict each other is an exception in its own words."""
+    conflicting = [code for code, text in enumerate(statuses) if text.startswith(CONFLICTING)]
+    chosen = np.flatnonzero(open_rows & np.isin(status, conflicting))
+    words = [statuses[status[row]].removeprefix(f"{CONFLICTING}: ") for row in chosen]
+    reasons = [
+        f"PayTrace's fields contradict each other ({text}); nothing is posted for it: "
+        "check it in PayTrace."
+        for text in words
+    ]
+    verdicts.decide(chosen, Category.UNMATCHED, "card_state", reasons)
+    open_rows[chosen] = False
 
 
 def _one_of(

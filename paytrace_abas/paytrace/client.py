@@ -12,7 +12,7 @@ from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import InputFileError, PaytraceAbasError, SourceError
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import CheckStep, Window
-from paytrace_abas.paytrace.files import export_transactions
+from paytrace_abas.paytrace.files import answer_codes, export_transactions
 from paytrace_abas.paytrace.normalize import RawTransaction
 from paytrace_abas.paytrace.records import (
     Batch,
@@ -43,11 +43,19 @@ def fetch_transactions(
     secrets: Secrets,
     window: Window,
     progress: ProgressCallback | None = None,
+    records_by_day: dict[dt.date, int] | None = None,
 ) -> list[RawTransaction]:
-    """Every transaction PayTrace exports for the window's pull days, de-duplicated."""
+    """Every transaction PayTrace exports for the window's pull days, de-duplicated.
+
+    ``records_by_day`` (when given) is filled with how many records each pulled day answered.
+    """
     with PaytraceSession(settings, secrets) as session:
         return pull_transactions(
-            session, pull_days(window, settings.overlap_days), settings.parallel_requests, progress
+            session,
+            pull_days(window, settings.overlap_days),
+            settings.parallel_requests,
+            progress,
+            records_by_day,
         )
 
 
@@ -63,6 +71,7 @@ def pull_transactions(
     days: list[dt.date],
     parallel_requests: int = 1,
     progress: ProgressCallback | None = None,
+    records_by_day: dict[dt.date, int] | None = None,
 ) -> list[RawTransaction]:
     """One export request per day, ``parallel_requests`` at a time; results in day order.
 
@@ -73,6 +82,8 @@ def pull_transactions(
             days, lambda day: export_day(session, day), parallel_requests, progress, session
         )
         records = deduplicate([item for day in days for item in by_day[day]])
+    if records_by_day is not None:
+        records_by_day.update({day: len(by_day[day]) for day in days})
     log.info(
         "PayTrace: %d transaction(s) from %d day export(s), %s to %s",
         len(records),
@@ -92,7 +103,9 @@ def export_day(session: PaytraceSession, day: dt.date) -> list[RawTransaction]:
     origin = f"PayTrace export {label}"
     return [
         RawTransaction(record=record, source=f"{origin}: transactions[{index}]")
-        for index, record in enumerate(_transactions_of(body, f"PayTrace POST {EXPORT_PATH}"))
+        for index, record in enumerate(
+            _transactions_of(body, f"PayTrace POST {EXPORT_PATH} for {label}")
+        )
     ]
 
 
@@ -211,9 +224,17 @@ def check_connection(settings: PaytraceSettings, secrets: Secrets) -> list[Check
 
 
 def _transactions_of(body: dict[str, Any], origin: str) -> list[dict[str, Any]]:
+    """The records of an export answer; an answer that is no export is a PayTrace failure.
+
+    A body without ``transactions`` (an approval, a customer, a token answered to the export
+    path) is not an empty day: read as one, it would complete the window and move the
+    watermark past payments never seen.
+    """
     if body.get("transactions") is None:
-        # An empty export may leave the array out; the sources do not say.
-        return []
+        raise SourceError(
+            f'{origin} answered without "transactions" ({answer_codes(body)}): it is not '
+            "an export of the day, so the day is not taken as empty and nothing is posted"
+        )
     try:
         return export_transactions(body, origin)
     except InputFileError as exc:

@@ -11,6 +11,7 @@ from typing import Any
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.paytrace.normalize import RawTransaction
 from paytrace_abas.paytrace.wire import decode_export
+from paytrace_abas.privacy import mask_pans
 
 
 def read_export_files(path: Path) -> list[RawTransaction]:
@@ -39,11 +40,15 @@ def read_export_file(path: Path) -> list[RawTransaction]:
     ]
 
 
+_MAX_CODES_CHARS = 300
+
+
 def export_transactions(body: Any, origin: str) -> list[dict[str, Any]]:
     """The ``transactions`` list of an export body; InputFileError if it is not one."""
     if isinstance(body, dict) and body.get("success") is False:
+        what = "decline" if "approval_code" in body or "transaction_id" in body else "error"
         raise InputFileError(
-            f"{origin} is a PayTrace error response, not an export: {_errors(body)}"
+            f"{origin} is a PayTrace {what} response, not an export: {answer_codes(body)}"
         )
     if not isinstance(body, dict) or body.get("success") is not True or "transactions" not in body:
         raise InputFileError(
@@ -83,8 +88,18 @@ def _load_json(path: Path) -> Any:
         raise InputFileError(f"{path} is nested too deeply to be a PayTrace export") from None
 
 
-def _errors(body: dict[str, Any]) -> str:
+def answer_codes(body: dict[str, Any]) -> str:
+    """What an answer says about itself, in its own words: codes and messages, PAN-free."""
+    parts = []
+    if "success" in body:
+        parts.append(f"success {str(body['success']).lower()}")
+    if "response_code" in body:
+        parts.append(f"response_code {body['response_code']}")
     errors = body.get("errors")
     if isinstance(errors, dict) and errors:
-        return "; ".join(f"{code}: {' '.join(map(str, msgs))}" for code, msgs in errors.items())
-    return str(body.get("status_message", "no message"))
+        parts += [f"{code}: {' '.join(map(str, msgs))}" for code, msgs in errors.items()]
+    for key in ("status_message", "approval_message"):
+        if str(body.get(key) or "").strip():
+            parts.append(f"{key} {' '.join(str(body[key]).split())!r}")
+    text = mask_pans(", ".join(parts) or "no codes, no message")
+    return text if len(text) <= _MAX_CODES_CHARS else text[: _MAX_CODES_CHARS - 3] + "..."

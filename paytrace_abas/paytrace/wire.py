@@ -39,6 +39,9 @@ class ExportRecord(msgspec.Struct):
     response_code: Any = None
     approval_code: Any = None
     approval_message: Any = None
+    success: Any = None
+    status_message: Any = None
+    check_transaction_id: Any = None
     created: Any = None
     settled: Any = None
     credit_card: Any = None
@@ -62,6 +65,10 @@ class ExportBody(msgspec.Struct):
     transactions: list[ExportRecord] | UnsetType | None = UNSET
     response_code: Any = UNSET
     status_message: Any = UNSET
+    #: what a decline or approval answered to the export path carries, to name it
+    transaction_id: Any = UNSET
+    approval_code: Any = UNSET
+    approval_message: Any = UNSET
     error: Any = UNSET
     error_description: Any = UNSET
     errors: Any = UNSET

@@ -167,11 +167,11 @@ def import_file_receipts(path: Path) -> dict[str, list[str]]:
     if not path.exists():
         return found
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[:3] == ["#!database=102", "#!group=4", "#!action=NEW"], lines[:3]
-    assert lines[3].startswith("beleg;"), lines[3]
-    for line in lines[4:]:
+    assert lines[:4] == ["#!charset=UTF-8", "#!database=102", "#!group=4", "#!action=NEW"]
+    assert lines[6].startswith("beleg;"), lines[6]
+    for line in lines[7:]:
         cells = line.split(";")
-        assert len(cells) == 8, line
+        assert len(cells) == 9, line
         found.setdefault(cells[0], []).append(cells[5])
     return found
 
