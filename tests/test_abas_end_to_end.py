@@ -28,7 +28,7 @@ from tests.support.days import FIRST_INVOICE, FIRST_TRANSACTION, assert_exactly_
 from tests.support.paths import DEMO_CONFIG, SAMPLE_DATA
 
 DAY = Window(dt.date(2026, 11, 25), dt.date(2026, 11, 25))
-API = 'max_attempts = 8\nbackoff_seconds = 0.001\nopen_items_criteria = "waehr==USD"'
+API = 'max_attempts = 8\nopen_items_criteria = "waehr==USD"'
 
 
 def _api_settings(tmp_path: Path, fake: FakeAbas, page_size: int) -> tuple[Any, Any]:

@@ -104,6 +104,8 @@ import_file = "abas-import.edp"
 client = "test"
 timeout_seconds = {timeout}
 commit_grace_seconds = 0.01
+# the client's own retries of reads wait as briefly as the postings' (a down abas is tested)
+backoff_seconds = {backoff}
 {abas_extra}
 
 [ledger]
