@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 
 from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.ledger import Ledger
@@ -85,7 +86,9 @@ def _work(monkeypatch: pytest.MonkeyPatch, config: Path, commands: list[list[str
         newest = _newest_run(config)
         named = {LAST: newest.run_id, PLAN: newest.plan_path or ""}
         command = [named.get(word, word) for word in command]
-        with counted(monkeypatch, work):
+        # One frozen moment for every command and both histories: a run id taken in the same
+        # second (the apply after its dry run) is then taken alike, whatever the machine's speed.
+        with freeze_time(NOW), counted(monkeypatch, work):
             result = run_cli(config, *command)
         assert result.exit_code in (0, 3), result.output
     return work
@@ -105,6 +108,7 @@ def _grown(few: SqliteWork, many: SqliteWork) -> dict[str, tuple[int, int]]:
 
 
 LAST, PLAN = "<newest run>", "<newest plan>"
+NOW = "2026-11-27 12:00:00"  # the sample day (2026-11-25) is closed
 PERIOD = ["report", "--from", "2026-11-01", "--to", "2026-11-30"]
 RECONCILE = ["reconcile", "--date", "2026-11-25", "--chargebacks", str(CHARGEBACKS)]
 
