@@ -5,7 +5,7 @@
 
 The day is generated once (bench/_day_files.py: export JSON + open-items CSV). One ledger is
 empty, the other holds ``--earlier`` posted receipts of other payments, written through the
-schema (tests/ledger_history.py: lines, events, run items, resolved exceptions, decisions).
+schema (tests/support/ledger_history.py: lines, events, run items, resolved exceptions, decisions).
 Each round runs ``reconcile --dry-run`` over both, each in a fresh process, alternating; the
 figures are the medians of the wall-clock times and of the peak resident sets (the process's
 ``ru_maxrss``). Prints one line: the time ratio (bar: at most 1.2) and the extra peak memory
@@ -57,7 +57,7 @@ def _prepare(folder: Path, n: int, earlier: int) -> None:
     """The day in ``folder``/empty and ``folder``/full, each with its own ledger."""
     from _day_files import write_day
 
-    from tests.ledger_history import add_earlier_postings
+    from tests.support.ledger_history import add_earlier_postings
 
     empty = write_day(n, folder / "empty", ledger=folder / "empty.sqlite3")
     shutil.copytree(folder / "empty", folder / "full")

@@ -7,8 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from paytrace_abas.cli import cli
-from tests.abas_data import load_export
 from tests.fake_abas import FakeAbas
+from tests.support.abas_data import load_export
 from tests.support.days import write_day
 from tests.support.paths import SAMPLE_DATA
 

@@ -21,8 +21,8 @@ from paytrace_abas.commands.reconcile import reconcile
 from paytrace_abas.config import load_settings
 from paytrace_abas.ledger import DEAD_LETTER, POSTED, Ledger
 from paytrace_abas.models import Window
-from tests.abas_data import load_export
 from tests.fake_abas import FakeAbas
+from tests.support.abas_data import load_export
 from tests.support.cli import run_cli
 from tests.support.days import FIRST_INVOICE, FIRST_TRANSACTION, assert_exactly_once, write_day
 from tests.support.paths import DEMO_CONFIG, SAMPLE_DATA

@@ -24,8 +24,8 @@ from freezegun import freeze_time
 from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import RunRecord
-from tests.ledger_history import add_earlier_postings
 from tests.support.cli import run_cli
+from tests.support.ledger_history import add_earlier_postings
 from tests.support.paths import SAMPLE_DATA
 
 FEW, MANY = 20, 20_000
