@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from paytrace_abas.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_LOCKED
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import RunItem, RunItemRow, run_record
 from paytrace_abas.models import RunRecord
@@ -55,6 +56,10 @@ def start_run(
     return run_id
 
 
+#: exit codes of a run that did not complete (exit 3, dead letters, is a completed run)
+_FAILED_EXITS = frozenset({EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED})
+
+
 def finish_run(
     connection: LedgerConnection,
     run_id: str,
@@ -64,8 +69,8 @@ def finish_run(
     workbook_path: Path | None = None,
     plan_path: Path | None = None,
 ) -> None:
-    """Close a run: ``completed`` unless ``exit_code`` says it failed (1, 2, 4)."""
-    status = "failed" if exit_code in (1, 2, 4) else "completed"
+    """Close a run: ``completed`` unless ``exit_code`` is one of a run that failed."""
+    status = "failed" if exit_code in _FAILED_EXITS else "completed"
     with connection.transaction() as db:
         db.execute(
             "UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, counts = ?,"
