@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DATE := 2026-11-25
 
-.PHONY: demo test quick test-stress lint typecheck deadcode unit bench clean
+.PHONY: demo test quick test-stress lint typecheck deadcode unit bench clean messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -17,6 +17,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
 		--chargebacks sample_data/chargebacks-$(DEMO_DATE).csv
+
+# Message catalogs (docs/i18n.md): extract the marked texts, merge them into every language's
+# .po (new ones untranslated, gone ones dropped), compile the .mo files the package ships.
+LOCALE := paytrace_abas/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+		--add-comments=TRANSLATORS: --no-default-keywords \
+		-k N_ -k NC_:1c,2 -k NP_:1,2 -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
+		--no-fuzzy-matching --ignore-obsolete --no-location
+	$(BIN)/pybabel compile -d $(LOCALE) -D messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check paytrace_abas tests bench

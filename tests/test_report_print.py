@@ -133,7 +133,7 @@ def test_resolution_and_note_look_like_input_and_explain_their_syntax(book: Book
 def test_every_syntax_example_on_the_summary_is_a_decision_resolve_accepts(
     language: str,
 ) -> None:
-    for example, _meaning in labels.SYNTAX[language]:
+    for example, _meaning in labels.syntax(language):
         decisions = parse_resolution(example)
         assert decisions and all(isinstance(d, Assign | WriteOff | Ignore) for d in decisions)
     prompt = labels.text("resolution_prompt", language)

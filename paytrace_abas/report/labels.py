@@ -1,50 +1,55 @@
-"""Sheet names, column labels and category colours: every word a clerk reads, in two languages."""
+"""Sheet names, column labels, category names and fixed texts: every word a clerk reads.
+
+The English text is marked here for extraction; its translation lives in the message catalogs
+(report/catalog.py, docs/i18n.md). The keys are stable identifiers other modules use.
+"""
 
 from __future__ import annotations
 
 from paytrace_abas.models import Category
+from paytrace_abas.report.catalog import LANGUAGES, N_, NC_, translate
 
-LANGUAGES = ("en", "de")
+__all__ = ["LANGUAGES"]
 
 # Sheet keys are stable identifiers; names are what the clerk sees (at most 31 characters).
-SHEET_NAMES: dict[str, dict[str, str]] = {
-    "summary": {"en": "Summary", "de": "Übersicht"},
-    "matched": {"en": "Matched", "de": "Zugeordnet"},
-    "postings": {"en": "Postings", "de": "Buchungen"},
-    "money_out": {"en": "Refunds & Chargebacks", "de": "Erstattungen & Rückbuchungen"},
-    "not_money": {"en": "Not money", "de": "Keine Zahlung"},
-    "dead_letters": {"en": "Dead letters", "de": "Fehlgeschlagene Buchungen"},
-    "daily": {"en": "Daily totals", "de": "Tagessummen"},
-    "card_types": {"en": "Card types", "de": "Kartenarten"},
-    "batches": {"en": "Batches", "de": "Batches"},
-    "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
-    Category.PARTIAL_PAYMENT: {"en": "Partial payments", "de": "Teilzahlungen"},
-    Category.OVERPAYMENT: {"en": "Overpayments", "de": "Überzahlungen"},
-    Category.AMBIGUOUS: {"en": "Ambiguous", "de": "Mehrdeutig"},
-    Category.UNMATCHED: {"en": "Unmatched", "de": "Nicht zugeordnet"},
-    Category.INVOICE_NOT_OPEN: {"en": "Invoice not open", "de": "Rechnung nicht offen"},
-    Category.DUPLICATE: {"en": "Duplicates", "de": "Doppelzahlungen"},
-    Category.CUSTOMER_MISMATCH: {"en": "Customer mismatch", "de": "Anderer Kunde"},
-    Category.CURRENCY_MISMATCH: {"en": "Currency mismatch", "de": "Andere Währung"},
-    Category.ALREADY_POSTED: {"en": "Already posted", "de": "Bereits gebucht"},
+SHEET_NAMES: dict[str, str] = {
+    "summary": N_("Summary"),
+    "matched": N_("Matched"),
+    "postings": N_("Postings"),
+    "money_out": N_("Refunds & Chargebacks"),
+    "not_money": N_("Not money"),
+    "dead_letters": N_("Dead letters"),
+    "daily": N_("Daily totals"),
+    "card_types": N_("Card types"),
+    "batches": N_("Batches"),
+    "open_exceptions": N_("Open exceptions"),
+    Category.PARTIAL_PAYMENT: N_("Partial payments"),
+    Category.OVERPAYMENT: N_("Overpayments"),
+    Category.AMBIGUOUS: N_("Ambiguous"),
+    Category.UNMATCHED: N_("Unmatched"),
+    Category.INVOICE_NOT_OPEN: N_("Invoice not open"),
+    Category.DUPLICATE: N_("Duplicates"),
+    Category.CUSTOMER_MISMATCH: N_("Customer mismatch"),
+    Category.CURRENCY_MISMATCH: N_("Currency mismatch"),
+    Category.ALREADY_POSTED: N_("Already posted"),
 }
 
-CATEGORY_NAMES: dict[str, dict[str, str]] = {
-    Category.MATCHED: {"en": "Matched", "de": "Zugeordnet"},
-    Category.PARTIAL_PAYMENT: {"en": "Partial payment", "de": "Teilzahlung"},
-    Category.OVERPAYMENT: {"en": "Overpayment", "de": "Überzahlung"},
-    Category.AMBIGUOUS: {"en": "Ambiguous", "de": "Mehrdeutig"},
-    Category.UNMATCHED: {"en": "Unmatched", "de": "Nicht zugeordnet"},
-    Category.INVOICE_NOT_OPEN: {"en": "Invoice not open", "de": "Rechnung nicht offen"},
-    Category.DUPLICATE: {"en": "Duplicate", "de": "Doppelzahlung"},
-    Category.CUSTOMER_MISMATCH: {"en": "Customer mismatch", "de": "Anderer Kunde"},
-    Category.CURRENCY_MISMATCH: {"en": "Currency mismatch", "de": "Andere Währung"},
-    Category.ALREADY_POSTED: {"en": "Already posted", "de": "Bereits gebucht"},
-    Category.REFUND: {"en": "Refund", "de": "Erstattung"},
-    Category.CHARGEBACK: {"en": "Chargeback", "de": "Rückbuchung"},
-    Category.VOID: {"en": "Void", "de": "Storniert"},
-    Category.DECLINED: {"en": "Declined", "de": "Abgelehnt"},
-    Category.PENDING: {"en": "Pending", "de": "Nicht abgerechnet"},
+CATEGORY_NAMES: dict[str, str] = {
+    Category.MATCHED: N_("Matched"),
+    Category.PARTIAL_PAYMENT: N_("Partial payment"),
+    Category.OVERPAYMENT: N_("Overpayment"),
+    Category.AMBIGUOUS: N_("Ambiguous"),
+    Category.UNMATCHED: N_("Unmatched"),
+    Category.INVOICE_NOT_OPEN: N_("Invoice not open"),
+    Category.DUPLICATE: N_("Duplicate"),
+    Category.CUSTOMER_MISMATCH: N_("Customer mismatch"),
+    Category.CURRENCY_MISMATCH: N_("Currency mismatch"),
+    Category.ALREADY_POSTED: N_("Already posted"),
+    Category.REFUND: N_("Refund"),
+    Category.CHARGEBACK: N_("Chargeback"),
+    Category.VOID: N_("Void"),
+    Category.DECLINED: N_("Declined"),
+    Category.PENDING: N_("Pending"),
 }
 
 #: Light fills, one per category: header row of its sheet, its tab, its line on the Summary.
@@ -69,162 +74,172 @@ CATEGORY_COLOURS: dict[str, str] = {
 NEUTRAL_COLOUR = "D9E1F2"
 ALERT_COLOUR = "FF9999"
 
-COLUMN_LABELS: dict[str, dict[str, str]] = {
-    "category": {"en": "Category", "de": "Kategorie"},
-    "transaction_id": {"en": "Transaction", "de": "Transaktion"},
-    "paid_on": {"en": "Paid on", "de": "Bezahlt am"},
-    "created_on": {"en": "Date", "de": "Datum"},
-    "day": {"en": "Day", "de": "Tag"},
-    "billing_name": {"en": "Billing name", "de": "Karteninhaber"},
-    "card": {"en": "Card", "de": "Karte"},
-    "card_type": {"en": "Card type", "de": "Kartenart"},
-    "batch_number": {"en": "Batch", "de": "Batch"},
-    "amount": {"en": "Amount", "de": "Betrag"},
-    "invoices": {"en": "Invoices", "de": "Rechnungen"},
-    "customer_no": {"en": "Customer", "de": "Kunde"},
-    "account": {"en": "Counter account", "de": "Gegenkonto"},
-    "posting_state": {"en": "Posting", "de": "Buchung"},
-    "applied": {"en": "Applied", "de": "Ausgeglichen"},
-    "discount": {"en": "Cash discount", "de": "Skonto"},
-    "difference": {"en": "Difference", "de": "Differenz"},
-    "days_from_invoice": {"en": "Days after invoice", "de": "Tage nach Rechnung"},
-    "rule_confidence": {"en": "Confidence", "de": "Sicherheit"},
-    "rule": {"en": "Rule", "de": "Regel"},
-    "reason": {"en": "Reason", "de": "Begründung"},
-    "runner_up": {"en": "Runner-up", "de": "Nächstbester Kandidat"},
-    "paytrace_customer_id": {"en": "PayTrace customer", "de": "PayTrace-Kunde"},
-    "invoice_ref": {"en": "Reference text", "de": "Verwendungszweck"},
-    "invoice_no": {"en": "Invoice", "de": "Rechnung"},
-    "write_off_account": {"en": "Write-off account", "de": "Ausbuchungskonto"},
-    "status": {"en": "Status", "de": "Status"},
-    "abas_document": {"en": "abas document", "de": "abas-Beleg"},
-    "abas_open_after": {"en": "Open after (abas preview)", "de": "Danach offen (abas-Vorschau)"},
-    "abas_discount": {"en": "Cash discount (abas preview)", "de": "Skonto (abas-Vorschau)"},
-    "attempts": {"en": "Attempts", "de": "Versuche"},
-    "last_error": {"en": "Last error", "de": "Letzter Fehler"},
-    "failed_at": {"en": "Failed on", "de": "Fehlgeschlagen am"},
-    "posted_on": {"en": "Posted on", "de": "Gebucht am"},
-    "run_id": {"en": "Run", "de": "Lauf"},
-    "count": {"en": "Count", "de": "Anzahl"},
-    "age_days": {"en": "Age (days)", "de": "Alter (Tage)"},
-    "received_cents": {"en": "Received", "de": "Eingang"},
-    "refunded_cents": {"en": "Refunded", "de": "Erstattet"},
-    "net_cents": {"en": "Net", "de": "Netto"},
-    "first_seen": {"en": "First seen in run", "de": "Erstmals in Lauf"},
-    "resolution": {"en": "Resolution", "de": "Entscheidung"},
-    "note": {"en": "Note", "de": "Notiz"},
+COLUMN_LABELS: dict[str, str] = {
+    "category": N_("Category"),
+    "transaction_id": N_("Transaction"),
+    "paid_on": N_("Paid on"),
+    "created_on": N_("Date"),
+    "day": N_("Day"),
+    "billing_name": N_("Billing name"),
+    "card": N_("Card"),
+    "card_type": N_("Card type"),
+    "batch_number": N_("Batch"),
+    "amount": N_("Amount"),
+    "invoices": N_("Invoices"),
+    "customer_no": N_("Customer"),
+    "account": N_("Counter account"),
+    "posting_state": N_("Posting"),
+    "applied": N_("Applied"),
+    "discount": N_("Cash discount"),
+    "difference": N_("Difference"),
+    "days_from_invoice": N_("Days after invoice"),
+    "rule_confidence": N_("Confidence"),
+    "rule": N_("Rule"),
+    "reason": N_("Reason"),
+    "runner_up": N_("Runner-up"),
+    "paytrace_customer_id": N_("PayTrace customer"),
+    "invoice_ref": N_("Reference text"),
+    "invoice_no": N_("Invoice"),
+    "write_off_account": N_("Write-off account"),
+    "status": N_("Status"),
+    "abas_document": N_("abas document"),
+    "abas_open_after": N_("Open after (abas preview)"),
+    "abas_discount": N_("Cash discount (abas preview)"),
+    "attempts": N_("Attempts"),
+    "last_error": N_("Last error"),
+    "failed_at": N_("Failed on"),
+    "posted_on": N_("Posted on"),
+    "run_id": N_("Run"),
+    "count": N_("Count"),
+    "age_days": N_("Age (days)"),
+    "received_cents": N_("Received"),
+    "refunded_cents": N_("Refunded"),
+    "net_cents": N_("Net"),
+    "first_seen": N_("First seen in run"),
+    "resolution": N_("Resolution"),
+    "note": N_("Note"),
 }
 
 #: Words of the Summary sheet and of notes inside tables.
-TEXTS: dict[str, dict[str, str]] = {
+TEXTS: dict[str, str] = {
     # no "↔": Liberation Sans, which renders Arial where LibreOffice prints, lacks the glyph
-    "title": {"en": "PayTrace – abas reconciliation", "de": "Abgleich PayTrace – abas"},
-    "period_title": {
-        "en": "PayTrace – abas period report",
-        "de": "PayTrace – abas Periodenbericht",
-    },
-    "run": {"en": "Run", "de": "Lauf"},
-    "runs": {"en": "Runs", "de": "Läufe"},
-    "window": {"en": "Window", "de": "Zeitraum"},
-    "mode": {"en": "Mode", "de": "Modus"},
-    "dry_run": {"en": "Dry run: nothing posted", "de": "Probelauf: nichts gebucht"},
-    "posted": {"en": "Posted to abas", "de": "In abas gebucht"},
-    "generated": {"en": "Generated", "de": "Erstellt"},
-    "currency": {"en": "Currency", "de": "Währung"},
-    "matched_total": {"en": "Matched", "de": "Zugeordnet"},
-    "exceptions_total": {"en": "Exceptions", "de": "Klärfälle"},
-    "not_money_total": {"en": "Not money", "de": "Keine Zahlung"},
-    "paytrace_total": {"en": "PayTrace total", "de": "Summe PayTrace"},
-    "hit_rate": {
-        "en": "Hit rate (received payments matched to invoices)",
-        "de": "Trefferquote (Zahlungseingänge mit Rechnung)",
-    },
-    "money_rate": {
-        "en": "Matched share of received money",
-        "de": "Zugeordneter Anteil des Geldeingangs",
-    },
-    "postings_by_status": {"en": "Postings by status", "de": "Buchungen nach Status"},
-    "sheets": {"en": "Sheets", "de": "Blätter"},
-    "rows": {"en": "rows", "de": "Zeilen"},
-    "more_matched": {
-        "en": "More matched rows, in a CSV file beside this workbook:",
-        "de": "Weitere zugeordnete Zeilen, in einer CSV-Datei neben dieser Mappe:",
-    },
-    "total": {"en": "Total", "de": "Summe"},
-    "continued_on": {"en": "Continued on sheet {name}.", "de": "Fortsetzung auf Blatt {name}."},
-    "continued_from": {"en": "Continued from sheet {name}.", "de": "Fortsetzung von Blatt {name}."},
-    "no_rows": {"en": "No rows.", "de": "Keine Zeilen."},
-    "resolution_note": {
-        "en": "Resolution column: assign 400123 | assign 400123=100.00, 400124 | "
-        "write off to 6855 (needs a note) | ignore. More on the Summary sheet.",
-        "de": "Spalte Entscheidung: zuordnen 400123 | zuordnen 400123=100,00, 400124 | "
-        "ausbuchen auf 6855 (Notiz nötig) | ignorieren. Mehr auf dem Blatt Übersicht.",
-    },
-    # at most 255 characters: Excel's limit for an input message
-    "resolution_prompt": {
-        "en": "assign 400123\nassign 400123=100.00, 400124\nwrite off to 6855 (with a Note)\n"
-        "ignore\nSeveral decisions: separate with ;",
-        "de": "zuordnen 400123\nzuordnen 400123=100,00, 400124\n"
-        "ausbuchen auf 6855 (mit Notiz)\nignorieren\nMehrere Entscheidungen: mit ; trennen",
-    },
-    "syntax_title": {
-        "en": "Deciding exceptions: type into the Resolution column, then run resolve",
-        "de": "Klärfälle entscheiden: in die Spalte Entscheidung schreiben, dann resolve ausführen",
-    },
-    "page_of": {"en": "Page &P of &N", "de": "Seite &P von &N"},
-    "no_transactions": {
-        "en": "No PayTrace transactions in this window.",
-        "de": "Keine PayTrace-Transaktionen in diesem Zeitraum.",
-    },
-    "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
-    "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
+    "title": N_("PayTrace – abas reconciliation"),
+    "period_title": N_("PayTrace – abas period report"),
+    "run": N_("Run"),
+    "runs": N_("Runs"),
+    "window": N_("Window"),
+    "mode": N_("Mode"),
+    "dry_run": N_("Dry run: nothing posted"),
+    "posted": N_("Posted to abas"),
+    "generated": N_("Generated"),
+    "currency": N_("Currency"),
+    "matched_total": N_("Matched"),
+    "exceptions_total": N_("Exceptions"),
+    "not_money_total": N_("Not money"),
+    "paytrace_total": N_("PayTrace total"),
+    "hit_rate": N_("Hit rate (received payments matched to invoices)"),
+    "money_rate": N_("Matched share of received money"),
+    "postings_by_status": N_("Postings by status"),
+    "sheets": N_("Sheets"),
+    "rows": N_("rows"),
+    "more_matched": N_("More matched rows, in a CSV file beside this workbook:"),
+    "total": N_("Total"),
+    "continued_on": N_("Continued on sheet {name}."),
+    "continued_from": N_("Continued from sheet {name}."),
+    "no_rows": N_("No rows."),
+    "resolution_note": N_(
+        "Resolution column: assign 400123 | assign 400123=100.00, 400124 | "
+        "write off to 6855 (needs a note) | ignore. More on the Summary sheet."
+    ),
+    "resolution_prompt": N_(
+        "assign 400123\nassign 400123=100.00, 400124\nwrite off to 6855 (with a Note)\n"
+        "ignore\nSeveral decisions: separate with ;"
+    ),
+    "syntax_title": N_("Deciding exceptions: type into the Resolution column, then run resolve"),
+    "page_of": N_("Page &P of &N"),
+    "no_transactions": N_("No PayTrace transactions in this window."),
+    "open_exceptions": N_("Open exceptions"),
+    "oldest": N_("Oldest open exception (days)"),
 }
 
-
 #: The Summary's syntax block: what to type into Resolution, and what it does.
-SYNTAX: dict[str, tuple[tuple[str, str], ...]] = {
-    "en": (
-        ("assign 400123", "pay invoice 400123 (its open amount, or what the payment has left)"),
-        ("assign 400123=100.00, 400124", "several invoices; an exact amount after ="),
-        ("write off to 6855", "book what is left to account 6855 (needs a Note)"),
-        ("write off 10.00 to 6855", "book exactly 10.00 to account 6855 (needs a Note)"),
-        ("ignore", "post nothing; the Note says why"),
-        ("assign 400300; write off to 4970", "several decisions, separated by ;"),
-    ),
-    "de": (
-        ("zuordnen 400123", "Rechnung 400123 ausgleichen (offener Betrag oder Rest der Zahlung)"),
-        ("zuordnen 400123=100,00, 400124", "mehrere Rechnungen; genauer Betrag nach ="),
-        ("ausbuchen auf 6855", "den Rest auf Konto 6855 buchen (Notiz nötig)"),
-        ("ausbuchen 10,00 auf 6855", "genau 10,00 auf Konto 6855 buchen (Notiz nötig)"),
-        ("ignorieren", "nichts buchen; die Notiz sagt warum"),
-        ("zuordnen 400300; ausbuchen auf 4970", "mehrere Entscheidungen, mit ; getrennt"),
-    ),
+SYNTAX: tuple[tuple[str, str], ...] = (
+    (N_("assign 400123"), N_("pay invoice 400123 (its open amount, or what the payment has left)")),
+    (N_("assign 400123=100.00, 400124"), N_("several invoices; an exact amount after =")),
+    (N_("write off to 6855"), N_("book what is left to account 6855 (needs a Note)")),
+    (N_("write off 10.00 to 6855"), N_("book exactly 10.00 to account 6855 (needs a Note)")),
+    (N_("ignore"), N_("post nothing; the Note says why")),
+    (N_("assign 400300; write off to 4970"), N_("several decisions, separated by ;")),
+)
+
+#: Matching rules (docs/matching.md) in words: the Rule column.
+RULE_NAMES: dict[str, str] = {
+    "reference": N_("Invoice named"),
+    "reference_multi": N_("Invoices named"),
+    "customer_amount": N_("Debtor and amount"),
+    "customer_amount_set": N_("Debtor and sum of invoices"),
+    "card_state": N_("Card state"),
+    "ledger": N_("Earlier run"),
+    "none": N_("No rule"),
+}
+
+#: Posting states (ledger, plan, abas preview) in words: the Status and Posting columns.
+STATUS_NAMES: dict[str, str] = {
+    "planned": N_("Planned"),
+    "sending": N_("Being sent"),
+    "posted": NC_("posting state", "Posted"),
+    "failed": N_("Failed, retried"),
+    "dead_letter": N_("Dead letter"),
+    "book_by_hand": N_("Book by hand in abas"),
+    "preview failed": N_("abas preview failed"),
 }
 
 
 def sheet_name(key: str, language: str) -> str:
     """The visible name of a sheet."""
-    return SHEET_NAMES[key][language]
+    return translate(SHEET_NAMES[key], language)
 
 
 def column_label(key: str, language: str) -> str:
     """The header of a column; unknown (extra evidence) columns get a readable English name."""
-    labels = COLUMN_LABELS.get(key)
-    if labels is not None:
-        return labels[language]
+    label = COLUMN_LABELS.get(key)
+    if label is not None:
+        return translate(label, language)
     readable = key.removesuffix("_cents").replace("_", " ")
     return readable[:1].upper() + readable[1:]
 
 
+def column_labels(key: str) -> set[str]:
+    """The header of a column in every language (reading a workbook back)."""
+    return {column_label(key, language) for language in LANGUAGES}
+
+
 def category_name(code: str, language: str) -> str:
     """A category code in words; unknown codes are shown as they are."""
-    names = CATEGORY_NAMES.get(code)
-    return names[language] if names else code
+    name = CATEGORY_NAMES.get(code)
+    return translate(name, language) if name else code
 
 
 def text(key: str, language: str) -> str:
     """A fixed text of the workbook."""
-    return TEXTS[key][language]
+    return translate(TEXTS[key], language)
+
+
+def syntax(language: str) -> list[tuple[str, str]]:
+    """The Summary's syntax block in ``language``: (what to type, what it does)."""
+    return [(translate(typed, language), translate(meaning, language)) for typed, meaning in SYNTAX]
+
+
+def rule_name(code: str, language: str) -> str:
+    """A matching rule's code in words; unknown codes are shown as they are."""
+    name = RULE_NAMES.get(code)
+    return translate(name, language) if name else code
+
+
+def status_name(code: str, language: str) -> str:
+    """A posting state (ledger or plan) in words; unknown states are shown as they are."""
+    name = STATUS_NAMES.get(code)
+    return translate(name, language) if name else code
 
 
 def continuation_name(base: str, number: int) -> str:

@@ -15,12 +15,13 @@ from openpyxl.utils.exceptions import InvalidFileException
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.plan.resolutions import DecisionRow
 from paytrace_abas.privacy import mask_pans
-from paytrace_abas.report.labels import COLUMN_LABELS
+from paytrace_abas.report.labels import column_labels
 from paytrace_abas.report.run_book import PROPERTY_RUN_ID, PROPERTY_WINDOW
 
-_RESOLUTION = set(COLUMN_LABELS["resolution"].values())
-_NOTE = set(COLUMN_LABELS["note"].values())
-_TRANSACTION = set(COLUMN_LABELS["transaction_id"].values())
+_RESOLUTION = column_labels("resolution")
+# "Notiz": the German header of workbooks written before it became "Bemerkung"
+_NOTE = column_labels("note") | {"Notiz"}
+_TRANSACTION = column_labels("transaction_id")
 
 
 @dataclass(frozen=True)

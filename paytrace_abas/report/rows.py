@@ -92,6 +92,22 @@ def _category(frame: pd.DataFrame, language: str) -> list[Any]:
     return [labels.category_name(code, language) for code in frame["category"].tolist()]
 
 
+def _named(
+    column: str, name: Callable[[str, str], str]
+) -> Callable[[pd.DataFrame, str], list[Any]]:
+    """A column of codes (rule, posting state) shown in words; missing codes stay empty."""
+
+    def derive(frame: pd.DataFrame, language: str) -> list[Any]:
+        if column not in frame:
+            return [None] * len(frame)
+        codes = frame[column].tolist()
+        # a handful of distinct codes over up to a million rows: each is looked up once
+        words = {code: name(str(code), language) if code else None for code in set(codes)}
+        return [words[code] for code in codes]
+
+    return derive
+
+
 def _empty_column(frame: pd.DataFrame, language: str) -> list[Any]:
     return [None] * len(frame)
 
@@ -108,6 +124,9 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "rule_confidence": lambda frame, language: [
         v or None for v in frame["rule_confidence"].tolist()
     ],
+    "rule": _named("rule", labels.rule_name),
+    "posting_state": _named("posting_state", labels.status_name),
+    "status": _named("status", labels.status_name),
     "resolution": _empty_column,
     "note": _empty_column,
 }

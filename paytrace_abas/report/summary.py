@@ -196,7 +196,7 @@ class _Summary:
         ):
             self.sheet.append(
                 [
-                    self.cell(str(row["status"])),
+                    self.cell(labels.status_name(str(row["status"]), language)),
                     None,
                     self.count(int(row["count"])),
                     self.money(int(row["sum"])),
@@ -206,7 +206,7 @@ class _Summary:
     def syntax(self) -> None:
         """What a clerk may type into Resolution, in the workbook's language."""
         self.sheet.append([self.cell(labels.text("syntax_title", self.language), font=_BOLD)])
-        for example, meaning in labels.SYNTAX[self.language]:
+        for example, meaning in labels.syntax(self.language):
             self.sheet.append([self.cell(example, font=_CODE), self.cell(meaning)])
 
     def sheet_index(self, sheets: Sequence[tuple[str, WrittenTable]]) -> None:
