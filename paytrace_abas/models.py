@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -43,6 +44,27 @@ EXCEPTIONS = frozenset(Category) - {Category.MATCHED} - NON_MONEY
 #: ``status`` of a payment whose PayTrace fields contradict each other; ": why: the record's
 #: own words" follow it (docs/inputs.md)
 CONFLICTING = "conflicting"
+
+#: Parameters of a result's reason, besides ``reason_code``: columns ``reason_<name>`` of the
+#: results frame, present when some reason of the run uses them (docs/i18n.md#reasons).
+#: Text: invoice numbers, a customer, another id (transaction, document, customer, currency), a
+#: billing name, PayTrace's own words; integers: amounts in cents, a count, a day number (days
+#: since 1970-01-01); a share (0..1).
+REASON_PARAMETERS: dict[str, type] = {
+    "invoices": str,
+    "customer": str,
+    "other": str,
+    "name": str,
+    "detail": str,
+    "paid_cents": np.int64,
+    "due_cents": np.int64,
+    "gap_cents": np.int64,
+    "extra_cents": np.int64,
+    "lapsed_cents": np.int64,
+    "count": np.int64,
+    "day": np.int64,
+    "share": np.float64,
+}
 
 PAYMENT_COLUMNS = [
     "transaction_id",

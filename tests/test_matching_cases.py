@@ -21,6 +21,7 @@ from paytrace_abas.matching import (
     payment_hit_rate,
 )
 from paytrace_abas.models import RESULT_COLUMNS
+from paytrace_abas.report.reasons import with_reasons
 from tests.support.builders import open_item, open_items_frame, payment, payments_frame
 
 DEFAULTS = MatchingSettings(invoice_pattern=r"4\d{5}")
@@ -32,7 +33,8 @@ def run(
     settings: MatchingSettings = DEFAULTS,
     **ledger: Any,
 ) -> pd.DataFrame:
-    return match_payments(payments_frame(payments), open_items_frame(items), settings, **ledger)
+    results = match_payments(payments_frame(payments), open_items_frame(items), settings, **ledger)
+    return with_reasons(results, "en", "en_US")
 
 
 def one(results: pd.DataFrame, transaction_id: str) -> dict[str, Any]:
@@ -380,7 +382,7 @@ def test_discount_after_its_date_says_so() -> None:
         "t1",
     )
     assert row["difference_cents"] == -2_000
-    assert "ran out on 2026-11-20" in row["reason"]
+    assert "ran out on Nov 20, 2026" in row["reason"]
 
 
 @pytest.mark.parametrize(
@@ -549,7 +551,10 @@ def test_evidence_columns() -> None:
 def test_results_keep_the_contract_and_the_input_order() -> None:
     payments = [payment(f"t{n}", 1_000 + n, at=f"{20 - n:02d}:00") for n in range(5)]
     results = run(payments, [INVOICE])
-    assert list(results.columns) == RESULT_COLUMNS
+    # the contract's columns, then the reason's code and the parameters it uses
+    assert list(results.columns)[: len(RESULT_COLUMNS)] == RESULT_COLUMNS
+    extra = list(results.columns)[len(RESULT_COLUMNS) :]
+    assert extra[0] == "reason_code" and all(name.startswith("reason_") for name in extra)
     assert list(results["transaction_id"]) == [f"t{n}" for n in range(5)]
 
 
@@ -564,7 +569,7 @@ def test_inputs_are_not_changed() -> None:
 
 def test_empty_inputs() -> None:
     results = run([], [])
-    assert list(results.columns) == RESULT_COLUMNS
+    assert list(results.columns) == [*RESULT_COLUMNS, "reason_code"]
     assert results.empty
 
 
@@ -651,7 +656,7 @@ def test_cash_discount_in_time_matches_and_after_the_date_is_partial() -> None:
     )
     row = single(paid, [invoice(gross_cents=31850, discount_bp=200, until="2026-11-20")])
     assert row["category"] == "partial_payment"
-    assert "ran out on 2026-11-20" in str(row["reason"])
+    assert "ran out on Nov 20, 2026" in str(row["reason"])
 
 
 def test_partial_and_overpayment() -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments
 from paytrace_abas.models import Category
+from paytrace_abas.report.reasons import REASONS, reason_texts
 from tests.support.builders import open_items_frame, payments_frame
 from tests.support.strategies import days
 
@@ -42,7 +43,10 @@ def test_every_transaction_ends_in_exactly_one_category(day: Any) -> None:
     assert sorted(results["transaction_id"]) == sorted(p["transaction_id"] for p in pays)
     assert set(results["category"]) <= {c.value for c in Category}
     assert results["rule"].str.len().gt(0).all()
-    assert results["reason"].str.len().gt(0).all()
+    # every reason code has words in both languages
+    assert set("+".join(results["reason_code"]).split("+")) <= set(REASONS)
+    for language, locale in (("en", "en_US"), ("de", "de_DE")):
+        assert all(reason_texts(results, language, locale))
 
 
 @settings(max_examples=60, deadline=None)

@@ -19,6 +19,7 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching import match_payments
 from paytrace_abas.matching.payers import normalized_name
 from paytrace_abas.models import CUSTOMER_COLUMNS
+from paytrace_abas.report.reasons import with_reasons
 from tests.support.builders import open_item, open_items_frame, payment, payments_frame
 
 PLAIN = MatchingSettings()  # no invoice_pattern: the invoice-number shape is learned
@@ -38,9 +39,10 @@ def run(
         rows = [{**dict.fromkeys(CUSTOMER_COLUMNS, ""), "customer_no": no, "name": name}
                 for no, name in customers]  # fmt: skip
         master = pd.DataFrame(rows, columns=CUSTOMER_COLUMNS)
-    results = match_payments(
+    matched = match_payments(
         payments_frame(payments), open_items_frame(items), config, customers=master, **ledger
     )
+    results = with_reasons(matched, "en", "en_US")
     row = results[results["transaction_id"] == "t1"]
     assert len(row) == 1
     return dict(row.iloc[0])
@@ -339,7 +341,7 @@ def test_the_evidence_gives_the_similarity() -> None:
         customers=[(MUELLER, "Pullman Precision Tools")],
     )
     assert row["reason"].endswith(
-        "Payer found by name 'Pullman Precision Tool' → customer 70012, similarity 0.98."
+        "Payer found by name 'Pullman Precision Tool' → customer 70012, similarity 98%."
     )
 
 

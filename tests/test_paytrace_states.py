@@ -19,6 +19,7 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.matching import match_payments
 from paytrace_abas.paytrace.normalize import RawTransaction, normalize_transactions
+from paytrace_abas.report.reasons import with_reasons
 from tests.support.builders import open_items_frame
 
 RECORDS = Path(__file__).parent / "fixtures" / "paytrace" / "records"
@@ -35,7 +36,9 @@ def body(name: str) -> dict[str, Any]:
 def categorise(name: str) -> dict[str, Any]:
     record = {**EXPORT_ONLY, **body(name)}
     payments = normalize_transactions([RawTransaction(record, name)], PACIFIC, "USD")
-    results = match_payments(payments, open_items_frame([]), MatchingSettings())
+    results = with_reasons(
+        match_payments(payments, open_items_frame([]), MatchingSettings()), "en", "en_US"
+    )
     row: dict[str, Any] = {}
     for frame in (payments, results):
         row.update({str(column): value for column, value in frame.iloc[0].items()})
@@ -66,7 +69,9 @@ def test_each_real_body_kind_gets_its_category(
 def test_a_settled_capture_is_money_received() -> None:
     record = {**EXPORT_ONLY, **body("capture_112.json"), "settled": "11/26/2026 02:00:00 AM"}
     payments = normalize_transactions([RawTransaction(record, "c")], PACIFIC, "USD")
-    results = match_payments(payments, open_items_frame([]), MatchingSettings())
+    results = with_reasons(
+        match_payments(payments, open_items_frame([]), MatchingSettings()), "en", "en_US"
+    )
     assert (payments.iloc[0]["status"], results.iloc[0]["category"]) == ("settled", "unmatched")
     assert "contradict" not in results.iloc[0]["reason"]
 

@@ -50,7 +50,7 @@ from paytrace_abas.plan.document import (
 )
 from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.plan.integrity import RUN_PLAN, canonical_plan
-from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
+from paytrace_abas.report import RunHeader, planned_posting_rows, with_reasons, write_workbook
 from paytrace_abas.report.period import snapshot_items
 
 log = logging.getLogger(__name__)
@@ -174,6 +174,8 @@ def _reconcile_in_ledger(
         customers=customers,
         posted_invoices=posted_invoices(ledger, payments, already_posted),
     )
+    # reasons in the clerk's words, for the workbook, the JSON, the ledger's exceptions
+    results = with_reasons(results, settings.report.workbook_language, settings.report.locale)
     if log.isEnabledFor(logging.DEBUG):
         by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
         log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))

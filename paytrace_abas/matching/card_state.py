@@ -14,34 +14,18 @@ from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import CONFLICTING, Category
 
-#: (statuses, kinds, category, reason): a payment with one of the statuses or one of the kinds
-#: gets the category; the first that applies wins (values of docs/contract.md#payments).
+#: (statuses, kinds, category, reason code): a payment with one of the statuses or one of the
+#: kinds gets the category; the first that applies wins (values of docs/contract.md#payments).
 _CARD_STATES: tuple[tuple[tuple[str, ...], tuple[str, ...], Category, str], ...] = (
-    (("declined",), (), Category.DECLINED, "The card was declined."),
-    (
-        ("auto_voided",),
-        (),
-        Category.VOID,
-        "Approved but voided automatically by PayTrace (address or CSC mismatch, code 103).",
-    ),
-    (("voided",), ("void",), Category.VOID, "Voided before settlement."),
+    (("declined",), (), Category.DECLINED, "declined"),
+    (("auto_voided",), (), Category.VOID, "auto_voided"),
+    (("voided",), ("void",), Category.VOID, "voided"),
     # A refund is money going back whether or not it has settled yet (code 106 says so).
-    ((), ("refund",), Category.REFUND, "Money returned to the card holder."),
-    (("pending",), (), Category.PENDING, "Not settled yet; it will be matched once it settles."),
-    (
-        (),
-        ("authorization",),
-        Category.PENDING,
-        "An authorization only; no money moves until it is captured.",
-    ),
-    (
-        (),
-        ("negative_sale",),
-        Category.UNMATCHED,
-        "A sale with a negative amount: sales bring money in, so this is not posted; "
-        "check it in PayTrace.",
-    ),
-    ((), ("chargeback",), Category.CHARGEBACK, "Disputed and reversed by the card issuer."),
+    ((), ("refund",), Category.REFUND, "refund"),
+    (("pending",), (), Category.PENDING, "pending"),
+    ((), ("authorization",), Category.PENDING, "authorization"),
+    ((), ("negative_sale",), Category.UNMATCHED, "negative_sale"),
+    ((), ("chargeback",), Category.CHARGEBACK, "chargeback"),
 )
 
 
@@ -66,12 +50,9 @@ def _refuse_conflicting(
     conflicting = [code for code, text in enumerate(statuses) if text.startswith(CONFLICTING)]
     chosen = np.flatnonzero(open_rows & np.isin(status, conflicting))
     words = [statuses[status[row]].removeprefix(f"{CONFLICTING}: ") for row in chosen]
-    reasons = [
-        f"PayTrace's fields contradict each other ({text}); nothing is posted for it: "
-        "check it in PayTrace."
-        for text in words
-    ]
-    verdicts.decide(chosen, Category.UNMATCHED, "card_state", reasons)
+    verdicts.decide(
+        chosen, Category.UNMATCHED, "card_state", "fields_contradict", because={"detail": words}
+    )
     open_rows[chosen] = False
 
 
@@ -120,11 +101,14 @@ def mark_already_posted(
         posted,
         Category.ALREADY_POSTED,
         "ledger",
-        [
-            f"Posted by an earlier run as abas document {document[p]}"
-            + (f" (invoice {', '.join(numbers)})." if numbers else ".")
-            for p, numbers in zip(posted, invoices, strict=True)
-        ],
+        np.where(
+            [bool(numbers) for numbers in invoices], "posted_before_invoices", "posted_before"
+        ),
+        because={
+            "other": document[posted],
+            "invoices": [", ".join(numbers) for numbers in invoices],
+            "count": [len(numbers) for numbers in invoices],
+        },
     )
     _name_invoices(posted, invoices, item_index, verdicts)
     paid = ids.map(invoices_by_payer).to_numpy(dtype=object)
@@ -133,10 +117,11 @@ def mark_already_posted(
         recorded,
         Category.ALREADY_POSTED,
         "ledger",
-        [
-            f"An earlier run already paid invoice {', '.join(sorted(paid[p]))} with it."
-            for p in recorded
-        ],
+        "paid_before",
+        because={
+            "invoices": [", ".join(sorted(paid[p])) for p in recorded],
+            "count": [len(paid[p]) for p in recorded],
+        },
     )
     _name_invoices(recorded, [sorted(paid[p]) for p in recorded], item_index, verdicts)
 

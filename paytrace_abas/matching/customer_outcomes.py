@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.groups import Groups, Ints
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments, take
 from paytrace_abas.matching.sets import find_exact_sum_sets
-from paytrace_abas.matching.texts import amounts, filled, joined_by_payment, matched_details
+from paytrace_abas.matching.texts import (
+    amounts,
+    filled,
+    how_many,
+    joined_by_payment,
+    matched_code,
+)
 from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
@@ -55,20 +60,17 @@ def _decide_single_match(
     discount = (best["full"].to_numpy() - expected).astype(np.int64)
     difference = payments.amount[pays] - expected
     runner, why = _runner_up_items(nearest, pays, items, item_index)
-    reasons = _match_reasons(
-        "pays the open amount of invoice {numbers}, the only open item of customer {customer}"
-        " that fits",
-        item_index.invoice_no[items].astype(object),
-        payments.payer[pays],
-        discount,
-        difference,
-        best["rate"].to_numpy(dtype=object),
-    )
+    rate = best["rate"].to_numpy(dtype=object)
     proposal.decide(
         pays,
         Category.MATCHED,
         RULE,
-        reasons,
+        matched_code("fits_one_item", discount, rate, difference),
+        because={
+            "invoices": item_index.invoice_no[items].astype(object),
+            "count": np.ones(len(pays), dtype=np.int64),
+            "customer": payments.payer[pays],
+        },
         rule_confidence=0.9,
         difference=difference,
         expected=expected,
@@ -107,11 +109,12 @@ def _decide_ambiguous_items(tied: pd.DataFrame, payments: Payments, proposal: Ve
         pays,
         Category.AMBIGUOUS,
         RULE,
-        [
-            f"No invoice named; open items {numbers[p]} of customer {payments.payer[p]} "
-            "fit the amount equally well; a clerk must choose."
-            for p in pays
-        ],
+        "items_tie",
+        because={
+            "invoices": numbers.to_numpy(dtype=object),
+            "count": how_many(numbers.to_numpy(dtype=object)),
+            "customer": payments.payer[pays],
+        },
         rule_confidence=0.5,
         runner_up=second["number"].reindex(pays).to_numpy(dtype=object),
         runner_up_reason="fits equally well",
@@ -131,11 +134,13 @@ def decide_taken(
         pays,
         Category.DUPLICATE,
         RULE,
-        [
-            f"No invoice named; invoice {n} of customer {payments.payer[p]} fits the amount, "
-            f"but transaction {c} already paid it."
-            for p, n, c in zip(pays, first["number"], first["claimant"], strict=True)
-        ],
+        "fits_but_paid",
+        because={
+            "invoices": first["number"].to_numpy(dtype=object),
+            "count": np.ones(len(pays), dtype=np.int64),
+            "customer": payments.payer[pays],
+            "other": first["claimant"].to_numpy(dtype=object),
+        },
         runner_up=first["claimant"].to_numpy(dtype=object),
         runner_up_reason="paid that invoice first",
     )
@@ -187,20 +192,17 @@ def _decide_set_matches(
         ("same size, but newer invoices" if newer else "fits less closely") if r else ""
         for r, newer in zip(runner, sets["runner_up_is_newer"], strict=True)
     ]
-    reasons = _match_reasons(
-        "pays invoices {numbers} together, the smallest set of open items of customer "
-        "{customer} that adds up to the amount",
-        np.asarray(numbers, dtype=object),
-        payments.payer[pays],
-        per_pay_discount,
-        difference,
-        rows["rate"].to_numpy(dtype=object)[np.cumsum(size) - size],
-    )
+    rate = rows["rate"].to_numpy(dtype=object)[np.cumsum(size) - size]
     proposal.decide(
         pays,
         Category.MATCHED,
         RULE_SET,
-        reasons,
+        matched_code("fits_set", per_pay_discount, rate, difference),
+        because={
+            "invoices": np.asarray(numbers, dtype=object),
+            "count": size,
+            "customer": payments.payer[pays],
+        },
         rule_confidence=0.8,
         difference=difference,
         expected=expected,
@@ -222,11 +224,13 @@ def _decide_ambiguous_sets(
         pays,
         Category.AMBIGUOUS,
         RULE_SET,
-        [
-            f"No invoice named; invoices {a} and invoices {b} of customer {payments.payer[p]} "
-            "add up to the amount equally well; a clerk must choose."
-            for p, a, b in zip(pays, first, second, strict=True)
-        ],
+        "sets_tie",
+        because={
+            "invoices": np.asarray(first, dtype=object),
+            "count": how_many(first),
+            "detail": np.asarray(second, dtype=object),
+            "customer": payments.payer[pays],
+        },
         rule_confidence=0.5,
         runner_up=np.asarray(second, dtype=object),
         runner_up_reason="fits equally well",
@@ -253,47 +257,25 @@ def decide_nothing_fits(
     gap = near["first_gap"].fillna(0).to_numpy(dtype=np.int64)
     runner = take(item_index.invoice_no, item, "")
     skipped = np.isin(rest, too_many)
-    reasons = []
     gap_text = amounts(gap)
-    for p, n, r, g, s in zip(rest, count, runner, gap_text, skipped, strict=True):
-        text = (
-            f"No invoice named, and no open item of customer {payments.payer[p]} "
-            f"({n} unpaid) fits the amount"
-        )
-        text += (
-            " (too many open items to look for sets)"
-            if s
-            else f", nor does any set of up to {settings.max_invoices_per_payment}"
-        )
-        reasons.append(text + (f"; the closest, invoice {r}, differs by {g}." if r else "."))
+    code = np.full(len(rest), "no_item_fits", dtype=object)
+    code += np.where(skipped, "+too_many_for_sets", "+no_set_fits")
+    code += np.where(runner != "", "+closest_differs", "")
     proposal.decide(
         rest,
         Category.UNMATCHED,
         "none",
-        reasons,
+        code,
+        because={
+            "customer": payments.payer[rest],
+            "count": count,
+            "detail": str(settings.max_invoices_per_payment),
+            "other": runner,
+            "gap_cents": gap,
+        },
         runner_up=runner,
         runner_up_reason=np.asarray(
             [f"differs by {g}" if r else "" for r, g in zip(runner, gap_text, strict=True)],
             dtype=object,
         ),
     )
-
-
-def _match_reasons(
-    template: str,
-    numbers: npt.NDArray[np.object_],
-    payer: npt.NDArray[np.object_],
-    discount: Ints,
-    difference: Ints,
-    rate: npt.NDArray[np.object_],
-) -> list[str]:
-    reasons = []
-    fill = ("No invoice named; " + template).format
-    # Plain Python ints (``tolist``): testing and formatting NumPy scalars costs several times more.
-    for number, customer, off, gap, used in zip(
-        numbers, payer, discount.tolist(), difference.tolist(), rate, strict=True
-    ):
-        reasons.append(
-            fill(numbers=number, customer=customer) + matched_details(off, used, gap) + "."
-        )
-    return reasons

@@ -234,9 +234,10 @@ def _decide_no_rate(
         blind,
         Category.CURRENCY_MISMATCH,
         RULE,
-        [
-            f"No invoice named; the open items of customer {payments.payer[p]} are in {codes[p]}"
-            f" and no exchange rate to {payments.currency[p]} is configured."
-            for p in blind
-        ],
+        "items_in_other_currency",
+        because={
+            "customer": payments.payer[blind],
+            "detail": codes.reindex(blind).to_numpy(dtype=object),
+            "other": payments.currency[blind],
+        },
     )

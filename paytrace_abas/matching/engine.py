@@ -40,7 +40,7 @@ from paytrace_abas.matching.reference_pass import (
 )
 from paytrace_abas.matching.references import extract_tokens
 from paytrace_abas.matching.shapes import learn_shape
-from paytrace_abas.matching.texts import joined_by_payment
+from paytrace_abas.matching.texts import how_many, joined_by_payment
 from paytrace_abas.matching.verdicts import Verdicts, claims_from_ledger, results_frame
 from paytrace_abas.memory import collector_paused
 from paytrace_abas.models import CUSTOMER_COLUMNS, Category
@@ -130,18 +130,13 @@ def mark_unmatched(payments: Payments, verdicts: Verdicts, tokens: pd.DataFrame)
     in_field = tokens[(tokens["field"] == INVOICE_FIELD).to_numpy()] if len(tokens) else tokens
     numbers = joined_by_payment(in_field["pay"].to_numpy(), list(in_field["token"]))
     held = numbers.reindex(rest).fillna("").to_numpy(dtype=object)
-    reasons = []
-    for payer, number in zip(payments.payer[rest], held, strict=True):
-        opening = (
-            f"The invoice field holds {number}, which is no abas invoice number"
-            if number
-            else "No invoice number in the payment text"
-        )
-        if payer:
-            reasons.append(
-                f"{opening}, and PayTrace customer {payer} has no open items in abas (map it in "
-                "[matching.customer_map] if the numbers differ)."
-            )
-        else:
-            reasons.append(f"{opening}, and no PayTrace customer to look up.")
-    verdicts.decide(rest, Category.UNMATCHED, "none", reasons)
+    payer = payments.payer[rest]
+    code = np.where(held != "", "not_an_invoice_number", "no_invoice_number").astype(object)
+    code += np.where(payer != "", "+customer_without_items", "+no_customer")
+    verdicts.decide(
+        rest,
+        Category.UNMATCHED,
+        "none",
+        code,
+        because={"invoices": held, "count": how_many(held), "customer": payer},
+    )

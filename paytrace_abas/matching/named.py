@@ -18,14 +18,7 @@ from paytrace_abas.config import MatchingSettings
 from paytrace_abas.matching.amounts import cash_discount, convert, expired_discount, fits
 from paytrace_abas.matching.groups import Flags, Groups, Ints, ordered_rows
 from paytrace_abas.matching.prepared import NO_DAY, OpenItemIndex, Payments
-from paytrace_abas.matching.texts import (
-    amount,
-    amounts,
-    day,
-    filled,
-    joined_by_payment,
-    matched_details,
-)
+from paytrace_abas.matching.texts import filled, how_many, joined_by_payment, matched_code
 from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
@@ -134,8 +127,9 @@ class NamedInvoices:
         self,
         mask: Flags,
         category: Category,
-        reasons: list[str],
+        code: Any,
         verdicts: Verdicts,
+        because: dict[str, Any],
         **extra: Any,
     ) -> None:
         picked = np.flatnonzero(mask)
@@ -145,7 +139,12 @@ class NamedInvoices:
             self.groups.keys[picked],
             category,
             self.rule[picked],
-            reasons,
+            code,
+            because={
+                "invoices": self.numbers[mask],
+                "count": self.count[mask],
+                **because,
+            },
             exchange_rate=self.rate[picked],
             **evidence,
         )
@@ -164,11 +163,13 @@ class NamedInvoices:
             return
         owners = self._per_payment(mask, self.item_index.customer_no[self.item])
         payers = self.payments.payer[self.groups.keys[mask]]
-        reasons = [
-            f"Names invoice {n} of customer {o}, but was paid by customer {p}."
-            for n, o, p in zip(self.numbers[mask], owners, payers, strict=True)
-        ]
-        self._record(mask, Category.CUSTOMER_MISMATCH, reasons, verdicts)
+        self._record(
+            mask,
+            Category.CUSTOMER_MISMATCH,
+            "other_customers_invoice",
+            verdicts,
+            {"customer": owners, "other": payers},
+        )
         self._link(mask, verdicts)
 
     def _currency_mismatch(self, mask: Flags, verdicts: Verdicts) -> None:
@@ -177,12 +178,13 @@ class NamedInvoices:
         foreign = np.where(self.item_currency != self.pay_currency, self.item_currency, "")
         codes = self._per_payment(mask, foreign)
         paid_in = self.pay_currency[self.groups.starts[mask]]
-        reasons = [
-            f"Paid in {c}, but invoice {n} is in {f.strip(', ')} and no exchange rate "
-            "is configured."
-            for n, f, c in zip(self.numbers[mask], codes, paid_in, strict=True)
-        ]
-        self._record(mask, Category.CURRENCY_MISMATCH, reasons, verdicts)
+        self._record(
+            mask,
+            Category.CURRENCY_MISMATCH,
+            "other_currency",
+            verdicts,
+            {"other": paid_in, "detail": [text.strip(", ") for text in codes]},
+        )
         self._link(mask, verdicts)
 
     def _matched(
@@ -196,11 +198,9 @@ class NamedInvoices:
         taken = np.where(with_discount, self.discount_total, 0)
         expected = self.open_total - taken
         difference = self.amount - expected
-        reasons = _matched_reasons(
-            self.numbers[mask], self.count[mask], taken[mask], difference[mask], self.rate[mask]
-        )
+        code = matched_code("pays_named", taken[mask], self.rate[mask], difference[mask])
         picked = np.flatnonzero(mask)
-        self._record(mask, Category.MATCHED, reasons, verdicts)
+        self._record(mask, Category.MATCHED, code, verdicts, {})
         verdicts.rule_confidence[self.groups.keys[picked]] = 1.0
         verdicts.set_amounts(self.groups.keys[picked], difference[picked], expected[picked])
         verdicts.link(self.pay[rows], self.item[rows], applied[rows], discount[rows])
@@ -214,16 +214,18 @@ class NamedInvoices:
         mine_pays = mine["pay"].to_numpy()
         payers = joined_by_payment(mine_pays, mine["claimant"].to_numpy()).reindex(pays)
         paid = joined_by_payment(mine_pays, self.item_index.invoice_no[mine["item"].to_numpy()])
-        reasons = [
-            f"Invoice {paid[p]} was already paid by transaction {payers[p]}; "
-            f"the rest ({n}) does not explain the amount."
-            for p, n in zip(pays, self.numbers[mask], strict=True)
-        ]
+        paid_numbers = paid.reindex(pays).to_numpy(dtype=object)
         self._record(
             mask,
             Category.DUPLICATE,
-            reasons,
+            "paid_rest_unexplained",
             verdicts,
+            {
+                "invoices": paid_numbers,
+                "count": how_many(paid_numbers),
+                "other": payers.to_numpy(dtype=object),
+                "detail": self.numbers[mask],
+            },
             runner_up=_full(self.groups, payers, mask),
             runner_up_reason=filled(len(self.groups), "paid that invoice first"),
         )
@@ -233,18 +235,9 @@ class NamedInvoices:
     def _short_or_over(self, mask: Flags, category: Category, verdicts: Verdicts) -> None:
         if not mask.any():
             return
-        reasons = _short_or_over_reasons(
-            category,
-            self.numbers[mask],
-            self.count[mask],
-            self.amount[mask],
-            self.open_total[mask],
-            self.discount_total[mask],
-            self.expired_total[mask],
-            self.expired_until[mask],
-        )
         picked = np.flatnonzero(mask)
-        self._record(mask, category, reasons, verdicts)
+        code, because = _short_or_over_reason(self, mask, category)
+        self._record(mask, category, code, verdicts, because)
         verdicts.rule_confidence[self.groups.keys[picked]] = 0.5
         difference = self.amount - self.open_total
         verdicts.set_amounts(self.groups.keys[picked], difference[picked], self.open_total[picked])
@@ -257,69 +250,18 @@ def _full(groups: Groups, values: pd.Series, mask: Flags) -> Texts:
     return result
 
 
-def _matched_reasons(
-    numbers: Texts, count: Ints, discount: Ints, difference: Ints, rate: Texts
-) -> list[str]:
-    plain = (count == 1) & (discount == 0) & (difference == 0) & (rate == "")
-    reasons: Texts = np.empty(len(numbers), dtype=object)
-    reasons[plain] = [f"Names invoice {n} and pays its open amount." for n in numbers[plain]]
-    other = np.flatnonzero(~plain)
-    texts = []
-    for number, size, off, used, gap in zip(
-        numbers[other],
-        count[other].tolist(),
-        discount[other].tolist(),
-        rate[other],
-        difference[other].tolist(),
-        strict=True,
-    ):
-        text = (
-            f"Names invoice {number} and pays its open amount"
-            if size == 1
-            else f"Names invoices {number} and pays their open amounts together"
-        )
-        texts.append(text + matched_details(off, used, gap) + ".")
-    reasons[other] = texts
-    return list(reasons)
-
-
-def _short_or_over_reasons(
-    category: Category,
-    numbers: Texts,
-    count: Ints,
-    paid: Ints,
-    open_total: Ints,
-    discount: Ints,
-    expired: Ints,
-    expired_until: Ints,
-) -> list[str]:
-    reasons = []
-    paid_text, due_text = amounts(paid), amounts(open_total)
-    gap_text = amounts(np.abs(open_total - paid))
-    # Plain Python ints (``tolist``): testing and formatting NumPy scalars costs several times more.
-    rows = zip(
-        numbers,
-        count.tolist(),
-        paid_text,
-        due_text,
-        gap_text,
-        discount.tolist(),
-        expired.tolist(),
-        expired_until.tolist(),
-        strict=True,
-    )
-    for number, size, pays, due, gap, offered, lapsed, until in rows:
-        what = f"{'invoice' if size == 1 else 'invoices'} {number}"
-        if category is Category.PARTIAL_PAYMENT:
-            text = f"Pays {pays} of {due} open on {what}; {gap} stays open."
-            if offered:
-                text += f" Even the {amount(offered)} cash discount does not explain it."
-            if lapsed:
-                text += (
-                    f" A {amount(lapsed)} cash discount would explain it, "
-                    f"but it ran out on {day(until)}."
-                )
-        else:
-            text = f"Pays {pays} for {due} open on {what}; {gap} too much."
-        reasons.append(text)
-    return reasons
+def _short_or_over_reason(
+    named: NamedInvoices, mask: Flags, category: Category
+) -> tuple[Texts, dict[str, Any]]:
+    """Code and parameters: what is paid, what is open, the gap, and any cash discount that
+    does not explain it or would have, had it not run out."""
+    paid, due = named.amount[mask], named.open_total[mask]
+    because = {"paid_cents": paid, "due_cents": due, "gap_cents": np.abs(due - paid)}
+    if category is not Category.PARTIAL_PAYMENT:
+        return np.full(len(paid), "pays_too_much", dtype=object), because
+    offered, lapsed = named.discount_total[mask], named.expired_total[mask]
+    code = np.full(len(paid), "pays_part", dtype=object)
+    code += np.where(offered != 0, "+discount_too_small", "")
+    code += np.where(lapsed != 0, "+discount_lapsed", "")
+    because |= {"extra_cents": offered, "lapsed_cents": lapsed, "day": named.expired_until[mask]}
+    return code, because

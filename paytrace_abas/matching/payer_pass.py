@@ -29,12 +29,19 @@ class PayersByName:
     payments: Payments
     #: paying-order positions of the payments whose payer was found by name
     found: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    evidence: list[str] = field(default_factory=list)
+    #: per found payment: the billing name and how similar the customer's name is (0..1)
+    names: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    similarity: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     def add_evidence(self, verdicts: Verdicts) -> None:
         """Each such payment's reason says whom the name found, and how similar it was."""
-        for pay, text in zip(self.found.tolist(), self.evidence, strict=True):
-            verdicts.reason[pay] = f"{verdicts.reason[pay]} {text}"
+        verdicts.add_to_reason(
+            self.found,
+            "payer_by_name",
+            name=self.names,
+            customer=self.payments.payer[self.found],
+            share=self.similarity,
+        )
 
 
 def find_payers_by_name(
@@ -58,12 +65,13 @@ def find_payers_by_name(
         return PayersByName(payments)
     found = asking[hit]
     customer = np.asarray([m.customer_no for m in found_names if m is not None], dtype=object)
-    evidence = [
-        f"Payer found by name '{payments.billing_name[pay]}' → customer {m.customer_no}, "
-        f"similarity {m.similarity:.2f}."
-        for pay, m in zip(found, (m for m in found_names if m is not None), strict=True)
-    ]
-    return PayersByName(_with_payers(payments, item_index, found, customer), found, evidence)
+    similarity = np.asarray([m.similarity for m in found_names if m is not None], dtype=float)
+    return PayersByName(
+        _with_payers(payments, item_index, found, customer),
+        found,
+        payments.billing_name[found],
+        similarity,
+    )
 
 
 def _with_payers(

@@ -11,6 +11,7 @@ waiting for each invoice it names (nearly all of them in the first round).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +22,7 @@ from paytrace_abas.matching.named import RULE, NamedInvoices
 from paytrace_abas.matching.prepared import InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.references import extract_tokens
 from paytrace_abas.matching.shapes import NumberShape
-from paytrace_abas.matching.texts import joined_by_payment
+from paytrace_abas.matching.texts import how_many, joined_by_payment
 from paytrace_abas.matching.verdicts import Verdicts
 from paytrace_abas.models import Category
 
@@ -176,10 +177,8 @@ def _decide_duplicates(rows: pd.DataFrame, item_index: OpenItemIndex, verdicts: 
         unique,
         Category.DUPLICATE,
         RULE,
-        [
-            f"Invoice {number} was already paid by transaction {payer}."
-            for number, payer in zip(numbers.to_numpy(dtype=object), paid_by, strict=True)
-        ],
+        "paid_in_window",
+        because=_invoices_and(numbers.to_numpy(dtype=object), other=paid_by),
         runner_up=paid_by,
         runner_up_reason="paid that invoice first",
     )
@@ -198,10 +197,11 @@ def _judge_not_open(tokens: pd.DataFrame, item_index: OpenItemIndex, verdicts: V
         paid,
         Category.DUPLICATE,
         RULE,
-        [
-            f"Invoice {numbers[p]} was already paid by transaction {payers[p]} in an earlier run."
-            for p in paid
-        ],
+        "paid_in_earlier_run",
+        because=_invoices_and(
+            numbers.reindex(paid).to_numpy(dtype=object),
+            other=payers.reindex(paid).to_numpy(dtype=object),
+        ),
         runner_up=payers.reindex(paid).to_numpy(dtype=object),
         runner_up_reason="paid that invoice in an earlier run",
     )
@@ -215,28 +215,25 @@ def _judge_not_open(tokens: pd.DataFrame, item_index: OpenItemIndex, verdicts: V
     cleared_text = joined_by_payment(cleared["pay"].to_numpy(), list(cleared["token"]))
     unknown_text = joined_by_payment(unknown["pay"].to_numpy(), list(unknown["token"]))
     pays = rest["pay"].unique()
-    reasons = []
-    for p in pays:
-        if p not in cleared_text.index:
-            reasons.append(_unknown_reason(unknown_text[p]))
-            continue
-        parts = [f"invoice {cleared_text[p]} is already cleared in abas"]
-        if p in unknown_text.index:
-            parts.append(f"abas does not list invoice {unknown_text[p]} as open")
-        reasons.append(f"The payment names an invoice that is not open: {'; '.join(parts)}.")
+    named_cleared = cleared_text.reindex(pays).fillna("").to_numpy(dtype=object)
+    named_unknown = unknown_text.reindex(pays).fillna("").to_numpy(dtype=object)
+    has_cleared, has_unknown = named_cleared != "", named_unknown != ""
+    codes = np.where(has_cleared, "cleared", "not_listed").astype(object)
+    codes[has_cleared & has_unknown] = "cleared+also_not_listed"
     found = joined_by_payment(rest["pay"].to_numpy(), list(rest["field"]))
     verdicts.decide(
         pays,
         Category.INVOICE_NOT_OPEN,
         RULE,
-        reasons,
+        codes,
+        because=_invoices_and(
+            np.where(has_cleared, named_cleared, named_unknown), other=named_unknown
+        ),
         found_in=found.reindex(pays).to_numpy(dtype=object),
     )
     verdicts.link(cleared["pay"].to_numpy(), cleared["item"].to_numpy())
 
 
-def _unknown_reason(numbers: str) -> str:
-    """Names only numbers abas does not list (mistyped, paid before, not exported yet)."""
-    if ", " in numbers:
-        return f"Names invoices {numbers}, which abas does not list as open."
-    return f"Names invoice {numbers}, which abas does not list as open."
+def _invoices_and(invoices: np.ndarray, **more: np.ndarray) -> dict[str, Any]:
+    """Reason parameters: invoice numbers (joined), how many, and ``more``."""
+    return {"invoices": invoices, "count": how_many(invoices), **more}

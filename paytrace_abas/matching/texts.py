@@ -35,21 +35,21 @@ def amounts(cents: np.ndarray) -> list[str]:
     return plain_amounts(values.tolist())
 
 
-def matched_details(discount_cents: int, rate: str, gap_cents: int) -> str:
-    """The tail every matched reason shares: cash discount, exchange rate, tolerated gap."""
-    text = ""
-    if discount_cents:
-        text += f", less {amount(discount_cents)} cash discount"
-    if rate:
-        text += f", converted at {rate}"
-    if gap_cents:
-        text += f"; {amount(gap_cents)} difference within tolerance"
-    return text
+def matched_code(base: str, discount: np.ndarray, rate: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """The reason code of matches: ``base`` and the parts every matched reason may add (cash
+    discount taken, exchange rate, a difference within tolerance; docs/i18n.md#reasons)."""
+    code = np.full(len(discount), base, dtype=object)
+    code += np.where(np.asarray(discount) != 0, "+less_discount", "")
+    code += np.where(np.asarray(rate, dtype=object) != "", "+converted", "")
+    code += np.where(np.asarray(gap) != 0, "+within_tolerance", "")
+    return code
 
 
-def day(number: int) -> str:
-    """ISO date of a day number (days since 1970-01-01)."""
-    return str(np.datetime64(int(number), "D"))
+def how_many(joined: Sequence[str] | np.ndarray) -> npt.NDArray[np.int64]:
+    """How many numbers each ``", "``-joined text holds (a reason's plural follows it)."""
+    return np.fromiter(
+        (text.count(", ") + 1 if text else 0 for text in joined), dtype=np.int64, count=len(joined)
+    )
 
 
 def joined_by_payment(pays: np.ndarray, values: Sequence[Any] | np.ndarray) -> pd.Series:

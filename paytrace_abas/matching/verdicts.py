@@ -14,7 +14,7 @@ from paytrace_abas.matching.groups import Ints, ordered_rows
 from paytrace_abas.matching.prepared import NO_DAY, InvoiceIndex, OpenItemIndex, Payments, take
 from paytrace_abas.matching.texts import filled
 from paytrace_abas.memory import collector_paused
-from paytrace_abas.models import RESULT_COLUMNS, Category
+from paytrace_abas.models import REASON_PARAMETERS, RESULT_COLUMNS, Category
 
 _LINK_COLUMNS = ["pay", "item", "applied", "discount"]
 _CODE = {category: code for code, category in enumerate(Category)}
@@ -23,7 +23,7 @@ _VALUES = np.array([category.value for category in Category], dtype=object)
 _FIELDS = (
     "category",
     "rule",
-    "reason",
+    "reason_code",
     "difference",
     "expected",
     "has_expected",
@@ -38,6 +38,7 @@ class DecidedPart:
     pays: Ints
     fields: dict[str, np.ndarray]
     text: dict[str, npt.NDArray[np.object_]]
+    because: dict[str, np.ndarray]
     links: pd.DataFrame | None
 
 
@@ -52,12 +53,15 @@ class Verdicts:
     #: position of the category in ``Category`` (a small integer is fast to test), -1: undecided
     category: npt.NDArray[np.int8] = field(init=False)
     rule: npt.NDArray[np.object_] = field(init=False)
-    reason: npt.NDArray[np.object_] = field(init=False)
+    #: what the reason says, as a code (report/reasons.py words it); parts joined by "+"
+    reason_code: npt.NDArray[np.object_] = field(init=False)
     difference: Ints = field(init=False)
     expected: Ints = field(init=False)
     has_expected: npt.NDArray[np.bool_] = field(init=False)
     rule_confidence: npt.NDArray[np.float64] = field(init=False)
     text: dict[str, npt.NDArray[np.object_]] = field(init=False)
+    #: the reason's parameters (REASON_PARAMETERS), made on first use
+    because: dict[str, np.ndarray] = field(init=False)
     links: list[pd.DataFrame] = field(default_factory=list)
     #: invoices named by number only, per payment: ones abas no longer lists (already posted)
     numbers: dict[int, list[str]] = field(default_factory=dict)
@@ -65,12 +69,13 @@ class Verdicts:
     def __post_init__(self) -> None:
         self.category = np.full(self.size, -1, dtype=np.int8)
         self.rule = filled(self.size)
-        self.reason = filled(self.size)
+        self.reason_code = filled(self.size)
         self.difference = np.zeros(self.size, dtype=np.int64)
         self.expected = np.zeros(self.size, dtype=np.int64)
         self.has_expected = np.zeros(self.size, dtype=bool)
         self.rule_confidence = np.zeros(self.size, dtype=np.float64)
         self.text = {}
+        self.because = {}
 
     def pending(self) -> npt.NDArray[np.bool_]:
         """Payments no pass has decided yet."""
@@ -82,6 +87,27 @@ class Verdicts:
         if name not in self.text:
             self.text[name] = filled(self.size)
         return self.text[name]
+
+    def _parameter(self, name: str) -> np.ndarray:
+        """A reason parameter column, made on first use (see REASON_PARAMETERS)."""
+        if name not in self.because:
+            kind = REASON_PARAMETERS[name]
+            self.because[name] = filled(self.size) if kind is str else np.zeros(self.size, kind)
+        return self.because[name]
+
+    def explain(self, pays: Ints, code: Any, **parameters: Any) -> None:
+        """Set the reason of ``pays``: a code and its parameters (arrays align with ``pays``)."""
+        self.reason_code[pays] = code
+        for name, values in parameters.items():
+            self._parameter(name)[pays] = values
+
+    def add_to_reason(self, pays: Ints, code: str, **parameters: Any) -> None:
+        """Append a part (another sentence, docs/i18n.md) to the reasons of ``pays``."""
+        if len(pays) == 0:
+            return
+        self.reason_code[pays] = self.reason_code[pays] + f"+{code}"
+        for name, values in parameters.items():
+            self._parameter(name)[pays] = values
 
     def is_matched(self, pays: Ints) -> npt.NDArray[np.bool_]:
         """Whether each of ``pays`` is decided ``matched``."""
@@ -95,19 +121,23 @@ class Verdicts:
         rule: str | npt.NDArray[np.object_],
         reason: Any,
         *,
+        because: Mapping[str, Any] | None = None,
         rule_confidence: float = 0.0,
         difference: Ints | None = None,
         expected: Ints | None = None,
         **evidence: Any,
     ) -> None:
-        """Record ``category`` for ``pays``; array arguments align with ``pays``."""
+        """Record ``category`` for ``pays``; array arguments align with ``pays``.
+
+        ``reason`` is a reason code (or one per payment), ``because`` its parameters.
+        """
         if len(pays) == 0:
             return
         if (self.category[pays] >= 0).any():
             raise AssertionError(f"{category}: a payment was decided twice")
         self.category[pays] = _CODE[category]
         self.rule[pays] = rule
-        self.reason[pays] = reason
+        self.explain(pays, reason, **(because or {}))
         self.rule_confidence[pays] = rule_confidence
         if difference is not None:
             self.difference[pays] = difference
@@ -130,6 +160,7 @@ class Verdicts:
             pays=pays,
             fields={name: getattr(self, name)[pays] for name in _FIELDS},
             text={name: values[pays] for name, values in self.text.items()},
+            because={name: values[pays] for name, values in self.because.items()},
             links=None if links is None else links[np.isin(links["pay"].to_numpy(), pays)],
         )
 
@@ -142,6 +173,8 @@ class Verdicts:
             getattr(self, name)[pays] = values
         for name, values in part.text.items():
             self._text(name)[pays] = values
+        for name, values in part.because.items():
+            self._parameter(name)[pays] = values
         if part.links is not None and len(part.links):
             self.links.append(part.links)
 
@@ -203,14 +236,20 @@ def results_frame(
         "rule_confidence": verdicts.rule_confidence[at],
         "runner_up": verdicts._text("runner_up")[at],
         "runner_up_reason": verdicts._text("runner_up_reason")[at],
-        "reason": verdicts.reason[at],
+        # worded at the edge, in the clerk's language (report/reasons.py)
+        "reason": filled(size),
         "payer_customer_no": payments.input_columns["payer"],
         "expected_cents": expected,
         "found_in": verdicts._text("found_in")[at],
         "exchange_rate": verdicts._text("exchange_rate")[at],
     }
     _name_by_number(columns, payments, verdicts.numbers)
-    return _frame({name: columns[name] for name in RESULT_COLUMNS}, size)
+    columns["reason_code"] = verdicts.reason_code[at]
+    # only the parameters some reason used: a big day of plain matches carries one or two
+    for name, values in sorted(verdicts.because.items()):
+        columns[f"reason_{name}"] = values[at]
+    extra = [name for name in columns if name.startswith("reason_") and name != "reason"]
+    return _frame({name: columns[name] for name in [*RESULT_COLUMNS, *extra]}, size)
 
 
 def _name_by_number(

@@ -3,6 +3,7 @@
 from paytrace_abas.report.console import console_summary
 from paytrace_abas.report.period_book import PeriodHeader, write_period_workbook
 from paytrace_abas.report.reading import WorkbookDecisions, read_decisions
+from paytrace_abas.report.reasons import with_reasons
 from paytrace_abas.report.run_book import (
     RunHeader,
     planned_posting_rows,
@@ -18,6 +19,7 @@ __all__ = [
     "console_summary",
     "planned_posting_rows",
     "read_decisions",
+    "with_reasons",
     "write_period_workbook",
     "write_workbook",
 ]
