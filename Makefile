@@ -26,7 +26,7 @@ messages: $(STAMP)
 		--add-comments=TRANSLATORS: --no-default-keywords \
 		-k N_ -k NC_:1c,2 -k NP_:1,2 -o $(LOCALE)/messages.pot .
 	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
-		--no-fuzzy-matching --ignore-obsolete --no-location
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/pybabel compile -d $(LOCALE) -D messages
 
 lint: $(STAMP)

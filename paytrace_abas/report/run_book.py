@@ -260,7 +260,12 @@ class TableBook:
 
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:
     """Columns the matching engine added beyond the contract, shown after the standard ones."""
-    extra = [c for c in results.columns if c not in _SHOWN_RESULT_COLUMNS]
+    # the reason's code and parameters are shown worded, in the reason column
+    extra = [
+        c
+        for c in results.columns
+        if c not in _SHOWN_RESULT_COLUMNS and not str(c).startswith("reason_")
+    ]
     return tuple(_evidence_column(results, str(name)) for name in extra)
 
 

@@ -1,0 +1,127 @@
+"""The message catalogs: complete, current, consistent; the German workbook speaks German.
+
+docs/i18n.md says how texts get into the catalogs (``make messages``); these tests fail when a
+marked text has no German translation, when a catalog or its compiled ``.mo`` is stale, or when
+a German workbook shows an English text of the catalog.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from openpyxl import load_workbook
+
+from paytrace_abas.report.catalog import KEYWORDS, LANGUAGES, LOCALE_DIR
+from paytrace_abas.report.reasons import placeholders
+from tests.fake_paytrace import sample_day_config
+from tests.support.cli import run_cli
+from tests.support.paths import SAMPLE_DATA
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _key(message_id: str | tuple[str, ...], context: str | None) -> tuple[str | None, str]:
+    singular = message_id if isinstance(message_id, str) else message_id[0]
+    return context, singular
+
+
+def extracted() -> set[tuple[str | None, str]]:
+    """Every text the code marks, as ``make messages`` extracts it (babel.cfg, KEYWORDS)."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS)
+    return {_key(message, context) for _, _, message, _, context in found}
+
+
+def catalog(language: str) -> Catalog:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def messages(language: str) -> dict[tuple[str | None, str], tuple[str, ...]]:
+    """(context, msgid) -> the translations (one per plural form) of a language's catalog."""
+    return {
+        _key(m.id, m.context): (m.string,) if isinstance(m.string, str) else tuple(m.string)
+        for m in catalog(language)
+        if m.id
+    }
+
+
+def test_every_marked_text_is_in_every_catalog() -> None:
+    marked = extracted()
+    assert marked, "nothing extracted: babel.cfg or KEYWORDS do not find the marked texts"
+    for language in LANGUAGES:
+        in_catalog = set(messages(language))
+        assert marked - in_catalog == set(), f"{language}: run `make messages`"
+        assert in_catalog - marked == set(), f"{language}: texts no code uses; `make messages`"
+
+
+def test_every_german_text_is_translated_with_the_same_placeholders() -> None:
+    german = catalog("de")
+    for message in german:
+        if not message.id:
+            continue
+        assert not message.fuzzy, f"fuzzy: {message.id!r}"
+        ids = (message.id,) if isinstance(message.id, str) else message.id
+        strings = (message.string,) if isinstance(message.string, str) else message.string
+        assert all(strings), f"no German for {message.id!r}"
+        wanted = set(placeholders(ids[0]))
+        for text in strings:
+            assert set(placeholders(text)) == wanted, f"{text!r} fills other names than {ids[0]!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalogs_are_current(language: str) -> None:
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog(language))
+    shipped = (LOCALE_DIR / language / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert compiled.getvalue() == shipped, f"{language}: messages.mo is stale; `make messages`"
+
+
+def english_only() -> tuple[set[str], list[str]]:
+    """Texts of the English catalog that German says otherwise: whole labels, and the fixed
+    stretches (three words or more) of sentences with placeholders."""
+    labels: set[str] = set()
+    stretches: list[str] = []
+    for (_, singular), strings in messages("de").items():
+        if singular in strings:
+            continue  # the same word in both languages (Status, Batch)
+        labels.add(singular)
+        for piece in re.split(r"\{[^}]*\}", singular):
+            piece = piece.strip(" ,;.()'")
+            if len(piece.split()) >= 3:
+                stretches.append(piece)
+    return labels, stretches
+
+
+def test_the_german_demo_workbook_has_no_english_text(tmp_path: Path) -> None:
+    config = sample_day_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('locale = "en_US"', 'locale = "de_DE"'), encoding="utf-8")
+    chargebacks = SAMPLE_DATA / "chargebacks-2026-11-25.csv"
+    args = ["--date", "2026-11-25", "--dry-run", "--chargebacks", str(chargebacks)]
+    result = run_cli(config, "reconcile", *args, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    labels, stretches = english_only()
+    german = {s for strings in messages("de").values() for s in strings}
+    workbook = load_workbook(next(tmp_path.glob("reconcile-*.xlsx")))
+    english = []
+    for sheet in workbook.worksheets:
+        assert sheet.title in german, f"sheet {sheet.title!r} is no German catalog text"
+        for row in sheet.iter_rows(values_only=True):
+            for value in row:
+                if isinstance(value, str) and (
+                    value in labels or any(piece in value for piece in stretches)
+                ):
+                    english.append(f"{sheet.title}: {value}")
+    assert english == []
+    assert "Begründung" in {c.value for c in workbook["Teilzahlungen"][1]}
