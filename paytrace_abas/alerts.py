@@ -12,7 +12,7 @@ import logging
 import smtplib
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 
 #: Listed at most; the rest is counted ("and 12 more").
 _MAX_LISTED = 50
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext marker make messages extracts
+    """Mark an English text of the alert for the message catalogs (docs/i18n.md)."""
+    return message
+
+
+def _english(message: str) -> str:
+    return message
 
 
 @dataclass(frozen=True)
@@ -44,21 +53,34 @@ class Alert:
     chargebacks: tuple[str, ...] = ()  # transaction ids
     empty_days: tuple[str, ...] = ()  # weekdays PayTrace answered empty (ISO dates)
     workbook: str = ""
+    #: the alert's words in the configured language (commands pass the message catalog's)
+    translate: Callable[[str], str] = field(default=_english, compare=False, repr=False)
+
+    def _say(self, message: str, **values: object) -> str:
+        return self.translate(message).format(**values)
 
     @property
     def subject(self) -> str:
         if self.problem == "test":
-            return f"[paytrace-abas] test alert from {self.command}"
+            return self._say(N_("[paytrace-abas] test alert from {command}"), command=self.command)
         parts = []
         if self.error:
-            parts.append("run failed")
+            parts.append(self._say(N_("run failed")))
         if self.dead_letters:
-            parts.append(f"{len(self.dead_letters)} posting(s) in dead letters")
+            count = len(self.dead_letters)
+            parts.append(self._say(N_("{count} posting(s) in dead letters"), count=count))
         if self.chargebacks:
-            parts.append(f"{len(self.chargebacks)} chargeback(s)")
+            parts.append(self._say(N_("{count} chargeback(s)"), count=len(self.chargebacks)))
         if self.empty_days:
-            parts.append(f"{len(self.empty_days)} weekday(s) without PayTrace transactions")
-        return f"[paytrace-abas] {self.command} {self.run_id}: " + ", ".join(parts or ["notice"])
+            parts.append(
+                self._say(
+                    N_("{count} weekday(s) without PayTrace transactions"),
+                    count=len(self.empty_days),
+                )
+            )
+        return f"[paytrace-abas] {self.command} {self.run_id}: " + ", ".join(
+            parts or [self._say(N_("notice"))]
+        )
 
     @property
     def headline(self) -> str:
@@ -67,6 +89,7 @@ class Alert:
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
+        del document["translate"]
         document["subject"] = self.subject
         document["counts"] = dict(self.counts)
         listed = dict(list(self.dead_letters.items())[:_MAX_LISTED])
@@ -77,24 +100,27 @@ class Alert:
         return masked
 
     def body(self) -> str:
-        lines = [self.subject, "", f"Run:      {self.run_id} ({self.command})"]
+        say = self._say
+        lines = [self.subject, "", say(N_("Run:      {run} ({command})"), run=self.run_id,
+                                       command=self.command)]  # fmt: skip
         if self.window:
-            lines.append(f"Window:   {self.window}")
+            lines.append(say(N_("Window:   {window}"), window=self.window))
         if self.workbook:
-            lines.append(f"Workbook: {self.workbook}")
+            lines.append(say(N_("Workbook: {workbook}"), workbook=self.workbook))
         if self.error:
-            lines += ["", f"Error: {self.error}"]
+            lines += ["", say(N_("Error: {error}"), error=self.error)]
         if self.counts:
-            lines += ["", "Counts:"] + [f"  {name}: {n}" for name, n in self.counts.items()]
+            counts = [f"  {name}: {n}" for name, n in self.counts.items()]
+            lines += ["", say(N_("Counts:")), *counts]
         lines += self._dead_letter_lines()
         if self.chargebacks:
-            lines += ["", "Chargebacks: " + ", ".join(self.chargebacks)]
+            lines += ["", say(N_("Chargebacks: {ids}"), ids=", ".join(self.chargebacks))]
         if self.empty_days:
-            lines += [
-                "",
+            empty = N_(
                 "PayTrace answered these weekdays with no transactions at all (a closed "
-                "business, or a PayTrace account or export problem): " + ", ".join(self.empty_days),
-            ]
+                "business, or a PayTrace account or export problem): {days}"
+            )
+            lines += ["", say(empty, days=", ".join(self.empty_days))]
         return mask_pans("\n".join(lines) + "\n")
 
     def _dead_letter_lines(self) -> list[str]:
@@ -102,10 +128,10 @@ class Alert:
         if not self.dead_letters:
             return []
         items = list(self.dead_letters.items())
-        lines = ["", "Dead letters (retry with: paytrace-abas retry-dead-letters):"]
+        lines = ["", self._say(N_("Dead letters (retry with: paytrace-abas retry-dead-letters):"))]
         lines += [f"  {tid}: {error}" for tid, error in items[:_MAX_LISTED]]
         if len(items) > _MAX_LISTED:
-            lines.append(f"  … and {len(items) - _MAX_LISTED} more")
+            lines.append(self._say(N_("  … and {count} more"), count=len(items) - _MAX_LISTED))
         return lines
 
 

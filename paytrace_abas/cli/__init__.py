@@ -37,6 +37,7 @@ from paytrace_abas.commands.resolve import resolve_workbook
 from paytrace_abas.commands.retry import retry_dead_letters
 from paytrace_abas.errors import EXIT_FAILED, PaytraceAbasError
 from paytrace_abas.logs import set_run_id
+from paytrace_abas.report.catalog import N_, translate
 from paytrace_abas.report.console import (
     check_line,
     describe_apply,
@@ -219,7 +220,12 @@ def reconcile_command(
     elif output_format == "json":
         click.echo(json.dumps(run_json(outcome), indent=2))
     else:
-        click.echo(describe_reconcile(outcome, settings.paytrace.currency, settings.report.locale))
+        report = settings.report
+        click.echo(
+            describe_reconcile(
+                outcome, settings.paytrace.currency, report.locale, report.workbook_language
+            )
+        )
     sys.exit(outcome.exit_code)
 
 
@@ -253,11 +259,15 @@ def resolve_command(
     except PaytraceAbasError as exc:
         fail(exc)
     added = len(outcome.plan.postings) - outcome.run_postings
+    language = settings.report.workbook_language
+    read = N_("{decisions} decision(s) read: {added} posting line(s) added to the run's {run}")
     click.echo(
-        f"{outcome.decisions} decision(s) read: {added} posting line(s) added to the run's "
-        f"{outcome.run_postings}"
+        translate(read, language).format(
+            decisions=outcome.decisions, added=added, run=outcome.run_postings
+        )
     )
-    click.echo(f"plan: {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+    plan = translate(N_("plan: {plan} ({count} postings)"), language)
+    click.echo(plan.format(plan=outcome.plan_path, count=len(outcome.plan.postings)))
 
 
 @cli.command(
@@ -277,7 +287,7 @@ def apply_command(ctx: click.Context, plan_path: str) -> None:
     if quiet(ctx):
         quiet_outcome(outcome.run_id, outcome.exit_code, outcome.dead_letters)
     else:
-        click.echo(describe_apply(outcome))
+        click.echo(describe_apply(outcome, settings.report.workbook_language))
     sys.exit(outcome.exit_code)
 
 
@@ -294,7 +304,8 @@ def retry_command(ctx: click.Context) -> None:
         quiet_outcome(outcome.run_id, outcome.exit_code, outcome.dead_letters)
     else:
         click.echo(f"Run {outcome.run_id} · retry-dead-letters")
-        click.echo(describe_retry(outcome.delivery, outcome.dead_letters))
+        language = settings.report.workbook_language
+        click.echo(describe_retry(outcome.delivery, outcome.dead_letters, language))
     sys.exit(outcome.exit_code)
 
 

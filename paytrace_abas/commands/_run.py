@@ -28,6 +28,7 @@ from paytrace_abas.errors import (
 from paytrace_abas.ledger import UNFINISHED, Ledger
 from paytrace_abas.logs import set_run_id
 from paytrace_abas.models import DeliveryReport, PostingRecord, Receipt, Window
+from paytrace_abas.report.catalog import translator
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,14 @@ def recorded_run(
         if isinstance(exc, PaytraceAbasError):
             exc.run_id = run_id  # recorded and alerted: the command line only reports it
         if not dry_run:
-            alert = Alert(run_id, command, "failed", window=str(window or ""), error=message)
+            alert = Alert(
+                run_id,
+                command,
+                "failed",
+                window=str(window or ""),
+                error=message,
+                translate=translator(settings.report.workbook_language),
+            )
             send_alert(settings.alerts, settings.secrets.smtp_password, alert)
         raise
 
@@ -168,6 +176,7 @@ def finish_and_alert(
         chargebacks=tuple(chargebacks),
         empty_days=tuple(day.isoformat() for day in empty_days),
         workbook=str(workbook or ""),
+        translate=translator(settings.report.workbook_language),
     )
     send_alert(settings.alerts, settings.secrets.smtp_password, alert)
 

@@ -20,6 +20,7 @@ from paytrace_abas.errors import EXIT_LOCKED, LockedError, PaytraceAbasError
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.logs import set_run_id
 from paytrace_abas.models import Window
+from paytrace_abas.report.catalog import translator
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def record_failure(
         "failed",
         window=str(window or ""),
         error=f"{error}{lock_note or ''}",
+        translate=translator(settings.report.workbook_language),
     )
     send_alert(settings.alerts, settings.secrets.smtp_password, alert)
 

@@ -10,7 +10,8 @@ them without a build step.
 from __future__ import annotations
 
 import gettext
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -47,6 +48,12 @@ def translate(message: str, language: str) -> str:
     if separator:
         return _catalog(language).pgettext(context, text)
     return _catalog(language).gettext(message)
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """``translate`` bound to ``language``: for code that words texts but must not import the
+    report (the alerts)."""
+    return partial(translate, language=language)
 
 
 def translate_plural(singular: str, plural: str, count: int, language: str) -> str:

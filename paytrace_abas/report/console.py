@@ -15,40 +15,42 @@ from paytrace_abas.models import CheckStep, DeliveryReport, ManualBooking, Outco
 from paytrace_abas.money import cents_to_decimal, format_cents
 from paytrace_abas.plan.document import Plan
 from paytrace_abas.plan.recheck import PlanReview
+from paytrace_abas.report import labels
+from paytrace_abas.report.catalog import N_, NC_, translate
 from paytrace_abas.report.formats import share_text
 
 
-def console_summary(results: pd.DataFrame, currency: str, locale: str) -> str:
+def console_summary(results: pd.DataFrame, currency: str, locale: str, language: str = "en") -> str:
     """The per-category table a clerk sees after a run, plus the hit-rate lines."""
     if results.empty:
         # an empty table with exit 0 would not say whether anything was looked at
-        return "no PayTrace transactions in this window"
+        return labels.text("no_transactions", language)
     totals = category_totals(results)
     table = [
-        (row["category"], row["count"], format_cents(int(row["amount_cents"]), currency, locale))
+        (
+            labels.category_name(row["category"], language),
+            row["count"],
+            format_cents(int(row["amount_cents"]), currency, locale),
+        )
         for row in records(totals)
     ]
     table.append(
         (
-            "total",
+            labels.text("total", language),
             int(totals["count"].sum()),
             format_cents(int(totals["amount_cents"].sum()), currency, locale),
         )
     )
-    text = tabulate(
-        table, headers=["category", "count", "amount"], colalign=("left", "right", "right")
-    )
+    headers = [labels.column_label(key, language) for key in ("category", "count", "amount")]
+    text = tabulate(table, headers=headers, colalign=("left", "right", "right"))
     lines = []
-    payments_rate = payment_hit_rate(results)
-    if payments_rate is not None:
-        lines.append(f"received payments matched to invoices: {share_text(payments_rate, locale)}")
-    money_rate = hit_rate(results)
-    if money_rate is not None:
-        lines.append(f"matched share of received money: {share_text(money_rate, locale)}")
+    for key, share in (("hit_rate", payment_hit_rate(results)), ("money_rate", hit_rate(results))):
+        if share is not None:
+            lines.append(f"{labels.text(key, language)}: {share_text(share, locale)}")
     return text + ("\n\n" + "\n".join(lines) if lines else "")
 
 
-def describe_bookings(bookings: Sequence[ManualBooking]) -> str:
+def describe_bookings(bookings: Sequence[ManualBooking], language: str = "en") -> str:
     """The write-offs a clerk books by hand in abas, as debit / credit lines."""
     rows = []
     for booking in bookings:
@@ -58,20 +60,34 @@ def describe_bookings(bookings: Sequence[ManualBooking]) -> str:
         amount = f"{cents_to_decimal(abs(booking.amount_cents)):,} {booking.currency}"
         day = booking.paid_on.isoformat()
         rows.append((booking.transaction_id, day, debit, credit, amount, booking.note))
-    headers = ["reference (beleg)", "day", "debit", "credit", "amount", "note"]
-    title = f"book by hand in abas ({len(rows)} write-off(s) no sink posts):"
+    headers = [
+        translate(word, language)
+        for word in (
+            N_("reference (beleg)"),
+            N_("day"),
+            N_("debit"),
+            N_("credit"),
+            N_("amount"),
+            N_("note"),
+        )
+    ]
+    title = translate(N_("book by hand in abas ({count} write-off(s) no sink posts):"), language)
+    title = title.format(count=len(rows))
     return title + "\n" + tabulate(rows, headers=headers, disable_numparse=True)
 
 
-def describe_retry(delivery: DeliveryReport, dead_letters: int) -> str:
+def describe_retry(delivery: DeliveryReport, dead_letters: int, language: str = "en") -> str:
     """Posting counts in one line, and how to go on when dead letters remain."""
-    text = (
-        f"posted now: {delivery.count(Outcome.POSTED)}, "
-        f"found already in abas: {delivery.count(Outcome.FOUND)}, "
-        f"dead letters: {dead_letters}"
+    text = translate(
+        N_("posted now: {posted}, found already in abas: {found}, dead letters: {dead}"), language
+    ).format(
+        posted=delivery.count(Outcome.POSTED),
+        found=delivery.count(Outcome.FOUND),
+        dead=dead_letters,
     )
     if dead_letters:
-        text += "\n(retry later with: paytrace-abas retry-dead-letters)"
+        retry = N_("(retry later with: paytrace-abas retry-dead-letters)")
+        text += "\n" + translate(retry, language)
     return text
 
 
@@ -90,24 +106,38 @@ class AppliedPlan(Protocol):
     def dead_letters(self) -> int: ...
 
 
-def describe_apply(outcome: AppliedPlan) -> str:
+def describe_apply(outcome: AppliedPlan, language: str = "en") -> str:
     """What apply posted, held back and skipped."""
     review = outcome.review
+
+    def say(message: str, **values: object) -> str:
+        return translate(message, language).format(**values)
+
     lines = [
-        f"Run {outcome.run_id} · apply plan {outcome.plan.run_id} · "
-        f"{len(outcome.plan.receipts())} receipts in the plan"
+        say(
+            N_("Run {run} · apply plan {plan} · {receipts} receipts in the plan"),
+            run=outcome.run_id,
+            plan=outcome.plan.run_id,
+            receipts=len(outcome.plan.receipts()),
+        )
     ]
     for problem in review.rechecks:
+        category = labels.category_name(problem.category, language)
         lines.append(
-            f"  not posted: {problem.transaction_id} ({problem.category.value}) {problem.reason}"
+            say(
+                N_("  not posted: {transaction} ({category}) {reason}"),
+                transaction=problem.transaction_id,
+                category=category,
+                reason=problem.reason,
+            )
         )
     if review.skipped:
-        lines.append(f"  already in the ledger: {len(review.skipped)}")
+        lines.append(say(N_("  already in the ledger: {count}"), count=len(review.skipped)))
     if review.decisions:
-        lines.append(f"  clerk's decisions applied: {len(review.decisions)}")
+        lines.append(say(N_("  clerk's decisions applied: {count}"), count=len(review.decisions)))
     if review.bookings:
-        lines.append(describe_bookings(review.bookings))
-    lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
+        lines.append(describe_bookings(review.bookings, language))
+    lines.append(describe_retry(outcome.delivery, outcome.dead_letters, language))
     return "\n".join(lines)
 
 
@@ -135,18 +165,25 @@ class FinishedRun(Protocol):
     def dead_letters(self) -> int: ...
 
 
-def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
+def describe_reconcile(
+    outcome: FinishedRun, currency: str, locale: str, language: str = "en"
+) -> str:
     """What a reconcile run prints: the category table, its files, what it posted."""
-    mode = "dry run, nothing posted" if outcome.dry_run else "posted"
+    mode = translate(
+        N_("dry run, nothing posted") if outcome.dry_run else NC_("run mode", "posted"), language
+    )
+    heading = translate(N_("Run {run} · window {window} · {mode}"), language)
+    files = translate(N_("workbook: {workbook}"), language)
     lines = [
-        f"Run {outcome.run_id} · window {outcome.window} · {mode}\n",
-        console_summary(outcome.results, currency, locale),
-        f"\nworkbook: {outcome.workbook_path}",
+        heading.format(run=outcome.run_id, window=outcome.window, mode=mode) + "\n",
+        console_summary(outcome.results, currency, locale, language),
+        "\n" + files.format(workbook=outcome.workbook_path),
     ]
     if outcome.plan_path:
-        lines.append(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+        plan = translate(N_("plan:     {plan} ({count} postings)"), language)
+        lines.append(plan.format(plan=outcome.plan_path, count=len(outcome.plan.postings)))
     if outcome.delivery is not None:
-        lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
+        lines.append(describe_retry(outcome.delivery, outcome.dead_letters, language))
     return "\n".join(lines)
 
 

@@ -290,8 +290,10 @@ def _column(results: pd.DataFrame, name: str, rows: np.ndarray, default: Any = "
     """A parameter's values: column ``reason_<name>``, else the results column ``name``."""
     for column in (f"reason_{name}", name):
         if column in results.columns:
-            values = results[column].to_numpy()[rows]
-            return np.where(pd.isna(values), default, values) if values.dtype == object else values
+            values: np.ndarray = results[column].to_numpy()[rows]
+            if values.dtype == object:
+                values = np.where(pd.isna(values), default, values)
+            return values
     return np.full(len(rows), default, dtype=object)
 
 
