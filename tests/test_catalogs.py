@@ -124,4 +124,8 @@ def test_the_german_demo_workbook_has_no_english_text(tmp_path: Path) -> None:
                 ):
                     english.append(f"{sheet.title}: {value}")
     assert english == []
+    # every label comes from the catalog: the first row of every sheet (title or headers)
+    for sheet in workbook.worksheets:
+        first = [cell.value for cell in sheet[1] if isinstance(cell.value, str)]
+        assert set(first) <= german, f"{sheet.title}: {set(first) - german}"
     assert "Begründung" in {c.value for c in workbook["Teilzahlungen"][1]}

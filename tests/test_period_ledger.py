@@ -110,7 +110,7 @@ def test_period_report_from_nightly_runs_and_a_rerun(demo_copy: Path) -> None:
 
     postings = data_rows(book, "Postings")
     assert len(postings) == 45  # the sample day's matched invoices, each posted once
-    assert {row[7] for row in postings} == {"posted"}
+    assert {row[7] for row in postings} == {"Posted"}
     assert all(str(row[8]).startswith("demo-abas-import.edp line ") for row in postings)
 
     carried = [i for i in expected if i["category"] in OPEN]

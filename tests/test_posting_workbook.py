@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.ledger import Ledger
+from paytrace_abas.report.labels import status_name
 from tests.fake_abas import FakeAbas
 from tests.support.cli import run_cli
 from tests.support.days import write_day
@@ -47,13 +48,14 @@ def test_postings_and_dead_letters_sheets_show_the_ledger_after_posting(tmp_path
     for row in postings:
         record = held[row["Transaction"]]
         assert record is not None
-        assert (row["Status"], row["Attempts"]) == (record.state, record.attempts)
+        state = status_name(record.state, "en")
+        assert (row["Status"], row["Attempts"]) == (state, record.attempts)
         assert row["abas document"] == documents.get(row["Transaction"])
         assert (row["Last error"] or None) == record.last_error
     states = {row["Status"] for row in postings}
-    assert states == {"posted", "dead_letter"}
+    assert states == {"Posted", "Dead letter"}
     assert all(
-        "RECORD_LOCKED" in row["Last error"] for row in postings if row["Status"] != "posted"
+        "RECORD_LOCKED" in row["Last error"] for row in postings if row["Status"] != "Posted"
     )
 
     dead = sheet_rows(workbook, "Dead letters")
@@ -61,11 +63,11 @@ def test_postings_and_dead_letters_sheets_show_the_ledger_after_posting(tmp_path
         (letter.transaction_id, letter.attempts, letter.error) for letter in letters
     ]
     assert {row["Transaction"] for row in dead} == {
-        row["Transaction"] for row in postings if row["Status"] == "dead_letter"
+        row["Transaction"] for row in postings if row["Status"] == "Dead letter"
     }
     assert all(isinstance(row["Failed on"], dt.datetime) for row in dead)
     summary = list(load_workbook(workbook)["Summary"].iter_rows(values_only=True))
-    by_status = {row[0]: row[2] for row in summary if row[0] in ("posted", "dead_letter")}
+    by_status = {row[0]: row[2] for row in summary if row[0] in ("Posted", "Dead letter")}
     assert by_status == {state: sum(row["Status"] == state for row in postings) for state in states}
 
 
@@ -79,7 +81,7 @@ def test_a_rerun_shows_earlier_dead_letters_until_they_are_retried(tmp_path: Pat
         workbook = newest_workbook(day.out_dir)
         dead = sheet_rows(workbook, "Dead letters")
         assert sorted(row["Transaction"] for row in dead) == sorted(day.expected)
-        assert {row["Status"] for row in sheet_rows(workbook, "Postings")} == {"dead_letter"}
+        assert {row["Status"] for row in sheet_rows(workbook, "Postings")} == {"Dead letter"}
 
         fake.state.failure_rate = 0.0
         assert run_cli(day.config, "retry-dead-letters").exit_code == 0

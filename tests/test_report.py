@@ -61,4 +61,4 @@ def test_console_summary_in_both_locales() -> None:
     english = console_summary(results, "USD", "en_US")
     german = console_summary(results, "EUR", "de_DE")
     assert "$1,234.56" in english and "1.234,56\xa0€" in german
-    assert "matched share of received money: 99.9%" in english
+    assert "Matched share of received money: 99.9%" in english

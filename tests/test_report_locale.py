@@ -24,15 +24,19 @@ def test_console_summary_formats_amounts_and_shares_in_the_locale(
 ) -> None:
     results, _ = small_run
     english = console_summary(results, "USD", "en_US")
-    german = console_summary(results, "EUR", "de_DE")
-    rows = {line.split()[0]: line.split()[1:] for line in english.splitlines()[2:9]}
-    assert rows["matched"] == ["1", "$100.00"]
-    assert rows["total"] == ["6", "$310.50"]
+    german = console_summary(results, "EUR", "de_DE", "de")
+    rows = {line[:17].strip(): line[17:].split() for line in english.splitlines()[2:9]}
+    assert english.splitlines()[0].split() == ["Category", "Count", "Amount"]
+    assert rows["Matched"] == ["1", "$100.00"]
+    assert rows["Partial payment"] == ["1", "$50.00"]
+    assert rows["Total"] == ["6", "$310.50"]
     assert english.endswith(
-        "received payments matched to invoices: 25.0%\nmatched share of received money: 33.8%"
+        "Hit rate (received payments matched to invoices): 25.0%\n"
+        "Matched share of received money: 33.8%"
     )
-    assert german.splitlines()[2].split(maxsplit=2) == ["matched", "1", "100,00\xa0€"]
-    assert german.endswith("matched share of received money: 33,8\xa0%")
+    assert german.splitlines()[0].split() == ["Kategorie", "Anzahl", "Betrag"]
+    assert german.splitlines()[2].split(maxsplit=2) == ["Zugeordnet", "1", "100,00\xa0€"]
+    assert german.endswith("Zugeordneter Anteil des Geldeingangs: 33,8\xa0%")
 
 
 @pytest.mark.parametrize(

@@ -145,7 +145,9 @@ def test_an_empty_window_says_so_on_the_console_and_the_summary(
 ) -> None:
     results, payments = small_run
     empty = results.iloc[0:0]
-    assert console_summary(empty, "USD", "en_US") == "no PayTrace transactions in this window"
+    assert console_summary(empty, "USD", "en_US") == "No PayTrace transactions in this window."
+    german = console_summary(empty, "USD", "de_DE", "de")
+    assert german == "Keine PayTrace-Transaktionen in diesem Zeitraum."
     path = tmp_path / "run.xlsx"
     header = RunHeader("R1", "2026-12-24", True, "USD", GENERATED_AT, "de_DE", "de")
     write_workbook(path, header, empty, payments.iloc[0:0])

@@ -226,6 +226,22 @@ def small_run() -> tuple[pd.DataFrame, pd.DataFrame]:
             ),
         ]
     )
+    # what matching says in codes; write_small_workbook words it (report/reasons.py)
+    results = results.assign(
+        reason_code=[
+            "pays_named",
+            "pays_part",
+            "no_invoice_number+no_customer",
+            "refund",
+            "declined",
+            "pays_too_much",
+        ],
+        reason_invoices=["400100", "400200", "", "", "", "400300"],
+        reason_count=[1, 1, 0, 0, 0, 1],
+        reason_paid_cents=[0, 5_000, 0, 0, 0, 12_000],
+        reason_due_cents=[0, 8_000, 0, 0, 0, 10_000],
+        reason_gap_cents=[0, 3_000, 0, 0, 0, 2_000],
+    )
     payments = payments_frame(
         [
             payment(

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import load_workbook
 
-from paytrace_abas.report import RunHeader, write_workbook
+from paytrace_abas.report import RunHeader, with_reasons, write_workbook
 from tests.support.builders import GENERATED_AT
 
 
@@ -132,4 +132,5 @@ def write_small_workbook(
     header = RunHeader(
         "20261126T063000Z", "2026-11-25", False, "USD", GENERATED_AT, locale, language
     )
+    results = with_reasons(results, language, locale)
     write_workbook(path, header, results, payments, postings, dead_letters)
