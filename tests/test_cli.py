@@ -34,7 +34,7 @@ def test_dry_run_prints_summary_and_writes_workbook_and_plan(tmp_path: Path) -> 
     result = reconcile_sample_day(tmp_path)
     code, out, err = result.exit_code, result.stdout, result.stderr
     assert (code, err) == (0, "")
-    assert re.search(r"matched\s+39\s+\$81,712\.00", out)
+    assert re.search(r"Matched\s+39\s+\$81,712\.00", out)
     assert "dry run, nothing posted" in out
     assert len(list(tmp_path.glob("reconcile-2026-11-25-*.xlsx"))) == 1
     plans = list(tmp_path.glob("plan-*.json"))

@@ -116,8 +116,8 @@ def test_plan_then_apply_posts_only_invoices_still_open_with_the_same_amount(
 
     applied = run_cli(day.config, "apply", str(plan_path))
     assert applied.exit_code == 0, applied.output
-    assert "700000001 (overpayment) The open amount of invoice 500001 changed" in applied.output
-    assert "700000002 (invoice_not_open) Invoice 500002 is no longer open" in applied.output
+    assert "700000001 (Overpayment) The open amount of invoice 500001 changed" in applied.output
+    assert "700000002 (Invoice not open) Invoice 500002 is no longer open" in applied.output
     expected = {k: v for k, v in day.expected.items() if k not in {"700000001", "700000002"}}
     assert import_file_receipts(day.import_file) == expected
 

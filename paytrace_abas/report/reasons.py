@@ -227,7 +227,7 @@ def with_reasons(results: pd.DataFrame, language: str, locale: str) -> pd.DataFr
 
 def reason_texts(results: pd.DataFrame, language: str, locale: str) -> np.ndarray:
     """The reason of every row, in ``language``: one rendering per distinct reason code."""
-    texts = np.empty(len(results), dtype=object)
+    texts = _same("", len(results))
     codes, uniques = pd.factorize(results["reason_code"].to_numpy(dtype=object))
     for number, code in enumerate(uniques):
         rows = np.flatnonzero(codes == number)
@@ -237,46 +237,63 @@ def reason_texts(results: pd.DataFrame, language: str, locale: str) -> np.ndarra
 
 def _render(
     code: str, results: pd.DataFrame, rows: np.ndarray, language: str, locale: str
-) -> list[str]:
+) -> np.ndarray:
     """Every part of ``code`` over ``rows``: clauses continue a sentence, sentences end in '.'."""
-    sentences: list[str] | None = None
+    sentences: np.ndarray | None = None
     for name in code.split("+") if code else ():
         part = REASONS.get(name)
-        words = _words(part, results, rows, language, locale) if part else [name] * len(rows)
+        words = _words(part, results, rows, language, locale) if part else _same(name, len(rows))
         if sentences is None:
             sentences = words
         elif part is not None and part.clause:
-            sentences = [first + more for first, more in zip(sentences, words, strict=True)]
+            sentences = sentences + words
         else:
-            sentences = [f"{first}. {more}" for first, more in zip(sentences, words, strict=True)]
+            sentences = sentences + ". " + words
     if sentences is None:
-        return [""] * len(rows)
-    return [sentence + "." for sentence in sentences]
+        return _same("", len(rows))
+    return sentences + "."
 
 
 def _words(
     part: Part, results: pd.DataFrame, rows: np.ndarray, language: str, locale: str
-) -> list[str]:
-    """One part over ``rows``: its template in ``language``, filled with formatted values."""
+) -> np.ndarray:
+    """One part over ``rows``: its template in ``language``, filled with formatted values.
+
+    Templates are filled column-wise: literal + values + literal ... as NumPy object-array
+    concatenation, so each row costs a few C-level string joins, not a ``str.format``.
+    """
     if isinstance(part.message, tuple):
         counts = _column(results, "count", rows, default=1).astype(np.int64)
-        templates = {
-            int(n): translate_plural(*part.message, int(n), language) for n in np.unique(counts)
-        }
-        chosen = [templates[n] for n in counts.tolist()]
-        names = placeholders(part.message[0])
-    else:
-        template = translate(part.message, language)
-        chosen = [template] * len(rows)
-        names = placeholders(part.message)
-    values = {name: _formatted(name, results, rows, locale) for name in names}
-    if not names:
-        return chosen
-    columns = [values[name] for name in names]
-    return [
-        template.format_map(dict(zip(names, row, strict=True)))
-        for template, row in zip(chosen, zip(*columns, strict=True), strict=True)
-    ]
+        plural = counts != 1
+        words = np.empty(len(rows), dtype=object)
+        for picked, number in ((~plural, 1), (plural, 2)):
+            if picked.any():
+                template = translate_plural(*part.message, number, language)
+                words[picked] = _filled(template, results, rows[picked], locale)
+        return words
+    return _filled(translate(part.message, language), results, rows, locale)
+
+
+def _filled(template: str, results: pd.DataFrame, rows: np.ndarray, locale: str) -> np.ndarray:
+    words = _same("", len(rows))
+    for literal, name in _pieces(template):
+        if literal:
+            words = words + literal
+        if name:
+            words = words + np.asarray(_formatted(name, results, rows, locale), dtype=object)
+    return words
+
+
+def _same(text: str, size: int) -> np.ndarray:
+    words = np.empty(size, dtype=object)
+    words.fill(text)
+    return words
+
+
+@cache
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """(literal, placeholder) pairs of a template, as ``string.Formatter`` parses it."""
+    return tuple((literal, name) for literal, name, _, _ in string.Formatter().parse(template))
 
 
 @cache
@@ -316,22 +333,25 @@ def _formatted(name: str, results: pd.DataFrame, rows: np.ndarray, locale: str) 
 
 def amount_texts(cents: np.ndarray, locale: str) -> list[str]:
     """``1,455.00`` / ``1.455,00``: amounts in the locale's separators (the currency is in the
-    row's own column). Formatted once in Python's layout, then the separators swapped: babel's
-    formatter per value would cost a second per hundred thousand."""
+    row's own column). Python's own ``,`` grouping, then the locale's symbols put in, joined
+    column-wise: babel's formatter per value would cost a second per hundred thousand."""
     values = np.asarray(cents, dtype=np.int64)
     whole, fraction = np.divmod(np.abs(values), 100)
-    swap = _separators(locale)
-    return [
-        ("-" if negative else "") + f"{w:,}.{f:02d}".translate(swap)
-        for negative, w, f in zip(
-            (values < 0).tolist(), whole.tolist(), fraction.tolist(), strict=True
-        )
-    ]
+    group, decimal = _separators(locale)
+    wholes = [f"{w:,}" for w in whole.tolist()]
+    if group != ",":
+        wholes = [text.replace(",", group) for text in wholes]
+    texts = np.where(values < 0, "-", "").astype(object) + np.asarray(wholes, dtype=object)
+    texts = texts + decimal + _HUNDREDTHS[fraction]
+    return list(texts)
+
+
+_HUNDREDTHS = np.asarray([f"{n:02d}" for n in range(100)], dtype=object)
 
 
 @cache
-def _separators(locale: str) -> dict[int, str]:
-    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+def _separators(locale: str) -> tuple[str, str]:
+    return str(get_group_symbol(locale)), str(get_decimal_symbol(locale))
 
 
 def _day_text(number: int, locale: str) -> str:
