@@ -95,6 +95,25 @@ def test_a_failed_run_is_alerted(
     assert "missing column(s) currency, open_amount" in received[0]["error"]
 
 
+def test_the_alert_speaks_the_configured_language(
+    tmp_path: Path, smtp_server: tuple[Inbox, int], webhook: tuple[list[dict[str, Any]], str]
+) -> None:
+    inbox, port = smtp_server
+    _, url = webhook
+    day = write_day(tmp_path, 2, extra=alerts_toml(port, url))
+    german = day.config.read_text(encoding="utf-8").replace(
+        '[report]\nout_dir = "out"', '[report]\nout_dir = "out"\nlocale = "de_DE"'
+    )
+    day.config.write_text(german, encoding="utf-8")
+    (tmp_path / "open_items.csv").write_text("invoice_no;customer_no\n1;2\n")
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25").exit_code == 2
+    mail = message_from_bytes(inbox.messages[0][2], policy=policy.default)
+    assert "Lauf fehlgeschlagen" in mail["Subject"]
+    body = mail.get_content()
+    assert "Zeitraum: 2026-11-25" in body and "Fehler: " in body
+    assert "Window" not in body and "Error" not in body
+
+
 def test_dry_runs_do_not_alert(tmp_path: Path, smtp_server: tuple[Inbox, int]) -> None:
     inbox, port = smtp_server
     day = write_day(tmp_path, 2, extra=alerts_toml(port, ""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -28,15 +29,19 @@ from tests.support.paths import SAMPLE_DATA
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _key(message_id: str | tuple[str, ...], context: str | None) -> tuple[str | None, str]:
-    singular = message_id if isinstance(message_id, str) else message_id[0]
-    return context, singular
+def _forms(value: Any) -> tuple[str, ...]:
+    """A catalog's id or string as a tuple: one text, or the singular and plural forms."""
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
+def _key(message_id: Any, context: str | None) -> tuple[str | None, str]:
+    return context, _forms(message_id)[0]
 
 
 def extracted() -> set[tuple[str | None, str]]:
     """Every text the code marks, as ``make messages`` extracts it (babel.cfg, KEYWORDS)."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS)
     return {_key(message, context) for _, _, message, _, context in found}
 
@@ -49,11 +54,7 @@ def catalog(language: str) -> Catalog:
 
 def messages(language: str) -> dict[tuple[str | None, str], tuple[str, ...]]:
     """(context, msgid) -> the translations (one per plural form) of a language's catalog."""
-    return {
-        _key(m.id, m.context): (m.string,) if isinstance(m.string, str) else tuple(m.string)
-        for m in catalog(language)
-        if m.id
-    }
+    return {_key(m.id, m.context): _forms(m.string) for m in catalog(language) if m.id}
 
 
 def test_every_marked_text_is_in_every_catalog() -> None:
@@ -71,8 +72,7 @@ def test_every_german_text_is_translated_with_the_same_placeholders() -> None:
         if not message.id:
             continue
         assert not message.fuzzy, f"fuzzy: {message.id!r}"
-        ids = (message.id,) if isinstance(message.id, str) else message.id
-        strings = (message.string,) if isinstance(message.string, str) else message.string
+        ids, strings = _forms(message.id), _forms(message.string)
         assert all(strings), f"no German for {message.id!r}"
         wanted = set(placeholders(ids[0]))
         for text in strings:
