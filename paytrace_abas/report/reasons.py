@@ -263,7 +263,7 @@ def _words(
     concatenation, so each row costs a few C-level string joins, not a ``str.format``.
     """
     if isinstance(part.message, tuple):
-        counts = _column(results, "count", rows, default=1).astype(np.int64)
+        counts = _column(results, "count", rows, default=1)
         plural = counts != 1
         words = np.empty(len(rows), dtype=object)
         for picked, number in ((~plural, 1), (plural, 2)):
@@ -275,13 +275,15 @@ def _words(
 
 
 def _filled(template: str, results: pd.DataFrame, rows: np.ndarray, locale: str) -> np.ndarray:
-    words = _same("", len(rows))
+    words: Any = None  # the first piece, then the pieces joined so far (an object array)
     for literal, name in _pieces(template):
-        if literal:
-            words = words + literal
-        if name:
-            words = words + np.asarray(_formatted(name, results, rows, locale), dtype=object)
-    return words
+        for piece in (literal or None, _formatted(name, results, rows, locale) if name else None):
+            if piece is not None:
+                words = piece if words is None else words + piece
+    if words is None or isinstance(words, str):
+        return _same(words or "", len(rows))
+    result: np.ndarray = words
+    return result
 
 
 def _same(text: str, size: int) -> np.ndarray:
@@ -304,34 +306,41 @@ def placeholders(template: str) -> tuple[str, ...]:
 
 
 def _column(results: pd.DataFrame, name: str, rows: np.ndarray, default: Any = "") -> np.ndarray:
-    """A parameter's values: column ``reason_<name>``, else the results column ``name``."""
+    """A parameter's values at ``rows``: column ``reason_<name>``, else the results column
+    ``name`` (missing values: ``default``)."""
     for column in (f"reason_{name}", name):
         if column in results.columns:
-            values: np.ndarray = results[column].to_numpy()[rows]
-            if values.dtype == object:
-                values = np.where(pd.isna(values), default, values)
-            return values
-    return np.full(len(rows), default, dtype=object)
+            values = results[column].array[rows]
+            if isinstance(default, str):
+                text: np.ndarray = values.to_numpy(dtype=object)
+                missing = pd.isna(text)
+                if missing.any():
+                    text[missing] = default
+                return text
+            number: np.ndarray = values.to_numpy(dtype=type(default), na_value=default)
+            return number
+    return np.full(len(rows), default, dtype=object if isinstance(default, str) else None)
 
 
-def _formatted(name: str, results: pd.DataFrame, rows: np.ndarray, locale: str) -> list[str]:
+def _formatted(name: str, results: pd.DataFrame, rows: np.ndarray, locale: str) -> np.ndarray:
+    """A placeholder's values at ``rows`` as texts (an object array), formatted for the locale."""
     if name.endswith("_cents"):
-        column = next((c for c in (f"reason_{name}", name) if c in results.columns), None)
-        if column is None:
-            return amount_texts(np.zeros(len(rows), dtype=np.int64), locale)
-        values = results[column].to_numpy(dtype=np.int64, na_value=0)[rows]
-        return amount_texts(values, locale)
-    values = _column(results, name, rows)
+        return amount_texts(_column(results, name, rows, default=0), locale)
     if name == "day":
-        days = {int(d): _day_text(int(d), locale) for d in np.unique(values.astype(np.int64))}
-        return [days[d] for d in values.astype(np.int64).tolist()]
+        values = _column(results, name, rows, default=0)
+        days = {d: _day_text(d, locale) for d in np.unique(values).tolist()}
+        return np.asarray([days[d] for d in values.tolist()], dtype=object)
     if name == "share":
-        shares = {float(s): format_percent(float(s), locale=locale) for s in np.unique(values)}
-        return [shares[float(s)] for s in values.tolist()]
-    return [str(value) for value in values.tolist()]
+        values = _column(results, name, rows, default=0.0)
+        shares = {v: format_percent(v, locale=locale) for v in np.unique(values).tolist()}
+        return np.asarray([shares[v] for v in values.tolist()], dtype=object)
+    texts = _column(results, name, rows)
+    if len(texts) and not isinstance(texts[0], str):  # counts and other numbers
+        texts = np.asarray([str(value) for value in texts.tolist()], dtype=object)
+    return texts
 
 
-def amount_texts(cents: np.ndarray, locale: str) -> list[str]:
+def amount_texts(cents: np.ndarray, locale: str) -> np.ndarray:
     """``1,455.00`` / ``1.455,00``: amounts in the locale's separators (the currency is in the
     row's own column). Python's own ``,`` grouping, then the locale's symbols put in, joined
     column-wise: babel's formatter per value would cost a second per hundred thousand."""
@@ -342,8 +351,8 @@ def amount_texts(cents: np.ndarray, locale: str) -> list[str]:
     if group != ",":
         wholes = [text.replace(",", group) for text in wholes]
     texts = np.where(values < 0, "-", "").astype(object) + np.asarray(wholes, dtype=object)
-    texts = texts + decimal + _HUNDREDTHS[fraction]
-    return list(texts)
+    result: np.ndarray = texts + decimal + _HUNDREDTHS[fraction]
+    return result
 
 
 _HUNDREDTHS = np.asarray([f"{n:02d}" for n in range(100)], dtype=object)
