@@ -127,6 +127,27 @@ def test_plan_then_apply_posts_only_invoices_still_open_with_the_same_amount(
     assert import_file_receipts(day.import_file) == expected
 
 
+def test_apply_says_what_it_held_back_in_the_configured_language(tmp_path: Path) -> None:
+    day = write_day(tmp_path, 6)
+    german = day.config.read_text(encoding="utf-8").replace(
+        '[report]\nout_dir = "out"', '[report]\nout_dir = "out"\nlocale = "de_DE"'
+    )
+    day.config.write_text(german, encoding="utf-8")
+    assert run_cli(day.config, "reconcile", "--date", "2026-11-25", "--dry-run").exit_code == 0
+    plan_path = next(day.out_dir.glob("plan-*.json"))
+    items = (tmp_path / "open_items.csv").read_text().splitlines()
+    items[2] = items[2].replace(";101,37;101,37;", ";101,37;50,00;")
+    (tmp_path / "open_items.csv").write_text("\n".join(items) + "\n")
+
+    applied = run_cli(day.config, "apply", str(plan_path))
+    assert applied.exit_code == 0, applied.output
+    assert (
+        "nicht gebucht: 700000001 (Überzahlung) Der offene Betrag von Rechnung 500001 hat sich "
+        "seit dem Plan von 101,37 auf 50,00 geändert."
+    ) in applied.output
+    assert "jetzt gebucht: 5, bereits in abas: 0, fehlgeschlagen: 0" in applied.output
+
+
 def test_apply_refuses_a_file_that_is_not_a_plan(tmp_path: Path) -> None:
     day = write_day(tmp_path, 1)
     bogus = tmp_path / "plan.json"

@@ -287,7 +287,9 @@ def apply_command(ctx: click.Context, plan_path: str) -> None:
     if quiet(ctx):
         quiet_outcome(outcome.run_id, outcome.exit_code, outcome.dead_letters)
     else:
-        click.echo(describe_apply(outcome, settings.report.workbook_language))
+        click.echo(
+            describe_apply(outcome, settings.report.workbook_language, settings.report.locale)
+        )
     sys.exit(outcome.exit_code)
 
 

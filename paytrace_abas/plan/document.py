@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,8 @@ import pandas as pd
 
 from paytrace_abas.config import AccountSettings
 from paytrace_abas.errors import InputFileError
-from paytrace_abas.frames import records
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine, Window
-from paytrace_abas.money import MAX_CENTS, cents_to_decimal
+from paytrace_abas.money import MAX_CENTS
 
 PLAN_FORMAT_VERSION = 1
 
@@ -106,16 +104,6 @@ class Plan:
             for p in self.postings
             if p.write_off_account
         )
-
-
-@dataclass(frozen=True)
-class Recheck:
-    """A planned posting that no longer fits abas: it becomes an exception, not a posting."""
-
-    transaction_id: str
-    invoice_no: str
-    category: Category
-    reason: str
 
 
 def _receipt(group: list[Posting]) -> Receipt:
@@ -314,60 +302,6 @@ def _posting(item: Any, where: str) -> Posting:
         return Posting(**item)
     except (TypeError, ValueError) as exc:
         raise InputFileError(f"{where}: {exc}") from None
-
-
-def recheck_receipts(
-    receipts: Iterable[Receipt], open_items: pd.DataFrame
-) -> tuple[list[Receipt], list[Recheck]]:
-    """Receipts whose every invoice is still open with the planned amount, and the rest.
-
-    A receipt with one changed invoice is held back whole: posting part of a payment would
-    leave the rest of it unexplained.
-    """
-    current = {str(row["invoice_no"]): row for row in records(open_items)}
-    ready: list[Receipt] = []
-    changed: list[Recheck] = []
-    for receipt in receipts:
-        problems = [
-            problem
-            for line in receipt.lines
-            if (problem := _recheck_line(receipt, line, current)) is not None
-        ]
-        if problems:
-            changed.extend(problems)
-        else:
-            ready.append(receipt)
-    return ready, changed
-
-
-def _recheck_line(
-    receipt: Receipt, line: ReceiptLine, current: Mapping[str, Mapping[str, Any]]
-) -> Recheck | None:
-    item = current.get(line.invoice_no)
-    planned = (
-        line.open_cents if line.open_cents is not None else line.amount_cents + line.discount_cents
-    )
-    now_open = int(item["open_cents"]) if item is not None else 0
-    if item is None or now_open <= 0:
-        what = "is no longer open in abas" if item is not None else "is unknown to abas now"
-        reason = f"Invoice {line.invoice_no} {what}; it was open with {_amount(planned)}."
-        return Recheck(receipt.transaction_id, line.invoice_no, Category.INVOICE_NOT_OPEN, reason)
-    if str(item["currency"]) != receipt.currency:
-        reason = f"Invoice {line.invoice_no} is now in {item['currency']}, not {receipt.currency}."
-        return Recheck(receipt.transaction_id, line.invoice_no, Category.CURRENCY_MISMATCH, reason)
-    if now_open == planned:
-        return None
-    paid = line.amount_cents + line.discount_cents
-    category = Category.PARTIAL_PAYMENT if paid < now_open else Category.OVERPAYMENT
-    reason = (
-        f"The open amount of invoice {line.invoice_no} changed from {_amount(planned)} to "
-        f"{_amount(now_open)} since the plan was made."
-    )
-    return Recheck(receipt.transaction_id, line.invoice_no, category, reason)
-
-
-def _amount(cents: int) -> str:
-    return f"{cents_to_decimal(cents):,}"
 
 
 def _open_amounts(open_items: pd.DataFrame | None) -> dict[str, int]:

@@ -8,13 +8,16 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from paytrace_abas.frames import records
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine
-from paytrace_abas.plan.document import ClerkDecision, Plan, Recheck, recheck_receipts
+from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.plan.document import ClerkDecision, Plan
 
 
 @dataclass(frozen=True)
@@ -92,24 +95,31 @@ def _decision_conflicts(plan: Plan, facts: LedgerFacts) -> list[Recheck]:
         tid = decision.transaction_id
         earlier = facts.decisions.get(tid)
         if earlier is not None and earlier[0] != decision.resolution:
-            reason = (
-                f"A clerk's decision for transaction {tid} ('{earlier[0]}') was applied by run "
-                f"{earlier[1]}; '{decision.resolution}' was not applied."
+            template = N_(
+                "A clerk's decision for transaction {transaction} ('{earlier}') was applied by "
+                "run {run}; '{resolution}' was not applied."
             )
-            conflicts.append(Recheck(tid, "", Category.DUPLICATE, reason))
+            values = {"transaction": tid, "earlier": earlier[0], "run": earlier[1]}
+            values["resolution"] = decision.resolution
+            conflicts.append(Recheck(tid, "", Category.DUPLICATE, template, values))
         elif earlier is None and tid in facts.receipts:
-            reason = (
-                f"Transaction {tid} is already in the ledger (run {facts.receipts[tid]}); "
-                f"'{decision.resolution}' was not applied."
+            template = N_(
+                "Transaction {transaction} is already in the ledger (run {run}); "
+                "'{resolution}' was not applied."
             )
-            conflicts.append(Recheck(tid, "", Category.ALREADY_POSTED, reason))
+            values = {"transaction": tid, "run": facts.receipts[tid]}
+            values["resolution"] = decision.resolution
+            conflicts.append(Recheck(tid, "", Category.ALREADY_POSTED, template, values))
     for receipt in plan.receipts():
         tid = receipt.transaction_id
         if tid in decided_here or tid in facts.receipts or tid not in facts.decisions:
             continue
         resolution, run_id = facts.decisions[tid]
-        reason = f"A clerk decided transaction {tid} ('{resolution}', applied by run {run_id})."
-        conflicts.append(Recheck(tid, "", Category.DUPLICATE, reason))
+        template = N_(
+            "A clerk decided transaction {transaction} ('{resolution}', applied by run {run})."
+        )
+        values = {"transaction": tid, "resolution": resolution, "run": run_id}
+        conflicts.append(Recheck(tid, "", Category.DUPLICATE, template, values))
     return conflicts
 
 
@@ -129,8 +139,11 @@ def _not_paid_before(
             ready.append(receipt)
             continue
         invoice, payer = taken[0]
-        reason = f"Invoice {invoice} was already paid by transaction {payer}."
-        duplicates.append(Recheck(receipt.transaction_id, invoice, Category.DUPLICATE, reason))
+        template = N_("Invoice {invoice} was already paid by transaction {payer}.")
+        values = {"invoice": invoice, "payer": payer}
+        duplicates.append(
+            Recheck(receipt.transaction_id, invoice, Category.DUPLICATE, template, values)
+        )
     return ready, duplicates
 
 
@@ -149,3 +162,96 @@ def _earlier_payer(line: ReceiptLine, earlier: Sequence[PaidLine]) -> str | None
     sharing = [e for e in earlier if e.open_cents == line.open_cents]
     paid = sum(e.paid_cents for e in sharing) + line.amount_cents + line.discount_cents
     return sharing[0].transaction_id if sharing and paid > line.open_cents else None
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext marker make messages extracts
+    """Mark an English template for the message catalogs (docs/i18n.md); the console words it
+    in the clerk's language, the log in English."""
+    return message
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A planned posting that no longer fits abas: it becomes an exception, not a posting."""
+
+    transaction_id: str
+    invoice_no: str
+    category: Category
+    #: why, as an English template marked for the catalogs, and the values that fill it
+    #: (``*_cents`` are amounts, formatted where the reason is shown)
+    template: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English, amounts as ``1,234.56``."""
+        return fill_reason(self.template, self.values, _amount)
+
+
+def fill_reason(template: str, values: Mapping[str, Any], amount: Callable[[int], str]) -> str:
+    """``template`` filled with ``values``, amounts (``*_cents``) through ``amount``."""
+    return template.format(
+        **{name: amount(v) if name.endswith("_cents") else v for name, v in values.items()}
+    )
+
+
+def recheck_receipts(
+    receipts: Iterable[Receipt], open_items: pd.DataFrame
+) -> tuple[list[Receipt], list[Recheck]]:
+    """Receipts whose every invoice is still open with the planned amount, and the rest.
+
+    A receipt with one changed invoice is held back whole: posting part of a payment would
+    leave the rest of it unexplained.
+    """
+    current = {str(row["invoice_no"]): row for row in records(open_items)}
+    ready: list[Receipt] = []
+    changed: list[Recheck] = []
+    for receipt in receipts:
+        problems = [
+            problem
+            for line in receipt.lines
+            if (problem := _recheck_line(receipt, line, current)) is not None
+        ]
+        if problems:
+            changed.extend(problems)
+        else:
+            ready.append(receipt)
+    return ready, changed
+
+
+def _recheck_line(
+    receipt: Receipt, line: ReceiptLine, current: Mapping[str, Mapping[str, Any]]
+) -> Recheck | None:
+    item = current.get(line.invoice_no)
+    planned = (
+        line.open_cents if line.open_cents is not None else line.amount_cents + line.discount_cents
+    )
+    now_open = int(item["open_cents"]) if item is not None else 0
+    tid, invoice = receipt.transaction_id, line.invoice_no
+    if item is None or now_open <= 0:
+        template = (
+            N_("Invoice {invoice} is no longer open in abas; it was open with {planned_cents}.")
+            if item is not None
+            else N_("Invoice {invoice} is unknown to abas now; it was open with {planned_cents}.")
+        )
+        values = {"invoice": invoice, "planned_cents": planned}
+        return Recheck(tid, invoice, Category.INVOICE_NOT_OPEN, template, values)
+    if str(item["currency"]) != receipt.currency:
+        template = N_("Invoice {invoice} is now in {currency}, not {planned_currency}.")
+        values = {"invoice": invoice, "currency": item["currency"]}
+        values["planned_currency"] = receipt.currency
+        return Recheck(tid, invoice, Category.CURRENCY_MISMATCH, template, values)
+    if now_open == planned:
+        return None
+    paid = line.amount_cents + line.discount_cents
+    category = Category.PARTIAL_PAYMENT if paid < now_open else Category.OVERPAYMENT
+    template = N_(
+        "The open amount of invoice {invoice} changed from {planned_cents} to {open_cents} "
+        "since the plan was made."
+    )
+    values = {"invoice": invoice, "planned_cents": planned, "open_cents": now_open}
+    return Recheck(tid, invoice, category, template, values)
+
+
+def _amount(cents: int) -> str:
+    return f"{cents_to_decimal(cents):,}"

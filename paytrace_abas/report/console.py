@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
@@ -14,10 +15,11 @@ from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
 from paytrace_abas.models import CheckStep, DeliveryReport, ManualBooking, Outcome, Window
 from paytrace_abas.money import cents_to_decimal, format_cents
 from paytrace_abas.plan.document import Plan
-from paytrace_abas.plan.recheck import PlanReview
+from paytrace_abas.plan.recheck import PlanReview, fill_reason
 from paytrace_abas.report import labels
 from paytrace_abas.report.catalog import N_, NC_, translate
 from paytrace_abas.report.formats import share_text
+from paytrace_abas.report.reasons import amount_texts
 
 
 def console_summary(results: pd.DataFrame, currency: str, locale: str, language: str = "en") -> str:
@@ -106,8 +108,8 @@ class AppliedPlan(Protocol):
     def dead_letters(self) -> int: ...
 
 
-def describe_apply(outcome: AppliedPlan, language: str = "en") -> str:
-    """What apply posted, held back and skipped."""
+def describe_apply(outcome: AppliedPlan, language: str = "en", locale: str = "en_US") -> str:
+    """What apply posted, held back and skipped (why, in ``language``; amounts in ``locale``)."""
     review = outcome.review
 
     def say(message: str, **values: object) -> str:
@@ -128,7 +130,11 @@ def describe_apply(outcome: AppliedPlan, language: str = "en") -> str:
                 N_("  not posted: {transaction} ({category}) {reason}"),
                 transaction=problem.transaction_id,
                 category=category,
-                reason=problem.reason,
+                reason=fill_reason(
+                    translate(problem.template, language),
+                    problem.values,
+                    lambda cents: amount_texts(np.asarray([cents]), locale)[0],
+                ),
             )
         )
     if review.skipped:
