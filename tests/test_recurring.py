@@ -105,11 +105,15 @@ def api_document(recurring_fake: FakePaytrace, tmp_path: Path) -> dict[str, Any]
     with pytest.MonkeyPatch.context() as patch:
         for name, value in ENV.items():
             patch.setenv(name, value)
-        return reconcile_json(api_config(tmp_path, recurring_fake), tmp_path / "out", "--dry-run")
+        config = api_config(tmp_path, recurring_fake)
+        document = reconcile_json(config, tmp_path / "out", "--dry-run")
+    return document
 
 
 def row_of(document: dict[str, Any], schedule_id: str) -> dict[str, Any]:
-    rows = [row for row in document["recurring"] if row["schedule_id"] == schedule_id]
+    rows: list[dict[str, Any]] = [
+        row for row in document["recurring"] if row["schedule_id"] == schedule_id
+    ]
     assert len(rows) == 1, document["recurring"]
     return rows[0]
 
@@ -194,7 +198,9 @@ def test_schedules_request_is_an_authenticated_json_post() -> None:
     responses.post(f"{BASE}/oauth/token", json=json.loads((FIXTURES / "token.json").read_text()))
     responses.post(f"{BASE}{SCHEDULES_PATH}", body=(FIXTURES / "recurrences.json").read_text())
     settings = PaytraceSettings(source="api", base_url=BASE, backoff_seconds=0.001)
-    secrets = Secrets(paytrace_username="demo123", paytrace_password="pw", paytrace_integrator_id="")
+    secrets = Secrets(
+        paytrace_username="demo123", paytrace_password="pw", paytrace_integrator_id=""
+    )
     with PaytraceSession(settings, secrets) as session:
         export = fetch_schedules(session)
 

@@ -25,9 +25,9 @@ from paytrace_abas.commands.inputs import (
     open_ledger,
     utc_now,
 )
-from paytrace_abas.commands.recurring import load_recurring, recurring_alert, recurring_rows
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
+from paytrace_abas.commands.recurring import load_recurring, recurring_alert, recurring_rows
 from paytrace_abas.commands.watermark import completed_through, open_day_refusal
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (

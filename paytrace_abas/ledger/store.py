@@ -109,9 +109,7 @@ class Ledger:
     def alerted_recurring(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         return _runs.alerted_recurring(self._connection, keys)
 
-    def record_recurring_alerts(
-        self, run_id: str, alerted: Iterable[tuple[str, str, str]]
-    ) -> None:
+    def record_recurring_alerts(self, run_id: str, alerted: Iterable[tuple[str, str, str]]) -> None:
         _runs.record_recurring_alerts(self._connection, run_id, alerted)
 
     def counted_runs(self, last_day: dt.date) -> list[RunRecord]:

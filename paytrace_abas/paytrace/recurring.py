@@ -59,7 +59,9 @@ def read_recurring_file(path: Path) -> RecurringExport:
     try:
         text = path.read_bytes().removeprefix(codecs.BOM_UTF8).decode("utf-8")
     except OSError as exc:
-        raise InputFileError(f"cannot read PayTrace recurring file {path}: {exc.strerror}") from None
+        raise InputFileError(
+            f"cannot read PayTrace recurring file {path}: {exc.strerror}"
+        ) from None
     except UnicodeDecodeError as exc:
         raise InputFileError(f"{path} is not UTF-8 text at byte {exc.start}") from None
     try:

@@ -204,9 +204,7 @@ def write_workbook(
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
-    if recurring is not None:
-        shown = recurring_sheet_rows(recurring, language)
-        book.table("recurring", RECURRING_COLOUR, RECURRING_SHEET_COLUMNS, shown)
+    _recurring_sheet(book, recurring)
     facts = SummaryFacts(
         title=labels.text("title", language),
         lines=_header_lines(header),
@@ -266,6 +264,14 @@ class TableBook:
         rows = table_rows(frame, columns, language)
         written = write_table(self.workbook, self.styles, spec, rows, self.row_limit, texts)
         self.written.append((key, written))
+
+
+def _recurring_sheet(book: TableBook, recurring: pd.DataFrame | None) -> None:
+    """The Recurring sheet, when the run checked schedules (even if none was due)."""
+    if recurring is None:
+        return
+    shown = recurring_sheet_rows(recurring, book.language)
+    book.table("recurring", RECURRING_COLOUR, RECURRING_SHEET_COLUMNS, shown)
 
 
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:
