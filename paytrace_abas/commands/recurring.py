@@ -88,7 +88,8 @@ def check_recurring(
     charges = with_charges(settings, pulled, export.charges)
     rows = check_schedules(export.schedules, charges, window, judged_before, payers)
     missing = rows.loc[rows["status"] == RecurringStatus.MISSING.value, "paytrace_customer_id"]
-    if missing.empty or settings.paytrace.source != "api":
+    # only schedules PayTrace answered: a recurring file brings its own charges
+    if missing.empty or settings.paytrace.recurring_file is not None:
         return rows
     approved = _approved_charges(settings, sorted(set(missing)))
     if not approved:
