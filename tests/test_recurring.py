@@ -83,13 +83,25 @@ def recurring_fake(fake_paytrace: FakePaytrace) -> FakePaytrace:
     return fake_paytrace
 
 
-def api_config(folder: Path, fake: FakePaytrace, extra: str = "") -> Path:
+def without_recurring_file(config: Path) -> Path:
+    """The config without the sample's ``recurring_file``."""
+    lines = config.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith("recurring_file")]
+    config.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return config
+
+
+def api_config(folder: Path, fake: FakePaytrace) -> Path:
     """The sample day's abas side, PayTrace over the fake with recurring schedules pulled."""
-    path = sample_day_config(folder, fake, recurring=True)
-    text = path.read_text(encoding="utf-8")
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("recurring_file"))
-    path.write_text(text + "\n" + extra, encoding="utf-8")
-    return path
+    return without_recurring_file(sample_day_config(folder, fake, recurring=True))
+
+
+def alerting_config(folder: Path, webhook_url: str) -> Path:
+    """The sample day (with its recurring file) alerting to ``webhook_url``."""
+    config = sample_day_config(folder)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[alerts]\nwebhook_url = "{webhook_url}"\ntimeout_seconds = 5\n')
+    return config
 
 
 def reconcile_json(config: Path, out: Path, *extra: str) -> dict[str, Any]:
@@ -237,12 +249,7 @@ def test_the_sample_day_lists_one_schedule_of_each_status(tmp_path: Path) -> Non
 def test_the_charge_named_by_the_recurring_export_is_counted_once(tmp_path: Path) -> None:
     with_recurring = reconcile_sample_day(tmp_path / "with", "--format", "json")
     (tmp_path / "without").mkdir()
-    config = sample_day_config(tmp_path / "without")
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
-        "\n".join(line for line in text.splitlines() if not line.startswith("recurring_file")),
-        encoding="utf-8",
-    )
+    config = without_recurring_file(sample_day_config(tmp_path / "without"))
     args = ["reconcile", "--date", DAY, "--dry-run", "--format", "json"]
     args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
     without = run_cli(config, *args, "--out", str(tmp_path / "without"))
@@ -282,9 +289,7 @@ def test_declined_and_missing_alert_once_per_schedule_and_due_day(
     tmp_path: Path, webhook: tuple[list[dict[str, Any]], str]
 ) -> None:
     received, url = webhook
-    config = sample_day_config(tmp_path)
-    with config.open("a", encoding="utf-8") as handle:
-        handle.write(f'\n[alerts]\nwebhook_url = "{url}"\ntimeout_seconds = 5\n')
+    config = alerting_config(tmp_path, url)
 
     first = posting_run(config, tmp_path / "out")
     second = posting_run(config, tmp_path / "out")
@@ -305,9 +310,7 @@ def test_a_dry_run_does_not_use_up_the_alert(
     tmp_path: Path, webhook: tuple[list[dict[str, Any]], str]
 ) -> None:
     received, url = webhook
-    config = sample_day_config(tmp_path)
-    with config.open("a", encoding="utf-8") as handle:
-        handle.write(f'\n[alerts]\nwebhook_url = "{url}"\ntimeout_seconds = 5\n')
+    config = alerting_config(tmp_path, url)
     dry = run_cli(config, "reconcile", "--date", DAY, "--dry-run", "--out", str(tmp_path / "o"))
     assert dry.exit_code == 0 and received == []
     posted = posting_run(config, tmp_path / "out")
