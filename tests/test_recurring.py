@@ -205,6 +205,23 @@ def test_a_charge_approved_only_in_the_recurring_export_is_charged(
     assert "91009" not in {item["transaction_id"] for item in document["items"]}
 
 
+def test_a_malformed_schedule_from_paytrace_fails_the_run_with_one_line(
+    recurring_fake: FakePaytrace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recurring_fake.schedules[1] = {**recurring_fake.schedules[1], "amount": "12.345"}
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    config = api_config(tmp_path, recurring_fake)
+    result = run_cli(config, "reconcile", "--date", DAY, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"error: PayTrace POST {SCHEDULES_PATH}: recurrences[1]: amount '12.345': "
+        "'12.345' has more than two decimal places (recorded as run "
+    )
+    assert not (tmp_path / "demo-abas-import.edp").exists()  # nothing posted
+
+
 @responses.activate
 def test_schedules_request_is_an_authenticated_json_post() -> None:
     responses.post(f"{BASE}/oauth/token", json=json.loads((FIXTURES / "token.json").read_text()))
@@ -244,6 +261,20 @@ def test_the_sample_day_lists_one_schedule_of_each_status(tmp_path: Path) -> Non
     values = [row for row in sheet.iter_rows(values_only=True) if row[0]]
     assert values[0][:3] == ("Schedule", "Status", "Due on")
     assert [row[1] for row in values[1:5]] == ["Charged", "Declined", "Missing", "Card expiring"]
+
+
+def test_the_recurring_sheet_speaks_german(tmp_path: Path) -> None:
+    config = sample_day_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('locale = "en_US"', 'locale = "de_DE"'), encoding="utf-8")
+    args = ["reconcile", "--date", DAY, "--dry-run", "--format", "json", "--out", str(tmp_path)]
+    result = run_cli(config, *args)
+    assert result.exit_code == 0, result.stderr
+    workbook = load_workbook(json.loads(result.stdout)["report"], read_only=True)
+    sheet = workbook["Wiederkehrende Zahlungen"]
+    rows = [row for row in sheet.iter_rows(values_only=True) if row[0]]
+    assert rows[0][:3] == ("Zahlungsplan", "Status", "Fällig am")
+    assert [row[1] for row in rows[1:5]] == ["Belastet", "Abgelehnt", "Fehlt", "Karte läuft ab"]
 
 
 def test_the_charge_named_by_the_recurring_export_is_counted_once(tmp_path: Path) -> None:
