@@ -1,6 +1,7 @@
 """Alerts to people: e-mail through SMTP and/or a JSON webhook, when a run needs attention.
 
-Sent when a run fails, leaves dead letters, or saw chargebacks. An alert carries counts,
+Sent when a run fails, leaves dead letters, saw chargebacks, or a recurring charge was
+declined or missing. An alert carries counts,
 transaction and invoice numbers, the error in one line and the workbook path; never card data
 (no card numbers, last four digits, card holders or billing names) and never a secret.
 """
@@ -44,7 +45,7 @@ class Alert:
 
     run_id: str
     command: str
-    #: "failed", "dead_letters", "chargebacks", "empty_days" (comma-separated when several)
+    #: "failed", "dead_letters", "chargebacks", "empty_days", "recurring" (comma-separated)
     problem: str
     window: str = ""
     error: str = ""
@@ -52,6 +53,8 @@ class Alert:
     dead_letters: Mapping[str, str] = field(default_factory=dict)  # transaction id -> last error
     chargebacks: tuple[str, ...] = ()  # transaction ids
     empty_days: tuple[str, ...] = ()  # weekdays PayTrace answered empty (ISO dates)
+    #: recurring charges declined or missing on their due day, one line each
+    recurring: tuple[str, ...] = ()
     workbook: str = ""
     #: the alert's words in the configured language (commands pass the message catalog's)
     translate: Callable[[str], str] = field(default=_english, compare=False, repr=False)
@@ -76,6 +79,13 @@ class Alert:
                 self._say(
                     N_("{count} weekday(s) without PayTrace transactions"),
                     count=len(self.empty_days),
+                )
+            )
+        if self.recurring:
+            parts.append(
+                self._say(
+                    N_("{count} recurring charge(s) declined or missing"),
+                    count=len(self.recurring),
                 )
             )
         return f"[paytrace-abas] {self.command} {self.run_id}: " + ", ".join(
@@ -121,6 +131,9 @@ class Alert:
                 "business, or a PayTrace account or export problem): {days}"
             )
             lines += ["", say(empty, days=", ".join(self.empty_days))]
+        if self.recurring:
+            lines += ["", say(N_("Recurring charges declined or missing on their due day:"))]
+            lines += [f"  {line}" for line in self.recurring]
         return mask_pans("\n".join(lines) + "\n")
 
     def _dead_letter_lines(self) -> list[str]:

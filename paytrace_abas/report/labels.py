@@ -23,6 +23,7 @@ SHEET_NAMES: dict[str, str] = {
     "card_types": N_("Card types"),
     "batches": N_("Batches"),
     "open_exceptions": N_("Open exceptions"),
+    "recurring": N_("Recurring"),
     Category.PARTIAL_PAYMENT: N_("Partial payments"),
     Category.OVERPAYMENT: N_("Overpayments"),
     Category.AMBIGUOUS: N_("Ambiguous"),
@@ -118,6 +119,9 @@ COLUMN_LABELS: dict[str, str] = {
     "first_seen": N_("First seen in run"),
     "resolution": N_("Resolution"),
     "note": N_("Note"),
+    "schedule_id": N_("Schedule"),
+    "due_on": N_("Due on"),
+    "card_expires": N_("Card expires"),
 }
 
 #: Words of the Summary sheet and of notes inside tables.
@@ -160,6 +164,11 @@ TEXTS: dict[str, str] = {
     "no_transactions": N_("No PayTrace transactions in this window."),
     "open_exceptions": N_("Open exceptions"),
     "oldest": N_("Oldest open exception (days)"),
+    # the status of a recurring schedule's due day (Recurring sheet)
+    "recurring_charged": N_("Charged"),
+    "recurring_declined": N_("Declined"),
+    "recurring_missing": N_("Missing"),
+    "recurring_card_expiring": N_("Card expiring"),
 }
 
 #: The Summary's syntax block: what to type into Resolution, and what it does.

@@ -209,6 +209,15 @@ REASONS: dict[str, Part] = {
         )
     ),
     "no_customer": _clause(N_(", and no PayTrace customer to look up")),
+    # recurring schedules (matching/recurring.py): {other} is the transaction of the due day
+    "recurring_charged": Part(N_("Charged on its due day by transaction {other}")),
+    "recurring_declined": Part(N_("The charge on its due day was declined (transaction {other})")),
+    "recurring_missing": Part(
+        N_("No charge of this amount to this PayTrace customer was made on its due day")
+    ),
+    "recurring_card_expiring": Part(
+        N_("The card on file expires {detail}, before the next charge on {day}")
+    ),
     "payer_by_name": Part(
         N_("Payer found by name '{name}' → customer {customer}, similarity {share}")
     ),
