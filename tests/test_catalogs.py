@@ -8,6 +8,7 @@ a German workbook shows an English text of the catalog.
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -103,14 +104,36 @@ def english_only() -> tuple[set[str], list[str]]:
     return labels, stretches
 
 
-def test_the_german_demo_workbook_has_no_english_text(tmp_path: Path) -> None:
-    config = sample_day_config(tmp_path)
+def german_demo(folder: Path, *extra: str) -> str:
+    """The sample day reconciled with ``[report] locale = "de_DE"``; what it printed."""
+    config = sample_day_config(folder)
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace('locale = "en_US"', 'locale = "de_DE"'), encoding="utf-8")
     chargebacks = SAMPLE_DATA / "chargebacks-2026-11-25.csv"
     args = ["--date", "2026-11-25", "--dry-run", "--chargebacks", str(chargebacks)]
-    result = run_cli(config, "reconcile", *args, "--out", str(tmp_path))
+    result = run_cli(config, "reconcile", *args, "--out", str(folder), *extra)
     assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_json_keeps_its_codes_and_gives_the_reason_in_german(tmp_path: Path) -> None:
+    items = {
+        i["transaction_id"]: i
+        for i in json.loads(german_demo(tmp_path, "--format", "json"))["items"]
+    }
+    partial = items["512330366"]
+    assert (partial["category"], partial["rule"]) == ("partial_payment", "reference")
+    assert partial["reason"] == (
+        "Zahlt 2.500,00 auf Rechnung 400170 (offen 5.000,00); 2.500,00 bleiben offen."
+    )
+    assert set(partial) == {
+        "transaction_id", "category", "rule", "invoice_nos", "amount_cents", "discount_cents",
+        "posted", "reason",
+    }  # fmt: skip
+
+
+def test_the_german_demo_workbook_has_no_english_text(tmp_path: Path) -> None:
+    german_demo(tmp_path)
     labels, stretches = english_only()
     german = {s for strings in messages("de").values() for s in strings}
     workbook = load_workbook(next(tmp_path.glob("reconcile-*.xlsx")))
