@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from paytrace_abas.models import Category
-from paytrace_abas.plan.resolutions import Assign, Ignore, WriteOff, parse_resolution
+from paytrace_abas.plan.syntax import Assign, Ignore, WriteOff, parse_resolution
 from paytrace_abas.report import RunHeader, console_summary, labels, write_workbook
 from paytrace_abas.report.styles import FONT_NAME, INPUT_FILL
 from tests.support.builders import GENERATED_AT

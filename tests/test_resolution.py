@@ -12,14 +12,8 @@ from paytrace_abas.cli import cli
 from paytrace_abas.config import AccountRule, AccountSettings
 from paytrace_abas.errors import ResolutionError
 from paytrace_abas.plan.document import Plan, Posting, read_plan
-from paytrace_abas.plan.resolutions import (
-    Assign,
-    DecisionRow,
-    Ignore,
-    WriteOff,
-    parse_resolution,
-    resolve_decisions,
-)
+from paytrace_abas.plan.resolutions import DecisionRow, resolve_decisions
+from paytrace_abas.plan.syntax import Assign, Ignore, WriteOff, parse_resolution
 from tests.fake_paytrace import sample_day_config
 from tests.support.builders import open_item, open_items_frame, payment, payments_frame
 from tests.support.workbooks import type_decisions

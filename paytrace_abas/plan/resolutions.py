@@ -1,30 +1,31 @@
 """A clerk's decisions from the workbook's Resolution column -> checked postings in a plan.
 
 Pure: decision rows, payments, open items and the run's plan in; a new plan out, or a
-ResolutionError with one sentence per bad row naming sheet, row and column. The syntax is
-documented in docs/workbook.md.
+ResolutionError with one sentence per bad row naming sheet, row and column. The syntax
+(``syntax.py``) is documented in docs/workbook.md.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from paytrace_abas.config import AccountSettings
-from paytrace_abas.errors import MoneyError, ResolutionError
+from paytrace_abas.errors import ResolutionError
 from paytrace_abas.frames import records
-from paytrace_abas.money import format_cents, parse_clerk_amount
+from paytrace_abas.money import format_cents
 from paytrace_abas.plan.document import ClerkDecision, Plan, Posting
+from paytrace_abas.plan.syntax import (
+    ACTION_NAMES,
+    Assign,
+    Ignore,
+    Instruction,
+    WriteOff,
+    parse_resolution,
+)
 
-_ASSIGN = ("assign", "zuordnen")
-_WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")
-_IGNORE = ("ignore", "ignorieren")
-_TO = ("to", "auf", "an")
-_INVOICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_/.-]*$")
-_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _RECEIVED_KINDS = {"sale", "capture", "check"}
 
 
@@ -42,97 +43,6 @@ class DecisionRow:
 
     def at(self, column: str) -> str:
         return f"sheet {self.sheet!r}, row {self.row}, column {column}"
-
-
-@dataclass(frozen=True)
-class Assign:
-    """Apply money to invoices; an amount of None means "the open amount, or what is left"."""
-
-    targets: tuple[tuple[str, int | None], ...]
-
-
-@dataclass(frozen=True)
-class WriteOff:
-    """Book money to a GL account; an amount of None means "whatever is left of the payment"."""
-
-    account: str
-    amount_cents: int | None
-
-
-@dataclass(frozen=True)
-class Ignore:
-    """Close the exception without posting anything."""
-
-
-Instruction = Assign | WriteOff | Ignore
-_ACTION_NAMES: dict[type, str] = {Assign: "assign", WriteOff: "write_off", Ignore: "ignore"}
-
-
-def parse_resolution(text: str) -> list[Instruction]:
-    """The instructions of one Resolution cell; ValueError says what is wrong in words."""
-    parts = [part.strip() for part in text.split(";") if part.strip()]
-    if not parts:
-        raise ValueError("the resolution is empty")
-    instructions = [_parse_one(part) for part in parts]
-    if any(isinstance(i, Ignore) for i in instructions) and len(instructions) > 1:
-        raise ValueError("'ignore' stands alone; it cannot be combined with other decisions")
-    if sum(isinstance(i, WriteOff) for i in instructions) > 1:
-        raise ValueError("write off at most once per payment")
-    return instructions
-
-
-def _parse_one(part: str) -> Instruction:
-    lowered = part.lower()
-    for keyword in _IGNORE:
-        if lowered == keyword:
-            return Ignore()
-    for keyword in _ASSIGN:
-        if lowered.startswith(keyword + " "):
-            return Assign(_parse_targets(part[len(keyword) :]))
-    for keyword in _WRITE_OFF:
-        if lowered.startswith(keyword + " "):
-            return _parse_write_off(part[len(keyword) :])
-    raise ValueError(
-        f"{part!r} is not a decision; start with 'assign', 'write off … to' or 'ignore'"
-    )
-
-
-def _parse_targets(text: str) -> tuple[tuple[str, int | None], ...]:
-    normalized = re.sub(r"\s*=\s*", "=", text.strip())
-    tokens = [t for t in re.split(r",\s+|\s+", normalized) if t]
-    # "400123,400124" without a space: commas only separate when no amount is involved
-    tokens = [piece for t in tokens for piece in (t.split(",") if "=" not in t else [t])]
-    if not tokens:
-        raise ValueError("'assign' needs at least one invoice number")
-    targets = []
-    for token in tokens:
-        invoice, _, amount = token.partition("=")
-        if not _INVOICE.match(invoice):
-            raise ValueError(f"{invoice!r} is not an invoice number")
-        targets.append((invoice, _amount(amount) if amount else None))
-    return tuple(targets)
-
-
-def _parse_write_off(text: str) -> WriteOff:
-    words = text.split()
-    if len(words) < 2 or words[-2].lower() not in _TO:
-        raise ValueError("write it as 'write off to ACCOUNT' or 'write off 10.00 to ACCOUNT'")
-    if len(words) > 3:
-        raise ValueError(f"'write off{text}' has extra words")
-    account = words[-1]
-    if not _ACCOUNT.match(account):
-        raise ValueError(f"{account!r} is not an account number")
-    amount = _amount(words[0]) if len(words) == 3 else None
-    if amount == 0:
-        raise ValueError("a write-off of 0.00 writes nothing off")
-    return WriteOff(account, amount)
-
-
-def _amount(text: str) -> int:
-    try:
-        return parse_clerk_amount(text)
-    except MoneyError as exc:
-        raise ValueError(str(exc)) from None
 
 
 @dataclass
@@ -234,7 +144,7 @@ def _decide(
     balances.decided[row.transaction_id] = row
     for invoice_no, cents in plan.assigned:
         balances.open_cents[invoice_no] -= cents
-    action = "+".join(_ACTION_NAMES[type(i)] for i in instructions)
+    action = "+".join(ACTION_NAMES[type(i)] for i in instructions)
     decision = ClerkDecision(
         row.transaction_id, action, row.resolution, row.note, f"{row.sheet}!{row.row}"
     )
