@@ -271,7 +271,7 @@ def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
         "error: sheet 'Partial payments', row 2, column O (Resolution): abas has no open item "
         "400999",
         "error: sheet 'Partial payments', row 3, column O (Resolution): 'pay it' is not a "
-        "decision; start with 'assign', 'write off … to' or 'ignore'",
+        "decision; start with 'assign', 'skonto', 'write off … to' or 'ignore'",
     ]
     assert not list(tmp_path.glob("*-resolved.json"))
 

@@ -23,6 +23,7 @@ from paytrace_abas.ledger.records import (
     DeadLetterRecord,
     RunItem,
     RunItemRow,
+    SupersededDecision,
 )
 from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
 
@@ -230,6 +231,9 @@ class Ledger:
 
     def applied_decisions(self, transaction_ids: Iterable[str]) -> dict[str, AppliedDecision]:
         return _decisions.applied_decisions(self._connection, transaction_ids)
+
+    def superseded_decisions(self, transaction_ids: Iterable[str]) -> list[SupersededDecision]:
+        return _decisions.superseded_decisions(self._connection, transaction_ids)
 
     def manual_bookings_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, ManualBooking]]:
         return _decisions.manual_bookings_of(self._connection, transaction_ids)

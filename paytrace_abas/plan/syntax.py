@@ -6,6 +6,7 @@ Pure; documented in docs/workbook.md#syntax. ValueError says in words what is wr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from paytrace_abas.errors import MoneyError
@@ -14,6 +15,9 @@ from paytrace_abas.money import parse_clerk_amount
 _ASSIGN = ("assign", "zuordnen")
 _WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")
 _IGNORE = ("ignore", "ignorieren")
+_SKONTO = ("skonto",)
+#: in front of a decision: it replaces the one ``apply`` accepted before (docs/workbook.md)
+_REVISE = ("revise", "ändern")
 _TO = ("to", "auf", "an")
 _INVOICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_/.-]*$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -39,8 +43,39 @@ class Ignore:
     """Close the exception without posting anything."""
 
 
-Instruction = Assign | WriteOff | Ignore
-ACTION_NAMES: dict[type, str] = {Assign: "assign", WriteOff: "write_off", Ignore: "ignore"}
+@dataclass(frozen=True)
+class Skonto:
+    """Pay invoices less the cash discount their terms offer, granted after its date."""
+
+    invoices: tuple[str, ...]
+
+
+Instruction = Assign | WriteOff | Ignore | Skonto
+ACTION_NAMES: dict[type, str] = {
+    Assign: "assign",
+    WriteOff: "write_off",
+    Ignore: "ignore",
+    Skonto: "skonto",
+}
+
+
+def split_revision(text: str) -> tuple[bool, str]:
+    """(True, the decision) for ``revise DECISION`` (also ``revise: …``), else (False, text)."""
+    stripped = text.strip()
+    lowered = stripped.lower()
+    for keyword in _REVISE:
+        if lowered.startswith(keyword) and lowered[len(keyword) : len(keyword) + 1] in (" ", ":"):
+            return True, stripped[len(keyword) :].lstrip(" :")
+    return False, stripped
+
+
+def same_decision(first: str, second: str) -> bool:
+    """Whether two Resolution texts say the same, ignoring case, spacing and 'revise'."""
+    return _plain_text(split_revision(first)[1]) == _plain_text(split_revision(second)[1])
+
+
+def _plain_text(text: str) -> str:
+    return " ".join(text.replace(";", " ; ").split()).lower()
 
 
 def parse_resolution(text: str) -> list[Instruction]:
@@ -58,18 +93,30 @@ def parse_resolution(text: str) -> list[Instruction]:
 
 def _parse_one(part: str) -> Instruction:
     lowered = part.lower()
-    for keyword in _IGNORE:
-        if lowered == keyword:
-            return Ignore()
-    for keyword in _ASSIGN:
-        if lowered.startswith(keyword + " "):
-            return Assign(_parse_targets(part[len(keyword) :]))
-    for keyword in _WRITE_OFF:
-        if lowered.startswith(keyword + " "):
-            return _parse_write_off(part[len(keyword) :])
-    raise ValueError(
-        f"{part!r} is not a decision; start with 'assign', 'write off … to' or 'ignore'"
+    if lowered in _IGNORE:
+        return Ignore()
+    parsers: tuple[tuple[tuple[str, ...], Callable[[str], Instruction]], ...] = (
+        (_ASSIGN, lambda rest: Assign(_parse_targets(rest))),
+        (_WRITE_OFF, _parse_write_off),
+        (_SKONTO, _parse_skonto),
     )
+    for keywords, parse in parsers:
+        for keyword in keywords:
+            if lowered.startswith(keyword + " "):
+                return parse(part[len(keyword) :])
+    raise ValueError(
+        f"{part!r} is not a decision; start with 'assign', 'skonto', 'write off … to' or 'ignore'"
+    )
+
+
+def _parse_skonto(text: str) -> Skonto:
+    invoices = tuple(token for token in re.split(r"[,\s]+", text.strip()) if token)
+    if not invoices:
+        raise ValueError("'skonto' needs at least one invoice number")
+    for invoice in invoices:
+        if not _INVOICE.match(invoice) or "=" in invoice:
+            raise ValueError(f"{invoice!r} is not an invoice number (skonto takes no amounts)")
+    return Skonto(invoices)
 
 
 def _parse_targets(text: str) -> tuple[tuple[str, int | None], ...]:
