@@ -18,19 +18,25 @@ def carry_exceptions(
     run_id: str,
     exceptions: Iterable[tuple[str, str, str, int]],
     resolved: Iterable[str],
+    reopen: bool = True,
 ) -> None:
     """Remember (transaction_id, category, reason, amount) a clerk must see; close resolved.
 
-    A transaction a clerk has decided (``apply``) is not carried again.
+    A transaction a clerk has decided (``apply``) is not carried again. Without ``reopen``
+    one the ledger knows already is left as it is (``apply`` carrying an older dry run's).
     """
+    on_conflict = (
+        "DO UPDATE SET category = excluded.category, reason = excluded.reason,"
+        " last_run_id = excluded.last_run_id, resolved_run_id = NULL"
+        if reopen
+        else "DO NOTHING"
+    )
     with connection.transaction() as db:
         db.executemany(
             "INSERT INTO exceptions (transaction_id, category, reason, amount_cents,"
             " first_run_id, last_run_id) SELECT ?, ?, ?, ?, ?, ?"
             " WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE transaction_id = ?)"
-            " ON CONFLICT(transaction_id) DO UPDATE SET category = excluded.category,"
-            " reason = excluded.reason, last_run_id = excluded.last_run_id,"
-            " resolved_run_id = NULL",
+            f" ON CONFLICT(transaction_id) {on_conflict}",
             [
                 (tid, cat, mask_pans(why), cents, run_id, run_id, tid)
                 for tid, cat, why, cents in exceptions

@@ -210,9 +210,13 @@ class Ledger:
     # -- exceptions and clerks' decisions (decisions.py) ---------------------------------------
 
     def carry_exceptions(
-        self, run_id: str, exceptions: Iterable[tuple[str, str, str, int]], resolved: Iterable[str]
+        self,
+        run_id: str,
+        exceptions: Iterable[tuple[str, str, str, int]],
+        resolved: Iterable[str],
+        reopen: bool = True,
     ) -> None:
-        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved)
+        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved, reopen)
 
     def open_exceptions(self) -> list[tuple[str, str, str, str]]:
         return _decisions.open_exceptions(self._connection)

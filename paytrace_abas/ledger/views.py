@@ -14,6 +14,7 @@ from paytrace_abas.ledger import Ledger, RunItem
 from paytrace_abas.ledger.records import RunItemRow
 from paytrace_abas.models import (
     DEAD_LETTER_COLUMNS,
+    DECISION_COLUMNS,
     ITEM_COLUMNS,
     OPEN_CATEGORIES,
     POSTING_ROW_COLUMNS,
@@ -74,6 +75,19 @@ def run_posting_rows(ledger: Ledger, run_id: str, transaction_ids: Iterable[str]
         held[tid] for tid in dict.fromkeys(transaction_ids) if tid in held and tid not in moved
     ]
     return posting_rows([*moved.values(), *planned])
+
+
+def with_decision_columns(results: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Results plus DECISION_COLUMNS: the clerk's decision ``apply`` accepted for each
+    payment (one batched look-up of the run's own payments), empty where there is none."""
+    ids = results["transaction_id"].astype(str)
+    decisions = ledger.applied_decisions(ids.tolist())
+    enriched = results.copy()
+    for column, field in zip(DECISION_COLUMNS, ("resolution", "note", "run_id"), strict=True):
+        enriched[column] = [
+            getattr(decisions[tid], field) if tid in decisions else "" for tid in ids.tolist()
+        ]
+    return enriched
 
 
 def dead_letter_rows(ledger: Ledger) -> pd.DataFrame:

@@ -113,6 +113,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "first_seen": {"en": "First seen in run", "de": "Erstmals in Lauf"},
     "resolution": {"en": "Resolution", "de": "Entscheidung"},
     "note": {"en": "Note", "de": "Notiz"},
+    "decided_run": {"en": "Decided (apply run)", "de": "Entschieden (Lauf)"},
+    "decided_resolution": {"en": "Applied decision", "de": "Angewendete Entscheidung"},
+    "returned_on": {"en": "Returned on", "de": "Zurückgebucht am"},
 }
 
 #: Words of the Summary sheet and of notes inside tables.
@@ -177,6 +180,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Keine PayTrace-Transaktionen in diesem Zeitraum.",
     },
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
+    "decided_exceptions": {
+        "en": "Exceptions decided by a clerk",
+        "de": "Vom Sachbearbeiter entschiedene Klärfälle",
+    },
     "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
 }
 
