@@ -5,10 +5,15 @@ discount late (docs/workbook.md#decisions-that-stick)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
+from paytrace_abas.commands.inputs import utc_now
 from paytrace_abas.errors import ResolutionError
-from paytrace_abas.models import Category
+from paytrace_abas.ledger import Ledger
+from paytrace_abas.models import Category, ManualBooking
 from paytrace_abas.plan.document import ClerkDecision, Plan, Posting
 from paytrace_abas.plan.recheck import LedgerFacts, review_plan
 from paytrace_abas.plan.resolutions import (
@@ -39,6 +44,7 @@ OPEN_ITEMS = open_items_frame(
         open_item("400400", "C3", 15_000, discount_bp=200, until="2026-11-15"),
     ]
 )
+PAID = dt.date(2026, 11, 25)
 EMPTY_PLAN = Plan("R", "2026-11-25", "2026-11-25", "hash", ())
 
 
@@ -180,3 +186,24 @@ def test_a_revision_is_held_back_when_the_ledger_moved_on_or_posted_a_receipt() 
         (Category.ALREADY_POSTED, (), ()),
     ]
     assert "reversed in abas, not revised" in held[1].rechecks[0].reason
+
+
+def test_the_ledger_keeps_a_revised_decision_and_its_write_off(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "ledger.sqlite3", utc_now) as ledger:
+        first = ledger.start_run("A1", "apply", None, False, {"plan_run_id": "R1"})
+        booking = ManualBooking("P2", "18100", "6855", "C2", 14_900, "USD", PAID, "fee")
+        write_off = ClerkDecision("P2", "write_off", "write off to 6855", "fee", "Unmatched!2")
+        ledger.record_decisions(first, "R1", [write_off], [booking])
+        second = ledger.start_run("A2", "apply", None, False, {"plan_run_id": "R2"})
+        revision = ClerkDecision(
+            "P2", "assign", "assign 400302", "", "Unmatched!2", write_off.resolution
+        )
+        for _ in range(2):  # a rerun of apply changes nothing more
+            ledger.record_decisions(second, "R2", [revision], [])
+        current = ledger.applied_decisions(["P2"])["P2"]
+        superseded = ledger.superseded_decisions(["P2"])
+        bookings = ledger.manual_bookings_of(["P2"])
+    assert (current.resolution, current.run_id) == ("assign 400302", second)
+    assert [(s.resolution, s.run_id, s.had_manual_booking, s.superseded_run_id)
+            for s in superseded] == [("write off to 6855", first, True, second)]  # fmt: skip
+    assert bookings == []  # the write-off is no longer to be booked
