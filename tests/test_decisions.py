@@ -166,7 +166,14 @@ def test_apply_supersedes_the_revised_decision_and_posts_the_new_one() -> None:
     review = review_plan(_revision_plan(), OPEN_ITEMS, facts)
     assert [r.transaction_id for r in review.receipts] == ["P2"]
     assert [(d.resolution, d.revises) for d in review.decisions] == [("assign 400302", "ignore")]
-    assert review.rechecks == ()
+    assert (review.rechecks, review.withdrawn_bookings) == ((), ())
+
+
+def test_a_revised_write_off_is_named_as_withdrawn() -> None:
+    facts = LedgerFacts(bookings=frozenset({"P2"}), decisions={"P2": ("ignore", "A1")})
+    review = review_plan(_revision_plan(), OPEN_ITEMS, facts)
+    assert review.withdrawn_bookings == ("P2",)
+    assert [d.transaction_id for d in review.decisions] == ["P2"]
 
 
 def test_a_revision_applied_before_a_crash_posts_its_receipt_on_the_rerun() -> None:

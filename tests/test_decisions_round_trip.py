@@ -109,6 +109,7 @@ def test_decide_apply_rerun_shows_the_decision_and_revise_posts_the_new_one(
     assert code == 0, output
     revised = run_cli(demo_copy, "apply", str(next(rerun.parent.glob("plan-*-resolved.json"))))
     assert revised.exit_code == 0, revised.output
+    assert f"revised: {IGNORED} (was 'ignore')" in revised.output
     assert import_file_lines(demo_copy)[IGNORED] == [("18100", "400302", "149,00", "0,00")]
     revise_run = revised.output.split()[1]
     with _ledger(demo_copy) as ledger:

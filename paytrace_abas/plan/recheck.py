@@ -49,6 +49,8 @@ class PlanReview:
     decisions: tuple[ClerkDecision, ...]
     rechecks: tuple[Recheck, ...]
     skipped: tuple[str, ...]
+    #: revised transactions whose earlier write-off was on the book-by-hand list
+    withdrawn_bookings: tuple[str, ...] = ()
 
 
 def review_plan(plan: Plan, open_items: pd.DataFrame, facts: LedgerFacts) -> PlanReview:
@@ -81,6 +83,7 @@ def review_plan(plan: Plan, open_items: pd.DataFrame, facts: LedgerFacts) -> Pla
         ),
         rechecks=rechecks,
         skipped=tuple(sorted(skipped - held)),
+        withdrawn_bookings=tuple(sorted((revising & facts.bookings) - held)),
     )
 
 
