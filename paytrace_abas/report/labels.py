@@ -196,7 +196,9 @@ SYNTAX: dict[str, tuple[tuple[str, str], ...]] = {
         ("write off to 6855", "book what is left to account 6855 (needs a Note)"),
         ("write off 10.00 to 6855", "book exactly 10.00 to account 6855 (needs a Note)"),
         ("ignore", "post nothing; the Note says why"),
+        ("skonto 400164", "pay 400164 less its cash discount, granted although paid late"),
         ("assign 400300; write off to 4970", "several decisions, separated by ;"),
+        ("revise assign 400302", "replace a decision applied before (none posted to abas)"),
     ),
     "de": (
         ("zuordnen 400123", "Rechnung 400123 ausgleichen (offener Betrag oder Rest der Zahlung)"),
@@ -204,7 +206,9 @@ SYNTAX: dict[str, tuple[tuple[str, str], ...]] = {
         ("ausbuchen auf 6855", "den Rest auf Konto 6855 buchen (Notiz nötig)"),
         ("ausbuchen 10,00 auf 6855", "genau 10,00 auf Konto 6855 buchen (Notiz nötig)"),
         ("ignorieren", "nichts buchen; die Notiz sagt warum"),
+        ("skonto 400164", "400164 abzüglich Skonto ausgleichen, trotz verspäteter Zahlung"),
         ("zuordnen 400300; ausbuchen auf 4970", "mehrere Entscheidungen, mit ; getrennt"),
+        ("ändern: zuordnen 400302", "angewendete Entscheidung ersetzen (nichts in abas gebucht)"),
     ),
 }
 
