@@ -159,16 +159,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "no_rows": {"en": "No rows.", "de": "Keine Zeilen."},
     "resolution_note": {
         "en": "Resolution column: assign 400123 | assign 400123=100.00, 400124 | "
-        "write off to 6855 (needs a note) | ignore. More on the Summary sheet.",
+        "write off to 6855 (needs a note) | skonto 400123 | ignore | revise … "
+        "More on the Summary sheet.",
         "de": "Spalte Entscheidung: zuordnen 400123 | zuordnen 400123=100,00, 400124 | "
-        "ausbuchen auf 6855 (Notiz nötig) | ignorieren. Mehr auf dem Blatt Übersicht.",
+        "ausbuchen auf 6855 (Notiz nötig) | skonto 400123 | ignorieren | ändern: … "
+        "Mehr auf dem Blatt Übersicht.",
     },
     # at most 255 characters: Excel's limit for an input message
     "resolution_prompt": {
         "en": "assign 400123\nassign 400123=100.00, 400124\nwrite off to 6855 (with a Note)\n"
-        "ignore\nSeveral decisions: separate with ;",
+        "skonto 400123 (cash discount granted late)\nignore\n"
+        "Several decisions: separate with ;\nrevise … replaces an applied decision",
         "de": "zuordnen 400123\nzuordnen 400123=100,00, 400124\n"
-        "ausbuchen auf 6855 (mit Notiz)\nignorieren\nMehrere Entscheidungen: mit ; trennen",
+        "ausbuchen auf 6855 (mit Notiz)\nskonto 400123 (Skonto nachträglich)\nignorieren\n"
+        "Mehrere Entscheidungen: mit ; trennen\nändern: … ersetzt eine angewendete Entscheidung",
     },
     "syntax_title": {
         "en": "Deciding exceptions: type into the Resolution column, then run resolve",
