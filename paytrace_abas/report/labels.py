@@ -186,7 +186,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
     "decided_exceptions": {
         "en": "Exceptions decided by a clerk",
-        "de": "Vom Sachbearbeiter entschiedene Klärfälle",
+        "de": "Bereits entschiedene Klärfälle",
     },
     "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
 }
