@@ -213,3 +213,20 @@ def test_a_revision_killed_while_applying_posts_once_on_the_rerun(
         assert posting is not None
         assert posting.state == "posted"
         assert [d.resolution for d in ledger.superseded_decisions([IGNORED])] == ["ignore"]
+
+
+def test_a_revised_decision_keeps_its_exception_closed_from_the_first_apply(
+    demo_copy: Path,
+) -> None:
+    with freeze_time("2026-11-26 04:00:00", tick=True):  # the 25th, PayTrace time
+        _decide_and_apply(demo_copy)
+    with freeze_time("2026-11-28 18:00:00", tick=True):  # the 28th
+        rerun = _dry_run(demo_copy, demo_copy.parent.parent / "rerun")
+        type_decisions(rerun, {"Unmatched": {IGNORED: ("revise assign 400302", "")}})
+        assert _resolve(demo_copy, rerun)[0] == 0
+        plan = next(rerun.parent.glob("plan-*-resolved.json"))
+        assert run_cli(demo_copy, "apply", str(plan)).exit_code == 0
+    report = run_cli(demo_copy, "report", "--from", DAY, "--to", "2026-11-26")
+    assert report.exit_code == 0, report.output
+    period = load_workbook(report.output.split("workbook: ")[1].strip())
+    assert IGNORED not in {row[0] for row in data_rows(period, "Open exceptions")}

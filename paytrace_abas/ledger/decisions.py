@@ -165,6 +165,7 @@ def superseded_decisions(
             note=str(row["note"]),
             had_manual_booking=row["manual_booking"] is not None,
             superseded_run_id=str(row["superseded_run_id"]),
+            applied_at=dt.datetime.fromisoformat(str(row["applied_at"])),
         )
         for row in rows
     ]

@@ -96,6 +96,7 @@ class SupersededDecision:
     note: str
     had_manual_booking: bool
     superseded_run_id: str
+    applied_at: dt.datetime
 
 
 @dataclass(frozen=True)

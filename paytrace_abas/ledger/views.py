@@ -186,11 +186,16 @@ class LedgerHistory:
 
     def resolved(self) -> Mapping[str, dt.date]:
         """Transactions a clerk's decision closed, with the day (PayTrace time zone) of apply:
-        those of the snapshots read so far (the only ones the report looks up)."""
-        return {
-            tid: decision.applied_at.astimezone(self._zone).date()
+        those of the snapshots read so far (the only ones the report looks up). A revised
+        decision closed its exception when the first decision was applied."""
+        applied = {
+            tid: decision.applied_at
             for tid, decision in self._ledger.applied_decisions(self._seen).items()
         }
+        for earlier in self._ledger.superseded_decisions(applied):
+            tid = earlier.transaction_id
+            applied[tid] = min(applied[tid], earlier.applied_at)
+        return {tid: moment.astimezone(self._zone).date() for tid, moment in applied.items()}
 
 
 def _items_frame(items: list[RunItem]) -> pd.DataFrame:
