@@ -357,24 +357,6 @@ def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> p
     return enriched
 
 
-def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
-    """From the day after the last completed window up to yesterday (PayTrace time zone).
-
-    None when the ledger is already complete through yesterday.
-    """
-    today = (now or utc_now()).astimezone(settings.paytrace.zone).date()
-    yesterday = today - dt.timedelta(days=1)
-    with open_ledger(settings, locked=False) as ledger:
-        completed = ledger.watermark()
-    if completed is None:
-        raise UsageError(
-            f"--since-last needs a completed run in the ledger {settings.ledger.path}; "
-            "run once with --date D or --from D --to D"
-        )
-    first = completed + dt.timedelta(days=1)
-    return Window(first, yesterday) if first <= yesterday else None
-
-
 def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
     is_open = open_exception_mask(results["category"], results["decided_run"] != "")
     exceptions = [
