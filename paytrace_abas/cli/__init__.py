@@ -266,6 +266,9 @@ def resolve_command(
             decisions=outcome.decisions, added=added, run=outcome.run_postings
         )
     )
+    if outcome.unchanged:
+        unchanged = N_("{count} decision(s) applied before, left as they were")
+        click.echo(translate(unchanged, language).format(count=outcome.unchanged))
     plan = translate(N_("plan: {plan} ({count} postings)"), language)
     click.echo(plan.format(plan=outcome.plan_path, count=len(outcome.plan.postings)))
 

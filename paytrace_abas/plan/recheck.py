@@ -52,6 +52,8 @@ class PlanReview:
     decisions: tuple[ClerkDecision, ...]
     rechecks: tuple[Recheck, ...]
     skipped: tuple[str, ...]
+    #: revised transactions whose earlier write-off was on the book-by-hand list
+    withdrawn_bookings: tuple[str, ...] = ()
 
 
 def review_plan(plan: Plan, open_items: pd.DataFrame, facts: LedgerFacts) -> PlanReview:
@@ -67,24 +69,31 @@ def review_plan(plan: Plan, open_items: pd.DataFrame, facts: LedgerFacts) -> Pla
     ready, duplicates = _not_paid_before(ready, facts.paid_lines)
     rechecks = (*conflicts, *changed, *duplicates)
     held = {recheck.transaction_id for recheck in rechecks}
+    # a revision's write-off replaces the booking of the decision it revises
+    revising = {d.transaction_id for d in plan.decisions if d.revises and not _applied(d, facts)}
+    booked = facts.bookings - revising
     skipped = {r.transaction_id for r in plan.receipts() if r.transaction_id in facts.receipts}
-    skipped |= {b.transaction_id for b in plan.write_offs() if b.transaction_id in facts.bookings}
+    skipped |= {b.transaction_id for b in plan.write_offs() if b.transaction_id in booked}
     return PlanReview(
         receipts=tuple(r for r in ready if r.transaction_id not in held),
         bookings=tuple(
-            booking
-            for booking in plan.write_offs()
-            if booking.transaction_id not in held | facts.bookings
+            booking for booking in plan.write_offs() if booking.transaction_id not in held | booked
         ),
         decisions=tuple(
             decision
             for decision in plan.decisions
-            if decision.transaction_id not in held
-            and decision.transaction_id not in facts.decisions
+            if decision.transaction_id not in held and not _applied(decision, facts)
         ),
         rechecks=rechecks,
         skipped=tuple(sorted(skipped - held)),
+        withdrawn_bookings=tuple(sorted((revising & facts.bookings) - held)),
     )
+
+
+def _applied(decision: ClerkDecision, facts: LedgerFacts) -> bool:
+    """Whether the ledger holds exactly this decision already (a rerun of ``apply``)."""
+    earlier = facts.decisions.get(decision.transaction_id)
+    return earlier is not None and earlier[0] == decision.resolution
 
 
 def _decision_conflicts(plan: Plan, facts: LedgerFacts) -> list[Recheck]:
@@ -92,24 +101,11 @@ def _decision_conflicts(plan: Plan, facts: LedgerFacts) -> list[Recheck]:
     conflicts: list[Recheck] = []
     decided_here = {decision.transaction_id for decision in plan.decisions}
     for decision in plan.decisions:
-        tid = decision.transaction_id
-        earlier = facts.decisions.get(tid)
-        if earlier is not None and earlier[0] != decision.resolution:
-            template = N_(
-                "A clerk's decision for transaction {transaction} ('{earlier}') was applied by "
-                "run {run}; '{resolution}' was not applied."
-            )
-            values = {"transaction": tid, "earlier": earlier[0], "run": earlier[1]}
-            values["resolution"] = decision.resolution
-            conflicts.append(Recheck(tid, "", Category.DUPLICATE, template, values))
-        elif earlier is None and tid in facts.receipts:
-            template = N_(
-                "Transaction {transaction} is already in the ledger (run {run}); "
-                "'{resolution}' was not applied."
-            )
-            values = {"transaction": tid, "run": facts.receipts[tid]}
-            values["resolution"] = decision.resolution
-            conflicts.append(Recheck(tid, "", Category.ALREADY_POSTED, template, values))
+        if _applied(decision, facts):
+            continue
+        conflict = _conflict(decision, facts)
+        if conflict is not None:
+            conflicts.append(conflict)
     for receipt in plan.receipts():
         tid = receipt.transaction_id
         if tid in decided_here or tid in facts.receipts or tid not in facts.decisions:
@@ -121,6 +117,42 @@ def _decision_conflicts(plan: Plan, facts: LedgerFacts) -> list[Recheck]:
         values = {"transaction": tid, "resolution": resolution, "run": run_id}
         conflicts.append(Recheck(tid, "", Category.DUPLICATE, template, values))
     return conflicts
+
+
+def _conflict(decision: ClerkDecision, facts: LedgerFacts) -> Recheck | None:
+    """Why a decision not applied yet cannot be, or None (docs/workbook.md)."""
+    tid, wanted = decision.transaction_id, decision.resolution
+    earlier = facts.decisions.get(tid)
+    if earlier is not None and earlier[0] != decision.revises:
+        template = N_(
+            "A clerk's decision for transaction {transaction} ('{earlier}') was applied by "
+            "run {run}; '{resolution}' was not applied."
+        )
+        values = {"transaction": tid, "earlier": earlier[0], "run": earlier[1]}
+        return Recheck(tid, "", Category.DUPLICATE, template, {**values, "resolution": wanted})
+    if tid in facts.receipts:
+        template = (
+            N_(
+                "Transaction {transaction} is already in the ledger (run {run}); "
+                "'{resolution}' was not applied. A posted receipt is reversed in abas, not "
+                "revised."
+            )
+            if decision.revises
+            else N_(
+                "Transaction {transaction} is already in the ledger (run {run}); "
+                "'{resolution}' was not applied."
+            )
+        )
+        values = {"transaction": tid, "run": facts.receipts[tid], "resolution": wanted}
+        return Recheck(tid, "", Category.ALREADY_POSTED, template, values)
+    if earlier is None and decision.revises:
+        template = N_(
+            "Transaction {transaction} has no applied decision to revise; '{resolution}' was "
+            "not applied."
+        )
+        values = {"transaction": tid, "resolution": wanted}
+        return Recheck(tid, "", Category.DUPLICATE, template, values)
+    return None
 
 
 def _not_paid_before(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -111,10 +111,7 @@ class AppliedPlan(Protocol):
 def describe_apply(outcome: AppliedPlan, language: str = "en", locale: str = "en_US") -> str:
     """What apply posted, held back and skipped (why, in ``language``; amounts in ``locale``)."""
     review = outcome.review
-
-    def say(message: str, **values: object) -> str:
-        return translate(message, language).format(**values)
-
+    say = _sayer(language)
     lines = [
         say(
             N_("Run {run} · apply plan {plan} · {receipts} receipts in the plan"),
@@ -123,28 +120,63 @@ def describe_apply(outcome: AppliedPlan, language: str = "en", locale: str = "en
             receipts=len(outcome.plan.receipts()),
         )
     ]
-    for problem in review.rechecks:
-        category = labels.category_name(problem.category, language)
-        lines.append(
-            say(
-                N_("  not posted: {transaction} ({category}) {reason}"),
-                transaction=problem.transaction_id,
-                category=category,
-                reason=fill_reason(
-                    translate(problem.template, language),
-                    problem.values,
-                    lambda cents: amount_texts(np.asarray([cents]), locale)[0],
-                ),
-            )
-        )
+    lines += _held_back(review, language, locale)
     if review.skipped:
         lines.append(say(N_("  already in the ledger: {count}"), count=len(review.skipped)))
-    if review.decisions:
-        lines.append(say(N_("  clerk's decisions applied: {count}"), count=len(review.decisions)))
+    lines += _decided(review, language)
     if review.bookings:
         lines.append(describe_bookings(review.bookings, language))
     lines.append(describe_retry(outcome.delivery, outcome.dead_letters, language))
     return "\n".join(lines)
+
+
+def _sayer(language: str) -> Callable[..., str]:
+    """A message of the catalogs in ``language``, filled with values."""
+
+    def say(message: str, **values: object) -> str:
+        return translate(message, language).format(**values)
+
+    return say
+
+
+def _held_back(review: PlanReview, language: str, locale: str) -> list[str]:
+    """One line per receipt apply did not post, with its reason in ``language``."""
+    say = _sayer(language)
+    return [
+        say(
+            N_("  not posted: {transaction} ({category}) {reason}"),
+            transaction=problem.transaction_id,
+            category=labels.category_name(problem.category, language),
+            reason=fill_reason(
+                translate(problem.template, language),
+                problem.values,
+                lambda cents: amount_texts(np.asarray([cents]), locale)[0],
+            ),
+        )
+        for problem in review.rechecks
+    ]
+
+
+def _decided(review: PlanReview, language: str) -> list[str]:
+    """The clerk's decisions applied, revised ones, and write-offs a revision withdrew."""
+    say = _sayer(language)
+    lines = []
+    if review.decisions:
+        lines.append(say(N_("  clerk's decisions applied: {count}"), count=len(review.decisions)))
+    lines += [
+        say(
+            N_("  revised: {transaction} (was '{earlier}')"),
+            transaction=decision.transaction_id,
+            earlier=decision.revises,
+        )
+        for decision in review.decisions
+        if decision.revises
+    ]
+    withdrawn = N_(
+        "  write-off of {transaction} withdrawn: reverse it in abas if it was booked by hand"
+    )
+    lines += [say(withdrawn, transaction=tid) for tid in review.withdrawn_bookings]
+    return lines
 
 
 class FinishedRun(Protocol):

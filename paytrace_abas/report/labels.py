@@ -122,6 +122,9 @@ COLUMN_LABELS: dict[str, str] = {
     "schedule_id": N_("Schedule"),
     "due_on": N_("Due on"),
     "card_expires": N_("Card expires"),
+    "decided_run": N_("Decided (apply run)"),
+    "decided_resolution": N_("Applied decision"),
+    "returned_on": N_("Returned on"),
 }
 
 #: Words of the Summary sheet and of notes inside tables.
@@ -153,16 +156,19 @@ TEXTS: dict[str, str] = {
     "no_rows": N_("No rows."),
     "resolution_note": N_(
         "Resolution column: assign 400123 | assign 400123=100.00, 400124 | "
-        "write off to 6855 (needs a note) | ignore. More on the Summary sheet."
+        "write off to 6855 (needs a note) | skonto 400123 | ignore | revise … "
+        "More on the Summary sheet."
     ),
     "resolution_prompt": N_(
         "assign 400123\nassign 400123=100.00, 400124\nwrite off to 6855 (with a Note)\n"
-        "ignore\nSeveral decisions: separate with ;"
+        "skonto 400123 (cash discount granted late)\nignore\n"
+        "Several decisions: separate with ;\nrevise … replaces an applied decision"
     ),
     "syntax_title": N_("Deciding exceptions: type into the Resolution column, then run resolve"),
     "page_of": N_("Page &P of &N"),
     "no_transactions": N_("No PayTrace transactions in this window."),
     "open_exceptions": N_("Open exceptions"),
+    "decided_exceptions": N_("Exceptions decided by a clerk"),
     "oldest": N_("Oldest open exception (days)"),
     # the status of a recurring schedule's due day (Recurring sheet)
     "recurring_charged": N_("Charged"),
@@ -178,7 +184,12 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     (N_("write off to 6855"), N_("book what is left to account 6855 (needs a Note)")),
     (N_("write off 10.00 to 6855"), N_("book exactly 10.00 to account 6855 (needs a Note)")),
     (N_("ignore"), N_("post nothing; the Note says why")),
+    (N_("skonto 400164"), N_("pay 400164 less its cash discount, granted although paid late")),
     (N_("assign 400300; write off to 4970"), N_("several decisions, separated by ;")),
+    (
+        N_("revise assign 400302"),
+        N_("replace a decision applied before (none posted to abas)"),
+    ),
 )
 
 #: Matching rules (docs/matching.md) in words: the Rule column.
