@@ -8,6 +8,7 @@ never reaches stderr, a log, an alert or the ledger through an error.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from paytrace_abas.privacy import mask_pans
@@ -127,6 +128,9 @@ class LockedError(PaytraceAbasError):
 class ResolutionError(InputFileError):
     """A clerk's decisions in a workbook do not hold; one problem per bad row; exit code 2."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], parts: Sequence[tuple[Any, str, Any]] = ()) -> None:
         super().__init__("\n".join(problems))
         self.problems = [mask_pans(problem) for problem in problems]
+        #: each problem as (location values, English template, values), for wording it in
+        #: the clerk's language (commands/resolve.py)
+        self.parts = tuple(parts)

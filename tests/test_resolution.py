@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from paytrace_abas.cli import cli
+from paytrace_abas.commands.resolve import in_language
 from paytrace_abas.config import AccountRule, AccountSettings
 from paytrace_abas.errors import ResolutionError
 from paytrace_abas.plan.document import Plan, Posting, read_plan
@@ -174,6 +175,29 @@ def test_every_bad_row_is_reported_with_sheet_row_and_column() -> None:
         "run's data",
         "sheet 'Exceptions', row 9, column P (Resolution): assigns $90.00 to invoice 400200, "
         "but only $80.00 is open",
+    ]
+
+
+def test_the_problems_are_worded_in_the_clerks_language() -> None:
+    with pytest.raises(ResolutionError) as caught:
+        resolve_decisions(
+            [
+                row("P1", "zuordnen 4002x!", number=2),
+                row("P2", "zuordnen 400300", number=3),
+                row("P1", "ausbuchen auf 4970", number=4),
+            ],
+            PAYMENTS,
+            OPEN_ITEMS,
+            RUN_PLAN,
+            ("USD", "de_DE"),
+        )
+    assert in_language(caught.value, "de").problems == [
+        "Blatt „Exceptions“, Zeile 2, Spalte P (Resolution): „4002x!“ ist keine Rechnungsnummer",
+        "Blatt „Exceptions“, Zeile 3, Spalte P (Resolution): die Entscheidungen verwenden "
+        "100,00\xa0$ einer Zahlung von 120,00\xa0$; eine Rechnung ergänzen oder "
+        "„ausbuchen auf KONTO“",
+        "Blatt „Exceptions“, Zeile 4, Spalte Q (Note): eine Ausbuchung braucht eine Bemerkung, "
+        "warum",
     ]
 
 

@@ -13,14 +13,20 @@ import pandas as pd
 from paytrace_abas.abas.files import check_unpacked_size
 from paytrace_abas.commands.inputs import load_open_items, load_payments, open_ledger
 from paytrace_abas.config import Settings
-from paytrace_abas.errors import UsageError
+from paytrace_abas.errors import ResolutionError, UsageError
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import Window
 from paytrace_abas.plan.document import Plan, read_plan, write_plan
 from paytrace_abas.plan.inputs import inputs_path, read_run_inputs
 from paytrace_abas.plan.integrity import canonical_plan, resolved_kind
-from paytrace_abas.plan.resolutions import LedgerState, pending_rows, resolve_decisions
+from paytrace_abas.plan.resolutions import (
+    LOCATION,
+    LedgerState,
+    pending_rows,
+    resolve_decisions,
+)
 from paytrace_abas.report import read_decisions
+from paytrace_abas.report.catalog import translate
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +63,18 @@ def resolve_workbook(
     with open_ledger(settings, locked=False) as ledger:
         earlier = ledger_states(ledger, [row.transaction_id for row in found.rows])
     rows = pending_rows(found.rows, earlier)
-    plan = resolve_decisions(
-        rows,
-        payments,
-        open_items,
-        run_plan,
-        (settings.paytrace.currency, settings.report.locale),
-        settings.accounts,
-        earlier,
-    )
+    try:
+        plan = resolve_decisions(
+            rows,
+            payments,
+            open_items,
+            run_plan,
+            (settings.paytrace.currency, settings.report.locale),
+            settings.accounts,
+            earlier,
+        )
+    except ResolutionError as exc:
+        raise in_language(exc, settings.report.workbook_language) from None
     target = out_path or workbook.parent / f"plan-{found.run_id}-resolved.json"
     write_plan(plan, target)
     text = canonical_plan(plan)
@@ -92,6 +101,19 @@ def ledger_states(ledger: Ledger, transaction_ids: list[str]) -> dict[str, Ledge
             document=record.document or "",
         )
     return states
+
+
+def in_language(problems: ResolutionError, language: str) -> ResolutionError:
+    """The problems worded in ``language`` (the plan words them in English)."""
+    if not problems.parts:
+        return problems
+    where = translate(LOCATION, language)
+    return ResolutionError(
+        [
+            f"{where.format(**at)}: {translate(template, language).format(**values)}"
+            for at, template, values in problems.parts
+        ]
+    )
 
 
 def _run_inputs(

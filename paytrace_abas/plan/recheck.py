@@ -17,6 +17,7 @@ import pandas as pd
 from paytrace_abas.frames import records
 from paytrace_abas.models import Category, ManualBooking, Receipt, ReceiptLine
 from paytrace_abas.money import cents_to_decimal
+from paytrace_abas.plan import N_
 from paytrace_abas.plan.document import ClerkDecision, Plan
 
 
@@ -194,12 +195,6 @@ def _earlier_payer(line: ReceiptLine, earlier: Sequence[PaidLine]) -> str | None
     sharing = [e for e in earlier if e.open_cents == line.open_cents]
     paid = sum(e.paid_cents for e in sharing) + line.amount_cents + line.discount_cents
     return sharing[0].transaction_id if sharing and paid > line.open_cents else None
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext marker make messages extracts
-    """Mark an English template for the message catalogs (docs/i18n.md); the console words it
-    in the clerk's language, the log in English."""
-    return message
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from paytrace_abas.errors import MoneyError
 from paytrace_abas.money import parse_clerk_amount
+from paytrace_abas.plan import N_
 
 _ASSIGN = ("assign", "zuordnen")
 _WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")
@@ -78,16 +79,28 @@ def _plain_text(text: str) -> str:
     return " ".join(text.replace(";", " ; ").split()).lower()
 
 
+class ClerkTextError(ValueError):
+    """What is wrong with a Resolution cell: an English template (marked for the catalogs,
+    docs/i18n.md) and its values; ``str`` is the English sentence."""
+
+    def __init__(self, template: str, **values: str) -> None:
+        super().__init__(template.format(**values))
+        self.template = template
+        self.values = values
+
+
 def parse_resolution(text: str) -> list[Instruction]:
     """The instructions of one Resolution cell; ValueError says what is wrong in words."""
     parts = [part.strip() for part in text.split(";") if part.strip()]
     if not parts:
-        raise ValueError("the resolution is empty")
+        raise ClerkTextError(N_("the resolution is empty"))
     instructions = [_parse_one(part) for part in parts]
     if any(isinstance(i, Ignore) for i in instructions) and len(instructions) > 1:
-        raise ValueError("'ignore' stands alone; it cannot be combined with other decisions")
+        raise ClerkTextError(
+            N_("'ignore' stands alone; it cannot be combined with other decisions")
+        )
     if sum(isinstance(i, WriteOff) for i in instructions) > 1:
-        raise ValueError("write off at most once per payment")
+        raise ClerkTextError(N_("write off at most once per payment"))
     return instructions
 
 
@@ -104,18 +117,25 @@ def _parse_one(part: str) -> Instruction:
         for keyword in keywords:
             if lowered.startswith(keyword + " "):
                 return parse(part[len(keyword) :])
-    raise ValueError(
-        f"{part!r} is not a decision; start with 'assign', 'skonto', 'write off … to' or 'ignore'"
+    raise ClerkTextError(
+        N_(
+            "'{part}' is not a decision; start with 'assign', 'skonto', 'write off … to' or "
+            "'ignore'"
+        ),
+        part=part,
     )
 
 
 def _parse_skonto(text: str) -> Skonto:
     invoices = tuple(token for token in re.split(r"[,\s]+", text.strip()) if token)
     if not invoices:
-        raise ValueError("'skonto' needs at least one invoice number")
+        raise ClerkTextError(N_("'skonto' needs at least one invoice number"))
     for invoice in invoices:
         if not _INVOICE.match(invoice) or "=" in invoice:
-            raise ValueError(f"{invoice!r} is not an invoice number (skonto takes no amounts)")
+            raise ClerkTextError(
+                N_("'{invoice}' is not an invoice number (skonto takes no amounts)"),
+                invoice=invoice,
+            )
     return Skonto(invoices)
 
 
@@ -125,12 +145,12 @@ def _parse_targets(text: str) -> tuple[tuple[str, int | None], ...]:
     # "400123,400124" without a space: commas only separate when no amount is involved
     tokens = [piece for t in tokens for piece in (t.split(",") if "=" not in t else [t])]
     if not tokens:
-        raise ValueError("'assign' needs at least one invoice number")
+        raise ClerkTextError(N_("'assign' needs at least one invoice number"))
     targets = []
     for token in tokens:
         invoice, _, amount = token.partition("=")
         if not _INVOICE.match(invoice):
-            raise ValueError(f"{invoice!r} is not an invoice number")
+            raise ClerkTextError(N_("'{invoice}' is not an invoice number"), invoice=invoice)
         targets.append((invoice, _amount(amount) if amount else None))
     return tuple(targets)
 
@@ -138,15 +158,17 @@ def _parse_targets(text: str) -> tuple[tuple[str, int | None], ...]:
 def _parse_write_off(text: str) -> WriteOff:
     words = text.split()
     if len(words) < 2 or words[-2].lower() not in _TO:
-        raise ValueError("write it as 'write off to ACCOUNT' or 'write off 10.00 to ACCOUNT'")
+        raise ClerkTextError(
+            N_("write it as 'write off to ACCOUNT' or 'write off 10.00 to ACCOUNT'")
+        )
     if len(words) > 3:
-        raise ValueError(f"'write off{text}' has extra words")
+        raise ClerkTextError(N_("'write off{text}' has extra words"), text=text)
     account = words[-1]
     if not _ACCOUNT.match(account):
-        raise ValueError(f"{account!r} is not an account number")
+        raise ClerkTextError(N_("'{account}' is not an account number"), account=account)
     amount = _amount(words[0]) if len(words) == 3 else None
     if amount == 0:
-        raise ValueError("a write-off of 0.00 writes nothing off")
+        raise ClerkTextError(N_("a write-off of 0.00 writes nothing off"))
     return WriteOff(account, amount)
 
 
@@ -154,4 +176,4 @@ def _amount(text: str) -> int:
     try:
         return parse_clerk_amount(text)
     except MoneyError as exc:
-        raise ValueError(str(exc)) from None
+        raise ClerkTextError("{error}", error=str(exc)) from None
