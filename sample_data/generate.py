@@ -310,6 +310,30 @@ sale(next_id(), "845.00", "70024", invoice_id="400211", name=MASTER_ONLY["70024"
      expect="customer_mismatch", rule="reference", invoices=["400211"])
 
 
+# --- issue 16: the money trail (docs/money-trail.md) ----------------------------------
+def money_trail_sample() -> None:
+    """Payments of the day before that `make demo` posts first, and refunds of them on the 25th.
+
+    Appended last, so that every earlier transaction keeps its id.
+    """
+    # Posted on the 24th; partly refunded on the 25th: the receipt must be reversed in abas.
+    item("400213", "70017", "03.11.2026", "1870.00")
+    sale(next_id(), "1870.00", "70017", invoice_id="400213", day="11/24/2026",
+         settled_day="11/24/2026", created="10:05:00 AM")
+    sale(next_id(), "370.00", "70017", kind="REFUND", description="one saw blade returned",
+         created="9:15:00 AM", expect="refund", rule="card_state")
+    # Two equal monthly fees on the 24th, one refund of that amount: ambiguous, never guessed.
+    item("400214", "70020", "01.11.2026", "250.00")
+    item("400215", "70020", "01.11.2026", "250.00")
+    for invoice_no in ("400214", "400215"):
+        sale(next_id(), "250.00", "70020", invoice_id=invoice_no, day="11/24/2026",
+             settled_day="11/24/2026", created="11:30:00 AM")
+    sale(next_id(), "250.00", "70020", kind="REFUND", description="service fee refunded",
+         created="9:20:00 AM", expect="refund", rule="card_state")
+
+
+money_trail_sample()
+
 def german(amount: str) -> str:
     value = Decimal(amount.replace(",", ".")) if "," in amount else Decimal(amount)
     whole, frac = f"{value:.2f}".split(".")
@@ -352,7 +376,9 @@ def write() -> None:
     chargebacks = ["case_number,transaction_id,dispute_date,amount,currency,reason_code,reason"]
     chargebacks += [",".join([case, tid, day, amount, "USD", code, reason])
                     for case, tid, day, amount, code, reason in CHARGEBACKS]
-    (HERE / "chargebacks-2026-11-25.csv").write_text("\n".join(chargebacks) + "\n")
+    # The processor's dispute file, in the folder config/demo.toml reads (chargebacks_dir).
+    (HERE / "chargebacks").mkdir(exist_ok=True)
+    (HERE / "chargebacks" / "disputes-2026-11-25.csv").write_text("\n".join(chargebacks) + "\n")
     GOLDEN.write_text(json.dumps({"date": "2026-11-25", "items": EXPECTED}, indent=2) + "\n")
     print(f"{len(ITEMS)} open items, {len(TRANSACTIONS)} transactions, {len(EXPECTED)} in window")
 

@@ -140,6 +140,8 @@ def finish_and_alert(
     chargebacks: Sequence[str] = (),
     quiet: bool = False,
     empty_days: Sequence[dt.date] = (),
+    reversals: Sequence[str] = (),
+    disputes: Sequence[str] = (),
 ) -> None:
     """Close the run in the ledger (its last write); alert on dead letters, chargebacks and
     weekdays PayTrace answered empty."""
@@ -147,13 +149,14 @@ def finish_and_alert(
     if quiet:
         return
     dead_letters = {d.transaction_id: d.error for d in ledger.open_dead_letters()}
-    if not (dead_letters or chargebacks or empty_days):
+    if not (dead_letters or chargebacks or empty_days or reversals):
         return
     problems = [
         name
         for name, on in (
             ("dead_letters", dead_letters),
             ("chargebacks", chargebacks),
+            ("reversals", reversals),
             ("empty_days", empty_days),
         )
         if on
@@ -166,6 +169,8 @@ def finish_and_alert(
         counts={k: v for k, v in counts.items() if isinstance(v, int)},
         dead_letters=dead_letters,
         chargebacks=tuple(chargebacks),
+        reversals=tuple(reversals),
+        disputes=tuple(disputes),
         empty_days=tuple(day.isoformat() for day in empty_days),
         workbook=str(workbook or ""),
     )

@@ -20,10 +20,16 @@ from paytrace_abas.commands._run import (
 from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
-    load_chargebacks,
     load_payments,
     open_ledger,
     utc_now,
+)
+from paytrace_abas.commands.money_trail import (
+    Trail,
+    describe_trail,
+    original_facts,
+    record_trail,
+    with_money_trail,
 )
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
@@ -73,6 +79,8 @@ class RunOutcome:
     exit_code: int = EXIT_OK
     #: the customer master the run read (abas customers table or customers file)
     customers: pd.DataFrame | None = None
+    #: what refunds, voids and chargebacks undo, as the alert lists it
+    trail: Trail | None = None
 
 
 def reconcile(
@@ -130,6 +138,8 @@ def reconcile(
                 plan=outcome.plan_path,
                 input_hash=outcome.plan.input_hash,
                 chargebacks=chargebacks,
+                reversals=outcome.trail.reversals if outcome.trail else (),
+                disputes=outcome.trail.disputes if outcome.trail else (),
                 empty_days=empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
             )
@@ -150,11 +160,9 @@ def _reconcile_in_ledger(
     records_by_day: dict[dt.date, int] = {}
     payments = load_payments(settings, window, progress, records_by_day)
     ledger.record_pulled_days(run_id, records_by_day)
-    if chargebacks_file is not None:
-        payments = pd.concat(
-            [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
-        )
-        payments = payments.reset_index(drop=True)
+    payments, originals, disputes = with_money_trail(
+        ledger, settings, window, payments, chargebacks_file
+    )
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -187,6 +195,11 @@ def _reconcile_in_ledger(
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
     results = with_posting_columns(results, plan, ledger)
+    facts = original_facts(ledger, results, payments, originals)
+    trail = describe_trail(
+        results, payments, originals, facts, settings.matching.refund_lookback_days
+    )
+    results = trail.results
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
     header = RunHeader(
@@ -214,6 +227,7 @@ def _reconcile_in_ledger(
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
+    record_trail(ledger, run_id, payments, disputes, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -233,6 +247,7 @@ def _reconcile_in_ledger(
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
         customers,
+        trail,
     )
 
 

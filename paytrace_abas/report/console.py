@@ -164,6 +164,7 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
             # in abas now (posted by this run or an earlier one), per the ledger
             "posted": row.get("posting_state") == "posted",
             "reason": row["reason"],
+            **_undoing_fields(row),
         }
         for row in records(outcome.results)
     ]
@@ -180,6 +181,26 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
     }
+
+
+#: Categories whose items name the payment they undo (docs/contract.md#json-output).
+_UNDOING = ("refund", "void", "chargeback")
+
+
+def _undoing_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A refund, void or chargeback: the payment it undoes and that payment's invoices (it pays
+    none itself), the candidates when that is ambiguous, a chargeback's dispute status."""
+    if row["category"] not in _UNDOING or "original_transaction_id" not in row:
+        return {}
+    original = row["original_transaction_id"]
+    fields: dict[str, Any] = {
+        "original_transaction_id": original if isinstance(original, str) else None,
+        "invoice_nos": list(row["original_invoice_nos"]),
+        "original_candidates": list(row["original_candidates"]),
+    }
+    if row["category"] == "chargeback":
+        fields["dispute_status"] = row["dispute_status"] or "open"
+    return fields
 
 
 def check_line(step: CheckStep) -> str:

@@ -111,6 +111,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "refunded_cents": {"en": "Refunded", "de": "Erstattet"},
     "net_cents": {"en": "Net", "de": "Netto"},
     "first_seen": {"en": "First seen in run", "de": "Erstmals in Lauf"},
+    "original_transaction_id": {"en": "Undoes payment", "de": "Macht Zahlung rückgängig"},
+    "original_invoices": {"en": "Its invoices", "de": "Deren Rechnungen"},
+    "dispute_status": {"en": "Dispute", "de": "Streitfall"},
     "resolution": {"en": "Resolution", "de": "Entscheidung"},
     "note": {"en": "Note", "de": "Notiz"},
 }

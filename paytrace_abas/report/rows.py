@@ -104,6 +104,9 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "discount": _copy("discount_cents"),
     "difference": _difference,
     "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
+    "original_invoices": lambda frame, language: [
+        _plain(v) for v in frame.get("original_invoice_nos", pd.Series([()] * len(frame)))
+    ],
     # The engine leaves rule_confidence at 0 where it did not judge one; 0% would read as a verdict.
     "rule_confidence": lambda frame, language: [
         v or None for v in frame["rule_confidence"].tolist()

@@ -100,9 +100,13 @@ RESOLUTION_COLUMNS = (
     Column("resolution", min_width=30, input=True),
     Column("note", min_width=24, input=True),
 )
+#: What a refund, void or chargeback undoes (docs/money-trail.md), when the run looked.
+ORIGINAL_COLUMNS = (Column("original_transaction_id"), Column("original_invoices"))
 MONEY_OUT_COLUMNS = (
     Column("category"),
     *_PAYMENT,
+    *ORIGINAL_COLUMNS,
+    Column("dispute_status"),
     Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
     Column("reason", wrap=True),
@@ -113,6 +117,7 @@ NOT_MONEY_COLUMNS = (
     _PAYMENT[0],
     Column("paid_on", Kind.DATE, label="created_on"),
     *_PAYMENT[2:],
+    *ORIGINAL_COLUMNS,
     Column("reason", wrap=True),
 )
 POSTING_COLUMNS = (
@@ -143,6 +148,8 @@ DEAD_LETTER_SHEET_COLUMNS = (
 )
 # Result columns the sheets above show (directly or folded into another column).
 _SHOWN_RESULT_COLUMNS = set(RESULT_COLUMNS) | {"account", "posting_state"}
+_SHOWN_RESULT_COLUMNS |= {"original_transaction_id", "original_invoice_nos"}
+_SHOWN_RESULT_COLUMNS |= {"original_candidates", "dispute_status"}
 
 
 def write_workbook(
