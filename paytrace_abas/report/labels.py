@@ -120,6 +120,10 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
 
 #: Words of the Summary sheet and of notes inside tables.
 TEXTS: dict[str, dict[str, str]] = {
+    # where a chargeback's dispute stands (docs/money-trail.md)
+    "dispute_open": {"en": "open", "de": "offen"},
+    "dispute_won": {"en": "won", "de": "gewonnen"},
+    "dispute_lost": {"en": "lost", "de": "verloren"},
     # no "↔": Liberation Sans, which renders Arial where LibreOffice prints, lacks the glyph
     "title": {"en": "PayTrace – abas reconciliation", "de": "Abgleich PayTrace – abas"},
     "period_title": {

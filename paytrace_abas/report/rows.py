@@ -92,6 +92,15 @@ def _category(frame: pd.DataFrame, language: str) -> list[Any]:
     return [labels.category_name(code, language) for code in frame["category"].tolist()]
 
 
+def _dispute_status(frame: pd.DataFrame, language: str) -> list[Any]:
+    if "dispute_status" not in frame.columns:
+        return [None] * len(frame)
+    return [
+        labels.text(f"dispute_{status}", language) if status else None
+        for status in frame["dispute_status"].fillna("").tolist()
+    ]
+
+
 def _empty_column(frame: pd.DataFrame, language: str) -> list[Any]:
     return [None] * len(frame)
 
@@ -111,6 +120,7 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "rule_confidence": lambda frame, language: [
         v or None for v in frame["rule_confidence"].tolist()
     ],
+    "dispute_status": _dispute_status,
     "resolution": _empty_column,
     "note": _empty_column,
 }
