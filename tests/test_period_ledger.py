@@ -75,7 +75,9 @@ def cents(value: object) -> int:
 
 def test_period_report_from_nightly_runs_and_a_rerun(demo_copy: Path) -> None:
     export = with_batch_numbers(demo_copy)
-    chargebacks = demo_copy.parent.parent / "sample_data" / "chargebacks" / "disputes-2026-11-25.csv"
+    chargebacks = (
+        demo_copy.parent.parent / "sample_data" / "chargebacks" / "disputes-2026-11-25.csv"
+    )
     out = demo_copy.parent.parent / "out"
     nights = [["--date", "2026-11-24"], ["--date", "2026-11-25", "--chargebacks", str(chargebacks)]]
     nights += [["--date", "2026-11-26"], ["--date", "2026-11-25"]]  # the last one reruns a day
