@@ -132,7 +132,9 @@ default = "18100"
 
 
 def item(document: dict[str, Any], tid: str) -> dict[str, Any]:
-    found = [entry for entry in document["items"] if entry["transaction_id"] == tid]
+    found: list[dict[str, Any]] = [
+        entry for entry in document["items"] if entry["transaction_id"] == tid
+    ]
     assert len(found) == 1, [entry["transaction_id"] for entry in document["items"]]
     return found[0]
 
