@@ -274,9 +274,12 @@ CHARGEBACKS = [
     ("2026-0142", "512330107", "11/25/2026", "1248.50", "10.4", "Other Fraud - Card Absent"),
     ("2026-0143", "511904233", "11/25/2026", "212.00", "13.1", "Merchandise Not Received"),
 ]
-for case, *_ in CHARGEBACKS:
+# A chargeback names the invoices of the sale it disputes (docs/money-trail.md): 512330107 is
+# the first reference payment (invoice 400101); 511904233 is no payment of the sample.
+DISPUTED_INVOICES = {"512330107": ["400101"]}
+for case, disputed, *_ in CHARGEBACKS:
     EXPECTED.append({"transaction_id": f"CB-{case}", "category": "chargeback",
-                     "rule": "card_state", "invoice_nos": []})
+                     "rule": "card_state", "invoice_nos": DISPUTED_INVOICES.get(disputed, [])})
 
 # --- outside the window (in the file through the pull overlap) ------------------------------
 sale(next_id(), "1000.00", "70010", invoice_id="400170", day="11/24/2026", settled_day="11/24/2026")
