@@ -191,6 +191,29 @@ def test_the_alert_names_the_receipt_to_reverse(
     assert received[-1]["reversals"][0].startswith("Refund 431000002 undoes payment 431000001")
 
 
+def test_a_refund_of_a_payment_this_run_posts_says_so_before_and_after(tmp_path: Path) -> None:
+    books = Books(tmp_path)
+    books.export(
+        "export",
+        record(431000001, "500.00", "11/24/2026", invoice="400123"),
+        record(431000002, "100.00", "11/25/2026", kind="REFUND", created="9:00:00 AM"),
+    )
+    window = ["--from", "2026-11-24", "--to", "2026-11-25", "--format", "json"]
+    dry = run_cli(books.config, "reconcile", *window, "--dry-run")
+    planned = item(json.loads(dry.stdout), "431000002")
+    assert planned["reason"] == (
+        "Refund 431000002 undoes payment 431000001, which this run plans to post to invoice "
+        "400123: once it is posted, reverse the receipt in abas."
+    )
+
+    posted = item(json.loads(run_cli(books.config, "reconcile", *window).stdout), "431000002")
+    assert posted["reason"] == (
+        "Refund 431000002 undoes payment 431000001, posted to invoice 400123 on 2026-11-24"
+        " — reverse the receipt in abas."
+    )
+    assert "431000001;24.11.2026" in books.imported()
+
+
 def test_an_original_older_than_the_lookback_is_not_found(tmp_path: Path) -> None:
     books = Books(tmp_path, "\n[matching]\nrefund_lookback_days = 3\n")
     books.export(

@@ -214,6 +214,8 @@ def original_facts(
             paid_on.get(tid) if posted else None,
             str(row.get("customer_no") or ""),
             int(row["amount_cents"]),
+            # the plan gave it a counter account: a receipt this run plans (or failed) to post
+            is_planned=not posted and bool(row.get("account")),
         )
     earlier = wanted - set(facts)
     for _, item in ledger.run_items_of(earlier):

@@ -171,6 +171,8 @@ class OriginalFacts:
     posted_on: dt.date | None = None
     customer_no: str = ""
     amount_cents: int | None = None
+    #: in this run's plan, not posted yet (a dry run, or a posting that failed)
+    is_planned: bool = False
 
 
 def trail_reason(
@@ -222,6 +224,11 @@ def undone_sentence(
         return (
             f"{opening}, posted to {noun} {invoices or '(none recorded)'} on "
             f"{fact.posted_on.isoformat()} — reverse the receipt in abas."
+        )
+    if fact.is_planned:
+        return (
+            f"{opening}, which this run plans to post to {noun} {invoices}: once it is posted, "
+            "reverse the receipt in abas."
         )
     if invoices:
         return f"{opening}, which paid {noun} {invoices} (not posted to abas)."
