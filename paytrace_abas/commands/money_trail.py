@@ -242,6 +242,20 @@ class Trail:
     disputes: tuple[str, ...]
 
 
+def trail_of_run(
+    ledger: Ledger,
+    settings: Settings,
+    results: pd.DataFrame,
+    payments: pd.DataFrame,
+    originals: pd.DataFrame,
+) -> Trail:
+    """The run's results told what its refunds, voids and chargebacks undo (once posting is
+    done, so that a payment this run posted counts as posted)."""
+    facts = original_facts(ledger, results, payments, originals)
+    lookback = settings.matching.refund_lookback_days
+    return describe_trail(results, payments, originals, facts, lookback)
+
+
 def describe_trail(
     results: pd.DataFrame,
     payments: pd.DataFrame,

@@ -24,13 +24,7 @@ from paytrace_abas.commands.inputs import (
     open_ledger,
     utc_now,
 )
-from paytrace_abas.commands.money_trail import (
-    Trail,
-    describe_trail,
-    original_facts,
-    record_trail,
-    with_money_trail,
-)
+from paytrace_abas.commands.money_trail import Trail, record_trail, trail_of_run, with_money_trail
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
 from paytrace_abas.commands.watermark import completed_through, open_day_refusal
@@ -195,10 +189,7 @@ def _reconcile_in_ledger(
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
     results = with_posting_columns(results, plan, ledger)
-    facts = original_facts(ledger, results, payments, originals)
-    trail = describe_trail(
-        results, payments, originals, facts, settings.matching.refund_lookback_days
-    )
+    trail = trail_of_run(ledger, settings, results, payments, originals)
     results = trail.results
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
