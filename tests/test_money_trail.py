@@ -16,6 +16,7 @@ from freezegun import freeze_time
 
 from tests.support.alerts import Inbox, alerts_toml
 from tests.support.cli import run_cli
+from tests.support.paths import ROOT
 
 HEADER = (
     "invoice_no;customer_no;customer_name;invoice_date;due_date;currency;gross_amount;"
@@ -396,3 +397,54 @@ def test_a_bad_dispute_status_names_file_line_and_column(tmp_path: Path) -> None
 
 def _ids(document: dict[str, Any]) -> list[str]:
     return [str(entry["transaction_id"]) for entry in document["items"]]
+
+
+def demo_commands() -> list[list[str]]:
+    """The commands of the Makefile's ``demo`` target, without the program and its --config."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    variables = dict(re.findall(r"^(DEMO_\w+) := (\S+)$", text, re.M))
+    recipe = text.split("\ndemo:", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    commands = []
+    for line in recipe:
+        words = [variables.get(word[2:-1], word) for word in line.split()]
+        assert words[0].endswith("/paytrace-abas") and words[1:3] == [
+            "--config",
+            "config/demo.toml",
+        ]
+        commands.append(words[3:])
+    return commands
+
+
+def test_make_demo_posts_the_day_before_once_and_shows_the_money_trail(demo_copy: Path) -> None:
+    out = demo_copy.parent.parent / "out"
+    for _ in range(2):  # `make demo` twice
+        results = []
+        for command in demo_commands():
+            command = [str(out) if word == "out/" else word for word in command]
+            result = run_cli(demo_copy, *command)
+            assert result.exit_code == 0, result.output
+            results.append(result)
+    imported = (out / "demo-abas-import.edp").read_text(encoding="utf-8")
+    # each receipt of the day before once (the workers' order is theirs)
+    assert sorted(line.split(";")[0] for line in imported.splitlines() if line[:1].isdigit()) == [
+        "512330618",
+        "512330632",
+        "512330639",
+    ]
+    assert "dry run, nothing posted" in results[-1].output
+
+    result = run_cli(
+        demo_copy, "reconcile", "--date", "2026-11-25", "--dry-run", "--format", "json"
+    )
+    document = json.loads(result.stdout)
+    refund = item(document, "512330625")
+    assert refund["original_transaction_id"] == "512330618"
+    assert refund["reason"].endswith(
+        "posted to invoice 400213 on 2026-11-24 — reverse the receipt in abas."
+    )
+    assert item(document, "512330646")["original_candidates"] == ["512330632", "512330639"]
+    chargeback = item(document, "CB-2026-0142")  # from the folder, no --chargebacks flag
+    assert (chargeback["original_transaction_id"], chargeback["invoice_nos"]) == (
+        "512330107",
+        ["400101"],
+    )
