@@ -156,7 +156,7 @@ def test_a_partial_refund_of_an_earlier_days_posted_payment_is_found_through_the
     refund = item(books.reconcile("2026-11-25"), "431000002")
 
     assert refund["category"] == "refund"
-    assert refund["original_transaction_id"] == "431000001"
+    assert (refund["original_transaction_id"], refund["original_status"]) == ("431000001", "found")
     assert refund["invoice_nos"] == ["400123"]
     assert refund["original_candidates"] == []
     assert refund["reason"] == (
@@ -226,7 +226,7 @@ def test_an_original_older_than_the_lookback_is_not_found(tmp_path: Path) -> Non
 
     refund = item(books.reconcile("2026-11-25"), "431000002")
 
-    assert refund["original_transaction_id"] is None
+    assert (refund["original_transaction_id"], refund["original_status"]) == (None, "not_found")
     assert refund["invoice_nos"] == []
     assert refund["reason"] == (
         "No earlier payment of this payer within 3 days is large enough to be what refund "
@@ -253,7 +253,7 @@ def test_ambiguous_originals_are_listed_never_guessed(tmp_path: Path) -> None:
 
     refund = item(books.reconcile("2026-11-25"), "431000002")
 
-    assert refund["original_transaction_id"] is None
+    assert (refund["original_transaction_id"], refund["original_status"]) == (None, "ambiguous")
     assert refund["original_candidates"] == ["431000001", "431000003"]
     assert refund["reason"].startswith(
         "Ambiguous: 2 earlier payments of this payer could be what refund 431000002 undoes "
@@ -328,6 +328,27 @@ def test_dispute_files_are_read_once_across_runs_renames_and_restores(tmp_path: 
     )
     assert [t for t in _ids(books.reconcile("2026-11-24")) if t.startswith("CB-")] == [
         "CB-2026-0150"
+    ]
+
+
+def test_each_new_dispute_alerts_once_with_the_sale_its_invoice_and_customer(
+    tmp_path: Path, webhook: tuple[list[dict[str, Any]], str]
+) -> None:
+    received, url = webhook
+    books = Books(tmp_path, f'\n[alerts]\nwebhook_url = "{url}"\ntimeout_seconds = 5\n')
+    books.export("export", record(431000001, "500.00", "11/20/2026", invoice="400123"))
+    books.reconcile("2026-11-20")
+    assert received == []
+    books.dispute_file("cases.csv", "2026-0142,431000001,11/21/2026,500.00,USD,10.4,Fraud")
+
+    books.reconcile("2026-11-21")
+    books.reconcile("2026-11-22")
+
+    assert len(received) == 1
+    assert received[0]["chargebacks"] == ["CB-2026-0142"]
+    assert received[0]["disputes"] == [
+        "chargeback 2026-0142 (open) disputes payment 431000001 of customer K1, "
+        "invoice 400123, amount 500.00 USD"
     ]
 
 

@@ -193,10 +193,13 @@ def _undoing_fields(row: dict[str, Any]) -> dict[str, Any]:
     if row["category"] not in _UNDOING or "original_transaction_id" not in row:
         return {}
     original = row["original_transaction_id"]
+    found = isinstance(original, str)
+    candidates = list(row["original_candidates"])
     fields: dict[str, Any] = {
-        "original_transaction_id": original if isinstance(original, str) else None,
+        "original_transaction_id": original if found else None,
+        "original_status": "found" if found else ("ambiguous" if candidates else "not_found"),
         "invoice_nos": list(row["original_invoice_nos"]),
-        "original_candidates": list(row["original_candidates"]),
+        "original_candidates": candidates,
     }
     if row["category"] == "chargeback":
         fields["dispute_status"] = row["dispute_status"] or "open"
