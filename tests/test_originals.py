@@ -58,12 +58,13 @@ def test_chargebacks_name_their_sale_and_voided_sales_undo_themselves() -> None:
     assert found == {"2": ("2", []), "CB-7": ("1", [])}
 
 
-def test_the_window_sales_are_the_money_in_that_was_not_declined() -> None:
+def test_the_window_sales_are_the_money_in_neither_declined_nor_voided() -> None:
     payments = payments_frame(
         [
             payment("1", 5_000),
             payment("2", 5_000, status="declined"),
             payment("3", 5_000, kind="refund"),
+            payment("4", 5_000, status="auto_voided"),
         ]
     )
     assert window_sales(payments)["transaction_id"].tolist() == ["1"]

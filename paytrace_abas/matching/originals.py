@@ -45,10 +45,11 @@ def payer_keys(payments: pd.DataFrame) -> tuple[set[str], set[str]]:
 
 
 def window_sales(payments: pd.DataFrame) -> pd.DataFrame:
-    """The window's payments that took (or were to take) money in, as SALE_COLUMNS."""
+    """The window's payments that took (or were to take) money in, as SALE_COLUMNS: not a
+    declined or voided one (nothing to refund or void there)."""
     sales = payments[
         payments["kind"].astype(str).isin(MONEY_IN_KINDS)
-        & (payments["status"].astype(str) != "declined")
+        & ~payments["status"].astype(str).isin(("declined", *VOIDED_STATUSES))
     ]
     return pd.DataFrame(
         {
