@@ -452,7 +452,13 @@ def test_make_demo_posts_the_day_before_once_and_shows_the_money_trail(demo_copy
         "512330632",
         "512330639",
     ]
-    assert "dry run, nothing posted" in results[-1].output
+    console = results[-1].output
+    assert "dry run, nothing posted" in console
+    assert (
+        "refunds and voids of payments already in abas:\n  Refund 512330625 undoes payment "
+        "512330618, posted to invoice 400213 on 2026-11-24 — reverse the receipt in abas."
+    ) in console
+    assert "  chargeback 2026-0142 (open) disputes payment 512330107 of customer 70001" in console
 
     result = run_cli(
         demo_copy, "reconcile", "--date", "2026-11-25", "--dry-run", "--format", "json"

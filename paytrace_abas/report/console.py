@@ -111,6 +111,15 @@ def describe_apply(outcome: AppliedPlan) -> str:
     return "\n".join(lines)
 
 
+class TrailLines(Protocol):
+    """What a run's refunds, voids and chargebacks ask a person to do (docs/money-trail.md)."""
+
+    @property
+    def reversals(self) -> tuple[str, ...]: ...
+    @property
+    def disputes(self) -> tuple[str, ...]: ...
+
+
 class FinishedRun(Protocol):
     """A reconcile run as :func:`describe_reconcile` and :func:`run_json` read it
     (commands.reconcile.RunOutcome)."""
@@ -133,6 +142,8 @@ class FinishedRun(Protocol):
     def delivery(self) -> DeliveryReport | None: ...
     @property
     def dead_letters(self) -> int: ...
+    @property
+    def trail(self) -> TrailLines | None: ...
 
 
 def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
@@ -147,6 +158,12 @@ def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
         lines.append(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
     if outcome.delivery is not None:
         lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
+    if outcome.trail is not None:
+        for title, said in (
+            ("refunds and voids of payments already in abas", outcome.trail.reversals),
+            ("disputes", outcome.trail.disputes),
+        ):
+            lines += [f"\n{title}:", *(f"  {line}" for line in said)] if said else []
     return "\n".join(lines)
 
 
