@@ -17,8 +17,14 @@ import pandas as pd
 #: Columns of the frame ``find_originals`` returns, one row per undoing transaction.
 ORIGINAL_COLUMNS = ["transaction_id", "original_transaction_id", "original_candidates"]
 #: Columns a sale needs to be a candidate (window payments and the ledger's payment keys).
-SALE_COLUMNS = ["transaction_id", "paid_on", "created_at", "customer_ref", "card_last4"]
-SALE_COLUMNS += ["amount_cents"]
+SALE_COLUMNS = [
+    "transaction_id",
+    "paid_on",
+    "created_at",
+    "customer_ref",
+    "card_last4",
+    "amount_cents",
+]
 #: Kinds of transaction that take money in and can therefore be undone.
 MONEY_IN_KINDS = ("sale", "capture")
 UNDOING_KINDS = ("refund", "void", "chargeback")
