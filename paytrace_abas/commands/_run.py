@@ -140,17 +140,22 @@ def finish_and_alert(
     chargebacks: Sequence[str] = (),
     quiet: bool = False,
     empty_days: Sequence[dt.date] = (),
+    recurring: Sequence[str] = (),
     reversals: Sequence[str] = (),
     disputes: Sequence[str] = (),
-) -> None:
-    """Close the run in the ledger (its last write); alert on dead letters, chargebacks and
-    weekdays PayTrace answered empty."""
+) -> bool:
+    """Close the run in the ledger (its last write); alert on dead letters, chargebacks,
+    refunds and voids of payments in abas, weekdays PayTrace answered empty and recurring
+    charges declined or missing.
+
+    True when an alert went out through a channel (or none is configured to try).
+    """
     ledger.finish_run(run_id, exit_code, counts, input_hash, workbook, plan)
     if quiet:
-        return
+        return False
     dead_letters = {d.transaction_id: d.error for d in ledger.open_dead_letters()}
-    if not (dead_letters or chargebacks or empty_days or reversals):
-        return
+    if not (dead_letters or chargebacks or empty_days or recurring or reversals):
+        return False
     problems = [
         name
         for name, on in (
@@ -158,6 +163,7 @@ def finish_and_alert(
             ("chargebacks", chargebacks),
             ("reversals", reversals),
             ("empty_days", empty_days),
+            ("recurring", recurring),
         )
         if on
     ]
@@ -172,9 +178,12 @@ def finish_and_alert(
         reversals=tuple(reversals),
         disputes=tuple(disputes),
         empty_days=tuple(day.isoformat() for day in empty_days),
+        recurring=tuple(recurring),
         workbook=str(workbook or ""),
     )
-    send_alert(settings.alerts, settings.secrets.smtp_password, alert)
+    failed = send_alert(settings.alerts, settings.secrets.smtp_password, alert)
+    channels = int(settings.alerts.wants_email) + int(bool(settings.alerts.webhook_url))
+    return len(failed) < channels or not channels
 
 
 def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:

@@ -199,6 +199,21 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         7,
         (
+            # A recurring schedule's declined or missing charge is alerted once per due day,
+            # however often the day is reconciled again (docs/customers.md#recurring-billing).
+            """CREATE TABLE recurring_alerts (
+                schedule_id TEXT NOT NULL,
+                due_on TEXT NOT NULL,
+                status TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                alerted_at TEXT NOT NULL,
+                PRIMARY KEY (schedule_id, due_on)
+            )""",
+        ),
+    ),
+    (
+        8,
+        (
             # The money trail (docs/money-trail.md). Who paid what and when, per PayTrace
             # transaction a run saw: a later refund or void finds the sale it undoes here,
             # through the payer's keys and a bounded range of days.
