@@ -117,6 +117,9 @@ COLUMN_LABELS: dict[str, str] = {
     "refunded_cents": N_("Refunded"),
     "net_cents": N_("Net"),
     "first_seen": N_("First seen in run"),
+    "original_transaction_id": N_("Undoes payment"),
+    "original_invoices": N_("Its invoices"),
+    "dispute_status": N_("Dispute"),
     "resolution": N_("Resolution"),
     "note": N_("Note"),
     "schedule_id": N_("Schedule"),
@@ -129,6 +132,10 @@ COLUMN_LABELS: dict[str, str] = {
 
 #: Words of the Summary sheet and of notes inside tables.
 TEXTS: dict[str, str] = {
+    # where a chargeback's dispute stands (docs/money-trail.md)
+    "dispute_open": NC_("dispute", "open"),
+    "dispute_won": NC_("dispute", "won"),
+    "dispute_lost": NC_("dispute", "lost"),
     # no "↔": Liberation Sans, which renders Arial where LibreOffice prints, lacks the glyph
     "title": N_("PayTrace – abas reconciliation"),
     "period_title": N_("PayTrace – abas period report"),
