@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from paytrace_abas.commands.inputs import (
 )
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
+from paytrace_abas.commands.settlement import record_settlement, settle_window, with_bookings
 from paytrace_abas.commands.watermark import completed_through, open_day_refusal
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
@@ -39,6 +40,7 @@ from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
 from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_posting_rows
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
+from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day
@@ -52,6 +54,7 @@ from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.plan.integrity import RUN_PLAN, canonical_plan
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
+from paytrace_abas.report.settlement import settled_lines, settlement_sheet
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ class RunOutcome:
     exit_code: int = EXIT_OK
     #: the customer master the run read (abas customers table or customers file)
     customers: pd.DataFrame | None = None
+    #: batches, deposits, fees and the bookings to make by hand (docs/settlement.md)
+    settlement: Settlement = field(default_factory=Settlement)
 
 
 def reconcile(
@@ -155,6 +160,7 @@ def _reconcile_in_ledger(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
         )
         payments = payments.reset_index(drop=True)
+    settlement, payments = settle_window(settings, window, payments)
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -199,6 +205,7 @@ def _reconcile_in_ledger(
         language=report.workbook_language,
     )
     postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
+    postings = with_bookings(postings, settlement)
     if dry_run and settings.abas.preview:
         postings = with_abas_preview(settings, plan, postings)
     write_workbook(
@@ -209,11 +216,14 @@ def _reconcile_in_ledger(
         postings,
         dead_letter_sheet,
         matched_rows_limit=report.matched_rows_limit,
+        settlement=settlement_sheet(settlement),
+        settled=settled_lines(settlement.batches),
     )
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
+    settlement = record_settlement(ledger, run_id, settlement, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -233,6 +243,7 @@ def _reconcile_in_ledger(
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
         customers,
+        settlement,
     )
 
 

@@ -1,0 +1,125 @@
+"""A run's settlement: the window's batches checked against their transactions, paired with
+the bank's deposits, and the bookings that needs (docs/settlement.md)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pandas as pd
+
+from paytrace_abas.bank import read_deposits
+from paytrace_abas.config import Settings
+from paytrace_abas.errors import InputFileError, SourceError
+from paytrace_abas.ledger import Ledger
+from paytrace_abas.ledger.views import posting_rows
+from paytrace_abas.matching.batches import BatchSummary, check_batch
+from paytrace_abas.matching.deposits import DepositResult, PairingRules, pair_deposits
+from paytrace_abas.matching.settlement import Settlement, settlement_bookings
+from paytrace_abas.models import Window
+from paytrace_abas.money import parse_percent_basis_points
+from paytrace_abas.paytrace.batches import BatchPull, fetch_window_batches, read_batches_file
+from paytrace_abas.paytrace.normalize import normalize_transactions
+
+log = logging.getLogger(__name__)
+
+
+def settle_window(
+    settings: Settings, window: Window, payments: pd.DataFrame
+) -> tuple[Settlement, pd.DataFrame]:
+    """The settlement of the window, and the payments with their batch numbers joined."""
+    pulls = load_batches(settings, window)
+    if pulls is None:
+        return Settlement(), payments
+    currency = settings.paytrace.currency
+    batches = [
+        check_batch(_summary(pull), _transactions(pull, settings), currency) for pull in pulls
+    ]
+    deposits: tuple[DepositResult, ...] = ()
+    path = settings.settlement.deposits_file
+    if path is not None and batches:
+        statement = read_deposits(path, settings.settlement, currency)
+        paired, deposit_results = pair_deposits(
+            batches, statement.deposits, _rules(settings), statement.through
+        )
+        batches, deposits = paired, tuple(deposit_results)
+    bookings = tuple(settlement_bookings(batches, settings.accounts))
+    settlement = Settlement(tuple(batches), deposits, bookings)
+    return settlement, with_batch_numbers(payments, pulls)
+
+
+def load_batches(settings: Settings, window: Window) -> list[BatchPull] | None:
+    """The window's batches over the API, or from ``[paytrace] batches_file``; None without."""
+    paytrace = settings.paytrace
+    if paytrace.source == "api":
+        return fetch_window_batches(paytrace, settings.secrets, window)
+    if paytrace.batches_file is None:
+        return None
+    return read_batches_file(paytrace.batches_file, window)
+
+
+def with_batch_numbers(payments: pd.DataFrame, pulls: list[BatchPull]) -> pd.DataFrame:
+    """Each payment a batch lists gets that batch's number (exports carry none), and its card
+    type where the export did not show it but the batch's list does."""
+    listed = {
+        str(item.record.get("transaction_id")): (pull.batch.number, item.record.get("card_type"))
+        for pull in pulls
+        for item in pull.transactions
+    }
+    if not listed:
+        return payments
+    joined = payments.copy()
+    ids = joined["transaction_id"].astype(str)
+    found = ids.map(lambda tid: listed.get(tid, (None, None))[0]).astype("Int64")
+    joined["batch_number"] = joined["batch_number"].fillna(found)
+    brands = ids.map(lambda tid: str(listed.get(tid, (None, None))[1] or "").upper())
+    unknown = (joined["card_type"] == "UNKNOWN") & (brands != "")
+    joined.loc[unknown, "card_type"] = brands[unknown]
+    return joined
+
+
+def record_settlement(
+    ledger: Ledger, run_id: str, settlement: Settlement, dry_run: bool
+) -> Settlement:
+    """Keep the run's settlement bookings; a posting run accepts them to book by hand now."""
+    ledger.propose_settlement_bookings(run_id, settlement.bookings)
+    if dry_run:
+        return settlement
+    return replace(settlement, to_book=tuple(ledger.accept_settlement_bookings(run_id, run_id)))
+
+
+def with_bookings(postings: pd.DataFrame, settlement: Settlement) -> pd.DataFrame:
+    """Postings-sheet rows plus the settlement's bookings, as ``book_by_hand`` lines."""
+    if not settlement.bookings:
+        return postings
+    return pd.concat([postings, posting_rows([], settlement.bookings)], ignore_index=True)
+
+
+def _summary(pull: BatchPull) -> BatchSummary:
+    batch = pull.batch
+    if batch.settled_on is None:
+        raise SourceError(f"{batch.source}: batch {batch.number} has no settlement day")
+    return BatchSummary(
+        number=batch.number,
+        settled_on=batch.settled_on,
+        sales_cents=batch.sales_cents,
+        refunds_cents=batch.refunds_cents,
+        net_cents=batch.net_amount_cents,
+        card_totals=batch.card_totals,
+    )
+
+
+def _transactions(pull: BatchPull, settings: Settings) -> pd.DataFrame:
+    paytrace = settings.paytrace
+    try:
+        return normalize_transactions(list(pull.transactions), paytrace.zone, paytrace.currency)
+    except InputFileError as exc:
+        if paytrace.source == "api":  # PayTrace sent it: PayTrace is at fault (exit 1)
+            raise SourceError(f"PayTrace sent a malformed batch transaction: {exc}") from None
+        raise
+
+
+def _rules(settings: Settings) -> PairingRules:
+    section = settings.settlement
+    basis_points = parse_percent_basis_points(str(section.fee_percent_max))
+    return PairingRules(basis_points, section.deposit_days)
