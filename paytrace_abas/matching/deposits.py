@@ -147,7 +147,11 @@ class _Pairing:
                 for other in self.open_deposits()
                 if self.fits_date(self.batches[batches[0]], self.deposits[other])
             ]
-            if others == [d]:
+            # A stranger's credit is no batch's deposit: only a fee below ten times the band
+            # makes the two each other's (docs/settlement.md#pairing).
+            fee, net = self.fee(batches, d), self.batches[batches[0]].net_cents
+            plausible = 0 <= fee <= percent_of(net, 10 * self.rules.fee_basis_points)
+            if others == [d] and plausible:
                 self.pair(batches, d)
 
     def batch_results(self, statement_through: dt.date | None) -> list[BatchResult]:
