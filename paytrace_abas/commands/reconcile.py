@@ -21,13 +21,17 @@ from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
     load_chargebacks,
-    load_payments,
     open_ledger,
     utc_now,
 )
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
-from paytrace_abas.commands.settlement import record_settlement, settle_window, with_bookings
+from paytrace_abas.commands.settlement import (
+    load_payments_and_batches,
+    record_settlement,
+    settle_window,
+    with_bookings,
+)
 from paytrace_abas.commands.watermark import completed_through, open_day_refusal
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
@@ -153,14 +157,14 @@ def _reconcile_in_ledger(
     last_closed: dt.date,
 ) -> RunOutcome:
     records_by_day: dict[dt.date, int] = {}
-    payments = load_payments(settings, window, progress, records_by_day)
+    payments, pulls = load_payments_and_batches(settings, window, progress, records_by_day)
     ledger.record_pulled_days(run_id, records_by_day)
     if chargebacks_file is not None:
         payments = pd.concat(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
         )
         payments = payments.reset_index(drop=True)
-    settlement, payments = settle_window(settings, window, payments)
+    settlement, payments = settle_window(settings, pulls, payments)
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",

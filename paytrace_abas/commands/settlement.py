@@ -3,12 +3,14 @@ the bank's deposits, and the bookings that needs (docs/settlement.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import replace
 
 import pandas as pd
 
 from paytrace_abas.bank import read_deposits
+from paytrace_abas.commands.inputs import load_payments
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import InputFileError, SourceError
 from paytrace_abas.ledger import Ledger
@@ -19,16 +21,41 @@ from paytrace_abas.matching.settlement import Settlement, settlement_bookings
 from paytrace_abas.models import Window
 from paytrace_abas.money import parse_percent_basis_points
 from paytrace_abas.paytrace.batches import BatchPull, fetch_window_batches, read_batches_file
+from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import normalize_transactions
 
 log = logging.getLogger(__name__)
 
 
+def load_payments_and_batches(
+    settings: Settings,
+    window: Window,
+    progress: ProgressCallback | None,
+    records_by_day: dict[dt.date, int],
+) -> tuple[pd.DataFrame, list[BatchPull] | None]:
+    """The window's payments and its batches (None: no batches to check, file mode without
+    ``[paytrace] batches_file``); over the API both on one session."""
+    paytrace = settings.paytrace
+    if paytrace.source == "api":
+        pulls: list[BatchPull] = []
+        payments = load_payments(
+            settings,
+            window,
+            progress,
+            records_by_day,
+            then=lambda session: pulls.extend(fetch_window_batches(session, window)),
+        )
+        return payments, pulls
+    payments = load_payments(settings, window, progress, records_by_day)
+    if paytrace.batches_file is None:
+        return payments, None
+    return payments, read_batches_file(paytrace.batches_file, window)
+
+
 def settle_window(
-    settings: Settings, window: Window, payments: pd.DataFrame
+    settings: Settings, pulls: list[BatchPull] | None, payments: pd.DataFrame
 ) -> tuple[Settlement, pd.DataFrame]:
     """The settlement of the window, and the payments with their batch numbers joined."""
-    pulls = load_batches(settings, window)
     if pulls is None:
         return Settlement(), payments
     currency = settings.paytrace.currency
@@ -46,16 +73,6 @@ def settle_window(
     bookings = tuple(settlement_bookings(batches, settings.accounts))
     settlement = Settlement(tuple(batches), deposits, bookings)
     return settlement, with_batch_numbers(payments, pulls)
-
-
-def load_batches(settings: Settings, window: Window) -> list[BatchPull] | None:
-    """The window's batches over the API, or from ``[paytrace] batches_file``; None without."""
-    paytrace = settings.paytrace
-    if paytrace.source == "api":
-        return fetch_window_batches(paytrace, settings.secrets, window)
-    if paytrace.batches_file is None:
-        return None
-    return read_batches_file(paytrace.batches_file, window)
 
 
 def with_batch_numbers(payments: pd.DataFrame, pulls: list[BatchPull]) -> pd.DataFrame:

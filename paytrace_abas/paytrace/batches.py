@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from paytrace_abas.config import PaytraceSettings, Secrets
 from paytrace_abas.errors import InputFileError, SourceError
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import fetch_batch_transactions, fetch_batches
@@ -31,15 +30,10 @@ class BatchPull:
     transactions: tuple[RawTransaction, ...]
 
 
-def fetch_window_batches(
-    settings: PaytraceSettings, secrets: Secrets, window: Window
-) -> list[BatchPull]:
+def fetch_window_batches(session: PaytraceSession, window: Window) -> list[BatchPull]:
     """Every batch settled in the window, each with its transaction list (one request each)."""
-    with PaytraceSession(settings, secrets) as session:
-        batches = fetch_batches(session, window.first_day, window.last_day)
-        pulls = [
-            BatchPull(batch, tuple(fetch_batch_transactions(session, batch))) for batch in batches
-        ]
+    batches = fetch_batches(session, window.first_day, window.last_day)
+    pulls = [BatchPull(batch, tuple(fetch_batch_transactions(session, batch))) for batch in batches]
     log.info("PayTrace: %d batch(es) settled in %s", len(pulls), window)
     return pulls
 
