@@ -15,7 +15,7 @@ from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.tables import Column
 
 SETTLEMENT_COLUMNS = (
-    Column("batch_number"),
+    Column("batch_number", Kind.COUNT),
     Column("settled_on", Kind.DATE),
     Column("card_types"),
     Column("count", Kind.COUNT, total=True),
@@ -71,7 +71,9 @@ def settlement_rows(
         for result in deposits
         if not result.batches
     ]
-    return pd.DataFrame(rows, columns=[column.key for column in SETTLEMENT_COLUMNS])
+    frame = pd.DataFrame(rows, columns=[column.key for column in SETTLEMENT_COLUMNS])
+    # deposit rows have no batch: keep the numbers whole, not floats beside empty cells
+    return frame.astype({"batch_number": "Int64", "count": "Int64"})
 
 
 def settled_lines(batches: Sequence[BatchResult]) -> list[tuple[str, int, int]]:
