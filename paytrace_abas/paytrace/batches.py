@@ -4,17 +4,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from paytrace_abas.errors import InputFileError, SourceError
 from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import fetch_batch_transactions, fetch_batches
-from paytrace_abas.paytrace.files import export_transactions
+from paytrace_abas.paytrace.files import export_transactions, parse_json
 from paytrace_abas.paytrace.normalize import RawTransaction
 from paytrace_abas.paytrace.records import Batch, paytrace_day, read_batch
 from paytrace_abas.paytrace.transport import PaytraceSession
@@ -83,14 +81,7 @@ def _batch_transactions(
 
 def _load_body(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        content = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read PayTrace batches file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path} is not UTF-8 text at byte {exc.start}") from None
-    try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(
-            f"{path} line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
-        ) from None
+    return parse_json(path, content)
