@@ -194,3 +194,16 @@ def test_the_api_source_checks_the_fakes_batches_end_to_end(
         (1, 4000, "batch_mismatch")
     ]
     assert "sales: batch says 45.00, its transactions add up to 40.00" in batches[0]["reason"]
+
+
+def test_without_bank_and_fee_accounts_no_booking_is_made(demo_copy: Path) -> None:
+    text = demo_copy.read_text(encoding="utf-8")
+    demo_copy.write_text(text.replace('bank = "12000"\n', ""), encoding="utf-8")
+    out = demo_copy.parent.parent / "out"
+    result = run_cli(demo_copy, "reconcile", "--date", "2026-11-25", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "book by hand" not in result.stdout
+    assert "2 paired batch(es) need bookings to the bank and fee accounts" in result.stderr
+    book = load_workbook(next(out.glob("reconcile-*.xlsx")))
+    deposits = [row[7] for row in book["Settlement"].iter_rows(min_row=2, values_only=True)]
+    assert deposits[:3] == [45503.68, None, 10096.83]  # the pairing does not need the accounts

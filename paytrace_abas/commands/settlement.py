@@ -15,10 +15,10 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import InputFileError, SourceError
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.ledger.views import posting_rows
-from paytrace_abas.matching.batches import BatchSummary, check_batch
+from paytrace_abas.matching.batches import BatchResult, BatchSummary, check_batch
 from paytrace_abas.matching.deposits import DepositResult, PairingRules, pair_deposits
 from paytrace_abas.matching.settlement import Settlement, settlement_bookings
-from paytrace_abas.models import Window
+from paytrace_abas.models import ManualBooking, Window
 from paytrace_abas.money import parse_percent_basis_points
 from paytrace_abas.paytrace.batches import BatchPull, fetch_window_batches, read_batches_file
 from paytrace_abas.paytrace.client import ProgressCallback
@@ -70,7 +70,7 @@ def settle_window(
             batches, statement.deposits, _rules(settings), statement.through
         )
         batches, deposits = paired, tuple(deposit_results)
-    bookings = tuple(settlement_bookings(batches, settings.accounts))
+    bookings = tuple(_bookings(batches, settings))
     settlement = Settlement(tuple(batches), deposits, bookings)
     return settlement, with_batch_numbers(payments, pulls)
 
@@ -110,6 +110,20 @@ def with_bookings(postings: pd.DataFrame, settlement: Settlement) -> pd.DataFram
     if not settlement.bookings:
         return postings
     return pd.concat([postings, posting_rows([], settlement.bookings)], ignore_index=True)
+
+
+def _bookings(batches: list[BatchResult], settings: Settings) -> list[ManualBooking]:
+    """The paired batches' bookings; none (and a warning) until both accounts are set."""
+    accounts = settings.accounts
+    paired = [batch for batch in batches if batch.deposit_cents is not None]
+    if paired and not (accounts.bank and accounts.fee):
+        log.warning(
+            "%d paired batch(es) need bookings to the bank and fee accounts: set [accounts] "
+            "bank and fee (docs/settlement.md#bookings)",
+            len(paired),
+        )
+        return []
+    return settlement_bookings(paired, accounts)
 
 
 def _summary(pull: BatchPull) -> BatchSummary:
