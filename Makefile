@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
 		--chargebacks sample_data/chargebacks-$(DEMO_DATE).csv
+	@# the same day as --format json (batches, deposits: docs/settlement.md), for scripts
+	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
+		--chargebacks sample_data/chargebacks-$(DEMO_DATE).csv --format json > out/demo-$(DEMO_DATE).json
+	@echo "JSON: out/demo-$(DEMO_DATE).json"
 
 lint: $(STAMP)
 	$(BIN)/ruff check paytrace_abas tests bench
