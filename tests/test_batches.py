@@ -173,8 +173,8 @@ def test_a_posting_run_lists_the_settlement_bookings_once(demo_copy: Path) -> No
     assert first.exit_code == again.exit_code == 0, first.output + again.output
     assert "book by hand in abas (4 booking(s) no sink posts)" in first.output
     assert "batch 1 2026-11-25 18100 fee" in first.output
-    assert "book by hand" not in again.output  # the ledger has listed them
-    shown = run_cli(demo_copy, "show", first.output.split()[1])
+    assert "book by hand" not in again.stdout  # the ledger has listed them
+    shown = run_cli(demo_copy, "show", first.stdout.split()[1])
     assert "book by hand in abas (4 booking(s) no sink posts)" in shown.output
 
 

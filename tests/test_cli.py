@@ -56,6 +56,7 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
         "items",
         "report",
         "plan",
+        "recurring",
         "batches",
         "deposits",
     }

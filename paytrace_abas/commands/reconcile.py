@@ -26,8 +26,9 @@ from paytrace_abas.commands.inputs import (
 )
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
+from paytrace_abas.commands.recurring import load_recurring, recurring_alert, recurring_rows
 from paytrace_abas.commands.settlement import (
-    load_payments_and_batches,
+    load_pulled_and_batches,
     record_settlement,
     settle_window,
     with_bookings,
@@ -47,7 +48,7 @@ from paytrace_abas.matching import invoice_numbers_in_play, match_payments
 from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
 from paytrace_abas.paytrace.client import ProgressCallback
-from paytrace_abas.paytrace.normalize import business_day
+from paytrace_abas.paytrace.normalize import business_day, select_window
 from paytrace_abas.plan.document import (
     Plan,
     build_plan,
@@ -80,6 +81,8 @@ class RunOutcome:
     exit_code: int = EXIT_OK
     #: the customer master the run read (abas customers table or customers file)
     customers: pd.DataFrame | None = None
+    #: recurring schedules checked (models.RECURRING_COLUMNS); None when none are configured
+    recurring: pd.DataFrame | None = None
     #: batches, deposits, fees and the bookings to make by hand (docs/settlement.md)
     settlement: Settlement = field(default_factory=Settlement)
 
@@ -127,7 +130,8 @@ def reconcile(
                 last_closed,
             )
             chargebacks = _ids(outcome.results, Category.CHARGEBACK)
-            finish_and_alert(
+            due, lines = recurring_alert(ledger, outcome.recurring, dry_run)
+            alerted = finish_and_alert(
                 ledger,
                 settings,
                 run_id,
@@ -141,7 +145,10 @@ def reconcile(
                 chargebacks=chargebacks,
                 empty_days=empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
+                recurring=lines,
             )
+            if alerted and due:
+                ledger.record_recurring_alerts(run_id, due)
     return outcome
 
 
@@ -157,8 +164,10 @@ def _reconcile_in_ledger(
     last_closed: dt.date,
 ) -> RunOutcome:
     records_by_day: dict[dt.date, int] = {}
-    payments, pulls = load_payments_and_batches(settings, window, progress, records_by_day)
+    pulled, pulls = load_pulled_and_batches(settings, window, progress, records_by_day)
+    payments = select_window(pulled, window, settings.paytrace.zone)
     ledger.record_pulled_days(run_id, records_by_day)
+    schedules = load_recurring(settings)
     if chargebacks_file is not None:
         payments = pd.concat(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
@@ -187,6 +196,7 @@ def _reconcile_in_ledger(
     if log.isEnabledFor(logging.DEBUG):
         by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
         log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
+    recurring = recurring_rows(settings, schedules, pulled, window, results, open_items, customers)
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
@@ -220,6 +230,7 @@ def _reconcile_in_ledger(
         postings,
         dead_letter_sheet,
         matched_rows_limit=report.matched_rows_limit,
+        recurring=recurring,
         settlement=settlement_sheet(settlement),
         settled=settled_lines(settlement.batches),
     )
@@ -247,6 +258,7 @@ def _reconcile_in_ledger(
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
         customers,
+        recurring,
         settlement,
     )
 
@@ -346,24 +358,6 @@ def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> p
     enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
     enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
     return enriched
-
-
-def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
-    """From the day after the last completed window up to yesterday (PayTrace time zone).
-
-    None when the ledger is already complete through yesterday.
-    """
-    today = (now or utc_now()).astimezone(settings.paytrace.zone).date()
-    yesterday = today - dt.timedelta(days=1)
-    with open_ledger(settings, locked=False) as ledger:
-        completed = ledger.watermark()
-    if completed is None:
-        raise UsageError(
-            f"--since-last needs a completed run in the ledger {settings.ledger.path}; "
-            "run once with --date D or --from D --to D"
-        )
-    first = completed + dt.timedelta(days=1)
-    return Window(first, yesterday) if first <= yesterday else None
 
 
 def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pandas as pd
 
 from paytrace_abas.bank import read_deposits
-from paytrace_abas.commands.inputs import load_payments
+from paytrace_abas.commands.inputs import load_pulled_payments
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import InputFileError, SourceError
 from paytrace_abas.ledger import Ledger
@@ -27,18 +27,19 @@ from paytrace_abas.paytrace.normalize import normalize_transactions
 log = logging.getLogger(__name__)
 
 
-def load_payments_and_batches(
+def load_pulled_and_batches(
     settings: Settings,
     window: Window,
     progress: ProgressCallback | None,
     records_by_day: dict[dt.date, int],
 ) -> tuple[pd.DataFrame, list[BatchPull] | None]:
-    """The window's payments and its batches (None: no batches to check, file mode without
-    ``[paytrace] batches_file``); over the API both on one session."""
+    """The pulled payments (inputs.load_pulled_payments) and the window's batches (None: no
+    batches to check, file mode without ``[paytrace] batches_file``); over the API both on
+    one session."""
     paytrace = settings.paytrace
     if paytrace.source == "api":
         pulls: list[BatchPull] = []
-        payments = load_payments(
+        payments = load_pulled_payments(
             settings,
             window,
             progress,
@@ -46,7 +47,7 @@ def load_payments_and_batches(
             then=lambda session: pulls.extend(fetch_window_batches(session, window)),
         )
         return payments, pulls
-    payments = load_payments(settings, window, progress, records_by_day)
+    payments = load_pulled_payments(settings, window, progress, records_by_day)
     if paytrace.batches_file is None:
         return payments, None
     return payments, read_batches_file(paytrace.batches_file, window)

@@ -138,6 +138,8 @@ class FinishedRun(Protocol):
     @property
     def dead_letters(self) -> int: ...
     @property
+    def recurring(self) -> pd.DataFrame | None: ...
+    @property
     def settlement(self) -> Settlement: ...
 
 
@@ -151,6 +153,10 @@ def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
     ]
     if outcome.plan_path:
         lines.append(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+    if outcome.recurring is not None:
+        counts = outcome.recurring["status"].value_counts()
+        found = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing due"
+        lines.append(f"recurring: {found}")
     lines += describe_settlement(outcome.settlement)
     if outcome.settlement.to_book:
         lines.append(describe_bookings(outcome.settlement.to_book))
@@ -188,9 +194,28 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
         "items": items,
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
+        "recurring": recurring_json(outcome.recurring),
         "batches": batches_json(outcome.settlement.batches),
         "deposits": deposits_json(outcome.settlement.deposits),
     }
+
+
+def recurring_json(recurring: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The ``recurring`` list of the JSON document (docs/contract.md#json-output)."""
+    if recurring is None:
+        return []
+    return [
+        {
+            "schedule_id": row["schedule_id"],
+            "customer_no": row["customer_no"] or None,
+            "paytrace_customer_id": row["paytrace_customer_id"],
+            "amount_cents": int(row["amount_cents"]),
+            "due_on": row["due_on"].isoformat(),
+            "status": row["status"],
+            "transaction_id": row["transaction_id"] or None,
+        }
+        for row in records(recurring)
+    ]
 
 
 def check_line(step: CheckStep) -> str:
