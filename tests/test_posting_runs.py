@@ -147,11 +147,14 @@ def test_since_last_catches_up_missed_nights_up_to_yesterday(
     import datetime as dt
 
     from paytrace_abas.commands import reconcile as pipeline
+    from paytrace_abas.commands import watermark
 
     # 2026-11-26 07:30 UTC is still the 25th... no: 23:30 on the 25th in Los Angeles.
-    monkeypatch.setattr(
-        pipeline, "utc_now", lambda: dt.datetime(2026, 11, 27, 7, 30, tzinfo=dt.UTC)
-    )
+    # The window comes from watermark.window_since_last, the run's clock from reconcile.
+    for module in (pipeline, watermark):
+        monkeypatch.setattr(
+            module, "utc_now", lambda: dt.datetime(2026, 11, 27, 7, 30, tzinfo=dt.UTC)
+        )
     caught_up = run_cli(day.config, "reconcile", "--since-last", "--format", "json")
     assert caught_up.exit_code == 0, caught_up.output
     assert json.loads(caught_up.output)["window"] == {"from": "2026-11-23", "to": "2026-11-25"}
