@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from paytrace_abas.abas.sink import check_sink
+from paytrace_abas.commands import settlement as settling
 from paytrace_abas.commands._run import (
     finish_and_alert,
     post_receipts,
@@ -27,12 +28,6 @@ from paytrace_abas.commands.inputs import (
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
 from paytrace_abas.commands.recurring import load_recurring, recurring_alert, recurring_rows
-from paytrace_abas.commands.settlement import (
-    load_pulled_and_batches,
-    record_settlement,
-    settle_window,
-    with_bookings,
-)
 from paytrace_abas.commands.watermark import completed_through, open_day_refusal
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
@@ -43,10 +38,22 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
-from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_posting_rows
+from paytrace_abas.ledger.views import (
+    dead_letter_rows,
+    run_item_rows,
+    run_posting_rows,
+    with_decision_columns,
+)
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
 from paytrace_abas.matching.settlement import Settlement
-from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
+from paytrace_abas.models import (
+    Category,
+    DeliveryReport,
+    Outcome,
+    Receipt,
+    Window,
+    open_exception_mask,
+)
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day, select_window
 from paytrace_abas.plan.document import (
@@ -164,7 +171,7 @@ def _reconcile_in_ledger(
     last_closed: dt.date,
 ) -> RunOutcome:
     records_by_day: dict[dt.date, int] = {}
-    pulled, pulls = load_pulled_and_batches(settings, window, progress, records_by_day)
+    pulled, pulls = settling.load_pulled_and_batches(settings, window, progress, records_by_day)
     payments = select_window(pulled, window, settings.paytrace.zone)
     ledger.record_pulled_days(run_id, records_by_day)
     schedules = load_recurring(settings)
@@ -173,7 +180,7 @@ def _reconcile_in_ledger(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
         )
         payments = payments.reset_index(drop=True)
-    settlement, payments = settle_window(settings, pulls, payments)
+    settlement, payments = settling.settle_window(settings, pulls, payments)
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -206,7 +213,7 @@ def _reconcile_in_ledger(
     delivery = None
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
-    results = with_posting_columns(results, plan, ledger)
+    results = with_decision_columns(with_posting_columns(results, plan, ledger), ledger)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
     header = RunHeader(
@@ -219,7 +226,7 @@ def _reconcile_in_ledger(
         language=report.workbook_language,
     )
     postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
-    postings = with_bookings(postings, settlement)
+    postings = settling.with_bookings(postings, settlement)
     if dry_run and settings.abas.preview:
         postings = with_abas_preview(settings, plan, postings)
     write_workbook(
@@ -238,7 +245,7 @@ def _reconcile_in_ledger(
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
-    settlement = record_settlement(ledger, run_id, settlement, dry_run)
+    settlement = settling.record_settlement(ledger, run_id, settlement, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -361,14 +368,12 @@ def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> p
 
 
 def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
-    wanted = {c.value for c in EXCEPTIONS} - {Category.ALREADY_POSTED.value}
+    is_open = open_exception_mask(results["category"], results["decided_run"] != "")
     exceptions = [
         (str(r["transaction_id"]), str(r["category"]), str(r["reason"]), int(r["amount_cents"]))
-        for r in records(results)
-        if r["category"] in wanted
+        for r in records(results[is_open])
     ]
-    done = {Category.MATCHED.value, Category.ALREADY_POSTED.value}
-    resolved = [str(r["transaction_id"]) for r in records(results) if r["category"] in done]
+    resolved = results.loc[~is_open, "transaction_id"].astype(str).tolist()
     ledger.carry_exceptions(run_id, exceptions, resolved)
 
 
