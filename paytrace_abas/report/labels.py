@@ -154,8 +154,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Net settled in batches (sales - refunds)",
         "de": "Netto abgerechnet in Batches (Umsätze - Erstattungen)",
     },
-    "deposited": {"en": "Deposited by the bank", "de": "Von der Bank gutgeschrieben"},
-    "fees": {"en": "Processor fees", "de": "Gebühren des Abwicklers"},
     "hit_rate": {
         "en": "Hit rate (received payments matched to invoices)",
         "de": "Trefferquote (Zahlungseingänge mit Rechnung)",

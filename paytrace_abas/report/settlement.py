@@ -77,15 +77,11 @@ def settlement_rows(
 
 
 def settled_lines(batches: Sequence[BatchResult]) -> list[tuple[str, int, int]]:
-    """Summary lines beside the PayTrace total: (text key, batches, cents)."""
+    """The Summary line under the PayTrace total: (text key, batches, net cents). One line:
+    the Summary prints on one page; deposits and fees are totalled on the Settlement sheet."""
     if not batches:
         return []
-    paid = [batch for batch in batches if batch.deposit_cents is not None]
-    return [
-        ("net_settled", len(batches), sum(batch.net_cents for batch in batches)),
-        ("deposited", len(paid), sum(batch.deposit_cents or 0 for batch in paid)),
-        ("fees", len(paid), sum(batch.fee_cents or 0 for batch in paid)),
-    ]
+    return [("net_settled", len(batches), sum(batch.net_cents for batch in batches))]
 
 
 def batches_json(batches: Sequence[BatchResult]) -> list[dict[str, Any]]:

@@ -174,7 +174,7 @@ class _Summary:
         )
 
     def settled(self, lines: Sequence[tuple[str, int, int]]) -> None:
-        """Net settled money (and what the bank deposited) next to the PayTrace total."""
+        """Net settled money in batches, under the PayTrace total."""
         for key, batches, cents in lines:
             label = self.cell(labels.text(key, self.language))
             self.sheet.append([label, None, self.count(batches), self.money(cents)])
