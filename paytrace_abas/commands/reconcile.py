@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from paytrace_abas.abas.sink import check_sink
+from paytrace_abas.commands import settlement as settling
 from paytrace_abas.commands._run import (
     finish_and_alert,
     post_receipts,
@@ -20,7 +21,6 @@ from paytrace_abas.commands._run import (
 from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
-    load_pulled_payments,
     open_ledger,
     utc_now,
 )
@@ -45,6 +45,7 @@ from paytrace_abas.ledger.views import (
     with_decision_columns,
 )
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
+from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.models import (
     Category,
     DeliveryReport,
@@ -65,6 +66,7 @@ from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.plan.integrity import RUN_PLAN, canonical_plan
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
+from paytrace_abas.report.settlement import settled_lines, settlement_sheet
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,8 @@ class RunOutcome:
     #: recurring schedules checked (models.RECURRING_COLUMNS); None when none are configured
     recurring: pd.DataFrame | None = None
     trail: Trail | None = None  # what refunds, voids and chargebacks undo (the alert's lines)
+    #: batches, deposits, fees and the bookings to make by hand (docs/settlement.md)
+    settlement: Settlement = field(default_factory=Settlement)
 
 
 def reconcile(
@@ -170,13 +174,14 @@ def _reconcile_in_ledger(
     last_closed: dt.date,
 ) -> RunOutcome:
     records_by_day: dict[dt.date, int] = {}
-    pulled = load_pulled_payments(settings, window, progress, records_by_day)
+    pulled, pulls = settling.load_pulled_and_batches(settings, window, progress, records_by_day)
     payments = select_window(pulled, window, settings.paytrace.zone)
     ledger.record_pulled_days(run_id, records_by_day)
     schedules = load_recurring(settings)
     payments, originals, disputes = with_money_trail(
         ledger, settings, window, payments, chargebacks_file
     )
+    settlement, payments = settling.settle_window(settings, pulls, payments)
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -224,6 +229,7 @@ def _reconcile_in_ledger(
         language=report.workbook_language,
     )
     postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
+    postings = settling.with_bookings(postings, settlement)
     if dry_run and settings.abas.preview:
         postings = with_abas_preview(settings, plan, postings)
     write_workbook(
@@ -235,12 +241,15 @@ def _reconcile_in_ledger(
         dead_letter_sheet,
         matched_rows_limit=report.matched_rows_limit,
         recurring=recurring,
+        settlement=settlement_sheet(settlement),
+        settled=settled_lines(settlement.batches),
     )
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
     record_trail(ledger, run_id, payments, disputes, dry_run)
+    settlement = settling.record_settlement(ledger, run_id, settlement, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -262,6 +271,7 @@ def _reconcile_in_ledger(
         customers,
         recurring,
         trail,
+        settlement,
     )
 
 
