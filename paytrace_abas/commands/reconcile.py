@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,12 @@ from paytrace_abas.commands.inputs import (
     open_ledger,
     utc_now,
 )
+from paytrace_abas.commands.ledger_facts import (
+    carry_exceptions,
+    ledger_history,
+    posted_invoices,
+    with_posting_columns,
+)
 from paytrace_abas.commands.money_trail import Trail, record_trail, trail_of_run, with_money_trail
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
@@ -36,8 +41,7 @@ from paytrace_abas.errors import (
     ConfigError,
     UsageError,
 )
-from paytrace_abas.frames import records
-from paytrace_abas.ledger import POSTED, Ledger
+from paytrace_abas.ledger import Ledger
 from paytrace_abas.ledger.views import (
     dead_letter_rows,
     run_item_rows,
@@ -52,7 +56,6 @@ from paytrace_abas.models import (
     Outcome,
     Receipt,
     Window,
-    open_exception_mask,
 )
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day, select_window
@@ -252,7 +255,7 @@ def _reconcile_in_ledger(
     settlement = settling.record_settlement(ledger, run_id, settlement, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
-        _carry_exceptions(ledger, run_id, results)
+        carry_exceptions(ledger, run_id, results)
         completed = completed_through(window, ledger.watermark(), last_closed)
         if completed is not None:
             ledger.advance_watermark(completed, run_id)
@@ -311,75 +314,6 @@ def check_posting_settings(settings: Settings) -> None:
     if not settings.accounts.default:
         raise ConfigError("[accounts] default is required before anything is posted to abas")
     check_sink(settings.abas, settings.secrets)
-
-
-def ledger_history(
-    ledger: Ledger, payments: pd.DataFrame, invoice_nos: Iterable[str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(already_posted, paid_before) for matching, from the ledger: only what it holds of the
-    window's payments and of ``invoice_nos`` (the numbers in play) and of the invoices those
-    payments paid, so a run reads as much of the ledger as its day needs, however long the
-    history (docs/posting.md).
-
-    A receipt the ledger holds but has not posted yet (a crashed run, a dead letter) is
-    matched again like new, so it keeps its invoices; the ledger's copy is what gets posted.
-    """
-    in_window = set(payments["transaction_id"].astype(str).tolist())
-    already_posted = ledger.posted_documents(in_window)
-    wanted = set(invoice_nos) | ledger.invoices_paid_by(in_window)
-    cleared = cleared_invoices(ledger.paid_lines(wanted))
-    paid_before = {
-        invoice: tid
-        for invoice, (tid, state) in ledger.invoice_payers(cleared).items()
-        if state == POSTED or tid not in in_window
-    }
-    return already_posted, paid_before
-
-
-def posted_invoices(
-    ledger: Ledger, payments: pd.DataFrame, already_posted: Mapping[str, str]
-) -> dict[str, list[str]]:
-    """transaction_id -> the invoices its posted receipt paid, for the window's posted ones
-    (one batched look-up of those payments: the cost follows the day, not the history)."""
-    in_window = set(payments["transaction_id"].astype(str).tolist())
-    return {
-        record.receipt.transaction_id: [line.invoice_no for line in record.receipt.lines]
-        for record in ledger.postings_of(in_window.intersection(already_posted))
-    }
-
-
-def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:
-    """Invoices a ledger line paid in full; a part-paid invoice stays open for its next payment.
-
-    abas' open-items export then shows the rest still open, and a later payment of that rest
-    is a match, not a duplicate. A line planned without its open amount counts as clearing.
-    """
-    return {
-        invoice
-        for invoice, lines in paid_lines.items()
-        if any(opened is None or paid >= opened for _, paid, opened in lines)
-    }
-
-
-def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:
-    """Results plus ``account`` (from the plan) and ``posting_state`` (from the ledger)."""
-    accounts = {posting.transaction_id: posting.account for posting in plan.postings}
-    ids = results["transaction_id"].astype(str)
-    states = ledger.posting_states(ids.tolist())
-    enriched = results.copy()
-    enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
-    enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
-    return enriched
-
-
-def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
-    is_open = open_exception_mask(results["category"], results["decided_run"] != "")
-    exceptions = [
-        (str(r["transaction_id"]), str(r["category"]), str(r["reason"]), int(r["amount_cents"]))
-        for r in records(results[is_open])
-    ]
-    resolved = results.loc[~is_open, "transaction_id"].astype(str).tolist()
-    ledger.carry_exceptions(run_id, exceptions, resolved)
 
 
 def _ids(results: pd.DataFrame, category: Category) -> list[str]:
