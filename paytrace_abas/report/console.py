@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from paytrace_abas.frames import records
 from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
+from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.models import CheckStep, DeliveryReport, ManualBooking, Outcome, Window
 from paytrace_abas.money import cents_to_decimal, format_cents
 from paytrace_abas.plan.document import Plan
@@ -20,6 +21,7 @@ from paytrace_abas.report import labels
 from paytrace_abas.report.catalog import N_, NC_, translate
 from paytrace_abas.report.formats import share_text
 from paytrace_abas.report.reasons import amount_texts
+from paytrace_abas.report.settlement import batches_json, deposits_json, describe_settlement
 
 
 def console_summary(results: pd.DataFrame, currency: str, locale: str, language: str = "en") -> str:
@@ -73,7 +75,7 @@ def describe_bookings(bookings: Sequence[ManualBooking], language: str = "en") -
             N_("note"),
         )
     ]
-    title = translate(N_("book by hand in abas ({count} write-off(s) no sink posts):"), language)
+    title = translate(N_("book by hand in abas ({count} booking(s) no sink posts):"), language)
     title = title.format(count=len(rows))
     return title + "\n" + tabulate(rows, headers=headers, disable_numparse=True)
 
@@ -106,6 +108,8 @@ class AppliedPlan(Protocol):
     def delivery(self) -> DeliveryReport: ...
     @property
     def dead_letters(self) -> int: ...
+    @property
+    def settlement_bookings(self) -> tuple[ManualBooking, ...]: ...
 
 
 def describe_apply(outcome: AppliedPlan, language: str = "en", locale: str = "en_US") -> str:
@@ -124,8 +128,9 @@ def describe_apply(outcome: AppliedPlan, language: str = "en", locale: str = "en
     if review.skipped:
         lines.append(say(N_("  already in the ledger: {count}"), count=len(review.skipped)))
     lines += _decided(review, language)
-    if review.bookings:
-        lines.append(describe_bookings(review.bookings, language))
+    if review.bookings or outcome.settlement_bookings:
+        bookings = [*review.bookings, *outcome.settlement_bookings]
+        lines.append(describe_bookings(bookings, language))
     lines.append(describe_retry(outcome.delivery, outcome.dead_letters, language))
     return "\n".join(lines)
 
@@ -214,6 +219,8 @@ class FinishedRun(Protocol):
     def recurring(self) -> pd.DataFrame | None: ...
     @property
     def trail(self) -> TrailLines | None: ...
+    @property
+    def settlement(self) -> Settlement: ...
 
 
 def describe_reconcile(
@@ -240,6 +247,9 @@ def describe_reconcile(
         )
         recurring = translate(N_("recurring: {found}"), language)
         lines.append(recurring.format(found=found or translate(N_("nothing due"), language)))
+    lines += describe_settlement(outcome.settlement)
+    if outcome.settlement.to_book:
+        lines.append(describe_bookings(outcome.settlement.to_book, language))
     if outcome.delivery is not None:
         lines.append(describe_retry(outcome.delivery, outcome.dead_letters, language))
     if outcome.trail is not None:
@@ -286,6 +296,8 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
         "recurring": recurring_json(outcome.recurring),
+        "batches": batches_json(outcome.settlement.batches),
+        "deposits": deposits_json(outcome.settlement.deposits),
     }
 
 
