@@ -116,7 +116,7 @@ def test_period_report_from_nightly_runs_and_a_rerun(demo_copy: Path) -> None:
     assert batches == batch_totals(expected)
 
     every_line = data_rows(book, "Postings")
-    postings = [row for row in every_line if row[7] != "book_by_hand"]
+    postings = [row for row in every_line if row[7] != "Book by hand in abas"]
     # the sample day's matched invoices and the three of the day before, each posted once
     assert len(postings) == 48
     assert {row[7] for row in postings} == {"Posted"}
