@@ -123,7 +123,7 @@ def test_period_report_from_nightly_runs_and_a_rerun(demo_copy: Path) -> None:
     assert all(str(row[8]).startswith("demo-abas-import.edp line ") for row in postings)
     # and, once however often the 25th ran, batch 998's deposit and fee, deposited on the 26th
     # (batch 1's on the 27th is after the period; docs/settlement.md)
-    by_hand = [(row[0], row[4]) for row in every_line if row[7] == "book_by_hand"]
+    by_hand = [(row[0], row[4]) for row in every_line if row[7] == "Book by hand in abas"]
     assert by_hand == [
         ("batch 998 2026-11-25 18100 deposit", 45503.68),
         ("batch 998 2026-11-25 18100 fee", 1359.02),
