@@ -156,7 +156,8 @@ def write_workbook(
     matched_rows_limit: int = MATCHED_ROWS_LIMIT,
 ) -> None:
     """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
-    matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py)."""
+    matched rows and posting lines past ``matched_rows_limit`` go to CSVs beside it
+    (report/overflow.py)."""
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -188,12 +189,22 @@ def write_workbook(
     matched = rows[rows["category"] == Category.MATCHED.value]
     shown, rest = matched.iloc[:matched_rows_limit], matched.iloc[matched_rows_limit:]
     book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, shown)
-    files = write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
+    files = [
+        ("matched", *file)
+        for file in write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
+    ]
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
     posting_columns: tuple[Column, ...] = POSTING_COLUMNS
     if "abas_open_after" in posting_rows.columns:
         posting_columns = (*POSTING_COLUMNS, *PREVIEW_COLUMNS)
-    book.table("postings", NEUTRAL_COLOUR, posting_columns, posting_rows)
+    # The lines of the matched payments once more: the same limit, the rest in a CSV beside.
+    lines, more_lines = (
+        posting_rows.iloc[:matched_rows_limit],
+        posting_rows.iloc[matched_rows_limit:],
+    )
+    book.table("postings", NEUTRAL_COLOUR, posting_columns, lines)
+    more = write_overflow(overflow_path(path, "postings"), posting_columns, more_lines, language)
+    files += [("postings", *file) for file in more]
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
