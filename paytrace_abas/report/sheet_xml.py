@@ -6,6 +6,7 @@ prepared in one pass: text is cleaned and escaped only when the column's joined 
 some value needs it, numbers of a few distinct values (days, counts, shares) are formatted once
 each, amounts from integer cents without Decimal. The cells are the ones ``tables._data_row``
 made one by one before (tests/test_report_tables.py reads every kind back from both paths).
+The rows go into the sheet's file as the text they are (``install_writer``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet import _writer
 
 from paytrace_abas.report.cells import MAX_CELL_TEXT, Kind, clean_text, number_text
+
+if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: anything that could be the start of a card number: a run of 13 digits, maybe grouped
 _DIGIT_RUN = re.compile(r"(?:\d[ -]?){12}\d")
@@ -141,3 +146,34 @@ def _amount(cents: Any) -> str:
     value = int(cents)
     whole, fraction = divmod(abs(value), 100)
     return f"{'-' if value < 0 else ''}{whole}.{fraction:02d}"
+
+
+def install_writer(sheet: WriteOnlyWorksheet, write_row: Any) -> BinaryIO | None:
+    """Put our serializer in place of openpyxl's per-cell one; None if its hooks are gone.
+
+    The sheet's stream writes to a file we hold, so that a block of rows goes in as the XML
+    text it is (parsing it into elements only for lxml to write them out again cost more than
+    making it). These are private hooks of openpyxl 3.1; tests/test_report_tables.py reads
+    every kind of cell back from both paths so that a change there fails loudly.
+    """
+    hooks: Any = sheet
+    if not all(hasattr(hooks, name) for name in ("_writer", "_values_to_row", "_get_writer")):
+        return None
+    if hooks._writer is not None or not hasattr(_writer, "create_temporary_file"):
+        return None
+    path = _writer.create_temporary_file()
+    handle = open(path, "wb")  # noqa: SIM115  # closed with the sheet, below
+    writer: Any = _writer.WorksheetWriter(sheet, out=handle)
+    writer.out = path  # what the workbook reads into its archive once the sheet is closed
+    close_stream = writer.close
+
+    def close() -> None:
+        close_stream()
+        handle.close()
+
+    writer.close = close
+    hooks._writer = writer
+    writer.write_top()
+    writer.write_row = write_row
+    hooks._values_to_row = lambda values, row_index: values
+    return handle

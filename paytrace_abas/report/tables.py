@@ -26,12 +26,12 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.xml.functions import Element, SubElement, fromstring
+from openpyxl.xml.functions import Element, SubElement
 
 from paytrace_abas.report.cells import Kind, clean_text, is_missing, number_text, shown_text
 from paytrace_abas.report.labels import continuation_name
 from paytrace_abas.report.printing import PageLayout, lay_out_columns
-from paytrace_abas.report.sheet_xml import ColumnCells, rows_xml
+from paytrace_abas.report.sheet_xml import ColumnCells, install_writer, rows_xml
 from paytrace_abas.report.styles import Styles
 
 if TYPE_CHECKING:  # a private module of openpyxl, for annotations only
@@ -205,7 +205,8 @@ class _SheetStream:
         self.row_index = 0
         self.data_rows = 0
         self.styles = styles
-        self.hooked = PRIVATE_WRITER_HOOKS and _install_writer(sheet, self._write_row)
+        self.file = install_writer(sheet, self._write_row) if PRIVATE_WRITER_HOOKS else None
+        self.hooked = self.file is not None
         self._append("header", self.spec.labels)
 
     def append_block(self, rows: Sequence[Sequence[Any]]) -> None:
@@ -294,7 +295,9 @@ class _SheetStream:
             columns = list(zip(*values, strict=True))
             text = rows_xml(self.cells, columns, self.row_index + 1, self.sums)
             self.row_index += len(values)
-            xf.write(*fromstring(f"<rows>{text}</rows>"))
+            assert self.file is not None  # blocks come through here only with the file in place
+            xf.flush()  # what lxml holds goes first: the sheet's start, earlier rows
+            self.file.write(text.encode("utf-8"))
             return
         self.row_index += 1
         row_index = self.row_index
@@ -334,24 +337,6 @@ def _data_role(column: Column) -> str:
     if column.input:
         return "input"
     return "wrap" if column.wrap else "data"
-
-
-def _install_writer(sheet: WriteOnlyWorksheet, write_row: Any) -> bool:
-    """Put our serializer in place of openpyxl's per-cell one; False if its hooks are gone.
-
-    These are private hooks of openpyxl 3.1; tests/test_report_tables.py reads every kind of
-    cell back from both paths so that a change there fails loudly.
-    """
-    hooks: Any = sheet
-    if not all(hasattr(hooks, name) for name in ("_get_writer", "_values_to_row")):
-        return False
-    hooks._get_writer()
-    writer = getattr(hooks, "_writer", None)
-    if writer is None or not hasattr(writer, "write_row"):
-        return False
-    writer.write_row = write_row
-    hooks._values_to_row = lambda values, row_index: values
-    return True
 
 
 def _number(kind: Kind, value: Any) -> int | float | Decimal:
