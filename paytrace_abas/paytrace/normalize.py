@@ -105,8 +105,10 @@ def _normalize_columns(
     try:
         created = [_time_text(_object(item.record, "created").get("at")) for item in items]
         settled = [_time_text(item.record.get("settled")) for item in items]
+        # a tuple per record, not a dict: a big day holds a million of them at once
         rows = [
-            _fields(item, currency, bool(text)) for item, text in zip(items, settled, strict=True)
+            tuple(_fields(item, currency, bool(text)).values())
+            for item, text in zip(items, settled, strict=True)
         ]
     except InputFileError:
         return None
@@ -114,7 +116,8 @@ def _normalize_columns(
     settled_at = _local_times(settled, items, zone, "settled")
     if created_at is None or settled_at is None or "" in created:
         return None
-    frame = pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=_FIELD_COLUMNS).reindex(columns=PAYMENT_COLUMNS)
+    del rows
     frame["created_at"] = created_at
     frame["settled_at"] = settled_at
     return frame
@@ -185,6 +188,26 @@ def _fields(item: RawTransaction, currency: str, is_settled: bool) -> dict[str, 
         "batch_number": record.get("batch_number"),
         "source_line": item.source,
     }
+
+
+#: the columns ``_fields`` gives, in its order
+_FIELD_COLUMNS = [
+    "transaction_id",
+    "kind",
+    "status",
+    "amount_cents",
+    "currency",
+    "invoice_ref",
+    "description",
+    "purchase_order",
+    "paytrace_customer_id",
+    "card_type",
+    "card_last4",
+    "billing_name",
+    "approval_code",
+    "batch_number",
+    "source_line",
+]
 
 
 def _object(record: dict[str, Any], key: str) -> dict[str, Any]:
