@@ -193,24 +193,8 @@ def _fields(item: RawTransaction, currency: str, is_settled: bool) -> dict[str, 
     }
 
 
-#: the columns ``_fields`` gives, in its order
-_FIELD_COLUMNS = [
-    "transaction_id",
-    "kind",
-    "status",
-    "amount_cents",
-    "currency",
-    "invoice_ref",
-    "description",
-    "purchase_order",
-    "paytrace_customer_id",
-    "card_type",
-    "card_last4",
-    "billing_name",
-    "approval_code",
-    "batch_number",
-    "source_line",
-]
+#: the columns ``_fields`` gives, in its order (the contract's, less the two times)
+_FIELD_COLUMNS = [c for c in PAYMENT_COLUMNS if c not in ("created_at", "settled_at")]
 
 
 def _object(record: dict[str, Any], key: str) -> dict[str, Any]:
