@@ -130,6 +130,41 @@ POSTING_ROW_COLUMNS = [
     "attempts",
     "last_error",
 ]
+#: A recurring schedule as PayTrace exports it (docs/customers.md#recurring-billing).
+SCHEDULE_COLUMNS = [
+    "schedule_id",
+    "paytrace_customer_id",
+    "amount_cents",
+    "start_on",
+    "step",
+    "total_count",
+    "card_expires",
+    "description",
+    "source_line",
+]
+#: What the recurring check found per schedule and due day (JSON ``recurring``, Recurring sheet).
+RECURRING_COLUMNS = [
+    "schedule_id",
+    "customer_no",
+    "paytrace_customer_id",
+    "amount_cents",
+    "due_on",
+    "status",
+    "transaction_id",
+    "card_expires",
+    "reason",
+]
+
+
+class RecurringStatus(StrEnum):
+    """The outcome of one schedule's due day (or next charge, for an expiring card)."""
+
+    CHARGED = "charged"
+    DECLINED = "declined"
+    MISSING = "missing"
+    CARD_EXPIRING = "card_expiring"
+
+
 #: Columns of the optional dead-letter frame.
 DEAD_LETTER_COLUMNS = [
     "transaction_id",
@@ -154,6 +189,17 @@ ITEM_COLUMNS = [
 ]
 #: Exceptions that stay open until a clerk resolves them or a later run matches them.
 OPEN_CATEGORIES = frozenset(EXCEPTIONS - MONEY_OUT - {Category.ALREADY_POSTED})
+#: Columns a run's results gain from the ledger: the clerk's decision ``apply`` accepted
+#: (its resolution, note and apply run; empty when none), shown pre-filled on a rerun.
+DECISION_COLUMNS = ["decided_resolution", "decided_note", "decided_run"]
+
+
+def open_exception_mask(categories: pd.Series, decided: pd.Series) -> pd.Series:
+    """The one definition of an open exception, for ``show``, the period report and the
+    workbook (docs/workbook.md#open-exceptions): a payment whose category waits for a clerk
+    (OPEN_CATEGORIES) and that has no applied clerk's decision."""
+    waiting = categories.astype(str).isin([c.value for c in OPEN_CATEGORIES])
+    return waiting & ~decided.astype(bool)
 
 
 @dataclass(frozen=True)
@@ -236,6 +282,19 @@ class ManualBooking:
     currency: str
     paid_on: dt.date
     note: str
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """One credit on the merchant's deposit account, from the bank statement."""
+
+    booked_on: dt.date
+    amount_cents: int
+    currency: str
+    #: the bank's reference and remittance text, as one line (may be empty)
+    reference: str
+    #: where it came from: file and entry or line, for messages
+    source: str
 
 
 @dataclass(frozen=True)

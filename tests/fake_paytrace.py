@@ -81,7 +81,10 @@ class FakePaytrace:
     transactions: list[dict[str, Any]] = field(default_factory=list)
     batches: list[dict[str, Any]] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)
+    #: customer_id -> the body export_approved answers (its approved recurring charges)
     recurring: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: recurring schedules export_scheduled answers (docs/customers.md#recurring-billing)
+    schedules: list[dict[str, Any]] = field(default_factory=list)
     #: "created": exports filter on the created day; "settled": on the settled day if any
     date_filter: str = "created"
     token_lifetime: int = 7200
@@ -330,7 +333,9 @@ class FakePaytrace:
         if days is None:
             return _json(200, _errors({BAD_REQUEST_CODE: ["Please provide a valid date range."]}))
         chosen = [batch for batch in self.batches if _inside(_day(batch.get("settled")), days)]
-        return _json(200, _success(batches=chosen))
+        # A batch's own transaction list (``transactions``) is served only per batch.
+        summaries = [{k: v for k, v in batch.items() if k != "transactions"} for batch in chosen]
+        return _json(200, _success(batches=summaries))
 
     def _batch_transactions(self, request: dict[str, Any]) -> _Answer:
         number = request.get("batch_number")
@@ -341,6 +346,8 @@ class FakePaytrace:
         if not matching:
             return _json(200, _success(transactions=[]))
         latest = max(matching, key=lambda batch: _day(batch.get("settled")) or dt.date.min)
+        if "transactions" in latest:  # the batch names its transactions (several a day)
+            return _json(200, _success(transactions=latest["transactions"]))
         day = _day(latest.get("settled"))
         chosen = [t for t in self.transactions if t.get("settled") and _day(t["settled"]) == day]
         return _json(200, _success(transactions=chosen))
@@ -357,6 +364,11 @@ class FakePaytrace:
             return _json(200, _errors({"30": [message]}))
         return _json(200, _success(**self.recurring[customer_id]))
 
+    def _schedules_export(self, request: dict[str, Any]) -> _Answer:
+        wanted = str(request.get("customer_id") or "")
+        chosen = [s for s in self.schedules if not wanted or s.get("customer_id") == wanted]
+        return _json(200, _success(recurrences=chosen))
+
 
 _ENDPOINTS = {
     "/v1/transactions/export/by_date_range": FakePaytrace._export_by_date_range,
@@ -364,6 +376,7 @@ _ENDPOINTS = {
     "/v1/batches/transaction_list": FakePaytrace._batch_transactions,
     "/v1/customer/export": FakePaytrace._customer_export,
     "/v1/recurrence/export_approved": FakePaytrace._recurring_export,
+    "/v1/recurrence/export_scheduled": FakePaytrace._schedules_export,
 }
 _INVALID_GRANT = (
     '{"error":"invalid_grant","error_description":"The provided authorization grant is invalid, '
@@ -477,6 +490,13 @@ def export_records(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
         with open(path, encoding="utf-8-sig") as handle:
             records.extend(load_json(handle.read())["transactions"])
     return records
+
+
+def batch_records(path: str | Path) -> list[dict[str, Any]]:
+    """The batches of a ``[paytrace] batches_file``, each with its transaction list."""
+    with open(path, encoding="utf-8-sig") as handle:
+        batches: list[dict[str, Any]] = load_json(handle.read())["batches"]
+    return batches
 
 
 def transaction_record(

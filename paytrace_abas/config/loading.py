@@ -31,6 +31,7 @@ from paytrace_abas.config.settings import (
     Settings,
     is_account,
 )
+from paytrace_abas.config.settlement import read_settlement
 from paytrace_abas.errors import ConfigError
 
 
@@ -72,6 +73,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         posting=_read_posting(reader.section("posting")),
         accounts=_read_accounts(reader.section("accounts")),
         alerts=_read_alerts(reader.section("alerts")),
+        settlement=read_settlement(reader.section("settlement")),
         secrets=read_secrets(environ),
     )
     reader.reject_unknown_sections()
@@ -135,11 +137,13 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
     settings = PaytraceSettings(
         source=section.choice("source", defaults.source, ("file", "api")),
         file=section.path("file", must_exist=section.peek("source") != "api"),
+        batches_file=section.path("batches_file", must_exist=True),
         base_url=section.url("base_url", defaults.base_url),
         timezone=section.timezone("timezone", defaults.timezone),
         currency=section.currency("currency", defaults.currency),
         overlap_days=section.integer("overlap_days", defaults.overlap_days, minimum=0),
         empty_day_alert=section.boolean("empty_day_alert", defaults.empty_day_alert),
+        chargebacks_dir=section.path("chargebacks_dir", must_exist=True),
         timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
         max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
         backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
@@ -147,7 +151,11 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
         parallel_requests=section.integer(
             "parallel_requests", defaults.parallel_requests, minimum=1
         ),
+        recurring=section.boolean("recurring", defaults.recurring),
+        recurring_file=section.path("recurring_file", must_exist=True),
     )
+    if settings.recurring and settings.source == "file" and settings.recurring_file is None:
+        section.problem("recurring", 'needs recurring_file when source = "file"')
     section.reject_unknown_keys()
     return settings
 
@@ -250,7 +258,13 @@ def _read_accounts(section: TomlSection) -> AccountSettings:
         merchant=section.text("merchant", ""),
         default=section.text("default", ""),
         rules=tuple(rules),
+        bank=section.text("bank", ""),
+        fee=section.text("fee", ""),
     )
+    for key in ("bank", "fee"):
+        value = getattr(settings, key)
+        if value and not is_account(value):
+            section.problem(key, f"{value!r} is not an account ({ACCOUNT_RULE_TEXT})")
     if section.present and not settings.default:
         section.problem("default", "is required: the account used when no rule fits")
     elif settings.default and not is_account(settings.default):
@@ -338,6 +352,9 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         customer_map=section.string_table("customer_map"),
         max_amount=section.amount("max_amount", defaults.max_amount),
         name_match_threshold=_threshold(section, defaults.name_match_threshold),
+        refund_lookback_days=section.integer(
+            "refund_lookback_days", defaults.refund_lookback_days, minimum=1
+        ),
     )
     # A second matching process saved far less than 10 % of a whole run at 300,000 payments
     # (bench/README.md): removed, and old files that still set it keep loading.

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from paytrace_abas.config.secrets import SECRET_FIELDS
 from paytrace_abas.config.secrets import Secrets as Secrets
+from paytrace_abas.config.settlement import SettlementSettings
 
 #: an abas account number as this tool writes it: letters, digits, '.', '_' or '-', at most 20,
 #: starting with a letter or digit (no ';', '=', '|', space: they would break a file or a sheet)
@@ -52,12 +53,16 @@ class Backoff:
 class PaytraceSettings:
     source: str = "file"
     file: Path | None = None
+    #: file mode: the /v1/batches/export body, each batch with its transaction_list answer
+    batches_file: Path | None = None
     base_url: str = "https://api.paytrace.com"
     timezone: str = "America/Los_Angeles"
     currency: str = "USD"
     overlap_days: int = 2
     #: alert when a weekday of the window is pulled over the API and answered empty
     empty_day_alert: bool = False
+    #: where the processor's dispute files land; each is read once (docs/money-trail.md)
+    chargebacks_dir: Path | None = None
     timeout_seconds: float = 30.0
     max_attempts: int = 4
     #: first retry wait; doubles per attempt (with jitter), capped at 30 s
@@ -66,6 +71,10 @@ class PaytraceSettings:
     retry_budget_seconds: float = 120.0
     #: day-sized export requests in flight at once
     parallel_requests: int = 4
+    #: check recurring schedules: pulled over the API (source "api") ...
+    recurring: bool = False
+    #: ... or read from this file, the API's answer body (docs/customers.md#recurring-billing)
+    recurring_file: Path | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -85,6 +94,8 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "amount": "opzabetr",
     "discount": "skbetr",
     "open_after": "ofbetr",
+    # head field abas answers a committed receipt's number in (shown as its abas document)
+    "document_number": "nummer",
 }
 
 #: logical receipt fields in the order of the import file's columns
@@ -243,6 +254,10 @@ class AccountSettings:
     #: account when no rule fits; required before anything is posted
     default: str = ""
     rules: tuple[AccountRule, ...] = ()
+    #: settlement bookings (docs/settlement.md): the bank account deposits arrive on
+    bank: str = ""
+    #: settlement bookings: the account the processor's fees are booked to
+    fee: str = ""
 
     def account_for(self, card_type: str, currency: str) -> str:
         """The first fitting rule's account, else the default."""
@@ -300,6 +315,8 @@ class MatchingSettings:
     #: a payer without a known customer id is found by name when one abas customer's name is
     #: at least this similar (token-set similarity, 0..1) and no other is as similar
     name_match_threshold: float = 0.9
+    #: a refund or void is tied to a sale of its payer made at most this many days before it
+    refund_lookback_days: int = 90
 
     @property
     def under_tolerance_bp(self) -> int | None:
@@ -354,4 +371,5 @@ class Settings:
     posting: PostingSettings = field(default_factory=PostingSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    settlement: SettlementSettings = field(default_factory=SettlementSettings)
     secrets: Secrets = field(default_factory=Secrets)

@@ -196,4 +196,104 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             )""",
         ),
     ),
+    (
+        7,
+        (
+            # A recurring schedule's declined or missing charge is alerted once per due day,
+            # however often the day is reconciled again (docs/customers.md#recurring-billing).
+            """CREATE TABLE recurring_alerts (
+                schedule_id TEXT NOT NULL,
+                due_on TEXT NOT NULL,
+                status TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                alerted_at TEXT NOT NULL,
+                PRIMARY KEY (schedule_id, due_on)
+            )""",
+        ),
+    ),
+    (
+        8,
+        (
+            # A clerk's decision a later one replaced (``revise``), with the write-off it had
+            # listed to book by hand (JSON, or NULL): the ledger keeps both decisions.
+            """CREATE TABLE superseded_decisions (
+                id INTEGER PRIMARY KEY,
+                transaction_id TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                plan_run_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                resolution TEXT NOT NULL,
+                note TEXT NOT NULL,
+                place TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                manual_booking TEXT,
+                superseded_run_id TEXT NOT NULL,
+                superseded_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX superseded_decisions_transaction"
+            " ON superseded_decisions (transaction_id)",
+        ),
+    ),
+    (
+        9,
+        (
+            # The money trail (docs/money-trail.md). Who paid what and when, per PayTrace
+            # transaction a run saw: a later refund or void finds the sale it undoes here,
+            # through the payer's keys and a bounded range of days.
+            """CREATE TABLE payment_keys (
+                transaction_id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                day TEXT NOT NULL,
+                customer_ref TEXT NOT NULL,
+                card_last4 TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                run_id TEXT NOT NULL
+            )""",
+            "CREATE INDEX payment_keys_customer ON payment_keys (customer_ref, day)",
+            "CREATE INDEX payment_keys_card ON payment_keys (card_last4, day)",
+            # Every processor dispute file a posting run read from [paytrace] chargebacks_dir,
+            # by content: a moved or renamed copy is not read twice, an edited one is new.
+            """CREATE TABLE chargeback_files (
+                content_hash TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                read_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX chargeback_files_name ON chargeback_files (name)",
+            # Each dispute (processor case) and where it stands: open, won or lost.
+            """CREATE TABLE disputes (
+                case_number TEXT PRIMARY KEY,
+                transaction_id TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                disputed_on TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'won', 'lost')),
+                first_run_id TEXT NOT NULL,
+                last_run_id TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+    (
+        10,
+        (
+            # A settlement's bookings (bank deposit, processor fee) no sink can post: proposed
+            # by every run that pairs a batch (``planned_run_id``), listed to book by hand
+            # once, by the posting run or ``apply`` that accepts them (``run_id``).
+            """CREATE TABLE settlement_bookings (
+                booking_id TEXT PRIMARY KEY,
+                planned_run_id TEXT NOT NULL,
+                run_id TEXT REFERENCES runs (run_id),
+                counter_account TEXT NOT NULL,
+                gl_account TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                booked_on TEXT NOT NULL,
+                note TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX settlement_bookings_planned ON settlement_bookings (planned_run_id)",
+            "CREATE INDEX settlement_bookings_run ON settlement_bookings (run_id)",
+            "CREATE INDEX settlement_bookings_booked_on ON settlement_bookings (booked_on)",
+        ),
+    ),
 ]

@@ -16,6 +16,8 @@ from typing import Any, Self
 from paytrace_abas.ledger import decisions as _decisions
 from paytrace_abas.ledger import postings as _postings
 from paytrace_abas.ledger import runs as _runs
+from paytrace_abas.ledger import settlement as _settlement
+from paytrace_abas.ledger import trail as _trail
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import (
     AppliedDecision,
@@ -23,7 +25,9 @@ from paytrace_abas.ledger.records import (
     DeadLetterRecord,
     RunItem,
     RunItemRow,
+    SupersededDecision,
 )
+from paytrace_abas.ledger.trail import Dispute, PaymentKey
 from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
 
 
@@ -105,6 +109,12 @@ class Ledger:
 
     def claim_lock_alert(self, holder: str, run_id: str) -> bool:
         return _runs.claim_lock_alert(self._connection, holder, run_id)
+
+    def alerted_recurring(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        return _runs.alerted_recurring(self._connection, keys)
+
+    def record_recurring_alerts(self, run_id: str, alerted: Iterable[tuple[str, str, str]]) -> None:
+        _runs.record_recurring_alerts(self._connection, run_id, alerted)
 
     def counted_runs(self, last_day: dt.date) -> list[RunRecord]:
         return _runs.counted_runs(self._connection, last_day)
@@ -209,9 +219,13 @@ class Ledger:
     # -- exceptions and clerks' decisions (decisions.py) ---------------------------------------
 
     def carry_exceptions(
-        self, run_id: str, exceptions: Iterable[tuple[str, str, str, int]], resolved: Iterable[str]
+        self,
+        run_id: str,
+        exceptions: Iterable[tuple[str, str, str, int]],
+        resolved: Iterable[str],
+        reopen: bool = True,
     ) -> None:
-        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved)
+        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved, reopen)
 
     def open_exceptions(self) -> list[tuple[str, str, str, str]]:
         return _decisions.open_exceptions(self._connection)
@@ -231,13 +245,59 @@ class Ledger:
     def applied_decisions(self, transaction_ids: Iterable[str]) -> dict[str, AppliedDecision]:
         return _decisions.applied_decisions(self._connection, transaction_ids)
 
+    def superseded_decisions(self, transaction_ids: Iterable[str]) -> list[SupersededDecision]:
+        return _decisions.superseded_decisions(self._connection, transaction_ids)
+
     def manual_bookings_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, ManualBooking]]:
         return _decisions.manual_bookings_of(self._connection, transaction_ids)
 
     def manual_bookings_of_run(self, run_id: str) -> list[ManualBooking]:
-        return _decisions.manual_bookings_of_run(self._connection, run_id)
+        """A run's write-offs, then the settlement bookings it accepted: all by hand."""
+        return [
+            *_decisions.manual_bookings_of_run(self._connection, run_id),
+            *_settlement.settlement_bookings_of_run(self._connection, run_id),
+        ]
 
     def manual_bookings_paid_between(
         self, first_day: dt.date, last_day: dt.date
     ) -> list[ManualBooking]:
-        return _decisions.manual_bookings_paid_between(self._connection, first_day, last_day)
+        return [
+            *_decisions.manual_bookings_paid_between(self._connection, first_day, last_day),
+            *_settlement.settlement_bookings_between(self._connection, first_day, last_day),
+        ]
+
+    def propose_settlement_bookings(self, run_id: str, bookings: Iterable[ManualBooking]) -> None:
+        _settlement.propose_settlement_bookings(self._connection, run_id, bookings)
+
+    def accept_settlement_bookings(self, run_id: str, planned_run_id: str) -> list[ManualBooking]:
+        return _settlement.accept_settlement_bookings(self._connection, run_id, planned_run_id)
+
+    # -- the money trail: payers' keys, dispute files, disputes (trail.py) ---------------------
+
+    def record_payment_keys(self, run_id: str, keys: Iterable[PaymentKey]) -> None:
+        _trail.record_payment_keys(self._connection, run_id, keys)
+
+    def payments_of_payers(
+        self,
+        customer_refs: Iterable[str],
+        card_last4s: Iterable[str],
+        first_day: dt.date,
+        last_day: dt.date,
+    ) -> list[PaymentKey]:
+        return _trail.payments_of_payers(
+            self._connection, customer_refs, card_last4s, first_day, last_day
+        )
+
+    def chargeback_files_read(
+        self, hashes: Iterable[str], names: Iterable[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        return _trail.chargeback_files_read(self._connection, hashes, names)
+
+    def record_chargeback_files(self, run_id: str, files: Iterable[tuple[str, str]]) -> None:
+        _trail.record_chargeback_files(self._connection, run_id, files)
+
+    def disputes_of(self, case_numbers: Iterable[str]) -> dict[str, Dispute]:
+        return _trail.disputes_of(self._connection, case_numbers)
+
+    def record_disputes(self, run_id: str, disputes: Iterable[Dispute]) -> None:
+        _trail.record_disputes(self._connection, run_id, disputes)

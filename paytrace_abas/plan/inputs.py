@@ -18,7 +18,15 @@ import pandas as pd
 from paytrace_abas.errors import InputFileError
 
 PAYMENT_COLUMNS = ("transaction_id", "kind", "status", "amount_cents", "currency", "card_type")
-OPEN_ITEM_COLUMNS = ("invoice_no", "customer_no", "currency", "open_cents")
+#: gross and discount terms: a ``skonto`` decision grants the discount they offer
+OPEN_ITEM_COLUMNS = (
+    "invoice_no",
+    "customer_no",
+    "currency",
+    "open_cents",
+    "gross_cents",
+    "discount_bp",
+)
 _ROWS_AT_ONCE = 65_536
 
 

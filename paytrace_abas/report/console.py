@@ -11,11 +11,13 @@ from tabulate import tabulate
 
 from paytrace_abas.frames import records
 from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
+from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.models import CheckStep, DeliveryReport, ManualBooking, Outcome, Window
 from paytrace_abas.money import cents_to_decimal, format_cents
 from paytrace_abas.plan.document import Plan
 from paytrace_abas.plan.recheck import PlanReview
 from paytrace_abas.report.formats import share_text
+from paytrace_abas.report.settlement import batches_json, deposits_json, describe_settlement
 
 
 def console_summary(results: pd.DataFrame, currency: str, locale: str) -> str:
@@ -59,7 +61,7 @@ def describe_bookings(bookings: Sequence[ManualBooking]) -> str:
         day = booking.paid_on.isoformat()
         rows.append((booking.transaction_id, day, debit, credit, amount, booking.note))
     headers = ["reference (beleg)", "day", "debit", "credit", "amount", "note"]
-    title = f"book by hand in abas ({len(rows)} write-off(s) no sink posts):"
+    title = f"book by hand in abas ({len(rows)} booking(s) no sink posts):"
     return title + "\n" + tabulate(rows, headers=headers, disable_numparse=True)
 
 
@@ -88,6 +90,8 @@ class AppliedPlan(Protocol):
     def delivery(self) -> DeliveryReport: ...
     @property
     def dead_letters(self) -> int: ...
+    @property
+    def settlement_bookings(self) -> tuple[ManualBooking, ...]: ...
 
 
 def describe_apply(outcome: AppliedPlan) -> str:
@@ -105,10 +109,24 @@ def describe_apply(outcome: AppliedPlan) -> str:
         lines.append(f"  already in the ledger: {len(review.skipped)}")
     if review.decisions:
         lines.append(f"  clerk's decisions applied: {len(review.decisions)}")
-    if review.bookings:
-        lines.append(describe_bookings(review.bookings))
+    for decision in review.decisions:
+        if decision.revises:
+            lines.append(f"  revised: {decision.transaction_id} (was '{decision.revises}')")
+    for tid in review.withdrawn_bookings:
+        lines.append(f"  write-off of {tid} withdrawn: reverse it in abas if it was booked by hand")
+    if review.bookings or outcome.settlement_bookings:
+        lines.append(describe_bookings([*review.bookings, *outcome.settlement_bookings]))
     lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
     return "\n".join(lines)
+
+
+class TrailLines(Protocol):
+    """What a run's refunds, voids and chargebacks ask a person to do (docs/money-trail.md)."""
+
+    @property
+    def reversals(self) -> tuple[str, ...]: ...
+    @property
+    def disputes(self) -> tuple[str, ...]: ...
 
 
 class FinishedRun(Protocol):
@@ -133,6 +151,12 @@ class FinishedRun(Protocol):
     def delivery(self) -> DeliveryReport | None: ...
     @property
     def dead_letters(self) -> int: ...
+    @property
+    def recurring(self) -> pd.DataFrame | None: ...
+    @property
+    def trail(self) -> TrailLines | None: ...
+    @property
+    def settlement(self) -> Settlement: ...
 
 
 def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
@@ -145,8 +169,21 @@ def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
     ]
     if outcome.plan_path:
         lines.append(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+    if outcome.recurring is not None:
+        counts = outcome.recurring["status"].value_counts()
+        found = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing due"
+        lines.append(f"recurring: {found}")
+    lines += describe_settlement(outcome.settlement)
+    if outcome.settlement.to_book:
+        lines.append(describe_bookings(outcome.settlement.to_book))
     if outcome.delivery is not None:
         lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
+    if outcome.trail is not None:
+        for title, said in (
+            ("refunds and voids of payments already in abas", outcome.trail.reversals),
+            ("disputes", outcome.trail.disputes),
+        ):
+            lines += [f"\n{title}:", *(f"  {line}" for line in said)] if said else []
     return "\n".join(lines)
 
 
@@ -164,6 +201,7 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
             # in abas now (posted by this run or an earlier one), per the ledger
             "posted": row.get("posting_state") == "posted",
             "reason": row["reason"],
+            **_undoing_fields(row),
         }
         for row in records(outcome.results)
     ]
@@ -179,7 +217,51 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
         "items": items,
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
+        "recurring": recurring_json(outcome.recurring),
+        "batches": batches_json(outcome.settlement.batches),
+        "deposits": deposits_json(outcome.settlement.deposits),
     }
+
+
+#: Categories whose items name the payment they undo (docs/contract.md#json-output).
+_UNDOING = ("refund", "void", "chargeback")
+
+
+def _undoing_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A refund, void or chargeback: the payment it undoes and that payment's invoices (it pays
+    none itself), the candidates when that is ambiguous, a chargeback's dispute status."""
+    if row["category"] not in _UNDOING or "original_transaction_id" not in row:
+        return {}
+    original = row["original_transaction_id"]
+    found = isinstance(original, str)
+    candidates = list(row["original_candidates"])
+    fields: dict[str, Any] = {
+        "original_transaction_id": original if found else None,
+        "original_status": "found" if found else ("ambiguous" if candidates else "not_found"),
+        "invoice_nos": list(row["original_invoice_nos"]),
+        "original_candidates": candidates,
+    }
+    if row["category"] == "chargeback":
+        fields["dispute_status"] = row["dispute_status"] or "open"
+    return fields
+
+
+def recurring_json(recurring: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The ``recurring`` list of the JSON document (docs/contract.md#json-output)."""
+    if recurring is None:
+        return []
+    return [
+        {
+            "schedule_id": row["schedule_id"],
+            "customer_no": row["customer_no"] or None,
+            "paytrace_customer_id": row["paytrace_customer_id"],
+            "amount_cents": int(row["amount_cents"]),
+            "due_on": row["due_on"].isoformat(),
+            "status": row["status"],
+            "transaction_id": row["transaction_id"] or None,
+        }
+        for row in records(recurring)
+    ]
 
 
 def check_line(step: CheckStep) -> str:

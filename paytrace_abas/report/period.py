@@ -18,9 +18,9 @@ from paytrace_abas.models import (
     ITEM_COLUMNS,
     MONEY_OUT,
     NON_MONEY,
-    OPEN_CATEGORIES,
     Category,
     RunSnapshot,
+    open_exception_mask,
 )
 
 
@@ -69,7 +69,10 @@ def summarize_period(
         categories=category_totals(in_period),
         daily=_daily_totals(in_period),
         card_types=_money_totals(in_period, ["day", "card_type"]),
-        batches=_money_totals(in_period[in_period["batch_number"].notna()], ["batch_number"]),
+        # numbers wrap: a batch is its number on its settlement day
+        batches=_money_totals(
+            in_period[in_period["batch_number"].notna()], ["day", "batch_number"]
+        ),
         postings=_postings_in(postings, first_day, last_day),
         open_exceptions=_open_exceptions(latest, resolved, last_day),
     )
@@ -123,7 +126,10 @@ def _money_totals(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         refunded_cents=("refunded_cents", "sum"),
     )
     grouped["net_cents"] = grouped["received_cents"] - grouped["refunded_cents"]
-    return grouped.reset_index()[columns]
+    totals = grouped.reset_index()[columns]
+    if "batch_number" in keys:  # a key of several columns comes back as floats
+        totals["batch_number"] = totals["batch_number"].astype("Int64")
+    return totals
 
 
 def _postings_in(postings: pd.DataFrame, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
@@ -138,14 +144,13 @@ def _open_exceptions(
 ) -> pd.DataFrame:
     columns = ["transaction_id", "day", "category", "amount_cents", "age_days", "invoice_nos"]
     columns += ["reason", "first_seen", "run_id"]
-    candidates = latest[
-        latest["category"].isin([c.value for c in OPEN_CATEGORIES]) & (latest["day"] <= as_of)
-    ]
-    still_open = pd.Series(
-        [tid not in resolved or resolved[tid] > as_of for tid in candidates["transaction_id"]],
+    candidates = latest[latest["day"] <= as_of]
+    decided = pd.Series(
+        [tid in resolved and resolved[tid] <= as_of for tid in candidates["transaction_id"]],
         index=candidates.index,
         dtype=bool,
     )  # a Series: an empty list would select no columns rather than no rows
+    still_open = open_exception_mask(candidates["category"], decided)
     open_rows = candidates[still_open]
     ages = [(as_of - day).days for day in open_rows["day"]]
     result = open_rows.assign(age_days=ages)

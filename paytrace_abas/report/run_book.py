@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 
 from paytrace_abas.models import (
+    DECISION_COLUMNS,
     EXCEPTIONS,
     MONEY_OUT,
     NON_MONEY,
@@ -26,7 +27,13 @@ from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.overflow import MATCHED_ROWS_LIMIT, overflow_path, write_overflow
 from paytrace_abas.report.printing import PageLayout, run_page_layout
+from paytrace_abas.report.recurring_sheet import (
+    RECURRING_COLOUR,
+    RECURRING_SHEET_COLUMNS,
+    recurring_sheet_rows,
+)
 from paytrace_abas.report.rows import report_frame, table_rows
+from paytrace_abas.report.settlement import SETTLEMENT_COLUMNS
 from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
@@ -100,9 +107,25 @@ RESOLUTION_COLUMNS = (
     Column("resolution", min_width=30, input=True),
     Column("note", min_width=24, input=True),
 )
+#: On a sheet with payments a clerk decided before (``apply`` accepted it): which run applied
+#: the decision; Resolution and Note show it pre-filled (docs/workbook.md#decisions-that-stick).
+DECIDED_COLUMN = Column("decided_run")
+#: Already posted has no Resolution: a decision behind a posted receipt is shown read-only.
+APPLIED_DECISION_COLUMNS = (
+    DECIDED_COLUMN,
+    Column("decided_resolution", wrap=True),
+    Column("decided_note", wrap=True, label="note"),
+)
+#: What a refund, void or chargeback undoes (docs/money-trail.md), when the run looked.
+ORIGINAL_COLUMNS = (Column("original_transaction_id"), Column("original_invoices"))
+# money went back to the card holder: its day is when, not a day paid
 MONEY_OUT_COLUMNS = (
     Column("category"),
-    *_PAYMENT,
+    _PAYMENT[0],
+    Column("paid_on", Kind.DATE, label="returned_on"),
+    *_PAYMENT[2:],
+    *ORIGINAL_COLUMNS,
+    Column("dispute_status"),
     Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
     Column("reason", wrap=True),
@@ -113,6 +136,7 @@ NOT_MONEY_COLUMNS = (
     _PAYMENT[0],
     Column("paid_on", Kind.DATE, label="created_on"),
     *_PAYMENT[2:],
+    *ORIGINAL_COLUMNS,
     Column("reason", wrap=True),
 )
 POSTING_COLUMNS = (
@@ -142,7 +166,9 @@ DEAD_LETTER_SHEET_COLUMNS = (
     Column("failed_at", Kind.DATE_TIME),
 )
 # Result columns the sheets above show (directly or folded into another column).
-_SHOWN_RESULT_COLUMNS = set(RESULT_COLUMNS) | {"account", "posting_state"}
+_SHOWN_RESULT_COLUMNS = set(RESULT_COLUMNS) | {"account", "posting_state", *DECISION_COLUMNS}
+_SHOWN_RESULT_COLUMNS |= {"original_transaction_id", "original_invoice_nos"}
+_SHOWN_RESULT_COLUMNS |= {"original_candidates", "dispute_status"}
 
 
 def write_workbook(
@@ -154,10 +180,15 @@ def write_workbook(
     dead_letters: pd.DataFrame | None = None,
     row_limit: int = EXCEL_MAX_ROWS,
     matched_rows_limit: int = MATCHED_ROWS_LIMIT,
+    recurring: pd.DataFrame | None = None,
+    settlement: pd.DataFrame | None = None,
+    settled: Sequence[tuple[str, int, int]] = (),
 ) -> None:
     """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
     matched rows and posting lines past ``matched_rows_limit`` go to CSVs beside it
-    (report/overflow.py)."""
+    (report/overflow.py); ``recurring`` (models.RECURRING_COLUMNS) is the Recurring sheet when
+    schedules were checked; ``settlement`` rows (report/settlement.py) make the Settlement
+    sheet, ``settled`` its lines on the Summary."""
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -178,7 +209,7 @@ def write_workbook(
         subset = rows[rows["category"] == category.value]
         if subset.empty:
             continue
-        columns = (*EXCEPTION_COLUMNS, *evidence)
+        columns = (*EXCEPTION_COLUMNS, *evidence, *_decided_columns(subset, category))
         if category in RESOLVABLE:
             columns = (*columns, *RESOLUTION_COLUMNS)
         notes = (labels.text("resolution_note", language),) if category in RESOLVABLE else ()
@@ -189,25 +220,17 @@ def write_workbook(
     matched = rows[rows["category"] == Category.MATCHED.value]
     shown, rest = matched.iloc[:matched_rows_limit], matched.iloc[matched_rows_limit:]
     book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, shown)
-    files = [
-        ("matched", *file)
-        for file in write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
-    ]
+    more_rows = write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
+    files = [("matched", *file) for file in more_rows]
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
-    posting_columns: tuple[Column, ...] = POSTING_COLUMNS
-    if "abas_open_after" in posting_rows.columns:
-        posting_columns = (*POSTING_COLUMNS, *PREVIEW_COLUMNS)
-    # The lines of the matched payments once more: the same limit, the rest in a CSV beside.
-    lines, more_lines = (
-        posting_rows.iloc[:matched_rows_limit],
-        posting_rows.iloc[matched_rows_limit:],
+    more_lines = overflow_path(path, "postings")
+    files += _postings_and_settlement(
+        book, posting_rows, settlement, more_lines, matched_rows_limit
     )
-    book.table("postings", NEUTRAL_COLOUR, posting_columns, lines)
-    more = write_overflow(overflow_path(path, "postings"), posting_columns, more_lines, language)
-    files += [("postings", *file) for file in more]
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
+    _recurring_sheet(book, recurring)
     facts = SummaryFacts(
         title=labels.text("title", language),
         lines=_header_lines(header),
@@ -216,11 +239,31 @@ def write_workbook(
         sheets=book.written,
         files=files,
         syntax=any(key in RESOLVABLE for key, _ in book.written),
+        settled=settled,
     )
     write_summary(summary_sheet, styles, facts, language, page)
     _set_properties(workbook, header)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
+
+
+def _postings_and_settlement(
+    book: TableBook,
+    posting_rows: pd.DataFrame,
+    settlement: pd.DataFrame | None,
+    more_lines: Path,
+    limit: int,
+) -> list[tuple[str, Path, int]]:
+    """The Postings sheet (lines past ``limit`` in the CSV ``more_lines``) and Settlement."""
+    posting_columns: tuple[Column, ...] = POSTING_COLUMNS
+    if "abas_open_after" in posting_rows.columns:
+        posting_columns = (*POSTING_COLUMNS, *PREVIEW_COLUMNS)
+    # The lines of the matched payments once more: the same limit, the rest in a CSV beside.
+    book.table("postings", NEUTRAL_COLOUR, posting_columns, posting_rows.iloc[:limit])
+    more = write_overflow(more_lines, posting_columns, posting_rows.iloc[limit:], book.language)
+    if settlement is not None:
+        book.table("settlement", NEUTRAL_COLOUR, SETTLEMENT_COLUMNS, settlement)
+    return [("postings", *file) for file in more]
 
 
 class TableBook:
@@ -269,6 +312,21 @@ class TableBook:
         self.written.append((key, written))
 
 
+def _recurring_sheet(book: TableBook, recurring: pd.DataFrame | None) -> None:
+    """The Recurring sheet, when the run checked schedules (even if none was due)."""
+    if recurring is None:
+        return
+    shown = recurring_sheet_rows(recurring, book.language)
+    book.table("recurring", RECURRING_COLOUR, RECURRING_SHEET_COLUMNS, shown)
+
+
+def _decided_columns(rows: pd.DataFrame, category: Category) -> tuple[Column, ...]:
+    """The decided mark, on a sheet where a clerk decided some payment before."""
+    if "decided_run" not in rows.columns or not rows["decided_run"].astype(bool).any():
+        return ()
+    return (DECIDED_COLUMN,) if category in RESOLVABLE else APPLIED_DECISION_COLUMNS
+
+
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:
     """Columns the matching engine added beyond the contract, shown after the standard ones."""
     extra = [c for c in results.columns if c not in _SHOWN_RESULT_COLUMNS]
@@ -291,24 +349,18 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
 
 
 def planned_posting_rows(plan: Plan) -> pd.DataFrame:
-    """The plan's postings as Postings-sheet rows with status ``planned``."""
-    rows = [
-        {
-            "transaction_id": p.transaction_id,
-            "invoice_no": p.invoice_no,
-            "write_off_account": p.write_off_account,
-            "customer_no": p.customer_no,
-            "amount_cents": p.amount_cents,
-            "discount_cents": p.discount_cents,
-            "paid_on": dt.date.fromisoformat(p.paid_on),
-            "status": "planned",
-            "abas_document": "",
-            "attempts": 0,
-            "last_error": "",
-        }
-        for p in plan.postings
+    """The plan's postings as Postings-sheet rows with status ``planned``, column by column."""
+    postings, days = plan.postings, dict[str, dt.date]()
+    fixed = {"status": "planned", "abas_document": "", "attempts": 0, "last_error": ""}
+    columns: dict[str, list[Any]] = {
+        name: [getattr(p, name) for p in postings] for name in POSTING_ROW_COLUMNS[:6]
+    }
+    columns["paid_on"] = [
+        days.get(p.paid_on) or days.setdefault(p.paid_on, dt.date.fromisoformat(p.paid_on))
+        for p in postings
     ]
-    return pd.DataFrame(rows, columns=POSTING_ROW_COLUMNS)
+    columns |= {name: [value] * len(postings) for name, value in fixed.items()}
+    return pd.DataFrame(columns if postings else [], columns=POSTING_ROW_COLUMNS)
 
 
 def _header_lines(header: RunHeader) -> list[tuple[str, Any]]:
