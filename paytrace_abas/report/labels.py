@@ -165,6 +165,7 @@ TEXTS: dict[str, str] = {
     "sheets": N_("Sheets"),
     "rows": N_("rows"),
     "more_matched": N_("More matched rows, in a CSV file beside this workbook:"),
+    "more_postings": N_("More posting lines, in a CSV file beside this workbook:"),
     "total": N_("Total"),
     "continued_on": N_("Continued on sheet {name}."),
     "continued_from": N_("Continued from sheet {name}."),
