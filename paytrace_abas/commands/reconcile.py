@@ -211,6 +211,10 @@ def _reconcile_in_ledger(
         by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
         log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
     recurring = recurring_rows(settings, schedules, pulled, window, results, open_items, customers)
+    if recurring is not None:
+        recurring = with_reasons(
+            recurring, settings.report.workbook_language, settings.report.locale
+        )
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"

@@ -6,7 +6,6 @@ import pandas as pd
 
 from paytrace_abas.report import labels
 from paytrace_abas.report.cells import Kind
-from paytrace_abas.report.reasons import with_reasons
 from paytrace_abas.report.tables import Column
 
 #: A problem a person acts on (declined, missing, expiring card) colours the tab.
@@ -25,9 +24,9 @@ RECURRING_SHEET_COLUMNS = (
 )
 
 
-def recurring_sheet_rows(recurring: pd.DataFrame, language: str, locale: str) -> pd.DataFrame:
-    """The rows with their status and reason in the clerk's words."""
-    rows = with_reasons(recurring, language, locale).copy()
+def recurring_sheet_rows(recurring: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The rows with their status in the clerk's words (``reconcile`` words the reasons)."""
+    rows = recurring.copy()
     rows["status"] = [
         labels.text(f"recurring_{status}", language) for status in recurring["status"].tolist()
     ]

@@ -7,9 +7,13 @@ from typing import Any
 
 import pandas as pd
 
+from paytrace_abas.models import REASON_PARAMETERS
 from paytrace_abas.report import labels
 from paytrace_abas.report.cells import is_missing
 from paytrace_abas.report.tables import Column
+
+#: The reason's code and parameters: the sheets show the reason worded (report/reasons.py).
+REASON_COLUMNS = frozenset({"reason_code", *(f"reason_{name}" for name in REASON_PARAMETERS)})
 
 
 def report_frame(results: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from paytrace_abas.report.recurring_sheet import (
     RECURRING_SHEET_COLUMNS,
     recurring_sheet_rows,
 )
-from paytrace_abas.report.rows import report_frame, table_rows
+from paytrace_abas.report.rows import REASON_COLUMNS, report_frame, table_rows
 from paytrace_abas.report.settlement import SETTLEMENT_COLUMNS
 from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
@@ -168,7 +168,7 @@ DEAD_LETTER_SHEET_COLUMNS = (
 # Result columns the sheets above show (directly or folded into another column).
 _SHOWN_RESULT_COLUMNS = set(RESULT_COLUMNS) | {"account", "posting_state", *DECISION_COLUMNS}
 _SHOWN_RESULT_COLUMNS |= {"original_transaction_id", "original_invoice_nos"}
-_SHOWN_RESULT_COLUMNS |= {"original_candidates", "dispute_status"}
+_SHOWN_RESULT_COLUMNS |= {"original_candidates", "dispute_status", *REASON_COLUMNS}
 
 
 def write_workbook(
@@ -230,7 +230,7 @@ def write_workbook(
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
-    _recurring_sheet(book, recurring, header.locale)
+    _recurring_sheet(book, recurring)
     facts = SummaryFacts(
         title=labels.text("title", language),
         lines=_header_lines(header),
@@ -312,11 +312,11 @@ class TableBook:
         self.written.append((key, written))
 
 
-def _recurring_sheet(book: TableBook, recurring: pd.DataFrame | None, locale: str) -> None:
+def _recurring_sheet(book: TableBook, recurring: pd.DataFrame | None) -> None:
     """The Recurring sheet, when the run checked schedules (even if none was due)."""
     if recurring is None:
         return
-    shown = recurring_sheet_rows(recurring, book.language, locale)
+    shown = recurring_sheet_rows(recurring, book.language)
     book.table("recurring", RECURRING_COLOUR, RECURRING_SHEET_COLUMNS, shown)
 
 
@@ -329,12 +329,7 @@ def _decided_columns(rows: pd.DataFrame, category: Category) -> tuple[Column, ..
 
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:
     """Columns the matching engine added beyond the contract, shown after the standard ones."""
-    # the reason's code and parameters are shown worded, in the reason column
-    extra = [
-        c
-        for c in results.columns
-        if c not in _SHOWN_RESULT_COLUMNS and not str(c).startswith("reason_")
-    ]
+    extra = [c for c in results.columns if c not in _SHOWN_RESULT_COLUMNS]
     return tuple(_evidence_column(results, str(name)) for name in extra)
 
 
