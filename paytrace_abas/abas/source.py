@@ -50,7 +50,7 @@ def fetch_open_items(client: AbasClient, table: str, max_pages: int | None = Non
         table, settings.open_items_criteria, _head_fields(names), settings.page_size, max_pages
     ):
         read = len(columns["invoice_no"])
-        for column, values in _page_columns(page, names, table, read).items():
+        for column, values in page_columns(page, names, table, read).items():
             columns[column].extend(values)
     log.info("read %d open items from abas table %s", len(columns["invoice_no"]), table)
     try:
@@ -59,7 +59,7 @@ def fetch_open_items(client: AbasClient, table: str, max_pages: int | None = Non
         raise SourceError(f"abas sent {exc}") from None
 
 
-def _page_columns(
+def page_columns(
     page: Page, names: Mapping[str, str], table: str, read: int
 ) -> dict[str, list[Any]]:
     """A page's new open items as columns: the whole page at once, or (when that gives up)
