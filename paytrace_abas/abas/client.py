@@ -117,20 +117,32 @@ class AbasClient:
         if criteria:  # optional in abas' API: an empty selection is left out, not sent empty
             params = {"criteria": criteria, **params}
 
+        under_way = threading.Event()
+
         def page(offset: int) -> Answer:
+            under_way.set()
             query = {**params, "offset": str(offset), "limit": str(page_size)}
             return self._retrying(lambda: self._page_once(path, query, call))
 
+        def ask(offset: int) -> Future[Answer]:
+            """The page at ``offset``, asked for in the page thread. Returns once that thread
+            runs: decoding a page holds the GIL, and a thread waiting for it gets it only
+            after Python's switch interval (5 ms), which would delay every request."""
+            under_way.clear()
+            future = ahead.submit(page, offset)
+            under_way.wait()
+            return future
+
         reading = Reading(page_size, call)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abas-page") as ahead:
-            pending: Future[Answer] = ahead.submit(page, 0)
+            pending = ask(0)
             asked = 1
             while True:
                 answer = pending.result()
                 fresh, more = reading.take(answer.keys)
                 more = more and (max_pages is None or asked < max_pages)
                 if more:
-                    pending, asked = ahead.submit(page, reading.offset), asked + 1
+                    pending, asked = ask(reading.offset), asked + 1
                 yield Page(answer, fresh)
                 if not more:
                     return

@@ -49,20 +49,24 @@ OPEN_ITEM_CELLS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
 }
 
 
-class _Entry(msgspec.Struct):
+# gc=False: a page is some 6,000 of these objects, and tracking them for the cycle collector
+# took two thirds of the decode (JSON values cannot form reference cycles).
+
+
+class _Entry(msgspec.Struct, gc=False):
     value: Any = None
     text: Any = None
 
 
-class _Head(msgspec.Struct):
+class _Head(msgspec.Struct, gc=False):
     fields: dict[str, _Entry] = msgspec.field(default_factory=dict)
 
 
-class _Meta(msgspec.Struct):
+class _Meta(msgspec.Struct, gc=False):
     id: str
 
 
-class _Object(msgspec.Struct):
+class _Object(msgspec.Struct, gc=False):
     meta: _Meta
     head: _Head = msgspec.field(default_factory=_Head)
 

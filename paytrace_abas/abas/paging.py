@@ -65,11 +65,14 @@ class Page:
         return [objects[index] for index in self.fresh]
 
 
-class _IdMeta(msgspec.Struct):
+# gc=False: JSON values cannot form reference cycles; tracking them is most of a decode's time.
+
+
+class _IdMeta(msgspec.Struct, gc=False):
     id: str = ""
 
 
-class _IdObject(msgspec.Struct):
+class _IdObject(msgspec.Struct, gc=False):
     meta: _IdMeta
 
 
