@@ -67,6 +67,7 @@ def main() -> int:
     print(f"  caller: page by columns       {by_columns / pages * 1000:6.2f} ms per page")
     print(f"  caller: page record by record {by_records / pages * 1000:6.2f} ms per page")
     print(f"  frame from the columns        {frame * 1000:6.0f} ms in all")
+    print(f"  columns / record by record    {by_columns / by_records:6.2f}")
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(_decode, usual)
