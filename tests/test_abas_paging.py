@@ -8,6 +8,7 @@ between two page requests as another abas user's would.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -18,6 +19,7 @@ from paytrace_abas.abas.source import fetch_customers, fetch_open_items
 from paytrace_abas.config import AbasSettings, Secrets
 from paytrace_abas.errors import SourceError
 from tests.fake_abas import OPEN_ITEMS_TABLE, FakeAbas, FakeAbasState, fill_open_items
+from tests.support.waiting import wait_until
 
 PAGE = 5
 
@@ -159,3 +161,17 @@ def test_a_read_without_changes_asks_each_record_once_plus_the_overlap() -> None
         offsets = [int(r.query["offset"]) for r in fake.state.requests if "offset" in r.query]
     assert read == [str(400000 + n) for n in range(30)]
     assert offsets == [0, 4, 8, 12, 16, 20, 24, 28]
+
+
+def test_a_wrong_value_on_a_later_page_is_named_and_the_page_thread_ends() -> None:
+    with FakeAbas() as fake:
+        fill_open_items(fake.state, 30)
+        fake.state.open_items["400012"]["waehr"] = "EURO"
+        with pytest.raises(SourceError) as failure:
+            _read(fake)
+    assert str(failure.value).startswith("abas 160:1 record (")
+    assert "field waehr (currency): 'EURO' is not a 3-letter currency code" in str(failure.value)
+    wait_until(
+        lambda: not any(t.name == "abas-page" for t in threading.enumerate()),
+        "the page thread to end",
+    )

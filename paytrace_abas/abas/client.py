@@ -19,7 +19,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -29,7 +28,14 @@ from requests.adapters import HTTPAdapter
 
 from paytrace_abas.abas.codec import decode_json
 from paytrace_abas.abas.failures import classify_failure, connection_failure, unanswered_dialog
-from paytrace_abas.abas.paging import Answer, Page, Reading, decoded_answer, usual_answer
+from paytrace_abas.abas.paging import (
+    Answer,
+    Page,
+    Reading,
+    decoded_answer,
+    read_ahead,
+    usual_answer,
+)
 from paytrace_abas.config import AbasSettings, Secrets
 from paytrace_abas.errors import MaybeCommittedError, TransientSourceError
 
@@ -107,9 +113,10 @@ class AbasClient:
         """Every record of a selection (or its first ``max_pages`` pages), page by page.
 
         Paging is ``offset``/``limit``, never abas' default limit of 20, with pages overlapping
-        by one record so that a table changing meanwhile loses nothing (abas/paging.py). The
-        next page is asked for while the caller decodes this one; abas still sees one request
-        at a time. A page shorter than ``page_size`` is the last.
+        by one record so that a table changing meanwhile loses nothing (abas/paging.py). A
+        thread asks for the pages one after the other while the caller decodes the ones it
+        has (at most two wait for it); abas still sees one request at a time. A page shorter
+        than ``page_size`` is the last.
         """
         path = f"/obj/data/{quote(table, safe=':')}"
         call = f"GET /obj/data/{table}"
@@ -117,35 +124,11 @@ class AbasClient:
         if criteria:  # optional in abas' API: an empty selection is left out, not sent empty
             params = {"criteria": criteria, **params}
 
-        under_way = threading.Event()
-
         def page(offset: int) -> Answer:
-            under_way.set()
             query = {**params, "offset": str(offset), "limit": str(page_size)}
             return self._retrying(lambda: self._page_once(path, query, call))
 
-        def ask(offset: int) -> Future[Answer]:
-            """The page at ``offset``, asked for in the page thread. Returns once that thread
-            runs: decoding a page holds the GIL, and a thread waiting for it gets it only
-            after Python's switch interval (5 ms), which would delay every request."""
-            under_way.clear()
-            future = ahead.submit(page, offset)
-            under_way.wait()
-            return future
-
-        reading = Reading(page_size, call)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abas-page") as ahead:
-            pending = ask(0)
-            asked = 1
-            while True:
-                answer = pending.result()
-                fresh, more = reading.take(answer.keys)
-                more = more and (max_pages is None or asked < max_pages)
-                if more:
-                    pending, asked = ask(reading.offset), asked + 1
-                yield Page(answer, fresh)
-                if not more:
-                    return
+        return read_ahead(page, Reading(page_size, call), max_pages)
 
     def table_specs(self) -> list[dict[str, Any]]:
         """``GET /obj/meta``: the database groups with their ``tableSpec``."""

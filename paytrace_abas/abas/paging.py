@@ -20,12 +20,17 @@ had changed just before or after the read; every record present throughout is re
 once. This holds as long as abas keeps the records of a selection in the same order between
 two calls (by their key, as it does unless a selection option sorts by a changing field).
 
-The page's body stays undecoded here (only the record ids are read, cheaply): decoding it is the
+A thread asks for the pages one after the other, each as soon as the one before is in; the
+page's body stays undecoded there (only the record ids are read, cheaply): decoding it is the
 caller's work, done while the next page is on its way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,3 +161,44 @@ class Reading:
                 "nothing of it was used, run again"
             )
         self.offset = max(0, self.offset - (self.page_size - 1))
+
+
+def read_ahead(
+    ask: Callable[[int], Answer], reading: Reading, max_pages: int | None = None
+) -> Iterator[Page]:
+    """The pages of a read (or its first ``max_pages``), asked for by ``ask(offset)`` in a
+    thread of their own, one request at a time, at most two pages ahead of the caller.
+
+    The thread asks for the next page as soon as one is in, not when the caller comes back for
+    it: decoding a page holds the GIL, and a thread waiting for the GIL gets it only after
+    Python's switch interval (5 ms), which would delay every request.
+    """
+    pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            asked = 0
+            while not stop.is_set():
+                answer, asked = ask(reading.offset), asked + 1
+                fresh, more = reading.take(answer.keys)
+                pages.put(Page(answer, fresh))
+                if not more or asked == max_pages:
+                    break
+            pages.put(None)
+        except BaseException as exc:  # raised in the caller's thread, not lost in this one
+            pages.put(exc)
+
+    reader = threading.Thread(target=run, name="abas-page", daemon=True)
+    reader.start()
+    try:
+        while (item := pages.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # a page still coming: let it finish, nobody waits for it
+            with contextlib.suppress(queue.Empty):
+                pages.get(timeout=0.05)
+        reader.join()
