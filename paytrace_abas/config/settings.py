@@ -66,6 +66,10 @@ class PaytraceSettings:
     retry_budget_seconds: float = 120.0
     #: day-sized export requests in flight at once
     parallel_requests: int = 4
+    #: check recurring schedules: pulled over the API (source "api") ...
+    recurring: bool = False
+    #: ... or read from this file, the API's answer body (docs/customers.md#recurring-billing)
+    recurring_file: Path | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -18,6 +18,7 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
     "card_types": {"en": "Card types", "de": "Kartenarten"},
     "batches": {"en": "Batches", "de": "Batches"},
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
+    "recurring": {"en": "Recurring", "de": "Wiederkehrende Zahlungen"},
     Category.PARTIAL_PAYMENT: {"en": "Partial payments", "de": "Teilzahlungen"},
     Category.OVERPAYMENT: {"en": "Overpayments", "de": "Überzahlungen"},
     Category.AMBIGUOUS: {"en": "Ambiguous", "de": "Mehrdeutig"},
@@ -113,6 +114,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "first_seen": {"en": "First seen in run", "de": "Erstmals in Lauf"},
     "resolution": {"en": "Resolution", "de": "Entscheidung"},
     "note": {"en": "Note", "de": "Notiz"},
+    "schedule_id": {"en": "Schedule", "de": "Zahlungsplan"},
+    "due_on": {"en": "Due on", "de": "Fällig am"},
+    "card_expires": {"en": "Card expires", "de": "Karte gültig bis"},
 }
 
 #: Words of the Summary sheet and of notes inside tables.
@@ -178,6 +182,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
     "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
+    # the status of a recurring schedule's due day (Recurring sheet)
+    "recurring_charged": {"en": "Charged", "de": "Belastet"},
+    "recurring_declined": {"en": "Declined", "de": "Abgelehnt"},
+    "recurring_missing": {"en": "Missing", "de": "Fehlt"},
+    "recurring_card_expiring": {"en": "Card expiring", "de": "Karte läuft ab"},
 }
 
 
