@@ -20,11 +20,11 @@ from paytrace_abas.commands._run import (
 from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
-    load_chargebacks,
     load_pulled_payments,
     open_ledger,
     utc_now,
 )
+from paytrace_abas.commands.money_trail import Trail, record_trail, trail_of_run, with_money_trail
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
 from paytrace_abas.commands.recurring import load_recurring, recurring_alert, recurring_rows
@@ -38,9 +38,21 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
-from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_posting_rows
+from paytrace_abas.ledger.views import (
+    dead_letter_rows,
+    run_item_rows,
+    run_posting_rows,
+    with_decision_columns,
+)
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
-from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
+from paytrace_abas.models import (
+    Category,
+    DeliveryReport,
+    Outcome,
+    Receipt,
+    Window,
+    open_exception_mask,
+)
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day, select_window
 from paytrace_abas.plan.document import (
@@ -76,6 +88,7 @@ class RunOutcome:
     customers: pd.DataFrame | None = None
     #: recurring schedules checked (models.RECURRING_COLUMNS); None when none are configured
     recurring: pd.DataFrame | None = None
+    trail: Trail | None = None  # what refunds, voids and chargebacks undo (the alert's lines)
 
 
 def reconcile(
@@ -134,6 +147,8 @@ def reconcile(
                 plan=outcome.plan_path,
                 input_hash=outcome.plan.input_hash,
                 chargebacks=chargebacks,
+                reversals=outcome.trail.reversals if outcome.trail else (),
+                disputes=outcome.trail.disputes if outcome.trail else (),
                 empty_days=empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
                 recurring=lines,
@@ -159,11 +174,9 @@ def _reconcile_in_ledger(
     payments = select_window(pulled, window, settings.paytrace.zone)
     ledger.record_pulled_days(run_id, records_by_day)
     schedules = load_recurring(settings)
-    if chargebacks_file is not None:
-        payments = pd.concat(
-            [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
-        )
-        payments = payments.reset_index(drop=True)
+    payments, originals, disputes = with_money_trail(
+        ledger, settings, window, payments, chargebacks_file
+    )
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -196,7 +209,9 @@ def _reconcile_in_ledger(
     delivery = None
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
-    results = with_posting_columns(results, plan, ledger)
+    results = with_decision_columns(with_posting_columns(results, plan, ledger), ledger)
+    trail = trail_of_run(ledger, settings, results, payments, originals)
+    results = trail.results
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
     header = RunHeader(
@@ -225,6 +240,7 @@ def _reconcile_in_ledger(
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
+    record_trail(ledger, run_id, payments, disputes, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -245,6 +261,7 @@ def _reconcile_in_ledger(
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
         customers,
         recurring,
+        trail,
     )
 
 
@@ -345,33 +362,13 @@ def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> p
     return enriched
 
 
-def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
-    """From the day after the last completed window up to yesterday (PayTrace time zone).
-
-    None when the ledger is already complete through yesterday.
-    """
-    today = (now or utc_now()).astimezone(settings.paytrace.zone).date()
-    yesterday = today - dt.timedelta(days=1)
-    with open_ledger(settings, locked=False) as ledger:
-        completed = ledger.watermark()
-    if completed is None:
-        raise UsageError(
-            f"--since-last needs a completed run in the ledger {settings.ledger.path}; "
-            "run once with --date D or --from D --to D"
-        )
-    first = completed + dt.timedelta(days=1)
-    return Window(first, yesterday) if first <= yesterday else None
-
-
 def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
-    wanted = {c.value for c in EXCEPTIONS} - {Category.ALREADY_POSTED.value}
+    is_open = open_exception_mask(results["category"], results["decided_run"] != "")
     exceptions = [
         (str(r["transaction_id"]), str(r["category"]), str(r["reason"]), int(r["amount_cents"]))
-        for r in records(results)
-        if r["category"] in wanted
+        for r in records(results[is_open])
     ]
-    done = {Category.MATCHED.value, Category.ALREADY_POSTED.value}
-    resolved = [str(r["transaction_id"]) for r in records(results) if r["category"] in done]
+    resolved = results.loc[~is_open, "transaction_id"].astype(str).tolist()
     ledger.carry_exceptions(run_id, exceptions, resolved)
 
 

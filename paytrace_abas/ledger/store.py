@@ -16,6 +16,7 @@ from typing import Any, Self
 from paytrace_abas.ledger import decisions as _decisions
 from paytrace_abas.ledger import postings as _postings
 from paytrace_abas.ledger import runs as _runs
+from paytrace_abas.ledger import trail as _trail
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import (
     AppliedDecision,
@@ -23,7 +24,9 @@ from paytrace_abas.ledger.records import (
     DeadLetterRecord,
     RunItem,
     RunItemRow,
+    SupersededDecision,
 )
+from paytrace_abas.ledger.trail import Dispute, PaymentKey
 from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
 
 
@@ -215,9 +218,13 @@ class Ledger:
     # -- exceptions and clerks' decisions (decisions.py) ---------------------------------------
 
     def carry_exceptions(
-        self, run_id: str, exceptions: Iterable[tuple[str, str, str, int]], resolved: Iterable[str]
+        self,
+        run_id: str,
+        exceptions: Iterable[tuple[str, str, str, int]],
+        resolved: Iterable[str],
+        reopen: bool = True,
     ) -> None:
-        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved)
+        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved, reopen)
 
     def open_exceptions(self) -> list[tuple[str, str, str, str]]:
         return _decisions.open_exceptions(self._connection)
@@ -237,6 +244,9 @@ class Ledger:
     def applied_decisions(self, transaction_ids: Iterable[str]) -> dict[str, AppliedDecision]:
         return _decisions.applied_decisions(self._connection, transaction_ids)
 
+    def superseded_decisions(self, transaction_ids: Iterable[str]) -> list[SupersededDecision]:
+        return _decisions.superseded_decisions(self._connection, transaction_ids)
+
     def manual_bookings_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, ManualBooking]]:
         return _decisions.manual_bookings_of(self._connection, transaction_ids)
 
@@ -247,3 +257,33 @@ class Ledger:
         self, first_day: dt.date, last_day: dt.date
     ) -> list[ManualBooking]:
         return _decisions.manual_bookings_paid_between(self._connection, first_day, last_day)
+
+    # -- the money trail: payers' keys, dispute files, disputes (trail.py) ---------------------
+
+    def record_payment_keys(self, run_id: str, keys: Iterable[PaymentKey]) -> None:
+        _trail.record_payment_keys(self._connection, run_id, keys)
+
+    def payments_of_payers(
+        self,
+        customer_refs: Iterable[str],
+        card_last4s: Iterable[str],
+        first_day: dt.date,
+        last_day: dt.date,
+    ) -> list[PaymentKey]:
+        return _trail.payments_of_payers(
+            self._connection, customer_refs, card_last4s, first_day, last_day
+        )
+
+    def chargeback_files_read(
+        self, hashes: Iterable[str], names: Iterable[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        return _trail.chargeback_files_read(self._connection, hashes, names)
+
+    def record_chargeback_files(self, run_id: str, files: Iterable[tuple[str, str]]) -> None:
+        _trail.record_chargeback_files(self._connection, run_id, files)
+
+    def disputes_of(self, case_numbers: Iterable[str]) -> dict[str, Dispute]:
+        return _trail.disputes_of(self._connection, case_numbers)
+
+    def record_disputes(self, run_id: str, disputes: Iterable[Dispute]) -> None:
+        _trail.record_disputes(self._connection, run_id, disputes)
