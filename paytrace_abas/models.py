@@ -285,6 +285,19 @@ class ManualBooking:
 
 
 @dataclass(frozen=True)
+class Deposit:
+    """One credit on the merchant's deposit account, from the bank statement."""
+
+    booked_on: dt.date
+    amount_cents: int
+    currency: str
+    #: the bank's reference and remittance text, as one line (may be empty)
+    reference: str
+    #: where it came from: file and entry or line, for messages
+    source: str
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One row of the runs table."""
 
