@@ -133,7 +133,7 @@ def test_payments_carry_their_batch_and_the_workbook_a_settlement_sheet(demo_cop
             45503.68,
             1359.02,
             dt.datetime(2026, 11, 26),
-            "batch_mismatch",
+            "Batch does not add up",
         ),
         (
             999,
@@ -145,7 +145,7 @@ def test_payments_carry_their_batch_and_the_workbook_a_settlement_sheet(demo_cop
             None,
             None,
             None,
-            "deposit_missing",
+            "Deposit missing",
         ),
         (
             1,
@@ -157,13 +157,39 @@ def test_payments_carry_their_batch_and_the_workbook_a_settlement_sheet(demo_cop
             10096.83,
             531.41,
             dt.datetime(2026, 11, 27),
-            "fee_out_of_band",
+            "Fee outside the band",
         ),
     ]
-    assert rows[3][7:11] == (25000, None, dt.datetime(2026, 11, 26), "deposit_unmatched")
+    assert rows[3][7:11] == (25000, None, dt.datetime(2026, 11, 26), "Deposit pays no batch")
+    assert rows[2][11] == (
+        "deposit 10,096.83 on Nov 27, 2026 for net 10,628.24 leaves a fee of 531.41, outside "
+        "0.00 to 371.99 ([settlement] fee_percent_max)"
+    )
     summary_rows = {row[0]: row[2:4] for row in book["Summary"].iter_rows(values_only=True)}
     assert summary_rows["Net settled in batches (sales - refunds)"] == (3, 99388.74)
     assert "Deposited by the bank" not in summary_rows  # the Settlement sheet totals it
+
+
+def test_the_german_settlement_sheet_and_console_speak_german(demo_copy: Path) -> None:
+    text = demo_copy.read_text(encoding="utf-8")
+    demo_copy.write_text(text.replace('locale = "en_US"', 'locale = "de_DE"'), encoding="utf-8")
+    out = demo_copy.parent.parent / "out"
+    result = run_cli(demo_copy, "reconcile", "--date", "2026-11-25", "--dry-run", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert (
+        "  Batch 1 vom 25.11.2026: Gebühr außerhalb der Spanne — Gutschrift 10.096,83 am "
+        "27.11.2026 für netto 10.628,24 ergibt eine Gebühr von 531,41, außerhalb von 0,00 bis "
+        "371,99 ([settlement] fee_percent_max)"
+    ) in result.output
+    book = load_workbook(next(out.glob("reconcile-*.xlsx")))
+    rows = list(book["Abrechnung"].iter_rows(min_row=2, max_row=5, values_only=True))
+    assert [row[10] for row in rows] == [
+        "Batch-Summen weichen ab",
+        "Gutschrift fehlt",
+        "Gebühr außerhalb der Spanne",
+        "Gutschrift ohne Batch",
+    ]
+    assert rows[0][11].startswith("PayTrace-Batch 998 vom 25.11.2026 geht nicht auf: Erstattungen:")
 
 
 def test_a_posting_run_lists_the_settlement_bookings_once(demo_copy: Path) -> None:

@@ -69,7 +69,7 @@ from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.plan.integrity import RUN_PLAN, canonical_plan
 from paytrace_abas.report import RunHeader, planned_posting_rows, with_reasons, write_workbook
 from paytrace_abas.report.period import snapshot_items
-from paytrace_abas.report.settlement import settled_lines, settlement_sheet
+from paytrace_abas.report.settlement import settled_lines, settlement_sheet, worded_settlement
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,9 @@ def _reconcile_in_ledger(
         ledger, settings, window, payments, chargebacks_file
     )
     settlement, payments = settling.settle_window(settings, pulls, payments)
+    settlement = worded_settlement(
+        settlement, settings.report.workbook_language, settings.report.locale
+    )
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -251,7 +254,7 @@ def _reconcile_in_ledger(
         dead_letter_sheet,
         matched_rows_limit=report.matched_rows_limit,
         recurring=recurring,
-        settlement=settlement_sheet(settlement),
+        settlement=settlement_sheet(settlement, report.workbook_language),
         settled=settled_lines(settlement.batches),
     )
     # The run's own records commit last, once its report is written (the postings' states are

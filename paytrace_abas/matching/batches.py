@@ -8,8 +8,9 @@ agree; a difference is ``batch_mismatch`` with both figures.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -25,6 +26,40 @@ DEPOSIT_MISSING = "deposit_missing"
 FEE_OUT_OF_BAND = "fee_out_of_band"
 #: paired with nothing yet, but the deposit is not due before the statement ends
 AWAITING_DEPOSIT = "awaiting_deposit"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext marker make messages extracts
+    """Mark ``message`` for the catalogs; it is worded in the clerk's language where shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Said:
+    """One part of a reason: an English template marked for the catalogs and the values that
+    fill it (``*_cents`` amounts, dates as ``datetime.date``), worded where it is shown
+    (report/settlement.py) in the clerk's language; a template ending in ``:`` leads the next."""
+
+    template: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+def english(parts: Sequence[Said]) -> str:
+    """The parts in English, amounts as ``1,234.56`` and days as ISO dates (logs, tests)."""
+
+    def value(name: str, v: Any) -> Any:
+        return plain_amount(v) if name.endswith("_cents") else v
+
+    return join_parts(
+        [part.template.format(**{k: value(k, v) for k, v in part.values.items()}) for part in parts]
+    )
+
+
+def join_parts(texts: Sequence[str]) -> str:
+    """``a: b; c``: a part ending in ``:`` leads the next, the others are separated by ``;``."""
+    joined = ""
+    for text in texts:
+        joined += ("" if not joined else " " if joined.endswith(":") else "; ") + text
+    return joined
 
 
 @dataclass(frozen=True)
@@ -59,7 +94,9 @@ class BatchResult:
     card_types: Mapping[str, CardTotals]
     transaction_count: int
     status: str = OK
-    reason: str = ""
+    problems: tuple[Said, ...] = ()
+    #: the problems in the clerk's language, once worded (report/settlement.py)
+    worded: str = ""
     deposit_cents: int | None = None
     fee_cents: int | None = None
     deposit_on: dt.date | None = None
@@ -75,11 +112,16 @@ class BatchResult:
         """``batch 412 of 2026-11-25``: numbers wrap, so the day names the batch."""
         return f"batch {self.number} of {self.settled_on.isoformat()}"
 
-    def with_problem(self, status: str, reason: str) -> BatchResult:
+    @property
+    def reason(self) -> str:
+        """Why the batch needs a look: worded for the clerk, or else in English."""
+        return self.worded or english(self.problems)
+
+    def with_problem(self, status: str, *problems: Said) -> BatchResult:
         """The first problem found stays the status; later reasons are added to it."""
         if self.status == OK or self.status == AWAITING_DEPOSIT:
-            return replace(self, status=status, reason=reason)
-        return replace(self, reason=f"{self.reason}; {reason}")
+            return replace(self, status=status, problems=problems)
+        return replace(self, problems=self.problems + problems)
 
 
 def check_batch(summary: BatchSummary, transactions: pd.DataFrame, currency: str) -> BatchResult:
@@ -108,28 +150,44 @@ def check_batch(summary: BatchSummary, transactions: pd.DataFrame, currency: str
     )
     differences = _differences(summary, result)
     if differences:
-        reason = f"PayTrace's {result.label} does not add up: " + "; ".join(differences)
-        result = result.with_problem(BATCH_MISMATCH, reason)
+        lead = Said(
+            N_("PayTrace's batch {number} of {settled_on} does not add up:"),
+            {"number": result.number, "settled_on": result.settled_on},
+        )
+        result = result.with_problem(BATCH_MISMATCH, lead, *differences)
     return result
 
 
-def _differences(summary: BatchSummary, result: BatchResult) -> list[str]:
+_SAYS = {
+    "sales": N_("sales: batch says {said_cents}, its transactions add up to {own_cents}"),
+    "refunds": N_("refunds: batch says {said_cents}, its transactions add up to {own_cents}"),
+    "net": N_("net: batch says {said_cents}, its transactions add up to {own_cents}"),
+    "card sales": N_(
+        "{card} sales: batch says {said_cents}, its transactions add up to {own_cents}"
+    ),
+    "card refunds": N_(
+        "{card} refunds: batch says {said_cents}, its transactions add up to {own_cents}"
+    ),
+}
+
+
+def _differences(summary: BatchSummary, result: BatchResult) -> list[Said]:
     """'sales: batch says X, its transactions add up to Y' for each figure that differs."""
-    pairs: list[tuple[str, int | None, int]] = [
-        ("sales", summary.sales_cents, result.sales_cents),
-        ("refunds", summary.refunds_cents, result.refunds_cents),
-        ("net", summary.net_cents, result.net_cents),
+    pairs: list[tuple[str, str, int | None, int]] = [
+        ("sales", "", summary.sales_cents, result.sales_cents),
+        ("refunds", "", summary.refunds_cents, result.refunds_cents),
+        ("net", "", summary.net_cents, result.net_cents),
     ]
     # A card type is known only where the export shows leading digits or a brand; against
     # unknown brands the per-card figures cannot be compared, only the batch's totals.
     comparable = "UNKNOWN" not in result.card_types
     for card, (sales, refunds) in sorted(summary.card_totals.items() if comparable else ()):
         own = result.card_types.get(card, CardTotals(0, 0))
-        pairs.append((f"{card} sales", sales, own.sales_cents))
-        pairs.append((f"{card} refunds", refunds, own.refunds_cents))
+        pairs.append(("card sales", card, sales, own.sales_cents))
+        pairs.append(("card refunds", card, refunds, own.refunds_cents))
     return [
-        f"{what}: batch says {plain_amount(said)}, its transactions add up to {plain_amount(own)}"
-        for what, said, own in pairs
+        Said(_SAYS[what], {"card": card, "said_cents": said, "own_cents": own})
+        for what, card, said, own in pairs
         if said is not None and said != own
     ]
 

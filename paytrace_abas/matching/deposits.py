@@ -13,10 +13,13 @@ from paytrace_abas.matching.batches import (
     AWAITING_DEPOSIT,
     DEPOSIT_MISSING,
     FEE_OUT_OF_BAND,
+    N_,
     BatchResult,
+    Said,
+    english,
 )
 from paytrace_abas.models import Deposit
-from paytrace_abas.money import percent_of, plain_amount
+from paytrace_abas.money import percent_of
 
 OK = "ok"
 DEPOSIT_UNMATCHED = "deposit_unmatched"
@@ -40,7 +43,14 @@ class DepositResult:
     deposit: Deposit
     status: str = OK
     batches: tuple[str, ...] = ()
-    reason: str = ""
+    problems: tuple[Said, ...] = ()
+    #: the problems in the clerk's language, once worded (report/settlement.py)
+    worded: str = ""
+
+    @property
+    def reason(self) -> str:
+        """Why the deposit needs a look: worded for the clerk, or else in English."""
+        return self.worded or english(self.problems)
 
 
 def add_business_days(day: dt.date, count: int) -> dt.date:
@@ -177,12 +187,19 @@ class _Pairing:
             return paid
         net = sum(self.batches[b].net_cents for b in group)
         limit = percent_of(net, self.rules.fee_basis_points)
-        return paid.with_problem(
-            FEE_OUT_OF_BAND,
-            f"deposit {plain_amount(deposit.amount_cents)} on {deposit.booked_on} for net "
-            f"{plain_amount(net)} leaves a fee of {plain_amount(self.fee(group, d))}, outside "
-            f"0.00 to {plain_amount(limit)} ([settlement] fee_percent_max)",
+        said = N_(
+            "deposit {deposit_cents} on {booked_on} for net {net_cents} leaves a fee of "
+            "{fee_cents}, outside {zero_cents} to {limit_cents} ([settlement] fee_percent_max)"
         )
+        values = {
+            "deposit_cents": deposit.amount_cents,
+            "booked_on": deposit.booked_on,
+            "net_cents": net,
+            "fee_cents": self.fee(group, d),
+            "zero_cents": 0,
+            "limit_cents": limit,
+        }
+        return paid.with_problem(FEE_OUT_OF_BAND, Said(said, values))
 
     def fee_shares(self, group: tuple[int, ...], d: int) -> list[int]:
         """The deposit's fee split over its batches by their net, to the cent (largest rest)."""
@@ -208,26 +225,47 @@ class _Pairing:
                 labels = tuple(batches[b].label for b in self.groups[d])
                 results.append(DepositResult(deposit, OK, labels))
             elif first < deposit.booked_on <= last:
-                reason = (
-                    f"deposit {plain_amount(deposit.amount_cents)} {deposit.currency} on "
-                    f"{deposit.booked_on} ({deposit.reference or 'no reference'}) pays no "
-                    "batch of the window"
+                results.append(
+                    DepositResult(deposit, DEPOSIT_UNMATCHED, (), (_unmatched(deposit),))
                 )
-                results.append(DepositResult(deposit, DEPOSIT_UNMATCHED, (), reason))
         return results
+
+
+def _unmatched(deposit: Deposit) -> Said:
+    values = {
+        "amount_cents": deposit.amount_cents,
+        "currency": deposit.currency,
+        "booked_on": deposit.booked_on,
+        "reference": deposit.reference,
+    }
+    if deposit.reference:
+        said = N_(
+            "deposit {amount_cents} {currency} on {booked_on} ({reference}) pays no batch "
+            "of the window"
+        )
+    else:
+        said = N_(
+            "deposit {amount_cents} {currency} on {booked_on} (no reference) pays no batch "
+            "of the window"
+        )
+    return Said(said, values)
 
 
 def _unpaid(
     batch: BatchResult, rules: PairingRules, statement_through: dt.date | None
 ) -> BatchResult:
     due = add_business_days(batch.settled_on, rules.deposit_days)
+    values = {
+        "net_cents": batch.net_cents,
+        "settled_on": batch.settled_on,
+        "due_on": due,
+        "through_on": statement_through,
+    }
     if statement_through is None or statement_through < due:
-        return batch.with_problem(
-            AWAITING_DEPOSIT,
-            f"no deposit yet for net {plain_amount(batch.net_cents)}; due by {due}",
-        )
-    return batch.with_problem(
-        DEPOSIT_MISSING,
-        f"no deposit of net {plain_amount(batch.net_cents)} less a fee in the band "
-        f"between {batch.settled_on} and {due} on the statement through {statement_through}",
+        said = N_("no deposit yet for net {net_cents}; due by {due_on}")
+        return batch.with_problem(AWAITING_DEPOSIT, Said(said, values))
+    said = N_(
+        "no deposit of net {net_cents} less a fee in the band between {settled_on} and "
+        "{due_on} on the statement through {through_on}"
     )
+    return batch.with_problem(DEPOSIT_MISSING, Said(said, values))

@@ -247,7 +247,7 @@ def describe_reconcile(
         )
         recurring = translate(N_("recurring: {found}"), language)
         lines.append(recurring.format(found=found or translate(N_("nothing due"), language)))
-    lines += describe_settlement(outcome.settlement)
+    lines += describe_settlement(outcome.settlement, language, locale)
     if outcome.settlement.to_book:
         lines.append(describe_bookings(outcome.settlement.to_book, language))
     if outcome.delivery is not None:

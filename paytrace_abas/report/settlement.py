@@ -3,16 +3,32 @@ paid no batch; the totals a controller ties to the bank statement (docs/settleme
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from babel.dates import format_date
 
-from paytrace_abas.matching.batches import BatchResult
+from paytrace_abas.matching.batches import BatchResult, Said, join_parts
 from paytrace_abas.matching.deposits import DepositResult
 from paytrace_abas.matching.settlement import Settlement
+from paytrace_abas.report.catalog import N_, translate
 from paytrace_abas.report.cells import Kind
+from paytrace_abas.report.reasons import amount_texts
 from paytrace_abas.report.tables import Column
+
+#: a batch's or deposit's status in words (the codes stay in JSON)
+STATUS_NAMES = {
+    "ok": N_("In order"),
+    "batch_mismatch": N_("Batch does not add up"),
+    "deposit_missing": N_("Deposit missing"),
+    "deposit_unmatched": N_("Deposit pays no batch"),
+    "fee_out_of_band": N_("Fee outside the band"),
+    "awaiting_deposit": N_("Deposit not due yet"),
+}
 
 SETTLEMENT_COLUMNS = (
     Column("batch_number", Kind.COUNT),
@@ -31,11 +47,53 @@ SETTLEMENT_COLUMNS = (
 )
 
 
-def settlement_sheet(settlement: Settlement) -> pd.DataFrame | None:
+def worded_settlement(settlement: Settlement, language: str, locale: str) -> Settlement:
+    """The settlement with every batch's and deposit's reason in the clerk's language, amounts
+    and days as the locale writes them (the sheet, the console and JSON ``reason`` show it)."""
+    return replace(
+        settlement,
+        batches=tuple(
+            replace(batch, worded=_worded(batch.problems, language, locale))
+            for batch in settlement.batches
+        ),
+        deposits=tuple(
+            replace(result, worded=_worded(result.problems, language, locale))
+            for result in settlement.deposits
+        ),
+    )
+
+
+def _worded(parts: Sequence[Said], language: str, locale: str) -> str:
+    def value(name: str, v: Any) -> Any:
+        if name.endswith("_cents"):
+            return amount_texts(np.asarray([v]), locale)[0]
+        if isinstance(v, dt.date):
+            return format_date(v, "medium", locale=locale)
+        return v
+
+    return join_parts(
+        [
+            translate(part.template, language).format(
+                **{name: value(name, v) for name, v in part.values.items()}
+            )
+            for part in parts
+        ]
+    )
+
+
+def status_name(code: str, language: str) -> str:
+    """A batch's or deposit's status in words; an unknown code as it is."""
+    name = STATUS_NAMES.get(code)
+    return translate(name, language) if name else code
+
+
+def settlement_sheet(settlement: Settlement, language: str) -> pd.DataFrame | None:
     """The Settlement sheet's rows; None when the run read no batches (no sheet)."""
     if not settlement.batches and not settlement.deposits:
         return None
-    return settlement_rows(settlement.batches, settlement.deposits)
+    rows = settlement_rows(settlement.batches, settlement.deposits)
+    rows["status"] = [status_name(str(code), language) for code in rows["status"]]
+    return rows
 
 
 def settlement_rows(
@@ -128,18 +186,33 @@ def deposits_json(deposits: Sequence[DepositResult]) -> list[dict[str, Any]]:
     ]
 
 
-def describe_settlement(settlement: Settlement) -> list[str]:
-    """Console lines: each batch or deposit a controller must look at."""
+def describe_settlement(settlement: Settlement, language: str, locale: str) -> list[str]:
+    """Console lines: each batch or deposit a controller must look at, in ``language``."""
+
+    def say(template: str, **values: Any) -> str:
+        return translate(template, language).format(**values)
+
     lines = [
-        f"  {batch.label}: {batch.status} — {batch.reason}"
+        say(
+            N_("  batch {number} of {settled_on}: {status} — {reason}"),
+            number=batch.number,
+            settled_on=format_date(batch.settled_on, "medium", locale=locale),
+            status=status_name(batch.status, language),
+            reason=batch.reason,
+        )
         for batch in settlement.batches
         if batch.status != "ok"
     ]
     lines += [
-        f"  deposit {result.deposit.source}: {result.status} — {result.reason}"
+        say(
+            N_("  deposit {source}: {status} — {reason}"),
+            source=result.deposit.source,
+            status=status_name(result.status, language),
+            reason=result.reason,
+        )
         for result in settlement.deposits
         if result.status != "ok"
     ]
     if not settlement.batches:
         return lines
-    return [f"settlement: {len(settlement.batches)} batch(es)", *lines]
+    return [say(N_("settlement: {count} batch(es)"), count=len(settlement.batches)), *lines]
