@@ -239,6 +239,41 @@ class ManualBooking:
 
 
 @dataclass(frozen=True)
+class CustomerLink:
+    """A PayTrace customer a clerk's ``assign`` decision tied to one abas customer.
+
+    ``plan_run_id`` is the run whose workbook the clerk decided in, ``place`` the sheet and row.
+    """
+
+    paytrace_customer_id: str
+    customer_no: str
+    run_id: str
+    plan_run_id: str
+    transaction_id: str
+    place: str
+    note: str
+    linked_at: dt.datetime
+
+    @property
+    def evidence(self) -> str:
+        """The sentence a payment's reason ends with when this link named its payer."""
+        day = self.linked_at.date().isoformat()
+        return f"Payer linked by the clerk on {day} (run {self.plan_run_id})."
+
+
+@dataclass(frozen=True)
+class CustomerCreation:
+    """An abas customer created (or being created) for a PayTrace vault profile."""
+
+    paytrace_customer_id: str
+    #: "sending" from before the request until abas (or the import file) holds it, then "created"
+    state: str
+    customer_no: str
+    run_id: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One row of the runs table."""
 

@@ -9,6 +9,7 @@ the amount is compared with.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.payers import CustomerDirectory
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.verdicts import Verdicts
+from paytrace_abas.models import CustomerLink
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,21 @@ def _with_payers(
         payer_code=payer_code,
         input_columns={**payments.input_columns, "payer": in_input},
     )
+
+
+def add_link_evidence(
+    payments: pd.DataFrame,
+    prepared: Payments,
+    settings: MatchingSettings,
+    learned_links: Mapping[str, CustomerLink],
+    verdicts: Verdicts,
+) -> None:
+    """The reason of each payment whose payer a clerk's link named says so, with when and where
+    (not where ``[matching.customer_map]`` names the payer: the map wins)."""
+    if not learned_links:
+        return
+    ids = payments["paytrace_customer_id"].to_numpy(dtype=object, na_value="")[prepared.order]
+    for pay in np.flatnonzero(pd.Series(ids, dtype=object).isin(list(learned_links)).to_numpy()):
+        payer = str(ids[pay])
+        if payer not in settings.customer_map:
+            verdicts.reason[pay] = f"{verdicts.reason[pay]} {learned_links[payer].evidence}"

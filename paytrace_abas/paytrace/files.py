@@ -10,6 +10,7 @@ from typing import Any
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.paytrace.normalize import RawTransaction
+from paytrace_abas.paytrace.records import Customer, read_customer
 from paytrace_abas.paytrace.wire import decode_export
 from paytrace_abas.privacy import mask_pans
 
@@ -59,6 +60,19 @@ def export_transactions(body: Any, origin: str) -> list[dict[str, Any]]:
     if not isinstance(transactions, list) or not all(isinstance(t, dict) for t in transactions):
         raise InputFileError(f'{origin}: "transactions" must be a list of objects')
     return transactions
+
+
+def read_customers_file(path: Path) -> list[Customer]:
+    """Vault profiles from a file holding the body of ``/v1/customer/export``."""
+    if not path.is_file():
+        raise InputFileError(f"PayTrace customers file {path} does not exist")
+    body = _load_json(path)
+    records = body.get("customers") if isinstance(body, dict) else None
+    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+        raise InputFileError(f'{path}: "customers" must be a list of objects')
+    return [
+        read_customer(record, f"{path}: customers[{index}]") for index, record in enumerate(records)
+    ]
 
 
 def _load_json(path: Path) -> Any:
