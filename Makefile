@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
 		--chargebacks sample_data/chargebacks-$(DEMO_DATE).csv
+	$(BIN)/python sample_data/clerk_decision.py out/
+	$(BIN)/paytrace-abas --config config/demo.toml customers
 
 lint: $(STAMP)
 	$(BIN)/ruff check paytrace_abas tests bench

@@ -66,7 +66,7 @@ def read_customers_file(path: Path) -> list[Customer]:
     """Vault profiles from a file holding the body of ``/v1/customer/export``."""
     if not path.is_file():
         raise InputFileError(f"PayTrace customers file {path} does not exist")
-    body = _load_json(path)
+    body = _load_json(path, export=False)
     records = body.get("customers") if isinstance(body, dict) else None
     if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
         raise InputFileError(f'{path}: "customers" must be a list of objects')
@@ -75,14 +75,15 @@ def read_customers_file(path: Path) -> list[Customer]:
     ]
 
 
-def _load_json(path: Path) -> Any:
+def _load_json(path: Path, export: bool = True) -> Any:
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read PayTrace export file {path}: {exc.strerror}") from None
     try:
         # The API's decoder, so both sources hand normalization the same records.
-        return decode_export(content.removeprefix(codecs.BOM_UTF8))
+        if export:
+            return decode_export(content.removeprefix(codecs.BOM_UTF8))
     except (ValueError, RecursionError):
         pass  # not an export body msgspec reads: json.loads words the error as before
     try:
