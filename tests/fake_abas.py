@@ -312,6 +312,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "locked":
             self._error(409, "RECORD_LOCKED", "Datensatz ist gesperrt")
             return
+        if body["initAction"].get("tableName") == CUSTOMERS_TABLE:
+            if state.on_exec is not None and state.on_exec(call):
+                self.close_connection = True
+                return
+            self._customer_editor(body)
+            return
         if body["closeAction"]["_type"] == "Cancel":
             self._preview(body)
             return
@@ -319,6 +325,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._commit(body, call, lost_answer=fault == "lost_answer")
+
+    def _customer_editor(self, body: dict[str, Any]) -> None:
+        """The customer editor: NEW adds a customer (numbered by abas unless given), UPDATE
+        (``editRefID`` a customer number, ``NUMSW``) sets fields of one; both commit."""
+        state = self.server.state
+        head, _ = _editor(body)
+        init = body["initAction"]
+        with state.lock:
+            if init["editAction"] == "NEW":
+                numbers = [int(c["nummer"]) for c in state.customers if c["nummer"].isdigit()]
+                record = {"nummer": str(max(numbers, default=80000) + 1), **head}
+                state.customers.append(record)
+            else:
+                found = [c for c in state.customers if c["nummer"] == init.get("editRefID")]
+                if not found:
+                    self._error(400, "MISSING_OBJECT", f"Kunde {init.get('editRefID')} fehlt")
+                    return
+                record = found[0]
+                record.update(head)
+            state._version += 1
+            number = record["nummer"]
+        fields = {"id": {"value": f"({number},0,0)"}, "nummer": {"value": number, "text": number}}
+        self._reply(200, {"content": {"data": {"meta": {"id": f"({number},0,0)"},
+                                               "head": {"fields": fields}}}})  # fmt: skip
 
     def _preview(self, body: dict[str, Any]) -> None:
         _, rows = _editor(body)

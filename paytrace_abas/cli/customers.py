@@ -157,5 +157,5 @@ def _compare(ctx: click.Context, settings: Settings, name: str, out: Path | None
     if fmt == "json":
         click.echo(json.dumps(customers_json(lists), indent=2))
     elif not quiet(ctx):
-        click.echo(describe_customers(lists, outcome.workbook))
+        click.echo(describe_customers(lists, outcome.links, outcome.workbook))
     sys.exit(outcome.exit_code)

@@ -49,6 +49,8 @@ class CustomersOutcome:
     profiles: pd.DataFrame
     created: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CREATED_COLUMNS))
     workbook: Path | None = None
+    #: every link learned from a clerk's decision (shown beside the pairs)
+    links: tuple[CustomerLink, ...] = ()
     run_id: str = ""
     exit_code: int = EXIT_OK
 
@@ -149,7 +151,7 @@ def _compare(settings: Settings, ledger: Ledger) -> CustomersOutcome:
     unpaired = pairing.abas_unpaired
     paid = ledger.customers_with_postings(unpaired["customer_no"].astype(str))
     abas_only = unpaired[unpaired["customer_no"].isin(list(paid))].reset_index(drop=True)
-    return CustomersOutcome(pairing, abas_only, profiles)
+    return CustomersOutcome(pairing, abas_only, profiles, links=tuple(ledger.all_links()))
 
 
 def _profiles_frame(settings: Settings) -> pd.DataFrame:
@@ -216,6 +218,9 @@ def _create_once(
 ) -> tuple[str, str]:
     reference = str(profile["paytrace_customer_id"])
     earlier = known.get(reference)
+    if earlier is not None and earlier.state == CREATED:
+        # Written before, not yet in abas' customer table (an import file not imported yet).
+        return "created", earlier.customer_no
     if earlier is not None:
         # Recorded before: a run ended (or was killed) after it was marked; abas answers.
         found = writer.find(reference)

@@ -111,9 +111,12 @@ def write_customers_workbook(
     workbook.save(path)
 
 
-def describe_customers(lists: dict[str, pd.DataFrame], workbook: Path | None) -> str:
-    """The console summary: how many of each, then the differences and creations."""
+def describe_customers(
+    lists: dict[str, pd.DataFrame], links: Sequence[CustomerLink], workbook: Path | None
+) -> str:
+    """The console summary: how many of each, then each list, then the learned links."""
     counts = [(key.replace("_", " "), len(lists[key])) for key in LISTS]
+    counts.append(("links learned from clerks", len(links)))
     parts = [tabulate(counts, headers=["list", "count"])]
     for key, shown in (
         ("linked", ["paytrace_customer_id", "customer_no", "linked_by"]),
@@ -125,8 +128,10 @@ def describe_customers(lists: dict[str, pd.DataFrame], workbook: Path | None) ->
     ):  # fmt: skip
         frame = lists[key]
         if len(frame):
-            table = tabulate(frame[shown].values.tolist(), headers=shown)
+            table = tabulate(frame[shown].values.tolist(), headers=shown, disable_numparse=True)
             parts.append(f"{key.replace('_', ' ')}:\n{table}")
+    if links:
+        parts.append(f"links learned from clerks:\n{links_table(links)}")
     if workbook is not None:
         parts.append(f"workbook: {workbook}")
     return "\n\n".join(parts)
@@ -148,7 +153,7 @@ def links_table(links: Sequence[CustomerLink]) -> str:
         for link in links
     ]
     headers = ["PayTrace customer", "abas customer", "linked on", "run", "row", "note"]
-    return tabulate(rows, headers=headers)
+    return tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def links_json(links: Sequence[CustomerLink]) -> list[dict[str, str]]:
