@@ -306,25 +306,29 @@ class _Handler(BaseHTTPRequestHandler):
             state.exec_calls += 1
             call = state.exec_calls
         fault = state.draw_fault()
-        if fault in ("unavailable", "500"):
-            self._reply(503 if fault == "unavailable" else 500, {})
+        if self._answered_fault(fault):
             return
-        if fault == "locked":
-            self._error(409, "RECORD_LOCKED", "Datensatz ist gesperrt")
-            return
-        if body["initAction"].get("tableName") == CUSTOMERS_TABLE:
-            if state.on_exec is not None and state.on_exec(call):
-                self.close_connection = True
-                return
-            self._customer_editor(body)
-            return
-        if body["closeAction"]["_type"] == "Cancel":
+        customers = body["initAction"].get("tableName") == CUSTOMERS_TABLE
+        if body["closeAction"]["_type"] == "Cancel" and not customers:
             self._preview(body)
             return
         if state.on_exec is not None and state.on_exec(call):
             self.close_connection = True
             return
+        if customers:
+            self._customer_editor(body)
+            return
         self._commit(body, call, lost_answer=fault == "lost_answer")
+
+    def _answered_fault(self, fault: str | None) -> bool:
+        """Answer a drawn fault that fails the call outright; False for none (or lost_answer)."""
+        if fault in ("unavailable", "500"):
+            self._reply(503 if fault == "unavailable" else 500, {})
+            return True
+        if fault == "locked":
+            self._error(409, "RECORD_LOCKED", "Datensatz ist gesperrt")
+            return True
+        return False
 
     def _customer_editor(self, body: dict[str, Any]) -> None:
         """The customer editor: NEW adds a customer (numbered by abas unless given), UPDATE

@@ -193,7 +193,8 @@ def test_abas_only_lists_the_unpaired_customers_that_had_card_payments(tmp_path:
 @pytest.mark.parametrize(
     ("language", "sheets"),
     [
-        ("en", ["Linked customers", "PayTrace only", "abas only", "Differences", "Created in abas"]),
+        ("en", ["Linked customers", "PayTrace only", "abas only", "Differences",
+                "Created in abas"]),
         ("de", ["Verknüpfte Kunden", "Nur in PayTrace", "Nur in abas", "Abweichungen",
                 "In abas angelegt"]),
     ],
