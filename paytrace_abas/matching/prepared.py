@@ -214,10 +214,8 @@ def _payers(
         return paytrace_customer_id
     ids = pd.Series(paytrace_customer_id, dtype=object)
     # The configured map always wins over a learned link (docs/customers.md).
-    mapped = ids.map(dict(settings.customer_map)) if settings.customer_map else ids.map({})
-    if learned_links:
-        mapped = mapped.fillna(ids.map(dict(learned_links)))
-    return mapped.fillna(ids).to_numpy(dtype=object)
+    payer_of = {**learned_links, **settings.customer_map}
+    return ids.map(payer_of).fillna(ids).to_numpy(dtype=object)
 
 
 def _column(payments: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
