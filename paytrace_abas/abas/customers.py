@@ -73,6 +73,7 @@ class RestCustomers:
     """Customers read, created and edited through the shared abas REST client."""
 
     def __init__(self, settings: AbasSettings, secrets: Secrets) -> None:
+        require_secret(settings, secrets)
         self._settings = settings
         self._client = AbasClient(settings, secrets, pool_size=1)
 
@@ -83,9 +84,9 @@ class RestCustomers:
         params = {"criteria": f"{field}=={reference}", "headFields": f"id,{number}", "limit": "0"}
         call = f"GET /obj/data/{table} for PayTrace customer {reference}"
         objects = data_objects(self._client.get(f"/obj/data/{table}", params, call), call)
-        for obj in objects:
-            return decode_text(field_entry(obj.get("head", {}).get("fields"), number)) or "?"
-        return None
+        if not objects:
+            return None
+        return decode_text(field_entry(objects[0].get("head", {}).get("fields"), number)) or "?"
 
     def create(self, reference: str, fields: Mapping[str, str]) -> str:
         """Commit a new customer; its number as abas answers it."""

@@ -42,8 +42,6 @@ DIFFERENCE_COLUMNS = [
 ]
 #: the fields compared in a pair, each normalized before it is compared
 COMPARED = ("name", "street", "zip", "city", "country", "email")
-#: how a pair was found, in the order the rules are tried
-RULES = ("customer_map", "learned_link", "same_number", "name_address")
 
 _STREET_WORDS = {
     "strasse": "str",
