@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from paytrace_abas.cli.support import echo_error, fail, quiet, settings_for
+from paytrace_abas.cli.support import echo_error, fail, format_option, quiet, settings_for
 from paytrace_abas.commands.customers import (
     compare_customers,
     create_missing,
@@ -60,13 +60,7 @@ Matching order and settings: docs/customers.md"""
     type=click.Path(dir_okay=True),
     help="Workbook with a sheet per list (a .xlsx file, or a folder for customers.xlsx).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 @click.pass_context
 def customers_command(
     ctx: click.Context,

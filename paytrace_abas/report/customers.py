@@ -21,26 +21,14 @@ from paytrace_abas.report.tables import EXCEL_MAX_ROWS, Column
 
 #: one row per customer ``--create-missing`` created (or would create)
 CREATED_COLUMNS = ["paytrace_customer_id", "name", "state", "customer_no"]
+_ADDRESS = tuple(Column(key) for key in ("name", "street", "zip", "city", "country", "email"))
 _PROFILE = (
     Column("paytrace_customer_id"),
-    Column("name"),
-    Column("street"),
-    Column("zip"),
-    Column("city"),
-    Column("country"),
-    Column("email"),
+    *_ADDRESS,
     Column("card_last4"),
     Column("card_expiry"),
 )
-_CUSTOMER = (
-    Column("customer_no"),
-    Column("name"),
-    Column("street"),
-    Column("zip"),
-    Column("city"),
-    Column("country"),
-    Column("email"),
-)
+_CUSTOMER = (Column("customer_no"), *_ADDRESS)
 _LINKED = (
     Column("paytrace_customer_id"),
     Column("customer_no"),
