@@ -10,7 +10,8 @@ payment exactly once, none lost, none twice.
 Paths: the REST sink (inside a call with abas committing anyway, inside a call with the request
 dropped, after a timeout, before / after a send, after the ledger record), the file sink (a torn
 line, a whole line not yet synced, after the fsync), ``apply``, ``retry-dead-letters``, and the
-operator's slips of issue 18 (the import file moved away, the ledger lost). A few kills at a
+operator's slips of issue 18 (the import file moved away, the ledger lost), and
+``customers --create-missing --apply`` (each new abas customer once). A few kills at a
 random moment stay as extra trials; they assert exactly once only.
 """
 
