@@ -328,3 +328,20 @@ def test_an_unknown_customer_field_is_still_a_config_problem(tmp_path: Path) -> 
     result = run_cli(config, "customers")
     assert result.exit_code == 2
     assert "customer_fields.card_number" in result.output
+
+
+def test_the_console_counts_every_list_and_shows_the_loners_and_differences(
+    tmp_path: Path,
+) -> None:
+    result = run_cli(customers_config(tmp_path), "customers")
+    assert result.exit_code == 0, result.output
+    counts = dict(line.rsplit(None, 1) for line in result.output.split("\n\n")[0].splitlines()[2:])
+    assert {key.strip(): int(n) for key, n in counts.items()} == {
+        "linked": 2,
+        "paytrace only": 1,
+        "abas only": 0,
+        "differences": 1,
+        "created": 0,
+        "links learned from clerks": 0,
+    }
+    assert "V-NEW" in result.output and "14 Main St." in result.output

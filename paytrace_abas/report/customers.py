@@ -102,12 +102,12 @@ def write_customers_workbook(
 def describe_customers(
     lists: dict[str, pd.DataFrame], links: Sequence[CustomerLink], workbook: Path | None
 ) -> str:
-    """The console summary: how many of each, then each list, then the learned links."""
+    """The console summary: how many of each, then every list but the (long, unsurprising)
+    linked pairs, then the learned links; the JSON and the workbook hold every pair."""
     counts = [(key.replace("_", " "), len(lists[key])) for key in LISTS]
     counts.append(("links learned from clerks", len(links)))
     parts = [tabulate(counts, headers=["list", "count"])]
     for key, shown in (
-        ("linked", ["paytrace_customer_id", "customer_no", "linked_by"]),
         ("paytrace_only", ["paytrace_customer_id", "name", "city"]),
         ("abas_only", ["customer_no", "name", "city"]),
         ("differences", ["paytrace_customer_id", "customer_no", "field", "paytrace_value",
