@@ -1,6 +1,7 @@
 """Alerts to people: e-mail through SMTP and/or a JSON webhook, when a run needs attention.
 
-Sent when a run fails, leaves dead letters, or saw chargebacks. An alert carries counts,
+Sent when a run fails, leaves dead letters, saw chargebacks, or a recurring charge was
+declined or missing. An alert carries counts,
 transaction and invoice numbers, the error in one line and the workbook path; never card data
 (no card numbers, last four digits, card holders or billing names) and never a secret.
 """
@@ -35,7 +36,7 @@ class Alert:
 
     run_id: str
     command: str
-    #: "failed", "dead_letters", "chargebacks", "empty_days" (comma-separated when several)
+    #: "failed", "dead_letters", "chargebacks", "empty_days", "recurring" (comma-separated)
     problem: str
     window: str = ""
     error: str = ""
@@ -43,6 +44,8 @@ class Alert:
     dead_letters: Mapping[str, str] = field(default_factory=dict)  # transaction id -> last error
     chargebacks: tuple[str, ...] = ()  # transaction ids
     empty_days: tuple[str, ...] = ()  # weekdays PayTrace answered empty (ISO dates)
+    #: recurring charges declined or missing on their due day, one line each
+    recurring: tuple[str, ...] = ()
     workbook: str = ""
 
     @property
@@ -58,6 +61,8 @@ class Alert:
             parts.append(f"{len(self.chargebacks)} chargeback(s)")
         if self.empty_days:
             parts.append(f"{len(self.empty_days)} weekday(s) without PayTrace transactions")
+        if self.recurring:
+            parts.append(f"{len(self.recurring)} recurring charge(s) declined or missing")
         return f"[paytrace-abas] {self.command} {self.run_id}: " + ", ".join(parts or ["notice"])
 
     @property
@@ -95,6 +100,9 @@ class Alert:
                 "PayTrace answered these weekdays with no transactions at all (a closed "
                 "business, or a PayTrace account or export problem): " + ", ".join(self.empty_days),
             ]
+        if self.recurring:
+            lines += ["", "Recurring charges declined or missing on their due day:"]
+            lines += [f"  {line}" for line in self.recurring]
         return mask_pans("\n".join(lines) + "\n")
 
     def _dead_letter_lines(self) -> list[str]:

@@ -130,6 +130,41 @@ POSTING_ROW_COLUMNS = [
     "attempts",
     "last_error",
 ]
+#: A recurring schedule as PayTrace exports it (docs/customers.md#recurring-billing).
+SCHEDULE_COLUMNS = [
+    "schedule_id",
+    "paytrace_customer_id",
+    "amount_cents",
+    "start_on",
+    "step",
+    "total_count",
+    "card_expires",
+    "description",
+    "source_line",
+]
+#: What the recurring check found per schedule and due day (JSON ``recurring``, Recurring sheet).
+RECURRING_COLUMNS = [
+    "schedule_id",
+    "customer_no",
+    "paytrace_customer_id",
+    "amount_cents",
+    "due_on",
+    "status",
+    "transaction_id",
+    "card_expires",
+    "reason",
+]
+
+
+class RecurringStatus(StrEnum):
+    """The outcome of one schedule's due day (or next charge, for an expiring card)."""
+
+    CHARGED = "charged"
+    DECLINED = "declined"
+    MISSING = "missing"
+    CARD_EXPIRING = "card_expiring"
+
+
 #: Columns of the optional dead-letter frame.
 DEAD_LETTER_COLUMNS = [
     "transaction_id",

@@ -81,7 +81,10 @@ class FakePaytrace:
     transactions: list[dict[str, Any]] = field(default_factory=list)
     batches: list[dict[str, Any]] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)
+    #: customer_id -> the body export_approved answers (its approved recurring charges)
     recurring: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: recurring schedules export_scheduled answers (docs/customers.md#recurring-billing)
+    schedules: list[dict[str, Any]] = field(default_factory=list)
     #: "created": exports filter on the created day; "settled": on the settled day if any
     date_filter: str = "created"
     token_lifetime: int = 7200
@@ -357,6 +360,11 @@ class FakePaytrace:
             return _json(200, _errors({"30": [message]}))
         return _json(200, _success(**self.recurring[customer_id]))
 
+    def _schedules_export(self, request: dict[str, Any]) -> _Answer:
+        wanted = str(request.get("customer_id") or "")
+        chosen = [s for s in self.schedules if not wanted or s.get("customer_id") == wanted]
+        return _json(200, _success(recurrences=chosen))
+
 
 _ENDPOINTS = {
     "/v1/transactions/export/by_date_range": FakePaytrace._export_by_date_range,
@@ -364,6 +372,7 @@ _ENDPOINTS = {
     "/v1/batches/transaction_list": FakePaytrace._batch_transactions,
     "/v1/customer/export": FakePaytrace._customer_export,
     "/v1/recurrence/export_approved": FakePaytrace._recurring_export,
+    "/v1/recurrence/export_scheduled": FakePaytrace._schedules_export,
 }
 _INVALID_GRANT = (
     '{"error":"invalid_grant","error_description":"The provided authorization grant is invalid, '

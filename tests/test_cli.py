@@ -56,6 +56,7 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
         "items",
         "report",
         "plan",
+        "recurring",
     }
     assert document["window"] == {"from": "2026-11-25", "to": "2026-11-25"}
     assert document["dry_run"] is True

@@ -140,21 +140,26 @@ def finish_and_alert(
     chargebacks: Sequence[str] = (),
     quiet: bool = False,
     empty_days: Sequence[dt.date] = (),
-) -> None:
-    """Close the run in the ledger (its last write); alert on dead letters, chargebacks and
-    weekdays PayTrace answered empty."""
+    recurring: Sequence[str] = (),
+) -> bool:
+    """Close the run in the ledger (its last write); alert on dead letters, chargebacks,
+    weekdays PayTrace answered empty and recurring charges declined or missing.
+
+    True when an alert went out through a channel (or none is configured to try).
+    """
     ledger.finish_run(run_id, exit_code, counts, input_hash, workbook, plan)
     if quiet:
-        return
+        return False
     dead_letters = {d.transaction_id: d.error for d in ledger.open_dead_letters()}
-    if not (dead_letters or chargebacks or empty_days):
-        return
+    if not (dead_letters or chargebacks or empty_days or recurring):
+        return False
     problems = [
         name
         for name, on in (
             ("dead_letters", dead_letters),
             ("chargebacks", chargebacks),
             ("empty_days", empty_days),
+            ("recurring", recurring),
         )
         if on
     ]
@@ -167,9 +172,12 @@ def finish_and_alert(
         dead_letters=dead_letters,
         chargebacks=tuple(chargebacks),
         empty_days=tuple(day.isoformat() for day in empty_days),
+        recurring=tuple(recurring),
         workbook=str(workbook or ""),
     )
-    send_alert(settings.alerts, settings.secrets.smtp_password, alert)
+    failed = send_alert(settings.alerts, settings.secrets.smtp_password, alert)
+    channels = int(settings.alerts.wants_email) + int(bool(settings.alerts.webhook_url))
+    return len(failed) < channels or not channels
 
 
 def open_sink(settings: AbasSettings, secrets: Secrets, workers: int) -> ReceiptSink:

@@ -56,6 +56,18 @@ def load_payments(
 
     Over the API, ``records_by_day`` (when given) gets the records each pulled day answered.
     """
+    pulled = load_pulled_payments(settings, window, progress, records_by_day)
+    return select_window(pulled, window, settings.paytrace.zone)
+
+
+def load_pulled_payments(
+    settings: Settings,
+    window: Window,
+    progress: ProgressCallback | None = None,
+    records_by_day: dict[dt.date, int] | None = None,
+) -> pd.DataFrame:
+    """Every transaction pulled for the window (its overlap and next day too), normalized;
+    :func:`load_payments` keeps the window's."""
     paytrace = settings.paytrace
     if paytrace.source == "api":
         raw = fetch_transactions(paytrace, settings.secrets, window, progress, records_by_day)
@@ -70,7 +82,7 @@ def load_payments(
         raw = read_export_files(paytrace.file)
         payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
     refuse_above_max_amount(payments, "amount_cents", settings.matching.max_amount)
-    return select_window(payments, window, paytrace.zone)
+    return payments
 
 
 def refuse_above_max_amount(frame: pd.DataFrame, column: str, max_cents: int) -> None:

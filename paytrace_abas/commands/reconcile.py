@@ -22,12 +22,13 @@ from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
     load_chargebacks,
-    load_payments,
+    load_pulled_payments,
     open_ledger,
     utc_now,
 )
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
+from paytrace_abas.commands.recurring import load_recurring, recurring_alert, recurring_rows
 from paytrace_abas.commands.watermark import completed_through, open_day_refusal
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import (
@@ -42,7 +43,7 @@ from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_post
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
 from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
 from paytrace_abas.paytrace.client import ProgressCallback
-from paytrace_abas.paytrace.normalize import business_day
+from paytrace_abas.paytrace.normalize import business_day, select_window
 from paytrace_abas.plan.document import (
     Plan,
     build_plan,
@@ -74,6 +75,8 @@ class RunOutcome:
     exit_code: int = EXIT_OK
     #: the customer master the run read (abas customers table or customers file)
     customers: pd.DataFrame | None = None
+    #: recurring schedules checked (models.RECURRING_COLUMNS); None when none are configured
+    recurring: pd.DataFrame | None = None
 
 
 def reconcile(
@@ -119,7 +122,8 @@ def reconcile(
                 last_closed,
             )
             chargebacks = _ids(outcome.results, Category.CHARGEBACK)
-            finish_and_alert(
+            due, lines = recurring_alert(ledger, outcome.recurring, dry_run)
+            alerted = finish_and_alert(
                 ledger,
                 settings,
                 run_id,
@@ -133,7 +137,10 @@ def reconcile(
                 chargebacks=chargebacks,
                 empty_days=empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
+                recurring=lines,
             )
+            if alerted and due:
+                ledger.record_recurring_alerts(run_id, due)
     return outcome
 
 
@@ -149,8 +156,10 @@ def _reconcile_in_ledger(
     last_closed: dt.date,
 ) -> RunOutcome:
     records_by_day: dict[dt.date, int] = {}
-    payments = load_payments(settings, window, progress, records_by_day)
+    pulled = load_pulled_payments(settings, window, progress, records_by_day)
+    payments = select_window(pulled, window, settings.paytrace.zone)
     ledger.record_pulled_days(run_id, records_by_day)
+    schedules = load_recurring(settings)
     if chargebacks_file is not None:
         payments = pd.concat(
             [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
@@ -179,6 +188,7 @@ def _reconcile_in_ledger(
     if log.isEnabledFor(logging.DEBUG):
         by_rule = (results["rule"] + "/" + results["category"]).value_counts().sort_index()
         log.debug("decisions per pass: %s", ", ".join(f"{k} {n}" for k, n in by_rule.items()))
+    recurring = recurring_rows(settings, schedules, pulled, window, results, open_items, customers)
     fingerprint = input_hash(payments, open_items)
     plan = build_plan(run_id, window, results, payments, fingerprint, settings.accounts, open_items)
     plan_path = out_dir / f"plan-{run_id}.json"
@@ -211,6 +221,7 @@ def _reconcile_in_ledger(
         postings,
         dead_letter_sheet,
         matched_rows_limit=report.matched_rows_limit,
+        recurring=recurring,
     )
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
@@ -236,6 +247,7 @@ def _reconcile_in_ledger(
         dead_letters,
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
         customers,
+        recurring,
     )
 
 

@@ -149,7 +149,11 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
             "parallel_requests", defaults.parallel_requests, minimum=1
         ),
         customers_file=section.path("customers_file", must_exist=True),
+        recurring=section.boolean("recurring", defaults.recurring),
+        recurring_file=section.path("recurring_file", must_exist=True),
     )
+    if settings.recurring and settings.source == "file" and settings.recurring_file is None:
+        section.problem("recurring", 'needs recurring_file when source = "file"')
     section.reject_unknown_keys()
     return settings
 

@@ -68,6 +68,10 @@ class PaytraceSettings:
     parallel_requests: int = 4
     #: file mode: vault profiles as the body of /v1/customer/export (``customers`` command)
     customers_file: Path | None = None
+    #: check recurring schedules: pulled over the API (source "api") ...
+    recurring: bool = False
+    #: ... or read from this file, the API's answer body (docs/customers.md#recurring-billing)
+    recurring_file: Path | None = None
 
     @property
     def zone(self) -> ZoneInfo:

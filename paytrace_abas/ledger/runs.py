@@ -263,3 +263,29 @@ def claim_lock_alert(connection: LedgerConnection, holder: str, run_id: str) -> 
             (holder, run_id, connection.now()),
         )
         return cursor.rowcount == 1
+
+
+def alerted_recurring(
+    connection: LedgerConnection, keys: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which of the (schedule id, due day) pairs were alerted already (only those are read)."""
+    wanted = set(keys)
+    rows = connection.query_keys(
+        "SELECT r.schedule_id, r.due_on FROM json_each(?) w "
+        "CROSS JOIN recurring_alerts r ON r.schedule_id = w.value",
+        (schedule for schedule, _ in wanted),
+    )
+    return {(str(row[0]), str(row[1])) for row in rows} & wanted
+
+
+def record_recurring_alerts(
+    connection: LedgerConnection, run_id: str, alerted: Iterable[tuple[str, str, str]]
+) -> None:
+    """Remember (schedule id, due day, status) as alerted by ``run_id``; the first one stays."""
+    now = connection.now()
+    with connection.transaction() as db:
+        db.executemany(
+            "INSERT OR IGNORE INTO recurring_alerts "
+            "(schedule_id, due_on, status, run_id, alerted_at) VALUES (?, ?, ?, ?, ?)",
+            [(schedule, day, status, run_id, now) for schedule, day, status in alerted],
+        )

@@ -199,6 +199,21 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         7,
         (
+            # A recurring schedule's declined or missing charge is alerted once per due day,
+            # however often the day is reconciled again (docs/customers.md#recurring-billing).
+            """CREATE TABLE recurring_alerts (
+                schedule_id TEXT NOT NULL,
+                due_on TEXT NOT NULL,
+                status TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                alerted_at TEXT NOT NULL,
+                PRIMARY KEY (schedule_id, due_on)
+            )""",
+        ),
+    ),
+    (
+        8,
+        (
             # Links a clerk's `assign` taught: PayTrace customer -> abas customer, with where
             # the decision came from (docs/customers.md#links-learned-from-the-clerk).
             """CREATE TABLE customer_links (

@@ -115,6 +115,12 @@ class Ledger:
     def claim_lock_alert(self, holder: str, run_id: str) -> bool:
         return _runs.claim_lock_alert(self._connection, holder, run_id)
 
+    def alerted_recurring(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        return _runs.alerted_recurring(self._connection, keys)
+
+    def record_recurring_alerts(self, run_id: str, alerted: Iterable[tuple[str, str, str]]) -> None:
+        _runs.record_recurring_alerts(self._connection, run_id, alerted)
+
     def counted_runs(self, last_day: dt.date) -> list[RunRecord]:
         return _runs.counted_runs(self._connection, last_day)
 

@@ -133,6 +133,8 @@ class FinishedRun(Protocol):
     def delivery(self) -> DeliveryReport | None: ...
     @property
     def dead_letters(self) -> int: ...
+    @property
+    def recurring(self) -> pd.DataFrame | None: ...
 
 
 def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
@@ -145,6 +147,10 @@ def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
     ]
     if outcome.plan_path:
         lines.append(f"plan:     {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
+    if outcome.recurring is not None:
+        counts = outcome.recurring["status"].value_counts()
+        found = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing due"
+        lines.append(f"recurring: {found}")
     if outcome.delivery is not None:
         lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
     return "\n".join(lines)
@@ -179,7 +185,26 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
         "items": items,
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
+        "recurring": recurring_json(outcome.recurring),
     }
+
+
+def recurring_json(recurring: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The ``recurring`` list of the JSON document (docs/contract.md#json-output)."""
+    if recurring is None:
+        return []
+    return [
+        {
+            "schedule_id": row["schedule_id"],
+            "customer_no": row["customer_no"] or None,
+            "paytrace_customer_id": row["paytrace_customer_id"],
+            "amount_cents": int(row["amount_cents"]),
+            "due_on": row["due_on"].isoformat(),
+            "status": row["status"],
+            "transaction_id": row["transaction_id"] or None,
+        }
+        for row in records(recurring)
+    ]
 
 
 def check_line(step: CheckStep) -> str:

@@ -23,6 +23,7 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
     "customers_abas_only": {"en": "abas only", "de": "Nur in abas"},
     "customers_differences": {"en": "Differences", "de": "Abweichungen"},
     "customers_created": {"en": "Created in abas", "de": "In abas angelegt"},
+    "recurring": {"en": "Recurring", "de": "Wiederkehrende Zahlungen"},
     Category.PARTIAL_PAYMENT: {"en": "Partial payments", "de": "Teilzahlungen"},
     Category.OVERPAYMENT: {"en": "Overpayments", "de": "Überzahlungen"},
     Category.AMBIGUOUS: {"en": "Ambiguous", "de": "Mehrdeutig"},
@@ -132,6 +133,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "paytrace_value": {"en": "In PayTrace", "de": "In PayTrace"},
     "abas_value": {"en": "In abas", "de": "In abas"},
     "creation_state": {"en": "Creation", "de": "Anlage"},
+    "schedule_id": {"en": "Schedule", "de": "Zahlungsplan"},
+    "due_on": {"en": "Due on", "de": "Fällig am"},
+    "card_expires": {"en": "Card expires", "de": "Karte gültig bis"},
 }
 
 #: Words of the Summary sheet and of notes inside tables.
@@ -197,6 +201,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
     "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
+    # the status of a recurring schedule's due day (Recurring sheet)
+    "recurring_charged": {"en": "Charged", "de": "Belastet"},
+    "recurring_declined": {"en": "Declined", "de": "Abgelehnt"},
+    "recurring_missing": {"en": "Missing", "de": "Fehlt"},
+    "recurring_card_expiring": {"en": "Card expiring", "de": "Karte läuft ab"},
 }
 
 

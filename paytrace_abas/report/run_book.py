@@ -26,6 +26,11 @@ from paytrace_abas.report.cells import Kind
 from paytrace_abas.report.labels import CATEGORY_COLOURS, NEUTRAL_COLOUR
 from paytrace_abas.report.overflow import MATCHED_ROWS_LIMIT, overflow_path, write_overflow
 from paytrace_abas.report.printing import PageLayout, run_page_layout
+from paytrace_abas.report.recurring_sheet import (
+    RECURRING_COLOUR,
+    RECURRING_SHEET_COLUMNS,
+    recurring_sheet_rows,
+)
 from paytrace_abas.report.rows import report_frame, table_rows
 from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
@@ -154,9 +159,11 @@ def write_workbook(
     dead_letters: pd.DataFrame | None = None,
     row_limit: int = EXCEL_MAX_ROWS,
     matched_rows_limit: int = MATCHED_ROWS_LIMIT,
+    recurring: pd.DataFrame | None = None,
 ) -> None:
     """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
-    matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py)."""
+    matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py);
+    ``recurring`` (models.RECURRING_COLUMNS) is the Recurring sheet when schedules were checked."""
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -197,6 +204,7 @@ def write_workbook(
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
+    _recurring_sheet(book, recurring)
     facts = SummaryFacts(
         title=labels.text("title", language),
         lines=_header_lines(header),
@@ -256,6 +264,14 @@ class TableBook:
         rows = table_rows(frame, columns, language)
         written = write_table(self.workbook, self.styles, spec, rows, self.row_limit, texts)
         self.written.append((key, written))
+
+
+def _recurring_sheet(book: TableBook, recurring: pd.DataFrame | None) -> None:
+    """The Recurring sheet, when the run checked schedules (even if none was due)."""
+    if recurring is None:
+        return
+    shown = recurring_sheet_rows(recurring, book.language)
+    book.table("recurring", RECURRING_COLOUR, RECURRING_SHEET_COLUMNS, shown)
 
 
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:
