@@ -189,6 +189,17 @@ ITEM_COLUMNS = [
 ]
 #: Exceptions that stay open until a clerk resolves them or a later run matches them.
 OPEN_CATEGORIES = frozenset(EXCEPTIONS - MONEY_OUT - {Category.ALREADY_POSTED})
+#: Columns a run's results gain from the ledger: the clerk's decision ``apply`` accepted
+#: (its resolution, note and apply run; empty when none), shown pre-filled on a rerun.
+DECISION_COLUMNS = ["decided_resolution", "decided_note", "decided_run"]
+
+
+def open_exception_mask(categories: pd.Series, decided: pd.Series) -> pd.Series:
+    """The one definition of an open exception, for ``show``, the period report and the
+    workbook (docs/workbook.md#open-exceptions): a payment whose category waits for a clerk
+    (OPEN_CATEGORIES) and that has no applied clerk's decision."""
+    waiting = categories.astype(str).isin([c.value for c in OPEN_CATEGORIES])
+    return waiting & ~decided.astype(bool)
 
 
 @dataclass(frozen=True)

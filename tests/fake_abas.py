@@ -65,6 +65,11 @@ class Document:
     account: str
     rows: list[dict[str, str]]
 
+    @property
+    def document_number(self) -> str:
+        """abas' own number of the committed document (``nummer``), unlike its object id."""
+        return str(700000 + self.number)
+
 
 @dataclass
 class Request:
@@ -197,7 +202,12 @@ class FakeAbasState:
             return list(self.customers)
         if table == DOCUMENTS_TABLE:
             return [
-                {"id": f"({d.number},102,0)", "beleg": d.reference, "gkonto": d.account}
+                {
+                    "id": f"({d.number},102,0)",
+                    "nummer": d.document_number,
+                    "beleg": d.reference,
+                    "gkonto": d.account,
+                }
                 for d in self.documents
             ]
         raise LookupError(table)
@@ -535,7 +545,13 @@ def _record(document: Document) -> dict[str, Any]:
     record_id = f"({document.number},102,0)"
     return {
         "meta": {"id": record_id},
-        "head": {"fields": {"id": {"value": record_id}, "beleg": {"value": document.reference}}},
+        "head": {
+            "fields": {
+                "id": {"value": record_id},
+                "nummer": {"value": document.document_number},
+                "beleg": {"value": document.reference},
+            }
+        },
     }
 
 

@@ -154,7 +154,13 @@ def test_a_token_is_sent_as_bearer() -> None:
 def test_a_commit_is_one_exec_then_one_read_back_per_invoice() -> None:
     responses.post(
         f"{ROOT}/exec",
-        json={"content": {"data": {"head": {"fields": {"id": {"value": "(9,102,0)"}}}}}},
+        json={
+            "content": {
+                "data": {
+                    "head": {"fields": {"id": {"value": "(9,102,0)"}, "nummer": {"value": "4711"}}}
+                }
+            }
+        },
         match=[matchers.query_param_matcher(SESSION)],
     )
     for invoice in ("400101", "400102"):
@@ -173,7 +179,7 @@ def test_a_commit_is_one_exec_then_one_read_back_per_invoice() -> None:
             ],
         )
     sink = RestSink(SETTINGS, SECRETS)
-    assert sink.post(RECEIPT) == "(9,102,0)"
+    assert sink.post(RECEIPT) == "4711"  # abas' document number, not the object id
     body = json_body(responses.calls[0].request.body)
     assert responses.calls[0].request.headers["Content-Type"] == "application/json"
     assert body["initAction"] == {
@@ -198,12 +204,13 @@ def test_a_commit_is_one_exec_then_one_read_back_per_invoice() -> None:
         "_type": "Commit",
         "dialogAnswers": [{"id": "588", "values": ["ja"]}],
     }
-    assert (body["headFields"], body["tableFields"]) == ("id,beleg", "tbeleg,opzabetr")
+    assert (body["headFields"], body["tableFields"]) == ("id,beleg,nummer", "tbeleg,opzabetr")
     assert len(responses.calls) == 3
 
 
 @responses.activate
 def test_a_read_back_with_another_open_amount_names_both_amounts() -> None:
+    # an answer without a document number: the receipt's reference names it
     responses.post(f"{ROOT}/exec", json={"content": {"data": {"meta": {"id": "(9,102,0)"}}}})
     responses.get(f"{ROOT}/obj/data/160:1", json=_page(_item("400101", 12.0)))
     # 400102 is not in the selection: nothing to compare (a warning), not a mismatch
@@ -211,10 +218,10 @@ def test_a_read_back_with_another_open_amount_names_both_amounts() -> None:
     with pytest.raises(ReadBackMismatchError) as raised:
         RestSink(SETTINGS, SECRETS).post(RECEIPT)
     assert str(raised.value) == (
-        "abas document (9,102,0) for transaction 512330107 was committed, but the read-back "
+        "abas document 512330107 for transaction 512330107 was committed, but the read-back "
         "differs: invoice 400101 open 12,00 in abas, expected 0,00"
     )
-    assert raised.value.document == "(9,102,0)"
+    assert raised.value.document == "512330107"
 
 
 @responses.activate

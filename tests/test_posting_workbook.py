@@ -36,7 +36,7 @@ def test_postings_and_dead_letters_sheets_show_the_ledger_after_posting(tmp_path
         day = write_day(tmp_path, 10, sink="api", base_url=fake.base_url, workers=1, attempts=2)
         run = run_cli(day.config, "reconcile", "--date", "2026-11-25")
         assert run.exit_code == 3, run.output
-        documents = {d.reference: f"({d.number},102,0)" for d in fake.state.documents}
+        documents = {d.reference: d.document_number for d in fake.state.documents}
     workbook = newest_workbook(day.out_dir)
     with Ledger.open(day.ledger, utc_now) as ledger:
         held = {tid: ledger.posting(tid) for tid in day.expected}

@@ -12,7 +12,14 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from paytrace_abas.models import Category
-from paytrace_abas.plan.resolutions import Assign, Ignore, WriteOff, parse_resolution
+from paytrace_abas.plan.syntax import (
+    Assign,
+    Ignore,
+    Skonto,
+    WriteOff,
+    parse_resolution,
+    split_revision,
+)
 from paytrace_abas.report import RunHeader, console_summary, labels, write_workbook
 from paytrace_abas.report.styles import FONT_NAME, INPUT_FILL
 from tests.support.builders import GENERATED_AT
@@ -134,8 +141,9 @@ def test_every_syntax_example_on_the_summary_is_a_decision_resolve_accepts(
     language: str,
 ) -> None:
     for example, _meaning in labels.SYNTAX[language]:
-        decisions = parse_resolution(example)
-        assert decisions and all(isinstance(d, Assign | WriteOff | Ignore) for d in decisions)
+        decisions = parse_resolution(split_revision(example)[1])
+        kinds = Assign | WriteOff | Ignore | Skonto
+        assert decisions and all(isinstance(d, kinds) for d in decisions)
     prompt = labels.text("resolution_prompt", language)
     assert len(prompt) <= 255  # Excel's limit for an input message
 

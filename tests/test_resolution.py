@@ -12,14 +12,8 @@ from paytrace_abas.cli import cli
 from paytrace_abas.config import AccountRule, AccountSettings
 from paytrace_abas.errors import ResolutionError
 from paytrace_abas.plan.document import Plan, Posting, read_plan
-from paytrace_abas.plan.resolutions import (
-    Assign,
-    DecisionRow,
-    Ignore,
-    WriteOff,
-    parse_resolution,
-    resolve_decisions,
-)
+from paytrace_abas.plan.resolutions import DecisionRow, resolve_decisions
+from paytrace_abas.plan.syntax import Assign, Ignore, WriteOff, parse_resolution
 from tests.fake_paytrace import sample_day_config
 from tests.support.builders import open_item, open_items_frame, payment, payments_frame
 from tests.support.workbooks import type_decisions
@@ -277,7 +271,7 @@ def test_bad_decisions_exit_2_with_one_line_per_row(tmp_path: Path) -> None:
         "error: sheet 'Partial payments', row 2, column O (Resolution): abas has no open item "
         "400999",
         "error: sheet 'Partial payments', row 3, column O (Resolution): 'pay it' is not a "
-        "decision; start with 'assign', 'write off … to' or 'ignore'",
+        "decision; start with 'assign', 'skonto', 'write off … to' or 'ignore'",
     ]
     assert not list(tmp_path.glob("*-resolved.json"))
 

@@ -94,9 +94,10 @@ def test_rest_sink_posts_finds_and_sends_basic_auth_with_the_password() -> None:
         with pytest.raises(AbasAccessError, match="refused the credentials"):
             wrong.post(RECEIPT)
         assert "nope" not in json.dumps(fake.state.documents[0].rows)
-    assert document == "(1,102,0)"
+    # abas' document number, never the REST object id (1,102,0) a clerk cannot look up
+    assert document == "700001"
     assert found is not None
-    assert (found.document, found.invoice_nos) == ("(1,102,0)", frozenset({"400101", "400102"}))
+    assert (found.document, found.invoice_nos) == ("700001", frozenset({"400101", "400102"}))
     assert fake.state.documents[0].rows == [
         {"tbeleg": "400101", "topladen": "", "opzabetr": "1248,50", "skbetr": "0,00"},
         {"tbeleg": "400102", "topladen": "", "opzabetr": "380,00", "skbetr": "6,00"},

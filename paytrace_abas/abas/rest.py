@@ -67,7 +67,7 @@ class RestSink:
         body = exec_payload(receipt, self._settings)
         call = f"POST /exec for transaction {receipt.transaction_id}"
         answer = self._client.execute(body, call, retry=False)
-        document = _object_id(_content_data(answer)) or receipt.transaction_id
+        document = self._document(_content_data(answer), receipt.transaction_id)
         log.debug("transaction %s posted as abas document %s", receipt.transaction_id, document)
         self._read_back(receipt, document)
         return document
@@ -118,7 +118,7 @@ class RestSink:
         either = ";@link=(Or)" if len(references) > 1 else ""
         params = {
             "criteria": f"{wanted}{either};@filingmode=(Both)",
-            "headFields": f"id,{field}",
+            "headFields": f"id,{field},{self._settings.receipt_fields['document_number']}",
             "limit": "0",
         }
         call = f"GET /obj/data/{table} for transaction {references[0]}"
@@ -130,8 +130,16 @@ class RestSink:
             if not reference and len(references) == 1:
                 reference = references[0]  # an answer without the field: the one asked about
             if reference in references:
-                documents.setdefault(reference, _object_id(data) or reference)
+                documents.setdefault(reference, self._document(data, reference))
         return documents
+
+    def _document(self, data: dict[str, Any], reference: str) -> str:
+        """abas' number of a receipt's document; its reference (``beleg``, the document
+        number the receipt was booked under) when abas answers none. The REST object id
+        (``(1,102,0)``) is not shown: a clerk cannot look it up (docs/abas.md)."""
+        field = self._settings.receipt_fields["document_number"]
+        number = decode_text(field_entry(data.get("head", {}).get("fields"), field))
+        return number or reference
 
     def close(self) -> None:
         self._client.close()
@@ -245,7 +253,7 @@ def exec_payload(receipt: Receipt, settings: AbasSettings, commit: bool = True) 
         },
         "actions": actions,
         "closeAction": close,
-        "headFields": f"id,{names['reference']}",
+        "headFields": f"id,{names['reference']},{names['document_number']}",
         "tableFields": ",".join(table_fields),
     }
 
@@ -262,10 +270,3 @@ def _content_data(answer: dict[str, Any]) -> dict[str, Any]:
     content = answer.get("content")
     data = content.get("data") if isinstance(content, dict) else None
     return data if isinstance(data, dict) else {}
-
-
-def _object_id(data: dict[str, Any]) -> str | None:
-    meta = data.get("meta")
-    value = decode_text(field_entry(data.get("head", {}).get("fields"), "id"))
-    value = value or (str(meta.get("id") or "") if isinstance(meta, dict) else "")
-    return value or None

@@ -258,6 +258,8 @@ def resolve_command(
         f"{outcome.decisions} decision(s) read: {added} posting line(s) added to the run's "
         f"{outcome.run_postings}"
     )
+    if outcome.unchanged:
+        click.echo(f"{outcome.unchanged} decision(s) applied before, left as they were")
     click.echo(f"plan: {outcome.plan_path} ({len(outcome.plan.postings)} postings)")
 
 

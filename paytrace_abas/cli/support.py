@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from paytrace_abas.commands.failures import record_failure
-from paytrace_abas.commands.reconcile import window_since_last
+from paytrace_abas.commands.watermark import window_since_last
 from paytrace_abas.config import (
     Settings,
     find_config_path,

@@ -8,6 +8,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from paytrace_abas.abas.sink import check_sink
 from paytrace_abas.commands._run import (
     finish_and_alert,
@@ -19,7 +21,7 @@ from paytrace_abas.commands.inputs import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError, InputFileError
 from paytrace_abas.ledger import Ledger
-from paytrace_abas.models import DeliveryReport, Outcome, Window
+from paytrace_abas.models import DeliveryReport, Outcome, Window, open_exception_mask
 from paytrace_abas.plan.document import Plan, plan_from_json, read_plan
 from paytrace_abas.plan.integrity import first_difference, plan_problems
 from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, PlanReview, review_plan
@@ -72,7 +74,7 @@ def apply_plan_file(
         ledger.record_decisions(run_id, plan.run_id, review.decisions, review.bookings)
         learned = learn_from_decisions(ledger, run_id, plan, review.decisions, started)
         delivery = post_receipts(ledger, settings, run_id, review.receipts)
-        ledger.carry_exceptions(run_id, [], [d.transaction_id for d in review.decisions])
+        _carry_plan_run(ledger, run_id, plan, [d.transaction_id for d in review.decisions])
         dead_letters = ledger.count_in_state("dead_letter")
         exit_code = EXIT_DEAD_LETTERS if dead_letters else EXIT_OK
         counts = {
@@ -106,6 +108,20 @@ def check_recorded(ledger: Ledger, plan: Plan, plan_path: Path) -> None:
         problems.append(f"{difference}; apply accepts only that plan, less postings removed")
     if problems:  # the first is named; once mended, apply names the next one
         raise InputFileError(f"plan file {plan_path}: {problems[0]}")
+
+
+def _carry_plan_run(ledger: Ledger, run_id: str, plan: Plan, decided: list[str]) -> None:
+    """The plan's run counts once applied (a dry run included): its open exceptions are
+    carried like a posting run's, then the decisions applied now close theirs."""
+    items = ledger.run_items(plan.run_id)
+    categories = pd.Series([item.category for item in items], dtype=object)
+    is_open = open_exception_mask(categories, pd.Series([False] * len(items), dtype=bool))
+    exceptions = [
+        (item.transaction_id, item.category, item.reason, item.amount_cents)
+        for item, waiting in zip(items, is_open.tolist(), strict=True)
+        if waiting
+    ]
+    ledger.carry_exceptions(run_id, exceptions, decided, reopen=False)
 
 
 def _ledger_facts(ledger: Ledger, plan: Plan) -> LedgerFacts:

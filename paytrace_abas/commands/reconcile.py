@@ -39,9 +39,21 @@ from paytrace_abas.errors import (
 )
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import POSTED, Ledger
-from paytrace_abas.ledger.views import dead_letter_rows, run_item_rows, run_posting_rows
+from paytrace_abas.ledger.views import (
+    dead_letter_rows,
+    run_item_rows,
+    run_posting_rows,
+    with_decision_columns,
+)
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
-from paytrace_abas.models import EXCEPTIONS, Category, DeliveryReport, Outcome, Receipt, Window
+from paytrace_abas.models import (
+    Category,
+    DeliveryReport,
+    Outcome,
+    Receipt,
+    Window,
+    open_exception_mask,
+)
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day, select_window
 from paytrace_abas.plan.document import (
@@ -198,7 +210,7 @@ def _reconcile_in_ledger(
     delivery = None
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
-    results = with_posting_columns(results, plan, ledger)
+    results = with_decision_columns(with_posting_columns(results, plan, ledger), ledger)
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
     header = RunHeader(
@@ -348,33 +360,13 @@ def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> p
     return enriched
 
 
-def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
-    """From the day after the last completed window up to yesterday (PayTrace time zone).
-
-    None when the ledger is already complete through yesterday.
-    """
-    today = (now or utc_now()).astimezone(settings.paytrace.zone).date()
-    yesterday = today - dt.timedelta(days=1)
-    with open_ledger(settings, locked=False) as ledger:
-        completed = ledger.watermark()
-    if completed is None:
-        raise UsageError(
-            f"--since-last needs a completed run in the ledger {settings.ledger.path}; "
-            "run once with --date D or --from D --to D"
-        )
-    first = completed + dt.timedelta(days=1)
-    return Window(first, yesterday) if first <= yesterday else None
-
-
 def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
-    wanted = {c.value for c in EXCEPTIONS} - {Category.ALREADY_POSTED.value}
+    is_open = open_exception_mask(results["category"], results["decided_run"] != "")
     exceptions = [
         (str(r["transaction_id"]), str(r["category"]), str(r["reason"]), int(r["amount_cents"]))
-        for r in records(results)
-        if r["category"] in wanted
+        for r in records(results[is_open])
     ]
-    done = {Category.MATCHED.value, Category.ALREADY_POSTED.value}
-    resolved = [str(r["transaction_id"]) for r in records(results) if r["category"] in done]
+    resolved = results.loc[~is_open, "transaction_id"].astype(str).tolist()
     ledger.carry_exceptions(run_id, exceptions, resolved)
 
 

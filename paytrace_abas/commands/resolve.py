@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,11 +14,12 @@ from paytrace_abas.abas.files import check_unpacked_size
 from paytrace_abas.commands.inputs import load_open_items, load_payments, open_ledger
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import UsageError
+from paytrace_abas.ledger import Ledger
 from paytrace_abas.models import Window
 from paytrace_abas.plan.document import Plan, read_plan, write_plan
 from paytrace_abas.plan.inputs import inputs_path, read_run_inputs
 from paytrace_abas.plan.integrity import canonical_plan, resolved_kind
-from paytrace_abas.plan.resolutions import resolve_decisions
+from paytrace_abas.plan.resolutions import LedgerState, pending_rows, resolve_decisions
 from paytrace_abas.report import read_decisions
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ class ResolveOutcome:
     plan_path: Path
     run_postings: int
     decisions: int
+    #: pre-filled rows left as they were: decisions ``apply`` accepted before
+    unchanged: int = 0
 
 
 def resolve_workbook(
@@ -51,13 +54,17 @@ def resolve_workbook(
         dt.date.fromisoformat(run_plan.window_from), dt.date.fromisoformat(run_plan.window_to)
     )
     payments, open_items = _run_inputs(settings, run_plan_path, found.run_id, window)
+    with open_ledger(settings, locked=False) as ledger:
+        earlier = ledger_states(ledger, [row.transaction_id for row in found.rows])
+    rows = pending_rows(found.rows, earlier)
     plan = resolve_decisions(
-        found.rows,
+        rows,
         payments,
         open_items,
         run_plan,
         (settings.paytrace.currency, settings.report.locale),
         settings.accounts,
+        earlier,
     )
     target = out_path or workbook.parent / f"plan-{found.run_id}-resolved.json"
     write_plan(plan, target)
@@ -66,8 +73,25 @@ def resolve_workbook(
         ledger.record_plan(
             plan.run_id, resolved_kind(hashlib.sha256(text.encode()).hexdigest()), text
         )
-    log.info("%d decisions from %s written to %s", len(found.rows), workbook, target)
-    return ResolveOutcome(plan, target, len(run_plan.postings), len(found.rows))
+    log.info("%d decisions from %s written to %s", len(rows), workbook, target)
+    return ResolveOutcome(
+        plan, target, len(run_plan.postings), len(rows), len(found.rows) - len(rows)
+    )
+
+
+def ledger_states(ledger: Ledger, transaction_ids: list[str]) -> dict[str, LedgerState]:
+    """What the ledger settled for these transactions: applied decisions and receipts."""
+    states: dict[str, LedgerState] = {}
+    for tid, decision in ledger.applied_decisions(transaction_ids).items():
+        states[tid] = LedgerState(decision.resolution, decision.run_id)
+    for record in ledger.postings_of(transaction_ids):
+        tid = record.receipt.transaction_id
+        states[tid] = replace(
+            states.get(tid, LedgerState()),
+            receipt_state=record.state,
+            document=record.document or "",
+        )
+    return states
 
 
 def _run_inputs(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from paytrace_abas.commands.inputs import open_ledger, utc_now
 from paytrace_abas.config import Settings
+from paytrace_abas.errors import UsageError
 from paytrace_abas.models import Window
 
 
@@ -33,3 +35,21 @@ def completed_through(
     if watermark is not None and window.first_day > watermark + dt.timedelta(days=1):
         return None
     return last
+
+
+def window_since_last(settings: Settings, now: dt.datetime | None = None) -> Window | None:
+    """From the day after the last completed window up to yesterday (PayTrace time zone).
+
+    None when the ledger is already complete through yesterday.
+    """
+    today = (now or utc_now()).astimezone(settings.paytrace.zone).date()
+    yesterday = today - dt.timedelta(days=1)
+    with open_ledger(settings, locked=False) as ledger:
+        completed = ledger.watermark()
+    if completed is None:
+        raise UsageError(
+            f"--since-last needs a completed run in the ledger {settings.ledger.path}; "
+            "run once with --date D or --from D --to D"
+        )
+    first = completed + dt.timedelta(days=1)
+    return Window(first, yesterday) if first <= yesterday else None

@@ -91,6 +91,8 @@ DEFAULT_RECEIPT_FIELDS: Mapping[str, str] = {
     "amount": "opzabetr",
     "discount": "skbetr",
     "open_after": "ofbetr",
+    # head field abas answers a committed receipt's number in (shown as its abas document)
+    "document_number": "nummer",
 }
 
 #: logical receipt fields in the order of the import file's columns

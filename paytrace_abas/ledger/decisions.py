@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from paytrace_abas.ledger.connection import LedgerConnection
-from paytrace_abas.ledger.records import AppliedDecision, ClerkDecision
+from paytrace_abas.ledger.records import AppliedDecision, ClerkDecision, SupersededDecision
 from paytrace_abas.models import ManualBooking
 from paytrace_abas.privacy import mask_pans
 
@@ -18,19 +18,25 @@ def carry_exceptions(
     run_id: str,
     exceptions: Iterable[tuple[str, str, str, int]],
     resolved: Iterable[str],
+    reopen: bool = True,
 ) -> None:
     """Remember (transaction_id, category, reason, amount) a clerk must see; close resolved.
 
-    A transaction a clerk has decided (``apply``) is not carried again.
+    A transaction a clerk has decided (``apply``) is not carried again. Without ``reopen``
+    one the ledger knows already is left as it is (``apply`` carrying an older dry run's).
     """
+    on_conflict = (
+        "DO UPDATE SET category = excluded.category, reason = excluded.reason,"
+        " last_run_id = excluded.last_run_id, resolved_run_id = NULL"
+        if reopen
+        else "DO NOTHING"
+    )
     with connection.transaction() as db:
         db.executemany(
             "INSERT INTO exceptions (transaction_id, category, reason, amount_cents,"
             " first_run_id, last_run_id) SELECT ?, ?, ?, ?, ?, ?"
             " WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE transaction_id = ?)"
-            " ON CONFLICT(transaction_id) DO UPDATE SET category = excluded.category,"
-            " reason = excluded.reason, last_run_id = excluded.last_run_id,"
-            " resolved_run_id = NULL",
+            f" ON CONFLICT(transaction_id) {on_conflict}",
             [
                 (tid, cat, mask_pans(why), cents, run_id, run_id, tid)
                 for tid, cat, why, cents in exceptions
@@ -68,9 +74,17 @@ def record_decisions(
     decisions: Iterable[ClerkDecision],
     bookings: Iterable[ManualBooking],
 ) -> None:
-    """Keep decisions ``apply`` accepted and the write-offs to book by hand, together."""
+    """Keep decisions ``apply`` accepted and the write-offs to book by hand, together.
+
+    A decision that ``revises`` the one in the ledger moves that one (and its write-off) to
+    ``superseded_decisions`` in the same transaction, so a crash keeps either both or neither.
+    """
     now = connection.now()
+    decisions = list(decisions)
     with connection.transaction() as db:
+        for decision in decisions:
+            if decision.revises:
+                _supersede(db, decision.transaction_id, decision.revises, run_id, now)
         db.executemany(
             "INSERT OR IGNORE INTO decisions (transaction_id, run_id, plan_run_id, action,"
             " resolution, note, place, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -108,6 +122,53 @@ def record_decisions(
                 for b in bookings
             ],
         )
+
+
+def _supersede(
+    db: sqlite3.Connection, transaction_id: str, resolution: str, run_id: str, now: str
+) -> None:
+    """Move the applied decision ``resolution`` of a transaction (if it is still the one in
+    the ledger) and its write-off to ``superseded_decisions``."""
+    db.execute(
+        "INSERT INTO superseded_decisions (transaction_id, run_id, plan_run_id, action,"
+        " resolution, note, place, applied_at, manual_booking, superseded_run_id, superseded_at)"
+        " SELECT d.transaction_id, d.run_id, d.plan_run_id, d.action, d.resolution, d.note,"
+        " d.place, d.applied_at, (SELECT json_object('run_id', b.run_id, 'counter_account',"
+        " b.counter_account, 'gl_account', b.gl_account, 'amount_cents', b.amount_cents,"
+        " 'currency', b.currency, 'paid_on', b.paid_on, 'note', b.note)"
+        " FROM manual_bookings b WHERE b.transaction_id = d.transaction_id), ?, ?"
+        " FROM decisions d WHERE d.transaction_id = ? AND d.resolution = ?",
+        (run_id, now, transaction_id, mask_pans(resolution)),
+    )
+    db.execute(
+        "DELETE FROM manual_bookings WHERE transaction_id = ? AND EXISTS (SELECT 1 FROM"
+        " decisions WHERE transaction_id = ? AND resolution = ?)",
+        (transaction_id, transaction_id, mask_pans(resolution)),
+    )
+    db.execute(
+        "DELETE FROM decisions WHERE transaction_id = ? AND resolution = ?",
+        (transaction_id, mask_pans(resolution)),
+    )
+
+
+def superseded_decisions(
+    connection: LedgerConnection, transaction_ids: Iterable[str]
+) -> list[SupersededDecision]:
+    """Decisions of these transactions that a ``revise`` replaced, oldest first."""
+    order = "t.superseded_at, t.id"
+    rows = connection.rows_with("superseded_decisions", "transaction_id", transaction_ids, order)
+    return [
+        SupersededDecision(
+            transaction_id=str(row["transaction_id"]),
+            run_id=str(row["run_id"]),
+            resolution=str(row["resolution"]),
+            note=str(row["note"]),
+            had_manual_booking=row["manual_booking"] is not None,
+            superseded_run_id=str(row["superseded_run_id"]),
+            applied_at=dt.datetime.fromisoformat(str(row["applied_at"])),
+        )
+        for row in rows
+    ]
 
 
 def applied_decisions(

@@ -64,6 +64,8 @@ class ClerkDecision(Protocol):
     def note(self) -> str: ...
     @property
     def where(self) -> str: ...
+    @property
+    def revises(self) -> str: ...
 
 
 #: A run item as the ledger stores it: (transaction_id, day in ISO form, category, amount_cents,
@@ -81,6 +83,19 @@ class AppliedDecision:
     action: str
     resolution: str
     note: str
+    applied_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SupersededDecision:
+    """A clerk's decision a later ``revise`` replaced, and the run that replaced it."""
+
+    transaction_id: str
+    run_id: str
+    resolution: str
+    note: str
+    had_manual_booking: bool
+    superseded_run_id: str
     applied_at: dt.datetime
 
 

@@ -214,6 +214,29 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         8,
         (
+            # A clerk's decision a later one replaced (``revise``), with the write-off it had
+            # listed to book by hand (JSON, or NULL): the ledger keeps both decisions.
+            """CREATE TABLE superseded_decisions (
+                id INTEGER PRIMARY KEY,
+                transaction_id TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                plan_run_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                resolution TEXT NOT NULL,
+                note TEXT NOT NULL,
+                place TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                manual_booking TEXT,
+                superseded_run_id TEXT NOT NULL,
+                superseded_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX superseded_decisions_transaction"
+            " ON superseded_decisions (transaction_id)",
+        ),
+    ),
+    (
+        9,
+        (
             # Links a clerk's `assign` taught: PayTrace customer -> abas customer, with where
             # the decision came from (docs/customers.md#links-learned-from-the-clerk).
             """CREATE TABLE customer_links (

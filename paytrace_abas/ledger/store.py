@@ -25,6 +25,7 @@ from paytrace_abas.ledger.records import (
     DeadLetterRecord,
     RunItem,
     RunItemRow,
+    SupersededDecision,
 )
 from paytrace_abas.models import (
     CustomerCreation,
@@ -224,9 +225,13 @@ class Ledger:
     # -- exceptions and clerks' decisions (decisions.py) ---------------------------------------
 
     def carry_exceptions(
-        self, run_id: str, exceptions: Iterable[tuple[str, str, str, int]], resolved: Iterable[str]
+        self,
+        run_id: str,
+        exceptions: Iterable[tuple[str, str, str, int]],
+        resolved: Iterable[str],
+        reopen: bool = True,
     ) -> None:
-        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved)
+        _decisions.carry_exceptions(self._connection, run_id, exceptions, resolved, reopen)
 
     def open_exceptions(self) -> list[tuple[str, str, str, str]]:
         return _decisions.open_exceptions(self._connection)
@@ -245,6 +250,9 @@ class Ledger:
 
     def applied_decisions(self, transaction_ids: Iterable[str]) -> dict[str, AppliedDecision]:
         return _decisions.applied_decisions(self._connection, transaction_ids)
+
+    def superseded_decisions(self, transaction_ids: Iterable[str]) -> list[SupersededDecision]:
+        return _decisions.superseded_decisions(self._connection, transaction_ids)
 
     def manual_bookings_of(self, transaction_ids: Iterable[str]) -> list[tuple[str, ManualBooking]]:
         return _decisions.manual_bookings_of(self._connection, transaction_ids)

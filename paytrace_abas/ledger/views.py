@@ -14,6 +14,7 @@ from paytrace_abas.ledger import Ledger, RunItem
 from paytrace_abas.ledger.records import RunItemRow
 from paytrace_abas.models import (
     DEAD_LETTER_COLUMNS,
+    DECISION_COLUMNS,
     ITEM_COLUMNS,
     OPEN_CATEGORIES,
     POSTING_ROW_COLUMNS,
@@ -74,6 +75,19 @@ def run_posting_rows(ledger: Ledger, run_id: str, transaction_ids: Iterable[str]
         held[tid] for tid in dict.fromkeys(transaction_ids) if tid in held and tid not in moved
     ]
     return posting_rows([*moved.values(), *planned])
+
+
+def with_decision_columns(results: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Results plus DECISION_COLUMNS: the clerk's decision ``apply`` accepted for each
+    payment (one batched look-up of the run's own payments), empty where there is none."""
+    ids = results["transaction_id"].astype(str)
+    decisions = ledger.applied_decisions(ids.tolist())
+    enriched = results.copy()
+    for column, field in zip(DECISION_COLUMNS, ("resolution", "note", "run_id"), strict=True):
+        enriched[column] = [
+            getattr(decisions[tid], field) if tid in decisions else "" for tid in ids.tolist()
+        ]
+    return enriched
 
 
 def dead_letter_rows(ledger: Ledger) -> pd.DataFrame:
@@ -172,11 +186,16 @@ class LedgerHistory:
 
     def resolved(self) -> Mapping[str, dt.date]:
         """Transactions a clerk's decision closed, with the day (PayTrace time zone) of apply:
-        those of the snapshots read so far (the only ones the report looks up)."""
-        return {
-            tid: decision.applied_at.astimezone(self._zone).date()
+        those of the snapshots read so far (the only ones the report looks up). A revised
+        decision closed its exception when the first decision was applied."""
+        applied = {
+            tid: decision.applied_at
             for tid, decision in self._ledger.applied_decisions(self._seen).items()
         }
+        for earlier in self._ledger.superseded_decisions(applied):
+            tid = earlier.transaction_id
+            applied[tid] = min(applied[tid], earlier.applied_at)
+        return {tid: moment.astimezone(self._zone).date() for tid, moment in applied.items()}
 
 
 def _items_frame(items: list[RunItem]) -> pd.DataFrame:

@@ -48,13 +48,14 @@ class Posting:
 
 @dataclass(frozen=True)
 class ClerkDecision:
-    """A clerk's decision on an exception, kept in the plan even when it posts nothing."""
+    """A clerk's decision, even one posting nothing; ``revises``: the applied one it replaces."""
 
     transaction_id: str
     action: str
     resolution: str
     note: str
     where: str
+    revises: str = ""
 
 
 @dataclass(frozen=True)

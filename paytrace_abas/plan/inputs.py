@@ -16,7 +16,15 @@ from paytrace_abas.errors import InputFileError
 from paytrace_abas.frames import records
 
 PAYMENT_COLUMNS = ("transaction_id", "kind", "status", "amount_cents", "currency", "card_type")
-OPEN_ITEM_COLUMNS = ("invoice_no", "customer_no", "currency", "open_cents")
+#: gross and discount terms: a ``skonto`` decision grants the discount they offer
+OPEN_ITEM_COLUMNS = (
+    "invoice_no",
+    "customer_no",
+    "currency",
+    "open_cents",
+    "gross_cents",
+    "discount_bp",
+)
 
 
 def inputs_path(plan_path: Path, run_id: str) -> Path:

@@ -49,6 +49,8 @@ class PlanReview:
     decisions: tuple[ClerkDecision, ...]
     rechecks: tuple[Recheck, ...]
     skipped: tuple[str, ...]
+    #: revised transactions whose earlier write-off was on the book-by-hand list
+    withdrawn_bookings: tuple[str, ...] = ()
 
 
 def review_plan(plan: Plan, open_items: pd.DataFrame, facts: LedgerFacts) -> PlanReview:
@@ -64,24 +66,31 @@ def review_plan(plan: Plan, open_items: pd.DataFrame, facts: LedgerFacts) -> Pla
     ready, duplicates = _not_paid_before(ready, facts.paid_lines)
     rechecks = (*conflicts, *changed, *duplicates)
     held = {recheck.transaction_id for recheck in rechecks}
+    # a revision's write-off replaces the booking of the decision it revises
+    revising = {d.transaction_id for d in plan.decisions if d.revises and not _applied(d, facts)}
+    booked = facts.bookings - revising
     skipped = {r.transaction_id for r in plan.receipts() if r.transaction_id in facts.receipts}
-    skipped |= {b.transaction_id for b in plan.write_offs() if b.transaction_id in facts.bookings}
+    skipped |= {b.transaction_id for b in plan.write_offs() if b.transaction_id in booked}
     return PlanReview(
         receipts=tuple(r for r in ready if r.transaction_id not in held),
         bookings=tuple(
-            booking
-            for booking in plan.write_offs()
-            if booking.transaction_id not in held | facts.bookings
+            booking for booking in plan.write_offs() if booking.transaction_id not in held | booked
         ),
         decisions=tuple(
             decision
             for decision in plan.decisions
-            if decision.transaction_id not in held
-            and decision.transaction_id not in facts.decisions
+            if decision.transaction_id not in held and not _applied(decision, facts)
         ),
         rechecks=rechecks,
         skipped=tuple(sorted(skipped - held)),
+        withdrawn_bookings=tuple(sorted((revising & facts.bookings) - held)),
     )
+
+
+def _applied(decision: ClerkDecision, facts: LedgerFacts) -> bool:
+    """Whether the ledger holds exactly this decision already (a rerun of ``apply``)."""
+    earlier = facts.decisions.get(decision.transaction_id)
+    return earlier is not None and earlier[0] == decision.resolution
 
 
 def _decision_conflicts(plan: Plan, facts: LedgerFacts) -> list[Recheck]:
@@ -89,20 +98,11 @@ def _decision_conflicts(plan: Plan, facts: LedgerFacts) -> list[Recheck]:
     conflicts: list[Recheck] = []
     decided_here = {decision.transaction_id for decision in plan.decisions}
     for decision in plan.decisions:
-        tid = decision.transaction_id
-        earlier = facts.decisions.get(tid)
-        if earlier is not None and earlier[0] != decision.resolution:
-            reason = (
-                f"A clerk's decision for transaction {tid} ('{earlier[0]}') was applied by run "
-                f"{earlier[1]}; '{decision.resolution}' was not applied."
-            )
-            conflicts.append(Recheck(tid, "", Category.DUPLICATE, reason))
-        elif earlier is None and tid in facts.receipts:
-            reason = (
-                f"Transaction {tid} is already in the ledger (run {facts.receipts[tid]}); "
-                f"'{decision.resolution}' was not applied."
-            )
-            conflicts.append(Recheck(tid, "", Category.ALREADY_POSTED, reason))
+        if _applied(decision, facts):
+            continue
+        conflict = _conflict(decision, facts)
+        if conflict is not None:
+            conflicts.append(conflict)
     for receipt in plan.receipts():
         tid = receipt.transaction_id
         if tid in decided_here or tid in facts.receipts or tid not in facts.decisions:
@@ -111,6 +111,30 @@ def _decision_conflicts(plan: Plan, facts: LedgerFacts) -> list[Recheck]:
         reason = f"A clerk decided transaction {tid} ('{resolution}', applied by run {run_id})."
         conflicts.append(Recheck(tid, "", Category.DUPLICATE, reason))
     return conflicts
+
+
+def _conflict(decision: ClerkDecision, facts: LedgerFacts) -> Recheck | None:
+    """Why a decision not applied yet cannot be, or None (docs/workbook.md)."""
+    tid, wanted = decision.transaction_id, decision.resolution
+    earlier = facts.decisions.get(tid)
+    if earlier is not None and earlier[0] != decision.revises:
+        reason = (
+            f"A clerk's decision for transaction {tid} ('{earlier[0]}') was applied by run "
+            f"{earlier[1]}; '{wanted}' was not applied."
+        )
+        return Recheck(tid, "", Category.DUPLICATE, reason)
+    if tid in facts.receipts:
+        reason = (
+            f"Transaction {tid} is already in the ledger (run {facts.receipts[tid]}); "
+            f"'{wanted}' was not applied."
+        )
+        if decision.revises:
+            reason += " A posted receipt is reversed in abas, not revised."
+        return Recheck(tid, "", Category.ALREADY_POSTED, reason)
+    if earlier is None and decision.revises:
+        reason = f"Transaction {tid} has no applied decision to revise; '{wanted}' was not applied."
+        return Recheck(tid, "", Category.DUPLICATE, reason)
+    return None
 
 
 def _not_paid_before(

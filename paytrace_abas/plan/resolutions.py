@@ -1,30 +1,34 @@
 """A clerk's decisions from the workbook's Resolution column -> checked postings in a plan.
 
 Pure: decision rows, payments, open items and the run's plan in; a new plan out, or a
-ResolutionError with one sentence per bad row naming sheet, row and column. The syntax is
-documented in docs/workbook.md.
+ResolutionError with one sentence per bad row naming sheet, row and column. The syntax
+(``syntax.py``) is documented in docs/workbook.md.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from paytrace_abas.config import AccountSettings
-from paytrace_abas.errors import MoneyError, ResolutionError
+from paytrace_abas.errors import ResolutionError
 from paytrace_abas.frames import records
-from paytrace_abas.money import format_cents, parse_clerk_amount
+from paytrace_abas.money import format_cents
 from paytrace_abas.plan.document import ClerkDecision, Plan, Posting
+from paytrace_abas.plan.syntax import (
+    ACTION_NAMES,
+    Assign,
+    Ignore,
+    Instruction,
+    Skonto,
+    WriteOff,
+    parse_resolution,
+    same_decision,
+    split_revision,
+)
 
-_ASSIGN = ("assign", "zuordnen")
-_WRITE_OFF = ("write off", "write-off", "writeoff", "ausbuchen")
-_IGNORE = ("ignore", "ignorieren")
-_TO = ("to", "auf", "an")
-_INVOICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_/.-]*$")
-_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _RECEIVED_KINDS = {"sale", "capture", "check"}
 
 
@@ -45,94 +49,30 @@ class DecisionRow:
 
 
 @dataclass(frozen=True)
-class Assign:
-    """Apply money to invoices; an amount of None means "the open amount, or what is left"."""
+class LedgerState:
+    """What the ledger holds about a transaction a clerk decides: the decision ``apply``
+    accepted (empty if none), and its receipt's state and abas document (empty if none)."""
 
-    targets: tuple[tuple[str, int | None], ...]
-
-
-@dataclass(frozen=True)
-class WriteOff:
-    """Book money to a GL account; an amount of None means "whatever is left of the payment"."""
-
-    account: str
-    amount_cents: int | None
+    resolution: str = ""
+    run_id: str = ""
+    receipt_state: str = ""
+    document: str = ""
 
 
-@dataclass(frozen=True)
-class Ignore:
-    """Close the exception without posting anything."""
-
-
-Instruction = Assign | WriteOff | Ignore
-_ACTION_NAMES: dict[type, str] = {Assign: "assign", WriteOff: "write_off", Ignore: "ignore"}
-
-
-def parse_resolution(text: str) -> list[Instruction]:
-    """The instructions of one Resolution cell; ValueError says what is wrong in words."""
-    parts = [part.strip() for part in text.split(";") if part.strip()]
-    if not parts:
-        raise ValueError("the resolution is empty")
-    instructions = [_parse_one(part) for part in parts]
-    if any(isinstance(i, Ignore) for i in instructions) and len(instructions) > 1:
-        raise ValueError("'ignore' stands alone; it cannot be combined with other decisions")
-    if sum(isinstance(i, WriteOff) for i in instructions) > 1:
-        raise ValueError("write off at most once per payment")
-    return instructions
-
-
-def _parse_one(part: str) -> Instruction:
-    lowered = part.lower()
-    for keyword in _IGNORE:
-        if lowered == keyword:
-            return Ignore()
-    for keyword in _ASSIGN:
-        if lowered.startswith(keyword + " "):
-            return Assign(_parse_targets(part[len(keyword) :]))
-    for keyword in _WRITE_OFF:
-        if lowered.startswith(keyword + " "):
-            return _parse_write_off(part[len(keyword) :])
-    raise ValueError(
-        f"{part!r} is not a decision; start with 'assign', 'write off … to' or 'ignore'"
-    )
-
-
-def _parse_targets(text: str) -> tuple[tuple[str, int | None], ...]:
-    normalized = re.sub(r"\s*=\s*", "=", text.strip())
-    tokens = [t for t in re.split(r",\s+|\s+", normalized) if t]
-    # "400123,400124" without a space: commas only separate when no amount is involved
-    tokens = [piece for t in tokens for piece in (t.split(",") if "=" not in t else [t])]
-    if not tokens:
-        raise ValueError("'assign' needs at least one invoice number")
-    targets = []
-    for token in tokens:
-        invoice, _, amount = token.partition("=")
-        if not _INVOICE.match(invoice):
-            raise ValueError(f"{invoice!r} is not an invoice number")
-        targets.append((invoice, _amount(amount) if amount else None))
-    return tuple(targets)
-
-
-def _parse_write_off(text: str) -> WriteOff:
-    words = text.split()
-    if len(words) < 2 or words[-2].lower() not in _TO:
-        raise ValueError("write it as 'write off to ACCOUNT' or 'write off 10.00 to ACCOUNT'")
-    if len(words) > 3:
-        raise ValueError(f"'write off{text}' has extra words")
-    account = words[-1]
-    if not _ACCOUNT.match(account):
-        raise ValueError(f"{account!r} is not an account number")
-    amount = _amount(words[0]) if len(words) == 3 else None
-    if amount == 0:
-        raise ValueError("a write-off of 0.00 writes nothing off")
-    return WriteOff(account, amount)
-
-
-def _amount(text: str) -> int:
-    try:
-        return parse_clerk_amount(text)
-    except MoneyError as exc:
-        raise ValueError(str(exc)) from None
+def pending_rows(
+    rows: Iterable[DecisionRow], ledger: Mapping[str, LedgerState]
+) -> list[DecisionRow]:
+    """The rows that say something new: a rerun's workbook shows applied decisions pre-filled,
+    and such a row left as it is was decided already (docs/workbook.md#decisions-that-stick)."""
+    return [
+        row
+        for row in rows
+        if not (
+            (state := ledger.get(row.transaction_id)) is not None
+            and state.resolution
+            and same_decision(row.resolution, state.resolution)
+        )
+    ]
 
 
 @dataclass
@@ -153,8 +93,13 @@ def resolve_decisions(
     run_plan: Plan,
     currency_format: tuple[str, str] = ("USD", "en_US"),
     accounts: AccountSettings | None = None,
+    ledger: Mapping[str, LedgerState] | None = None,
 ) -> Plan:
     """The run's plan plus the postings and decisions of every filled-in Resolution cell.
+
+    ``ledger`` holds what earlier ``apply`` runs settled for the rows' transactions: a new
+    decision for one of them must say ``revise``, and may replace only a decision no receipt
+    was posted for (leave rows a rerun pre-filled out first, :func:`pending_rows`).
 
     The run's own postings are assumed to go through, so an invoice they pay is not open for
     a decision. Each posting gets its counter account from ``accounts`` (as the run's own do)
@@ -167,9 +112,11 @@ def resolve_decisions(
     postings: list[Posting] = []
     decisions: list[ClerkDecision] = []
     problems: list[str] = []
+    earlier = ledger or {}
     for row in rows:
         try:
-            new_postings, decision = _decide(row, by_id, planned, balances, currency_format)
+            state = earlier.get(row.transaction_id, LedgerState())
+            new_postings, decision = _decide(row, by_id, planned, balances, currency_format, state)
         except _RowError as problem:
             problems.append(f"{row.at(problem.column)}: {problem}")
             continue
@@ -209,6 +156,7 @@ def _decide(
     planned: set[str],
     balances: _OpenBalances,
     currency_format: tuple[str, str],
+    state: LedgerState,
 ) -> tuple[list[Posting], ClerkDecision]:
     column = row.resolution_column
     payment = payments.get(row.transaction_id)
@@ -223,8 +171,10 @@ def _decide(
         )
     if payment["kind"] not in _RECEIVED_KINDS or payment["status"] != "settled":
         raise _RowError(column, "only settled, received payments can be resolved here")
+    revising, text = split_revision(row.resolution)
+    _check_against_ledger(row, revising, text, state)
     try:
-        instructions = parse_resolution(row.resolution)
+        instructions = parse_resolution(text)
     except ValueError as exc:
         raise _RowError(column, str(exc)) from None
     plan = _Allocation(row, payment, balances, currency_format)
@@ -233,12 +183,34 @@ def _decide(
     plan.check_complete()
     balances.decided[row.transaction_id] = row
     for invoice_no, cents in plan.assigned:
-        balances.open_cents[invoice_no] -= cents
-    action = "+".join(_ACTION_NAMES[type(i)] for i in instructions)
+        balances.open_cents[invoice_no] -= cents + plan.discounts.get(invoice_no, 0)
+    action = "+".join(ACTION_NAMES[type(i)] for i in instructions)
+    revises = state.resolution if revising else ""
     decision = ClerkDecision(
-        row.transaction_id, action, row.resolution, row.note, f"{row.sheet}!{row.row}"
+        row.transaction_id, action, text, row.note, f"{row.sheet}!{row.row}", revises
     )
     return plan.postings(), decision
+
+
+def _check_against_ledger(row: DecisionRow, revising: bool, text: str, state: LedgerState) -> None:
+    """A decision contradicting one ``apply`` accepted must say ``revise``; a posted receipt
+    is never replaced (docs/workbook.md#revising-a-decision)."""
+    column, tid = row.resolution_column, row.transaction_id
+    if state.receipt_state:
+        document = state.document or "-"
+        raise _RowError(
+            column,
+            f"transaction {tid} already has a receipt ({state.receipt_state}, abas document "
+            f"{document}); reverse it in abas first and book the correction there",
+        )
+    if state.resolution and not revising:
+        raise _RowError(
+            column,
+            f"transaction {tid} was decided '{state.resolution}' (applied by run "
+            f"{state.run_id}); to change it write 'revise {text}'",
+        )
+    if revising and not state.resolution:
+        raise _RowError(column, f"transaction {tid} has no applied decision to revise")
 
 
 class _Allocation:
@@ -258,6 +230,8 @@ class _Allocation:
         self.currency = str(payment["currency"])
         self.locale = currency_format[1]
         self.assigned: list[tuple[str, int]] = []
+        #: invoice -> cash discount granted by a ``skonto`` decision
+        self.discounts: dict[str, int] = {}
         self.written_off: tuple[str, int] | None = None
         self.ignored = False
 
@@ -275,6 +249,9 @@ class _Allocation:
         elif isinstance(instruction, Assign):
             for invoice_no, cents in instruction.targets:
                 self.assign(invoice_no, cents)
+        elif isinstance(instruction, Skonto):
+            for invoice_no in instruction.invoices:
+                self.grant_skonto(invoice_no)
         else:
             self.write_off(instruction)
 
@@ -294,6 +271,19 @@ class _Allocation:
                 f"but only {self.money(open_cents)} is open",
             )
         self.assigned.append((invoice_no, cents))
+
+    def grant_skonto(self, invoice_no: str) -> None:
+        """Pay the open amount less the discount the invoice's terms offer, as an in-time
+        cash discount is posted (docs/matching.md), though its date has passed."""
+        open_cents = self._open_cents_to_assign(invoice_no)
+        discount = min(_terms_discount(self.balances.invoices[invoice_no]), open_cents)
+        if discount <= 0:
+            raise _RowError(
+                self.row.resolution_column,
+                f"invoice {invoice_no} offers no cash discount; use assign and write off",
+            )
+        self.assigned.append((invoice_no, open_cents - discount))
+        self.discounts[invoice_no] = discount
 
     def _open_cents_to_assign(self, invoice_no: str) -> int:
         """What is still open on an invoice this payment may be assigned to, or why it may not."""
@@ -354,7 +344,6 @@ class _Allocation:
             "account": self.balances.accounts.account_for(card_type, self.currency),
             "source": "resolution",
             "note": self.row.note,
-            "discount_cents": 0,
         }
         invoices = self.balances.invoices
         lines = [
@@ -362,8 +351,9 @@ class _Allocation:
                 invoice_no=invoice_no,
                 customer_no=str(invoices[invoice_no]["customer_no"]),
                 amount_cents=cents,
+                discount_cents=self.discounts.get(invoice_no, 0),
                 open_cents=int(str(invoices[invoice_no]["open_cents"])),
-                **common,  # type: ignore[arg-type]
+                **common,
             )
             for invoice_no, cents in self.assigned
         ]
@@ -375,11 +365,22 @@ class _Allocation:
                     invoice_no="",
                     customer_no=customer,
                     amount_cents=cents,
+                    discount_cents=0,
                     write_off_account=account,
                     **common,  # type: ignore[arg-type]
                 )
             )
         return lines
+
+
+def _terms_discount(item: Mapping[str, object]) -> int:
+    """The invoice's cash discount: basis points of gross, rounded half up, as matching
+    computes it (matching/amounts.py); 0 without terms (or from inputs saved before them)."""
+    try:
+        gross, points = int(str(item.get("gross_cents"))), int(str(item.get("discount_bp")))
+    except ValueError:  # None, NaN or <NA>: no terms
+        return 0
+    return (2 * gross * points + 10_000) // 20_000
 
 
 def _iso_day(value: object) -> str:

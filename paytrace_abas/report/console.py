@@ -105,6 +105,11 @@ def describe_apply(outcome: AppliedPlan) -> str:
         lines.append(f"  already in the ledger: {len(review.skipped)}")
     if review.decisions:
         lines.append(f"  clerk's decisions applied: {len(review.decisions)}")
+    for decision in review.decisions:
+        if decision.revises:
+            lines.append(f"  revised: {decision.transaction_id} (was '{decision.revises}')")
+    for tid in review.withdrawn_bookings:
+        lines.append(f"  write-off of {tid} withdrawn: reverse it in abas if it was booked by hand")
     if review.bookings:
         lines.append(describe_bookings(review.bookings))
     lines.append(describe_retry(outcome.delivery, outcome.dead_letters))

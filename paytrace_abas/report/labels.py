@@ -136,6 +136,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "schedule_id": {"en": "Schedule", "de": "Zahlungsplan"},
     "due_on": {"en": "Due on", "de": "Fällig am"},
     "card_expires": {"en": "Card expires", "de": "Karte gültig bis"},
+    "decided_run": {"en": "Decided (apply run)", "de": "Entschieden (Lauf)"},
+    "decided_resolution": {"en": "Applied decision", "de": "Angewendete Entscheidung"},
+    "returned_on": {"en": "Returned on", "de": "Zurückgebucht am"},
 }
 
 #: Words of the Summary sheet and of notes inside tables.
@@ -179,16 +182,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "no_rows": {"en": "No rows.", "de": "Keine Zeilen."},
     "resolution_note": {
         "en": "Resolution column: assign 400123 | assign 400123=100.00, 400124 | "
-        "write off to 6855 (needs a note) | ignore. More on the Summary sheet.",
+        "write off to 6855 (needs a note) | skonto 400123 | ignore | revise … "
+        "More on the Summary sheet.",
         "de": "Spalte Entscheidung: zuordnen 400123 | zuordnen 400123=100,00, 400124 | "
-        "ausbuchen auf 6855 (Notiz nötig) | ignorieren. Mehr auf dem Blatt Übersicht.",
+        "ausbuchen auf 6855 (Notiz nötig) | skonto 400123 | ignorieren | ändern: … "
+        "Mehr auf dem Blatt Übersicht.",
     },
     # at most 255 characters: Excel's limit for an input message
     "resolution_prompt": {
         "en": "assign 400123\nassign 400123=100.00, 400124\nwrite off to 6855 (with a Note)\n"
-        "ignore\nSeveral decisions: separate with ;",
+        "skonto 400123 (cash discount granted late)\nignore\n"
+        "Several decisions: separate with ;\nrevise … replaces an applied decision",
         "de": "zuordnen 400123\nzuordnen 400123=100,00, 400124\n"
-        "ausbuchen auf 6855 (mit Notiz)\nignorieren\nMehrere Entscheidungen: mit ; trennen",
+        "ausbuchen auf 6855 (mit Notiz)\nskonto 400123 (Skonto nachträglich)\nignorieren\n"
+        "Mehrere Entscheidungen: mit ; trennen\nändern: … ersetzt eine angewendete Entscheidung",
     },
     "syntax_title": {
         "en": "Deciding exceptions: type into the Resolution column, then run resolve",
@@ -200,6 +207,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Keine PayTrace-Transaktionen in diesem Zeitraum.",
     },
     "open_exceptions": {"en": "Open exceptions", "de": "Offene Klärfälle"},
+    "decided_exceptions": {
+        "en": "Exceptions decided by a clerk",
+        "de": "Bereits entschiedene Klärfälle",
+    },
     "oldest": {"en": "Oldest open exception (days)", "de": "Ältester offener Klärfall (Tage)"},
     # the status of a recurring schedule's due day (Recurring sheet)
     "recurring_charged": {"en": "Charged", "de": "Belastet"},
@@ -217,7 +228,9 @@ SYNTAX: dict[str, tuple[tuple[str, str], ...]] = {
         ("write off to 6855", "book what is left to account 6855 (needs a Note)"),
         ("write off 10.00 to 6855", "book exactly 10.00 to account 6855 (needs a Note)"),
         ("ignore", "post nothing; the Note says why"),
+        ("skonto 400164", "pay 400164 less its cash discount, granted although paid late"),
         ("assign 400300; write off to 4970", "several decisions, separated by ;"),
+        ("revise assign 400302", "replace a decision applied before (none posted to abas)"),
     ),
     "de": (
         ("zuordnen 400123", "Rechnung 400123 ausgleichen (offener Betrag oder Rest der Zahlung)"),
@@ -225,7 +238,9 @@ SYNTAX: dict[str, tuple[tuple[str, str], ...]] = {
         ("ausbuchen auf 6855", "den Rest auf Konto 6855 buchen (Notiz nötig)"),
         ("ausbuchen 10,00 auf 6855", "genau 10,00 auf Konto 6855 buchen (Notiz nötig)"),
         ("ignorieren", "nichts buchen; die Notiz sagt warum"),
+        ("skonto 400164", "400164 abzüglich Skonto ausgleichen, trotz verspäteter Zahlung"),
         ("zuordnen 400300; ausbuchen auf 4970", "mehrere Entscheidungen, mit ; getrennt"),
+        ("ändern: zuordnen 400302", "angewendete Entscheidung ersetzen (nichts in abas gebucht)"),
     ),
 }
 

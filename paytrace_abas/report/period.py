@@ -18,9 +18,9 @@ from paytrace_abas.models import (
     ITEM_COLUMNS,
     MONEY_OUT,
     NON_MONEY,
-    OPEN_CATEGORIES,
     Category,
     RunSnapshot,
+    open_exception_mask,
 )
 
 
@@ -138,14 +138,13 @@ def _open_exceptions(
 ) -> pd.DataFrame:
     columns = ["transaction_id", "day", "category", "amount_cents", "age_days", "invoice_nos"]
     columns += ["reason", "first_seen", "run_id"]
-    candidates = latest[
-        latest["category"].isin([c.value for c in OPEN_CATEGORIES]) & (latest["day"] <= as_of)
-    ]
-    still_open = pd.Series(
-        [tid not in resolved or resolved[tid] > as_of for tid in candidates["transaction_id"]],
+    candidates = latest[latest["day"] <= as_of]
+    decided = pd.Series(
+        [tid in resolved and resolved[tid] <= as_of for tid in candidates["transaction_id"]],
         index=candidates.index,
         dtype=bool,
     )  # a Series: an empty list would select no columns rather than no rows
+    still_open = open_exception_mask(candidates["category"], decided)
     open_rows = candidates[still_open]
     ages = [(as_of - day).days for day in open_rows["day"]]
     result = open_rows.assign(age_days=ages)

@@ -72,6 +72,15 @@ def _copy(column: str) -> Callable[[pd.DataFrame, str], list[Any]]:
     return derive
 
 
+def _text_or_blank(column: str) -> Callable[[pd.DataFrame, str], list[Any]]:
+    def derive(frame: pd.DataFrame, language: str) -> list[Any]:
+        if column not in frame.columns:
+            return [None] * len(frame)
+        return [value or None for value in frame[column].tolist()]
+
+    return derive
+
+
 def _difference(frame: pd.DataFrame, language: str) -> list[Any]:
     """The difference to the open amount; blank where no invoice was there to compare with."""
     return [
@@ -92,10 +101,6 @@ def _category(frame: pd.DataFrame, language: str) -> list[Any]:
     return [labels.category_name(code, language) for code in frame["category"].tolist()]
 
 
-def _empty_column(frame: pd.DataFrame, language: str) -> list[Any]:
-    return [None] * len(frame)
-
-
 _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "card": _card,
     "category": _category,
@@ -108,6 +113,8 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "rule_confidence": lambda frame, language: [
         v or None for v in frame["rule_confidence"].tolist()
     ],
-    "resolution": _empty_column,
-    "note": _empty_column,
+    # a decision applied before shows pre-filled; the clerk may change it with "revise"
+    "resolution": _text_or_blank("decided_resolution"),
+    "note": _text_or_blank("decided_note"),
+    **{key: _text_or_blank(key) for key in ("decided_run", "decided_resolution", "decided_note")},
 }

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 
 from paytrace_abas.models import (
+    DECISION_COLUMNS,
     EXCEPTIONS,
     MONEY_OUT,
     NON_MONEY,
@@ -105,9 +106,21 @@ RESOLUTION_COLUMNS = (
     Column("resolution", min_width=30, input=True),
     Column("note", min_width=24, input=True),
 )
+#: On a sheet with payments a clerk decided before (``apply`` accepted it): which run applied
+#: the decision; Resolution and Note show it pre-filled (docs/workbook.md#decisions-that-stick).
+DECIDED_COLUMN = Column("decided_run")
+#: Already posted has no Resolution: a decision behind a posted receipt is shown read-only.
+APPLIED_DECISION_COLUMNS = (
+    DECIDED_COLUMN,
+    Column("decided_resolution", wrap=True),
+    Column("decided_note", wrap=True, label="note"),
+)
+# money went back to the card holder: its day is when, not a day paid
 MONEY_OUT_COLUMNS = (
     Column("category"),
-    *_PAYMENT,
+    _PAYMENT[0],
+    Column("paid_on", Kind.DATE, label="returned_on"),
+    *_PAYMENT[2:],
     Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
     Column("reason", wrap=True),
@@ -147,7 +160,7 @@ DEAD_LETTER_SHEET_COLUMNS = (
     Column("failed_at", Kind.DATE_TIME),
 )
 # Result columns the sheets above show (directly or folded into another column).
-_SHOWN_RESULT_COLUMNS = set(RESULT_COLUMNS) | {"account", "posting_state"}
+_SHOWN_RESULT_COLUMNS = set(RESULT_COLUMNS) | {"account", "posting_state", *DECISION_COLUMNS}
 
 
 def write_workbook(
@@ -184,7 +197,7 @@ def write_workbook(
         subset = rows[rows["category"] == category.value]
         if subset.empty:
             continue
-        columns = (*EXCEPTION_COLUMNS, *evidence)
+        columns = (*EXCEPTION_COLUMNS, *evidence, *_decided_columns(subset, category))
         if category in RESOLVABLE:
             columns = (*columns, *RESOLUTION_COLUMNS)
         notes = (labels.text("resolution_note", language),) if category in RESOLVABLE else ()
@@ -272,6 +285,13 @@ def _recurring_sheet(book: TableBook, recurring: pd.DataFrame | None) -> None:
         return
     shown = recurring_sheet_rows(recurring, book.language)
     book.table("recurring", RECURRING_COLOUR, RECURRING_SHEET_COLUMNS, shown)
+
+
+def _decided_columns(rows: pd.DataFrame, category: Category) -> tuple[Column, ...]:
+    """The decided mark, on a sheet where a clerk decided some payment before."""
+    if "decided_run" not in rows.columns or not rows["decided_run"].astype(bool).any():
+        return ()
+    return (DECIDED_COLUMN,) if category in RESOLVABLE else APPLIED_DECISION_COLUMNS
 
 
 def _evidence_columns(results: pd.DataFrame) -> tuple[Column, ...]:

@@ -14,7 +14,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from paytrace_abas.frames import records
 from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
-from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category
+from paytrace_abas.models import EXCEPTIONS, NON_MONEY, Category, open_exception_mask
 from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.report import formats, labels
 from paytrace_abas.report.labels import CATEGORY_COLOURS
@@ -72,6 +72,8 @@ def write_summary(
         sheet.append([writer.cell(labels.text("no_transactions", language), font=_BOLD)])
         sheet.append([])
     writer.category_table(facts.results)
+    sheet.append([])
+    writer.open_exceptions(facts.results)
     sheet.append([])
     writer.rates(facts.results)
     if not facts.postings.empty:
@@ -167,6 +169,29 @@ class _Summary:
                 self.money(int(results["amount_cents"].sum()), _BOLD, _TOP),
             ]
         )
+
+    def open_exceptions(self, results: pd.DataFrame) -> None:
+        """What still waits for a clerk, by the definition ``show`` and the period report
+        use; and, when there are any, the exceptions decided before (shown pre-filled)."""
+        decided = (
+            results["decided_run"].astype(bool)
+            if "decided_run" in results.columns
+            else pd.Series(False, index=results.index)
+        )
+        lines = [("open_exceptions", open_exception_mask(results["category"], decided))]
+        waiting = open_exception_mask(results["category"], pd.Series(False, index=results.index))
+        if (waiting & decided).any():
+            lines.append(("decided_exceptions", waiting & decided))
+        for key, mask in lines:
+            part = results[mask]
+            self.sheet.append(
+                [
+                    self.cell(labels.text(key, self.language)),
+                    None,
+                    self.count(len(part)),
+                    self.money(int(part["amount_cents"].sum())),
+                ]
+            )
 
     def rates(self, results: pd.DataFrame) -> None:
         for key, rate in (
