@@ -146,12 +146,13 @@ def test_since_last_catches_up_missed_nights_up_to_yesterday(
     assert run_cli(day.config, "reconcile", "--date", "2026-11-22").exit_code == 0
     import datetime as dt
 
-    from paytrace_abas.commands import reconcile as pipeline
+    from paytrace_abas.commands import reconcile, watermark
 
-    # 2026-11-26 07:30 UTC is still the 25th... no: 23:30 on the 25th in Los Angeles.
-    monkeypatch.setattr(
-        pipeline, "utc_now", lambda: dt.datetime(2026, 11, 27, 7, 30, tzinfo=dt.UTC)
-    )
+    # 07:30 UTC on the 27th is 23:30 on the 26th in Los Angeles: the last closed day is the 25th.
+    for module in (reconcile, watermark):
+        monkeypatch.setattr(
+            module, "utc_now", lambda: dt.datetime(2026, 11, 27, 7, 30, tzinfo=dt.UTC)
+        )
     caught_up = run_cli(day.config, "reconcile", "--since-last", "--format", "json")
     assert caught_up.exit_code == 0, caught_up.output
     assert json.loads(caught_up.output)["window"] == {"from": "2026-11-23", "to": "2026-11-25"}
