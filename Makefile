@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DATE := 2026-11-25
+# The day before, posted to the demo's file sink first: the sample day refunds a payment of it.
+DEMO_EARLIER := 2026-11-24
 
 .PHONY: demo test quick test-stress lint typecheck deadcode unit bench clean
 
@@ -14,9 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Twice in a row posts nothing twice: the ledger knows the earlier day's receipts.
 demo: $(STAMP)
-	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
-		--chargebacks sample_data/chargebacks-$(DEMO_DATE).csv
+	$(BIN)/paytrace-abas --config config/demo.toml -q reconcile --date $(DEMO_EARLIER) --out out/
+	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/
 	$(BIN)/python sample_data/clerk_decision.py out/
 	$(BIN)/paytrace-abas --config config/demo.toml customers
 

@@ -1,7 +1,7 @@
 """Alerts to people: e-mail through SMTP and/or a JSON webhook, when a run needs attention.
 
-Sent when a run fails, leaves dead letters, saw chargebacks, or a recurring charge was
-declined or missing. An alert carries counts,
+Sent when a run fails, leaves dead letters, saw chargebacks, a refund or void of a payment
+already in abas, or a recurring charge was declined or missing. An alert carries counts,
 transaction and invoice numbers, the error in one line and the workbook path; never card data
 (no card numbers, last four digits, card holders or billing names) and never a secret.
 """
@@ -36,13 +36,18 @@ class Alert:
 
     run_id: str
     command: str
-    #: "failed", "dead_letters", "chargebacks", "empty_days", "recurring" (comma-separated)
+    #: "failed", "dead_letters", "chargebacks", "reversals", "empty_days", "recurring"
+    #: (comma-separated when several)
     problem: str
     window: str = ""
     error: str = ""
     counts: Mapping[str, int] = field(default_factory=dict)
     dead_letters: Mapping[str, str] = field(default_factory=dict)  # transaction id -> last error
     chargebacks: tuple[str, ...] = ()  # transaction ids
+    #: refunds and voids of payments already in abas, one sentence each ("reverse the receipt")
+    reversals: tuple[str, ...] = ()
+    #: new or changed disputes: the disputed sale, its invoice and customer, one line each
+    disputes: tuple[str, ...] = ()
     empty_days: tuple[str, ...] = ()  # weekdays PayTrace answered empty (ISO dates)
     #: recurring charges declined or missing on their due day, one line each
     recurring: tuple[str, ...] = ()
@@ -59,6 +64,8 @@ class Alert:
             parts.append(f"{len(self.dead_letters)} posting(s) in dead letters")
         if self.chargebacks:
             parts.append(f"{len(self.chargebacks)} chargeback(s)")
+        if self.reversals:
+            parts.append(f"{len(self.reversals)} refund(s) or void(s) of posted payments")
         if self.empty_days:
             parts.append(f"{len(self.empty_days)} weekday(s) without PayTrace transactions")
         if self.recurring:
@@ -94,6 +101,8 @@ class Alert:
         lines += self._dead_letter_lines()
         if self.chargebacks:
             lines += ["", "Chargebacks: " + ", ".join(self.chargebacks)]
+        lines += _listed("Refunds and voids of payments already in abas:", self.reversals)
+        lines += _listed("Disputes (chargebacks) and the sales they dispute:", self.disputes)
         if self.empty_days:
             lines += [
                 "",
@@ -115,6 +124,16 @@ class Alert:
         if len(items) > _MAX_LISTED:
             lines.append(f"  … and {len(items) - _MAX_LISTED} more")
         return lines
+
+
+def _listed(title: str, lines: tuple[str, ...]) -> list[str]:
+    """A titled list of the first lines, and how many more there are."""
+    if not lines:
+        return []
+    shown = ["", title] + [f"  {line}" for line in lines[:_MAX_LISTED]]
+    if len(lines) > _MAX_LISTED:
+        shown.append(f"  … and {len(lines) - _MAX_LISTED} more")
+    return shown
 
 
 def send_alert(settings: AlertSettings, smtp_password: str, alert: Alert) -> list[str]:

@@ -274,9 +274,12 @@ CHARGEBACKS = [
     ("2026-0142", "512330107", "11/25/2026", "1248.50", "10.4", "Other Fraud - Card Absent"),
     ("2026-0143", "511904233", "11/25/2026", "212.00", "13.1", "Merchandise Not Received"),
 ]
-for case, *_ in CHARGEBACKS:
+# A chargeback names the invoices of the sale it disputes (docs/money-trail.md): 512330107 is
+# the first reference payment (invoice 400101); 511904233 is no payment of the sample.
+DISPUTED_INVOICES = {"512330107": ["400101"]}
+for case, disputed, *_ in CHARGEBACKS:
     EXPECTED.append({"transaction_id": f"CB-{case}", "category": "chargeback",
-                     "rule": "card_state", "invoice_nos": []})
+                     "rule": "card_state", "invoice_nos": DISPUTED_INVOICES.get(disputed, [])})
 
 # --- outside the window (in the file through the pull overlap) ------------------------------
 sale(next_id(), "1000.00", "70010", invoice_id="400170", day="11/24/2026", settled_day="11/24/2026")
@@ -309,6 +312,30 @@ item("400211", "70006", "09.11.2026", "845.00")
 sale(next_id(), "845.00", "70024", invoice_id="400211", name=MASTER_ONLY["70024"],
      expect="customer_mismatch", rule="reference", invoices=["400211"])
 
+
+# --- issue 16: the money trail (docs/money-trail.md) ----------------------------------
+def money_trail_sample() -> None:
+    """Payments of the day before that `make demo` posts first, and refunds of them on the 25th.
+
+    Appended last, so that every earlier transaction keeps its id.
+    """
+    # Posted on the 24th; partly refunded on the 25th: the receipt must be reversed in abas.
+    item("400213", "70017", "03.11.2026", "1870.00")
+    sale(next_id(), "1870.00", "70017", invoice_id="400213", day="11/24/2026",
+         settled_day="11/24/2026", created="10:05:00 AM")
+    sale(next_id(), "370.00", "70017", kind="REFUND", description="one saw blade returned",
+         created="9:15:00 AM", expect="refund", rule="card_state")
+    # Two equal monthly fees on the 24th, one refund of that amount: ambiguous, never guessed.
+    item("400214", "70020", "01.11.2026", "250.00")
+    item("400215", "70020", "01.11.2026", "250.00")
+    for invoice_no in ("400214", "400215"):
+        sale(next_id(), "250.00", "70020", invoice_id=invoice_no, day="11/24/2026",
+             settled_day="11/24/2026", created="11:30:00 AM")
+    sale(next_id(), "250.00", "70020", kind="REFUND", description="service fee refunded",
+         created="9:20:00 AM", expect="refund", rule="card_state")
+
+
+money_trail_sample()
 
 def german(amount: str) -> str:
     value = Decimal(amount.replace(",", ".")) if "," in amount else Decimal(amount)
@@ -352,7 +379,9 @@ def write() -> None:
     chargebacks = ["case_number,transaction_id,dispute_date,amount,currency,reason_code,reason"]
     chargebacks += [",".join([case, tid, day, amount, "USD", code, reason])
                     for case, tid, day, amount, code, reason in CHARGEBACKS]
-    (HERE / "chargebacks-2026-11-25.csv").write_text("\n".join(chargebacks) + "\n")
+    # The processor's dispute file, in the folder config/demo.toml reads (chargebacks_dir).
+    (HERE / "chargebacks").mkdir(exist_ok=True)
+    (HERE / "chargebacks" / "disputes-2026-11-25.csv").write_text("\n".join(chargebacks) + "\n")
     GOLDEN.write_text(json.dumps({"date": "2026-11-25", "items": EXPECTED}, indent=2) + "\n")
     print(f"{len(ITEMS)} open items, {len(TRANSACTIONS)} transactions, {len(EXPECTED)} in window")
 

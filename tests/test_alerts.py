@@ -204,9 +204,11 @@ def _empty_day_run(
 ) -> tuple[int, dict[dt.date, int]]:
     tmp_path.mkdir(exist_ok=True)
     config = sample_day_config(tmp_path, fake, empty_day_alert=alert, backoff_seconds=0.001)
-    # about empty days only: the sample's recurring schedules would alert their own problems
+    # about empty days only: the sample's recurring schedules and its dispute folder would
+    # alert their own news
     lines = config.read_text(encoding="utf-8").splitlines()
-    config.write_text("\n".join(x for x in lines if not x.startswith("recurring_file")) + "\n")
+    wanted = [x for x in lines if not x.startswith(("recurring_file", "chargebacks_dir"))]
+    config.write_text("\n".join(wanted) + "\n")
     with config.open("a", encoding="utf-8") as handle:
         handle.write(f'\n[alerts]\nwebhook_url = "{url}"\ntimeout_seconds = 5\n')
     env = {"PAYTRACE_USERNAME": fake.username, "PAYTRACE_PASSWORD": fake.password}

@@ -60,7 +60,7 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
     }
     assert document["window"] == {"from": "2026-11-25", "to": "2026-11-25"}
     assert document["dry_run"] is True
-    assert sum(document["counts"].values()) == len(document["items"]) == 73
+    assert sum(document["counts"].values()) == len(document["items"]) == 75
     assert set(document["items"][0]) == {
         "transaction_id",
         "category",

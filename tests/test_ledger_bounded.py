@@ -31,7 +31,7 @@ from tests.support.paths import SAMPLE_DATA
 FEW, MANY = 20, 20_000
 _TEXT = re.compile(r"'(?:[^']|'')*'")
 _NUMBER = re.compile(r"\b\d+\b")
-CHARGEBACKS = SAMPLE_DATA / "chargebacks-2026-11-25.csv"
+CHARGEBACKS = SAMPLE_DATA / "chargebacks" / "disputes-2026-11-25.csv"
 
 
 class SqliteWork:

@@ -30,6 +30,10 @@ BATCHES = {"11/24/2026": 101, "11/25/2026": 102, "11/26/2026": 103}
 OUTSIDE = {
     "512330583": (dt.date(2026, 11, 24), "partial_payment"),
     "512330590": (dt.date(2026, 11, 26), "partial_payment"),
+    # the money trail's payments of the day before, refunded on the sample day
+    "512330618": (dt.date(2026, 11, 24), "matched"),
+    "512330632": (dt.date(2026, 11, 24), "matched"),
+    "512330639": (dt.date(2026, 11, 24), "matched"),
 }
 SAMPLE_DAY = dt.date(2026, 11, 25)
 NOT_MONEY = {c.value for c in NON_MONEY}
@@ -75,7 +79,9 @@ def cents(value: object) -> int:
 
 def test_period_report_from_nightly_runs_and_a_rerun(demo_copy: Path) -> None:
     export = with_batch_numbers(demo_copy)
-    chargebacks = demo_copy.parent.parent / "sample_data" / "chargebacks-2026-11-25.csv"
+    chargebacks = (
+        demo_copy.parent.parent / "sample_data" / "chargebacks" / "disputes-2026-11-25.csv"
+    )
     out = demo_copy.parent.parent / "out"
     nights = [["--date", "2026-11-24"], ["--date", "2026-11-25", "--chargebacks", str(chargebacks)]]
     nights += [["--date", "2026-11-26"], ["--date", "2026-11-25"]]  # the last one reruns a day
@@ -109,7 +115,8 @@ def test_period_report_from_nightly_runs_and_a_rerun(demo_copy: Path) -> None:
     assert batches == batch_totals(expected)
 
     postings = data_rows(book, "Postings")
-    assert len(postings) == 45  # the sample day's matched invoices, each posted once
+    # the sample day's matched invoices and the three of the day before, each posted once
+    assert len(postings) == 48
     assert {row[7] for row in postings} == {"posted"}
     assert all(str(row[8]).startswith("demo-abas-import.edp line ") for row in postings)
 

@@ -282,7 +282,7 @@ def test_the_charge_named_by_the_recurring_export_is_counted_once(tmp_path: Path
     (tmp_path / "without").mkdir()
     config = without_recurring_file(sample_day_config(tmp_path / "without"))
     args = ["reconcile", "--date", DAY, "--dry-run", "--format", "json"]
-    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
+    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks" / "disputes-2026-11-25.csv")]
     without = run_cli(config, *args, "--out", str(tmp_path / "without"))
     first, second = json.loads(with_recurring.stdout), json.loads(without.stdout)
     assert first["counts"] == second["counts"]

@@ -15,7 +15,7 @@ from tests.support.cli import run_cli
 from tests.support.paths import SAMPLE_DATA
 from tests.support.workbooks import data_rows
 
-CHARGEBACKS = str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")
+CHARGEBACKS = str(SAMPLE_DATA / "chargebacks" / "disputes-2026-11-25.csv")
 
 
 def _reconcile(config: Path, locale: str, limit: int | None) -> dict[str, object]:

@@ -113,7 +113,7 @@ def demo_pdf(folder: Path, locale: str) -> tuple[Path, list[str]]:
 def reconcile_sample_day_with(config: Path, out_dir: Path) -> Any:
     out_dir.mkdir(parents=True, exist_ok=True)
     args = ["--config", str(config), "reconcile", "--date", "2026-11-25", "--dry-run"]
-    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
+    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks" / "disputes-2026-11-25.csv")]
     return CliRunner().invoke(cli, [*args, "--out", str(out_dir)])
 
 

@@ -141,9 +141,12 @@ def finish_and_alert(
     quiet: bool = False,
     empty_days: Sequence[dt.date] = (),
     recurring: Sequence[str] = (),
+    reversals: Sequence[str] = (),
+    disputes: Sequence[str] = (),
 ) -> bool:
     """Close the run in the ledger (its last write); alert on dead letters, chargebacks,
-    weekdays PayTrace answered empty and recurring charges declined or missing.
+    refunds and voids of payments in abas, weekdays PayTrace answered empty and recurring
+    charges declined or missing.
 
     True when an alert went out through a channel (or none is configured to try).
     """
@@ -151,13 +154,14 @@ def finish_and_alert(
     if quiet:
         return False
     dead_letters = {d.transaction_id: d.error for d in ledger.open_dead_letters()}
-    if not (dead_letters or chargebacks or empty_days or recurring):
+    if not (dead_letters or chargebacks or empty_days or recurring or reversals):
         return False
     problems = [
         name
         for name, on in (
             ("dead_letters", dead_letters),
             ("chargebacks", chargebacks),
+            ("reversals", reversals),
             ("empty_days", empty_days),
             ("recurring", recurring),
         )
@@ -171,6 +175,8 @@ def finish_and_alert(
         counts={k: v for k, v in counts.items() if isinstance(v, int)},
         dead_letters=dead_letters,
         chargebacks=tuple(chargebacks),
+        reversals=tuple(reversals),
+        disputes=tuple(disputes),
         empty_days=tuple(day.isoformat() for day in empty_days),
         recurring=tuple(recurring),
         workbook=str(workbook or ""),

@@ -21,11 +21,11 @@ from paytrace_abas.commands.customer_links import exception_payers, payer_ids
 from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
-    load_chargebacks,
     load_pulled_payments,
     open_ledger,
     utc_now,
 )
+from paytrace_abas.commands.money_trail import Trail, record_trail, trail_of_run, with_money_trail
 from paytrace_abas.commands.out_folder import prepare_out_dir
 from paytrace_abas.commands.preview import with_abas_preview
 from paytrace_abas.commands.recurring import load_recurring, recurring_alert, recurring_rows
@@ -89,6 +89,7 @@ class RunOutcome:
     customers: pd.DataFrame | None = None
     #: recurring schedules checked (models.RECURRING_COLUMNS); None when none are configured
     recurring: pd.DataFrame | None = None
+    trail: Trail | None = None  # what refunds, voids and chargebacks undo (the alert's lines)
 
 
 def reconcile(
@@ -147,6 +148,8 @@ def reconcile(
                 plan=outcome.plan_path,
                 input_hash=outcome.plan.input_hash,
                 chargebacks=chargebacks,
+                reversals=outcome.trail.reversals if outcome.trail else (),
+                disputes=outcome.trail.disputes if outcome.trail else (),
                 empty_days=empty_weekdays(ledger, settings, run_id, window),
                 quiet=dry_run,
                 recurring=lines,
@@ -172,11 +175,9 @@ def _reconcile_in_ledger(
     payments = select_window(pulled, window, settings.paytrace.zone)
     ledger.record_pulled_days(run_id, records_by_day)
     schedules = load_recurring(settings)
-    if chargebacks_file is not None:
-        payments = pd.concat(
-            [payments, load_chargebacks(settings, window, chargebacks_file, payments)]
-        )
-        payments = payments.reset_index(drop=True)
+    payments, originals, disputes = with_money_trail(
+        ledger, settings, window, payments, chargebacks_file
+    )
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -211,6 +212,8 @@ def _reconcile_in_ledger(
     if not dry_run:
         delivery = post_receipts(ledger, settings, run_id, _left_to_post(ledger, plan))
     results = with_decision_columns(with_posting_columns(results, plan, ledger), ledger)
+    trail = trail_of_run(ledger, settings, results, payments, originals)
+    results = trail.results
     workbook_path = out_dir / f"reconcile-{window}-{run_id}.xlsx"
     report = settings.report
     header = RunHeader(
@@ -240,6 +243,7 @@ def _reconcile_in_ledger(
     days = business_day(payments, settings.paytrace.zone)
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
     ledger.record_payers(run_id, exception_payers(results, payments))
+    record_trail(ledger, run_id, payments, disputes, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
         _carry_exceptions(ledger, run_id, results)
@@ -260,6 +264,7 @@ def _reconcile_in_ledger(
         EXIT_DEAD_LETTERS if dead_letters and not dry_run else EXIT_OK,
         customers,
         recurring,
+        trail,
     )
 
 

@@ -141,6 +141,7 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
         currency=section.currency("currency", defaults.currency),
         overlap_days=section.integer("overlap_days", defaults.overlap_days, minimum=0),
         empty_day_alert=section.boolean("empty_day_alert", defaults.empty_day_alert),
+        chargebacks_dir=section.path("chargebacks_dir", must_exist=True),
         timeout_seconds=section.number("timeout_seconds", defaults.timeout_seconds),
         max_attempts=section.integer("max_attempts", defaults.max_attempts, minimum=1),
         backoff_seconds=section.number("backoff_seconds", defaults.backoff_seconds),
@@ -351,6 +352,9 @@ def _read_matching(section: TomlSection) -> MatchingSettings:
         customer_map=section.string_table("customer_map"),
         max_amount=section.amount("max_amount", defaults.max_amount),
         name_match_threshold=_threshold(section, defaults.name_match_threshold),
+        refund_lookback_days=section.integer(
+            "refund_lookback_days", defaults.refund_lookback_days, minimum=1
+        ),
     )
     # A second matching process saved far less than 10 % of a whole run at 300,000 payments
     # (bench/README.md): removed, and old files that still set it keep loading.

@@ -58,6 +58,8 @@ class PaytraceSettings:
     overlap_days: int = 2
     #: alert when a weekday of the window is pulled over the API and answered empty
     empty_day_alert: bool = False
+    #: where the processor's dispute files land; each is read once (docs/money-trail.md)
+    chargebacks_dir: Path | None = None
     timeout_seconds: float = 30.0
     max_attempts: int = 4
     #: first retry wait; doubles per attempt (with jitter), capped at 30 s
@@ -315,6 +317,8 @@ class MatchingSettings:
     #: a payer without a known customer id is found by name when one abas customer's name is
     #: at least this similar (token-set similarity, 0..1) and no other is as similar
     name_match_threshold: float = 0.9
+    #: a refund or void is tied to a sale of its payer made at most this many days before it
+    refund_lookback_days: int = 90
 
     @property
     def under_tolerance_bp(self) -> int | None:

@@ -237,6 +237,45 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         9,
         (
+            # The money trail (docs/money-trail.md). Who paid what and when, per PayTrace
+            # transaction a run saw: a later refund or void finds the sale it undoes here,
+            # through the payer's keys and a bounded range of days.
+            """CREATE TABLE payment_keys (
+                transaction_id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                day TEXT NOT NULL,
+                customer_ref TEXT NOT NULL,
+                card_last4 TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                run_id TEXT NOT NULL
+            )""",
+            "CREATE INDEX payment_keys_customer ON payment_keys (customer_ref, day)",
+            "CREATE INDEX payment_keys_card ON payment_keys (card_last4, day)",
+            # Every processor dispute file a posting run read from [paytrace] chargebacks_dir,
+            # by content: a moved or renamed copy is not read twice, an edited one is new.
+            """CREATE TABLE chargeback_files (
+                content_hash TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                read_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX chargeback_files_name ON chargeback_files (name)",
+            # Each dispute (processor case) and where it stands: open, won or lost.
+            """CREATE TABLE disputes (
+                case_number TEXT PRIMARY KEY,
+                transaction_id TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                disputed_on TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'won', 'lost')),
+                first_run_id TEXT NOT NULL,
+                last_run_id TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+    (
+        10,
+        (
             # Links a clerk's `assign` taught: PayTrace customer -> abas customer, with where
             # the decision came from (docs/customers.md#links-learned-from-the-clerk).
             """CREATE TABLE customer_links (

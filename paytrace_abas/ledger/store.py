@@ -18,6 +18,7 @@ from paytrace_abas.ledger import customers as _customers
 from paytrace_abas.ledger import decisions as _decisions
 from paytrace_abas.ledger import postings as _postings
 from paytrace_abas.ledger import runs as _runs
+from paytrace_abas.ledger import trail as _trail
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import (
     AppliedDecision,
@@ -27,6 +28,7 @@ from paytrace_abas.ledger.records import (
     RunItemRow,
     SupersededDecision,
 )
+from paytrace_abas.ledger.trail import Dispute, PaymentKey
 from paytrace_abas.models import (
     CustomerCreation,
     CustomerLink,
@@ -295,3 +297,33 @@ class Ledger:
         self, paytrace_customer_id: str, state: str, run_id: str, customer_no: str = ""
     ) -> None:
         _customers.mark_creation(self._connection, paytrace_customer_id, state, run_id, customer_no)
+
+    # -- the money trail: payers' keys, dispute files, disputes (trail.py) ---------------------
+
+    def record_payment_keys(self, run_id: str, keys: Iterable[PaymentKey]) -> None:
+        _trail.record_payment_keys(self._connection, run_id, keys)
+
+    def payments_of_payers(
+        self,
+        customer_refs: Iterable[str],
+        card_last4s: Iterable[str],
+        first_day: dt.date,
+        last_day: dt.date,
+    ) -> list[PaymentKey]:
+        return _trail.payments_of_payers(
+            self._connection, customer_refs, card_last4s, first_day, last_day
+        )
+
+    def chargeback_files_read(
+        self, hashes: Iterable[str], names: Iterable[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        return _trail.chargeback_files_read(self._connection, hashes, names)
+
+    def record_chargeback_files(self, run_id: str, files: Iterable[tuple[str, str]]) -> None:
+        _trail.record_chargeback_files(self._connection, run_id, files)
+
+    def disputes_of(self, case_numbers: Iterable[str]) -> dict[str, Dispute]:
+        return _trail.disputes_of(self._connection, case_numbers)
+
+    def record_disputes(self, run_id: str, disputes: Iterable[Dispute]) -> None:
+        _trail.record_disputes(self._connection, run_id, disputes)

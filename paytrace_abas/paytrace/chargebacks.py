@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from paytrace_abas.money import to_cents
 from paytrace_abas.privacy import mask_pans
 
 REQUIRED = ("case_number", "transaction_id", "dispute_date", "amount")
+#: What the optional ``status`` column may say of a dispute (blank: open).
+DISPUTE_STATUSES = ("open", "won", "lost")
 _DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d")
 
 
@@ -25,7 +28,7 @@ def read_chargebacks(path: Path, zone: ZoneInfo, currency: str) -> pd.DataFrame:
     A chargeback's day is its dispute date: its timestamps are noon of that day in ``zone``.
     """
     rows = _read_rows(path, zone, currency)
-    frame = pd.DataFrame(rows, columns=[*PAYMENT_COLUMNS, "paid_on"])
+    frame = pd.DataFrame(rows, columns=[*PAYMENT_COLUMNS, "paid_on", "dispute_status"])
     frame["amount_cents"] = frame["amount_cents"].astype("Int64")
     frame["batch_number"] = frame["batch_number"].astype("Int64")
     for column in ("created_at", "settled_at"):
@@ -106,7 +109,37 @@ def _row(record: dict[str, str], where: str, zone: ZoneInfo, currency: str) -> d
         "batch_number": None,
         "source_line": where,
         "paid_on": disputed_on,
+        "dispute_status": _status(text("status"), where),
     }
+
+
+def _status(text: str, where: str) -> str:
+    status = text.lower() or "open"
+    if status not in DISPUTE_STATUSES:
+        raise InputFileError(
+            f"{where}, column status: {text!r} is not one of {', '.join(DISPUTE_STATUSES)}"
+        )
+    return status
+
+
+def dispute_files(folder: Path) -> list[Path]:
+    """The processor's dispute files (``*.csv``) in ``folder``, by name."""
+    try:
+        return sorted(
+            path for path in folder.iterdir() if path.suffix.lower() == ".csv" and path.is_file()
+        )
+    except FileNotFoundError:
+        raise InputFileError(f"chargebacks folder {folder} does not exist") from None
+    except NotADirectoryError:
+        raise InputFileError(f"chargebacks folder {folder} is a file, not a folder") from None
+
+
+def content_hash(path: Path) -> str:
+    """The SHA-256 of a file's bytes: the same dispute file under another name or place."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputFileError(f"chargeback file {path} cannot be read: {exc.strerror}") from None
 
 
 def _parse_date(text: str, where: str) -> dt.date:

@@ -116,6 +116,15 @@ def describe_apply(outcome: AppliedPlan) -> str:
     return "\n".join(lines)
 
 
+class TrailLines(Protocol):
+    """What a run's refunds, voids and chargebacks ask a person to do (docs/money-trail.md)."""
+
+    @property
+    def reversals(self) -> tuple[str, ...]: ...
+    @property
+    def disputes(self) -> tuple[str, ...]: ...
+
+
 class FinishedRun(Protocol):
     """A reconcile run as :func:`describe_reconcile` and :func:`run_json` read it
     (commands.reconcile.RunOutcome)."""
@@ -140,6 +149,8 @@ class FinishedRun(Protocol):
     def dead_letters(self) -> int: ...
     @property
     def recurring(self) -> pd.DataFrame | None: ...
+    @property
+    def trail(self) -> TrailLines | None: ...
 
 
 def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
@@ -158,6 +169,12 @@ def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
         lines.append(f"recurring: {found}")
     if outcome.delivery is not None:
         lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
+    if outcome.trail is not None:
+        for title, said in (
+            ("refunds and voids of payments already in abas", outcome.trail.reversals),
+            ("disputes", outcome.trail.disputes),
+        ):
+            lines += [f"\n{title}:", *(f"  {line}" for line in said)] if said else []
     return "\n".join(lines)
 
 
@@ -175,6 +192,7 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
             # in abas now (posted by this run or an earlier one), per the ledger
             "posted": row.get("posting_state") == "posted",
             "reason": row["reason"],
+            **_undoing_fields(row),
         }
         for row in records(outcome.results)
     ]
@@ -192,6 +210,29 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
         "recurring": recurring_json(outcome.recurring),
     }
+
+
+#: Categories whose items name the payment they undo (docs/contract.md#json-output).
+_UNDOING = ("refund", "void", "chargeback")
+
+
+def _undoing_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A refund, void or chargeback: the payment it undoes and that payment's invoices (it pays
+    none itself), the candidates when that is ambiguous, a chargeback's dispute status."""
+    if row["category"] not in _UNDOING or "original_transaction_id" not in row:
+        return {}
+    original = row["original_transaction_id"]
+    found = isinstance(original, str)
+    candidates = list(row["original_candidates"])
+    fields: dict[str, Any] = {
+        "original_transaction_id": original if found else None,
+        "original_status": "found" if found else ("ambiguous" if candidates else "not_found"),
+        "invoice_nos": list(row["original_invoice_nos"]),
+        "original_candidates": candidates,
+    }
+    if row["category"] == "chargeback":
+        fields["dispute_status"] = row["dispute_status"] or "open"
+    return fields
 
 
 def recurring_json(recurring: pd.DataFrame | None) -> list[dict[str, Any]]:

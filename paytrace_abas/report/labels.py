@@ -117,6 +117,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "refunded_cents": {"en": "Refunded", "de": "Erstattet"},
     "net_cents": {"en": "Net", "de": "Netto"},
     "first_seen": {"en": "First seen in run", "de": "Erstmals in Lauf"},
+    "original_transaction_id": {"en": "Undoes payment", "de": "Macht Zahlung rückgängig"},
+    "original_invoices": {"en": "Its invoices", "de": "Deren Rechnungen"},
+    "dispute_status": {"en": "Dispute", "de": "Streitfall"},
     "resolution": {"en": "Resolution", "de": "Entscheidung"},
     "note": {"en": "Note", "de": "Notiz"},
     "name": {"en": "Name", "de": "Name"},
@@ -143,6 +146,10 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
 
 #: Words of the Summary sheet and of notes inside tables.
 TEXTS: dict[str, dict[str, str]] = {
+    # where a chargeback's dispute stands (docs/money-trail.md)
+    "dispute_open": {"en": "open", "de": "offen"},
+    "dispute_won": {"en": "won", "de": "gewonnen"},
+    "dispute_lost": {"en": "lost", "de": "verloren"},
     # no "↔": Liberation Sans, which renders Arial where LibreOffice prints, lacks the glyph
     "title": {"en": "PayTrace – abas reconciliation", "de": "Abgleich PayTrace – abas"},
     "period_title": {

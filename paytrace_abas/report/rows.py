@@ -101,6 +101,15 @@ def _category(frame: pd.DataFrame, language: str) -> list[Any]:
     return [labels.category_name(code, language) for code in frame["category"].tolist()]
 
 
+def _dispute_status(frame: pd.DataFrame, language: str) -> list[Any]:
+    if "dispute_status" not in frame.columns:
+        return [None] * len(frame)
+    return [
+        labels.text(f"dispute_{status}", language) if status else None
+        for status in frame["dispute_status"].fillna("").tolist()
+    ]
+
+
 _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "card": _card,
     "category": _category,
@@ -109,10 +118,14 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "discount": _copy("discount_cents"),
     "difference": _difference,
     "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
+    "original_invoices": lambda frame, language: [
+        _plain(v) for v in frame.get("original_invoice_nos", pd.Series([()] * len(frame)))
+    ],
     # The engine leaves rule_confidence at 0 where it did not judge one; 0% would read as a verdict.
     "rule_confidence": lambda frame, language: [
         v or None for v in frame["rule_confidence"].tolist()
     ],
+    "dispute_status": _dispute_status,
     # a decision applied before shows pre-filled; the clerk may change it with "revise"
     "resolution": _text_or_blank("decided_resolution"),
     "note": _text_or_blank("decided_note"),

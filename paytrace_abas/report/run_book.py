@@ -115,12 +115,16 @@ APPLIED_DECISION_COLUMNS = (
     Column("decided_resolution", wrap=True),
     Column("decided_note", wrap=True, label="note"),
 )
+#: What a refund, void or chargeback undoes (docs/money-trail.md), when the run looked.
+ORIGINAL_COLUMNS = (Column("original_transaction_id"), Column("original_invoices"))
 # money went back to the card holder: its day is when, not a day paid
 MONEY_OUT_COLUMNS = (
     Column("category"),
     _PAYMENT[0],
     Column("paid_on", Kind.DATE, label="returned_on"),
     *_PAYMENT[2:],
+    *ORIGINAL_COLUMNS,
+    Column("dispute_status"),
     Column("paytrace_customer_id", technical=True),
     Column("invoice_ref"),
     Column("reason", wrap=True),
@@ -131,6 +135,7 @@ NOT_MONEY_COLUMNS = (
     _PAYMENT[0],
     Column("paid_on", Kind.DATE, label="created_on"),
     *_PAYMENT[2:],
+    *ORIGINAL_COLUMNS,
     Column("reason", wrap=True),
 )
 POSTING_COLUMNS = (
@@ -161,6 +166,8 @@ DEAD_LETTER_SHEET_COLUMNS = (
 )
 # Result columns the sheets above show (directly or folded into another column).
 _SHOWN_RESULT_COLUMNS = set(RESULT_COLUMNS) | {"account", "posting_state", *DECISION_COLUMNS}
+_SHOWN_RESULT_COLUMNS |= {"original_transaction_id", "original_invoice_nos"}
+_SHOWN_RESULT_COLUMNS |= {"original_candidates", "dispute_status"}
 
 
 def write_workbook(

@@ -17,7 +17,7 @@ def reconcile_sample_day(out_dir: Path, *extra: str) -> Result:
     out_dir.mkdir(parents=True, exist_ok=True)
     config = sample_day_config(out_dir)
     args = ["--config", str(config), "reconcile", "--date", "2026-11-25", "--dry-run"]
-    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks-2026-11-25.csv")]
+    args += ["--chargebacks", str(SAMPLE_DATA / "chargebacks" / "disputes-2026-11-25.csv")]
     return CliRunner().invoke(cli, [*args, "--out", str(out_dir), *extra])
 
 

@@ -72,4 +72,11 @@ _STATEMENTS = (
         gl_account, customer_no, amount_cents, currency, paid_on, note, created_at)
         SELECT {_TID}, :run, '18100', '6855', 'C' || (i % 50000), 12, 'USD', {_DAY}, '',
         {_DAY} || 'T07:00:00.000+00:00' FROM n WHERE i % 100 = 0""",
+    # The sales' payer keys (money trail): the sample day's customers and card digits, long
+    # before any refund of a reconciled day could look back to them. Twenty customers, as many
+    # as the smallest history has rows: a short and a long history then end their index on the
+    # same customer (a seek past the last entry costs one comparison less than one before it).
+    f"""{_NUMBERS} INSERT INTO payment_keys (transaction_id, kind, day, customer_ref,
+        card_last4, amount_cents, run_id) SELECT {_TID}, 'sale', {_DAY},
+        CAST(70001 + i % 20 AS TEXT), '4242', 1000 + i % 99000, :run FROM n""",
 )
