@@ -428,6 +428,8 @@ def demo_commands() -> list[list[str]]:
     commands = []
     for line in recipe:
         words = [variables.get(word[2:-1], word) for word in line.split()]
+        if words[0].endswith("/python"):
+            continue  # the demo's clerk (sample_data/clerk_decision.py), see test_customer_links
         assert words[0].endswith("/paytrace-abas") and words[1:3] == [
             "--config",
             "config/demo.toml",
@@ -452,8 +454,7 @@ def test_make_demo_posts_the_day_before_once_and_shows_the_money_trail(demo_copy
         "512330632",
         "512330639",
     ]
-    console = results[-1].output
-    assert "dry run, nothing posted" in console
+    console = next(r.output for r in results if "dry run, nothing posted" in r.output)
     assert (
         "refunds and voids of payments already in abas:\n  Refund 512330625 undoes payment "
         "512330618, posted to invoice 400213 on 2026-11-24 — reverse the receipt in abas."
