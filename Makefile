@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/paytrace-abas --config config/demo.toml -q reconcile --date $(DEMO_EARLIER) --out out/
 	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/
+	@# the same day as --format json (batches, deposits: docs/settlement.md), for scripts
+	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
+		--format json > out/demo-$(DEMO_DATE).json
+	@echo "JSON: out/demo-$(DEMO_DATE).json"
 	$(BIN)/python sample_data/clerk_decision.py out/
 	$(BIN)/paytrace-abas --config config/demo.toml customers
 

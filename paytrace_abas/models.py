@@ -308,15 +308,16 @@ class CustomerLink:
 
 
 @dataclass(frozen=True)
-class CustomerCreation:
-    """An abas customer created (or being created) for a PayTrace vault profile."""
+class Deposit:
+    """One credit on the merchant's deposit account, from the bank statement."""
 
-    paytrace_customer_id: str
-    #: "sending" from before the request until abas (or the import file) holds it, then "created"
-    state: str
-    customer_no: str
-    run_id: str
-    updated_at: str
+    booked_on: dt.date
+    amount_cents: int
+    currency: str
+    #: the bank's reference and remittance text, as one line (may be empty)
+    reference: str
+    #: where it came from: file and entry or line, for messages
+    source: str
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,19 @@ def parse_decimal_comma(text: str) -> int:
     return to_cents(cleaned.replace(".", "").replace(",", "."))
 
 
+_POINT_AMOUNT = re.compile(r"^[+-]?\d{1,3}(,\d{3})*(\.\d+)?$|^[+-]?\d+(\.\d+)?$")
+
+
+def parse_amount(text: str, decimal_separator: str) -> int:
+    """Cents of ``1.234,56`` (``decimal_separator`` ",") or ``1,234.56`` (".")."""
+    if decimal_separator == ",":
+        return parse_decimal_comma(text)
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _POINT_AMOUNT.match(cleaned):
+        raise MoneyError(f"{text!r} is not an amount with a decimal point (like 1,234.56)")
+    return to_cents(cleaned.replace(",", ""))
+
+
 def parse_percent_basis_points(text: str) -> int:
     """Basis points of a percentage written with a decimal comma or point: ``2,5`` -> 250."""
     cleaned = text.strip().replace(",", ".").rstrip("%").strip()

@@ -12,6 +12,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from settlement_data import write_settlement
+
 HERE = Path(__file__).parent
 GOLDEN = HERE.parent / "tests" / "golden" / "sample_day_expected.json"
 
@@ -383,6 +385,7 @@ def write() -> None:
     (HERE / "chargebacks").mkdir(exist_ok=True)
     (HERE / "chargebacks" / "disputes-2026-11-25.csv").write_text("\n".join(chargebacks) + "\n")
     GOLDEN.write_text(json.dumps({"date": "2026-11-25", "items": EXPECTED}, indent=2) + "\n")
+    write_settlement(HERE, TRANSACTIONS)
     print(f"{len(ITEMS)} open items, {len(TRANSACTIONS)} transactions, {len(EXPECTED)} in window")
 
 

@@ -333,7 +333,9 @@ class FakePaytrace:
         if days is None:
             return _json(200, _errors({BAD_REQUEST_CODE: ["Please provide a valid date range."]}))
         chosen = [batch for batch in self.batches if _inside(_day(batch.get("settled")), days)]
-        return _json(200, _success(batches=chosen))
+        # A batch's own transaction list (``transactions``) is served only per batch.
+        summaries = [{k: v for k, v in batch.items() if k != "transactions"} for batch in chosen]
+        return _json(200, _success(batches=summaries))
 
     def _batch_transactions(self, request: dict[str, Any]) -> _Answer:
         number = request.get("batch_number")
@@ -344,6 +346,8 @@ class FakePaytrace:
         if not matching:
             return _json(200, _success(transactions=[]))
         latest = max(matching, key=lambda batch: _day(batch.get("settled")) or dt.date.min)
+        if "transactions" in latest:  # the batch names its transactions (several a day)
+            return _json(200, _success(transactions=latest["transactions"]))
         day = _day(latest.get("settled"))
         chosen = [t for t in self.transactions if t.get("settled") and _day(t["settled"]) == day]
         return _json(200, _success(transactions=chosen))
@@ -486,6 +490,13 @@ def export_records(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
         with open(path, encoding="utf-8-sig") as handle:
             records.extend(load_json(handle.read())["transactions"])
     return records
+
+
+def batch_records(path: str | Path) -> list[dict[str, Any]]:
+    """The batches of a ``[paytrace] batches_file``, each with its transaction list."""
+    with open(path, encoding="utf-8-sig") as handle:
+        batches: list[dict[str, Any]] = load_json(handle.read())["batches"]
+    return batches
 
 
 def transaction_record(

@@ -57,7 +57,30 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
         "report",
         "plan",
         "recurring",
+        "batches",
+        "deposits",
     }
+    # the sample day's three batches (sample_data/settlement_data.py), numbers wrapping
+    assert [(b["batch_number"], b["settled_on"], b["status"]) for b in document["batches"]] == [
+        (998, "2026-11-25", "batch_mismatch"),
+        (999, "2026-11-25", "deposit_missing"),
+        (1, "2026-11-25", "fee_out_of_band"),
+    ]
+    assert set(document["batches"][0]) == {
+        "batch_number",
+        "settled_on",
+        "card_type",
+        "transaction_count",
+        "sales_cents",
+        "refunds_cents",
+        "net_cents",
+        "deposit_cents",
+        "fee_cents",
+        "deposit_on",
+        "status",
+        "reason",
+    }
+    assert [d["status"] for d in document["deposits"]] == ["ok", "deposit_unmatched", "ok"]
     assert document["window"] == {"from": "2026-11-25", "to": "2026-11-25"}
     assert document["dry_run"] is True
     assert sum(document["counts"].values()) == len(document["items"]) == 75

@@ -19,7 +19,7 @@ FOUNDATION = frozenset(
     {"__init__", "errors", "money", "models", "config", "frames", "memory", "privacy", "logs"}
 )
 DOMAIN = frozenset({"matching", "plan"})
-SYSTEMS = frozenset({"paytrace", "abas", "ledger"})
+SYSTEMS = frozenset({"paytrace", "abas", "ledger", "bank"})
 #: Top-level name -> the other top-level names it may import (its own always).
 MAY_IMPORT: dict[str, frozenset[str]] = {
     **dict.fromkeys(FOUNDATION, FOUNDATION),

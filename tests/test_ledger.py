@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from paytrace_abas.commands.reconcile import cleared_invoices
+from paytrace_abas.commands.ledger_facts import cleared_invoices
 from paytrace_abas.errors import LedgerError, LockedError, StateError
 from paytrace_abas.ledger import (
     DEAD_LETTER,

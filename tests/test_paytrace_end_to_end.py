@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from paytrace_abas.cli import cli
 from paytrace_abas.cli.support import ProgressBar
-from tests.fake_paytrace import FakePaytrace, export_records, sample_day_config
+from tests.fake_paytrace import FakePaytrace, batch_records, export_records, sample_day_config
 from tests.support.paths import ROOT
 
 SAMPLE = ROOT / "sample_data"
@@ -53,6 +53,8 @@ def file_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.fixture
 def sample_fake(fake_paytrace: FakePaytrace) -> FakePaytrace:
     fake_paytrace.transactions = export_records(sorted((SAMPLE / "paytrace").glob("*.json")))
+    # the sample day's three batches, served by /v1/batches/export and transaction_list
+    fake_paytrace.batches = batch_records(SAMPLE / "paytrace_batches-2026-11-25.json")
     return fake_paytrace
 
 

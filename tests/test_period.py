@@ -48,6 +48,7 @@ def test_daily_card_and_batch_totals_separate_money_in_from_money_out() -> None:
     ]
     assert report.batches.to_dict("records") == [
         {
+            "day": november(23),
             "batch_number": 1,
             "count": 2,
             "received_cents": 4_000,
@@ -55,6 +56,7 @@ def test_daily_card_and_batch_totals_separate_money_in_from_money_out() -> None:
             "net_cents": 4_000,
         },
         {
+            "day": november(24),
             "batch_number": 2,
             "count": 4,
             "received_cents": 6_600,

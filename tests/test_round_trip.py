@@ -92,18 +92,47 @@ def test_an_edited_workbook_ends_in_receipts_in_the_import_file(demo_copy: Path)
     every_line = [line for lines in receipts.values() for line in lines]
     assert all(invoice for _, invoice, _, _ in every_line)  # no write-off reaches abas
     # The write-offs are listed for booking by hand, as debit and credit of the same reference.
-    assert "book by hand in abas (2 write-off(s) no sink posts)" in applied.output
+    # ... and with them the dry run's settlement: deposit and fee of the two batches it paired
+    # (docs/settlement.md), 998 by its amount (2.9 % fee), 1 by its reference (5 % fee).
+    assert "book by hand in abas (6 booking(s) no sink posts)" in applied.output
     printed = [line.split() for line in applied.output.splitlines()]
     booked = [words for words in printed if words and words[0].startswith("5123303")]
     assert [words[:6] for words in booked] == [
         ["512330373", "2026-11-25", "6855", "18100", "40.00", "USD"],
         ["512330387", "2026-11-25", "18100", "4970", "10.00", "USD"],
     ]
+    settled = [words for words in printed if words and words[0] == "batch"]
+    assert [words[:9] for words in settled] == [
+        [
+            "batch",
+            "998",
+            "2026-11-25",
+            "18100",
+            "deposit",
+            "2026-11-26",
+            "12000",
+            "18100",
+            "45,503.68",
+        ],
+        ["batch", "998", "2026-11-25", "18100", "fee", "2026-11-26", "68550", "18100", "1,359.02"],
+        [
+            "batch",
+            "1",
+            "2026-11-25",
+            "18100",
+            "deposit",
+            "2026-11-27",
+            "12000",
+            "18100",
+            "10,096.83",
+        ],
+        ["batch", "1", "2026-11-25", "18100", "fee", "2026-11-27", "68550", "18100", "531.41"],
+    ]
 
     apply_run = applied.output.split()[1]
     shown = run_cli(demo_copy, "show", apply_run)
     assert shown.exit_code == 0, shown.output
-    assert "book by hand in abas (2 write-off(s) no sink posts)" in shown.output
+    assert "book by hand in abas (6 booking(s) no sink posts)" in shown.output
 
     before = (out / "demo-abas-import.edp").read_bytes()
     again = run_cli(demo_copy, "apply", str(resolved))
@@ -156,9 +185,13 @@ def test_the_period_report_counts_an_applied_dry_run_and_closes_decided_exceptio
     assert sorted(by_hand) == [
         ("512330373", "6855", -40.0, "book_by_hand"),
         ("512330387", "4970", 10.0, "book_by_hand"),
+        # batch 998's settlement, deposited on the 26th (batch 1's on the 27th is later)
+        ("batch 998 2026-11-25 18100 deposit", "18100", 45503.68, "book_by_hand"),
+        ("batch 998 2026-11-25 18100 fee", "18100", 1359.02, "book_by_hand"),
     ]
     assert {row[7] for row in postings} == {"posted", "book_by_hand"}
-    assert len(postings) == 45 + 3 + 2  # the run's invoice lines, the decided ones, write-offs
+    # the run's invoice lines, the decided ones, write-offs, batch 998's two bookings
+    assert len(postings) == 45 + 3 + 2 + 2
 
 
 def test_a_payment_the_clerk_ignored_is_not_posted_when_it_matches_later(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from paytrace_abas.commands.inputs import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError, InputFileError
 from paytrace_abas.ledger import Ledger
-from paytrace_abas.models import DeliveryReport, Outcome, Window, open_exception_mask
+from paytrace_abas.models import DeliveryReport, ManualBooking, Outcome, Window, open_exception_mask
 from paytrace_abas.plan.document import Plan, plan_from_json, read_plan
 from paytrace_abas.plan.integrity import first_difference, plan_problems
 from paytrace_abas.plan.recheck import LedgerFacts, PaidLine, PlanReview, review_plan
@@ -39,6 +39,8 @@ class ApplyOutcome:
     delivery: DeliveryReport
     dead_letters: int
     exit_code: int
+    #: the dry run's settlement bookings (bank deposit, fee) this apply accepted, to book by hand
+    settlement_bookings: tuple[ManualBooking, ...] = ()
 
 
 def apply_plan_file(
@@ -73,6 +75,7 @@ def apply_plan_file(
         # which finds the same decision and posts the receipts then.
         ledger.record_decisions(run_id, plan.run_id, review.decisions, review.bookings)
         learned = learn_from_decisions(ledger, run_id, plan, review.decisions, started)
+        settled = tuple(ledger.accept_settlement_bookings(run_id, plan.run_id))
         delivery = post_receipts(ledger, settings, run_id, review.receipts)
         _carry_plan_run(ledger, run_id, plan, [d.transaction_id for d in review.decisions])
         dead_letters = ledger.count_in_state("dead_letter")
@@ -82,7 +85,7 @@ def apply_plan_file(
             "changed_since_plan": len({r.transaction_id for r in review.rechecks}),
             "already_in_ledger": len(review.skipped),
             "decisions_applied": len(review.decisions),
-            "book_by_hand": len(review.bookings),
+            "book_by_hand": len(review.bookings) + len(settled),
             "links_learned": len(learned),
             "posted_now": delivery.count(Outcome.POSTED),
             "found_in_abas": delivery.count(Outcome.FOUND),
@@ -91,7 +94,7 @@ def apply_plan_file(
         finish_and_alert(
             ledger, settings, run_id, "apply", exit_code, counts, str(window), plan=plan_path
         )
-    return ApplyOutcome(run_id, plan, review, delivery, dead_letters, exit_code)
+    return ApplyOutcome(run_id, plan, review, delivery, dead_letters, exit_code, settled)
 
 
 def check_recorded(ledger: Ledger, plan: Plan, plan_path: Path) -> None:

@@ -28,8 +28,9 @@ from paytrace_abas.errors import EXIT_FAILED, EXIT_OK, ConfigError, PaytraceAbas
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import Ledger
 from paytrace_abas.ledger.customers import CREATED, SENDING_CREATION
+from paytrace_abas.ledger.records import CustomerCreation
 from paytrace_abas.matching.profiles import PROFILE_COLUMNS, Pairing, pair_profiles
-from paytrace_abas.models import CustomerCreation, CustomerLink
+from paytrace_abas.models import CustomerLink
 from paytrace_abas.paytrace.client import fetch_profiles
 from paytrace_abas.paytrace.files import read_customers_file
 from paytrace_abas.paytrace.records import Customer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from paytrace_abas.paytrace.chargebacks import read_chargebacks, with_original_p
 from paytrace_abas.paytrace.client import ProgressCallback, fetch_transactions
 from paytrace_abas.paytrace.files import read_export_files
 from paytrace_abas.paytrace.normalize import normalize_transactions, select_window
+from paytrace_abas.paytrace.transport import PaytraceSession
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +66,14 @@ def load_pulled_payments(
     window: Window,
     progress: ProgressCallback | None = None,
     records_by_day: dict[dt.date, int] | None = None,
+    then: Callable[[PaytraceSession], None] | None = None,
 ) -> pd.DataFrame:
     """Every transaction pulled for the window (its overlap and next day too), normalized;
-    :func:`load_payments` keeps the window's."""
+    :func:`load_payments` keeps the window's. Over the API, ``then`` makes more requests on
+    the same session."""
     paytrace = settings.paytrace
     if paytrace.source == "api":
-        raw = fetch_transactions(paytrace, settings.secrets, window, progress, records_by_day)
+        raw = fetch_transactions(paytrace, settings.secrets, window, progress, records_by_day, then)
         try:
             payments = normalize_transactions(raw, paytrace.zone, paytrace.currency)
         except InputFileError as exc:

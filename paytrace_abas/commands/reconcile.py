@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from paytrace_abas.abas.sink import check_sink
+from paytrace_abas.commands import settlement as settling
 from paytrace_abas.commands._run import (
     finish_and_alert,
     post_receipts,
@@ -21,9 +21,14 @@ from paytrace_abas.commands.customer_links import exception_payers, payer_ids
 from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
-    load_pulled_payments,
     open_ledger,
     utc_now,
+)
+from paytrace_abas.commands.ledger_facts import (
+    carry_exceptions,
+    ledger_history,
+    posted_invoices,
+    with_posting_columns,
 )
 from paytrace_abas.commands.money_trail import Trail, record_trail, trail_of_run, with_money_trail
 from paytrace_abas.commands.out_folder import prepare_out_dir
@@ -37,8 +42,7 @@ from paytrace_abas.errors import (
     ConfigError,
     UsageError,
 )
-from paytrace_abas.frames import records
-from paytrace_abas.ledger import POSTED, Ledger
+from paytrace_abas.ledger import Ledger
 from paytrace_abas.ledger.views import (
     dead_letter_rows,
     run_item_rows,
@@ -46,13 +50,13 @@ from paytrace_abas.ledger.views import (
     with_decision_columns,
 )
 from paytrace_abas.matching import invoice_numbers_in_play, match_payments
+from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.models import (
     Category,
     DeliveryReport,
     Outcome,
     Receipt,
     Window,
-    open_exception_mask,
 )
 from paytrace_abas.paytrace.client import ProgressCallback
 from paytrace_abas.paytrace.normalize import business_day, select_window
@@ -66,6 +70,7 @@ from paytrace_abas.plan.inputs import inputs_path, write_run_inputs
 from paytrace_abas.plan.integrity import RUN_PLAN, canonical_plan
 from paytrace_abas.report import RunHeader, planned_posting_rows, write_workbook
 from paytrace_abas.report.period import snapshot_items
+from paytrace_abas.report.settlement import settled_lines, settlement_sheet
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +95,8 @@ class RunOutcome:
     #: recurring schedules checked (models.RECURRING_COLUMNS); None when none are configured
     recurring: pd.DataFrame | None = None
     trail: Trail | None = None  # what refunds, voids and chargebacks undo (the alert's lines)
+    #: batches, deposits, fees and the bookings to make by hand (docs/settlement.md)
+    settlement: Settlement = field(default_factory=Settlement)
 
 
 def reconcile(
@@ -171,13 +178,14 @@ def _reconcile_in_ledger(
     last_closed: dt.date,
 ) -> RunOutcome:
     records_by_day: dict[dt.date, int] = {}
-    pulled = load_pulled_payments(settings, window, progress, records_by_day)
+    pulled, pulls = settling.load_pulled_and_batches(settings, window, progress, records_by_day)
     payments = select_window(pulled, window, settings.paytrace.zone)
     ledger.record_pulled_days(run_id, records_by_day)
     schedules = load_recurring(settings)
     payments, originals, disputes = with_money_trail(
         ledger, settings, window, payments, chargebacks_file
     )
+    settlement, payments = settling.settle_window(settings, pulls, payments)
     open_items, customers = load_abas_inputs(settings)
     log.info(
         "loaded %d payments in %s, %d open items and %d customers",
@@ -226,6 +234,7 @@ def _reconcile_in_ledger(
         language=report.workbook_language,
     )
     postings, dead_letter_sheet = _posting_sheets(ledger, run_id, plan, dry_run)
+    postings = settling.with_bookings(postings, settlement)
     if dry_run and settings.abas.preview:
         postings = with_abas_preview(settings, plan, postings)
     write_workbook(
@@ -237,6 +246,8 @@ def _reconcile_in_ledger(
         dead_letter_sheet,
         matched_rows_limit=report.matched_rows_limit,
         recurring=recurring,
+        settlement=settlement_sheet(settlement),
+        settled=settled_lines(settlement.batches),
     )
     # The run's own records commit last, once its report is written (the postings' states are
     # committed as they happen: that is what makes posting exactly once).
@@ -244,9 +255,10 @@ def _reconcile_in_ledger(
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
     ledger.record_payers(run_id, exception_payers(results, payments))
     record_trail(ledger, run_id, payments, disputes, dry_run)
+    settlement = settling.record_settlement(ledger, run_id, settlement, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")
     if not dry_run:
-        _carry_exceptions(ledger, run_id, results)
+        carry_exceptions(ledger, run_id, results)
         completed = completed_through(window, ledger.watermark(), last_closed)
         if completed is not None:
             ledger.advance_watermark(completed, run_id)
@@ -265,6 +277,7 @@ def _reconcile_in_ledger(
         customers,
         recurring,
         trail,
+        settlement,
     )
 
 
@@ -304,75 +317,6 @@ def check_posting_settings(settings: Settings) -> None:
     if not settings.accounts.default:
         raise ConfigError("[accounts] default is required before anything is posted to abas")
     check_sink(settings.abas, settings.secrets)
-
-
-def ledger_history(
-    ledger: Ledger, payments: pd.DataFrame, invoice_nos: Iterable[str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(already_posted, paid_before) for matching, from the ledger: only what it holds of the
-    window's payments and of ``invoice_nos`` (the numbers in play) and of the invoices those
-    payments paid, so a run reads as much of the ledger as its day needs, however long the
-    history (docs/posting.md).
-
-    A receipt the ledger holds but has not posted yet (a crashed run, a dead letter) is
-    matched again like new, so it keeps its invoices; the ledger's copy is what gets posted.
-    """
-    in_window = set(payments["transaction_id"].astype(str).tolist())
-    already_posted = ledger.posted_documents(in_window)
-    wanted = set(invoice_nos) | ledger.invoices_paid_by(in_window)
-    cleared = cleared_invoices(ledger.paid_lines(wanted))
-    paid_before = {
-        invoice: tid
-        for invoice, (tid, state) in ledger.invoice_payers(cleared).items()
-        if state == POSTED or tid not in in_window
-    }
-    return already_posted, paid_before
-
-
-def posted_invoices(
-    ledger: Ledger, payments: pd.DataFrame, already_posted: Mapping[str, str]
-) -> dict[str, list[str]]:
-    """transaction_id -> the invoices its posted receipt paid, for the window's posted ones
-    (one batched look-up of those payments: the cost follows the day, not the history)."""
-    in_window = set(payments["transaction_id"].astype(str).tolist())
-    return {
-        record.receipt.transaction_id: [line.invoice_no for line in record.receipt.lines]
-        for record in ledger.postings_of(in_window.intersection(already_posted))
-    }
-
-
-def cleared_invoices(paid_lines: Mapping[str, list[tuple[str, int, int | None]]]) -> set[str]:
-    """Invoices a ledger line paid in full; a part-paid invoice stays open for its next payment.
-
-    abas' open-items export then shows the rest still open, and a later payment of that rest
-    is a match, not a duplicate. A line planned without its open amount counts as clearing.
-    """
-    return {
-        invoice
-        for invoice, lines in paid_lines.items()
-        if any(opened is None or paid >= opened for _, paid, opened in lines)
-    }
-
-
-def with_posting_columns(results: pd.DataFrame, plan: Plan, ledger: Ledger) -> pd.DataFrame:
-    """Results plus ``account`` (from the plan) and ``posting_state`` (from the ledger)."""
-    accounts = {posting.transaction_id: posting.account for posting in plan.postings}
-    ids = results["transaction_id"].astype(str)
-    states = ledger.posting_states(ids.tolist())
-    enriched = results.copy()
-    enriched["account"] = ids.map(lambda tid: accounts.get(tid, ""))
-    enriched["posting_state"] = ids.map(lambda tid: states.get(tid, ""))
-    return enriched
-
-
-def _carry_exceptions(ledger: Ledger, run_id: str, results: pd.DataFrame) -> None:
-    is_open = open_exception_mask(results["category"], results["decided_run"] != "")
-    exceptions = [
-        (str(r["transaction_id"]), str(r["category"]), str(r["reason"]), int(r["amount_cents"]))
-        for r in records(results[is_open])
-    ]
-    resolved = results.loc[~is_open, "transaction_id"].astype(str).tolist()
-    ledger.carry_exceptions(run_id, exceptions, resolved)
 
 
 def _ids(results: pd.DataFrame, category: Category) -> list[str]:

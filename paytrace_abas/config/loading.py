@@ -32,6 +32,7 @@ from paytrace_abas.config.settings import (
     Settings,
     is_account,
 )
+from paytrace_abas.config.settlement import read_settlement
 from paytrace_abas.errors import ConfigError
 
 
@@ -73,6 +74,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
         posting=_read_posting(reader.section("posting")),
         accounts=_read_accounts(reader.section("accounts")),
         alerts=_read_alerts(reader.section("alerts")),
+        settlement=read_settlement(reader.section("settlement")),
         secrets=read_secrets(environ),
     )
     reader.reject_unknown_sections()
@@ -136,6 +138,7 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
     settings = PaytraceSettings(
         source=section.choice("source", defaults.source, ("file", "api")),
         file=section.path("file", must_exist=section.peek("source") != "api"),
+        batches_file=section.path("batches_file", must_exist=True),
         base_url=section.url("base_url", defaults.base_url),
         timezone=section.timezone("timezone", defaults.timezone),
         currency=section.currency("currency", defaults.currency),
@@ -264,7 +267,13 @@ def _read_accounts(section: TomlSection) -> AccountSettings:
         merchant=section.text("merchant", ""),
         default=section.text("default", ""),
         rules=tuple(rules),
+        bank=section.text("bank", ""),
+        fee=section.text("fee", ""),
     )
+    for key in ("bank", "fee"):
+        value = getattr(settings, key)
+        if value and not is_account(value):
+            section.problem(key, f"{value!r} is not an account ({ACCOUNT_RULE_TEXT})")
     if section.present and not settings.default:
         section.problem("default", "is required: the account used when no rule fits")
     elif settings.default and not is_account(settings.default):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from paytrace_abas.config.secrets import SECRET_FIELDS
 from paytrace_abas.config.secrets import Secrets as Secrets
+from paytrace_abas.config.settlement import SettlementSettings
 
 #: an abas account number as this tool writes it: letters, digits, '.', '_' or '-', at most 20,
 #: starting with a letter or digit (no ';', '=', '|', space: they would break a file or a sheet)
@@ -52,6 +53,8 @@ class Backoff:
 class PaytraceSettings:
     source: str = "file"
     file: Path | None = None
+    #: file mode: the /v1/batches/export body, each batch with its transaction_list answer
+    batches_file: Path | None = None
     base_url: str = "https://api.paytrace.com"
     timezone: str = "America/Los_Angeles"
     currency: str = "USD"
@@ -260,6 +263,10 @@ class AccountSettings:
     #: account when no rule fits; required before anything is posted
     default: str = ""
     rules: tuple[AccountRule, ...] = ()
+    #: settlement bookings (docs/settlement.md): the bank account deposits arrive on
+    bank: str = ""
+    #: settlement bookings: the account the processor's fees are booked to
+    fee: str = ""
 
     def account_for(self, card_type: str, currency: str) -> str:
         """The first fitting rule's account, else the default."""
@@ -373,4 +380,5 @@ class Settings:
     posting: PostingSettings = field(default_factory=PostingSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    settlement: SettlementSettings = field(default_factory=SettlementSettings)
     secrets: Secrets = field(default_factory=Secrets)

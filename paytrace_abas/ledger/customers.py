@@ -8,7 +8,8 @@ import sqlite3
 from collections.abc import Iterable
 
 from paytrace_abas.ledger.connection import LedgerConnection
-from paytrace_abas.models import CustomerCreation, CustomerLink
+from paytrace_abas.ledger.records import CustomerCreation
+from paytrace_abas.models import CustomerLink
 from paytrace_abas.privacy import mask_pans
 
 SENDING_CREATION, CREATED = "sending", "created"

@@ -276,6 +276,29 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
     (
         10,
         (
+            # A settlement's bookings (bank deposit, processor fee) no sink can post: proposed
+            # by every run that pairs a batch (``planned_run_id``), listed to book by hand
+            # once, by the posting run or ``apply`` that accepts them (``run_id``).
+            """CREATE TABLE settlement_bookings (
+                booking_id TEXT PRIMARY KEY,
+                planned_run_id TEXT NOT NULL,
+                run_id TEXT REFERENCES runs (run_id),
+                counter_account TEXT NOT NULL,
+                gl_account TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                booked_on TEXT NOT NULL,
+                note TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX settlement_bookings_planned ON settlement_bookings (planned_run_id)",
+            "CREATE INDEX settlement_bookings_run ON settlement_bookings (run_id)",
+            "CREATE INDEX settlement_bookings_booked_on ON settlement_bookings (booked_on)",
+        ),
+    ),
+    (
+        11,
+        (
             # Links a clerk's `assign` taught: PayTrace customer -> abas customer, with where
             # the decision came from (docs/customers.md#links-learned-from-the-clerk).
             """CREATE TABLE customer_links (

@@ -18,11 +18,13 @@ from paytrace_abas.ledger import customers as _customers
 from paytrace_abas.ledger import decisions as _decisions
 from paytrace_abas.ledger import postings as _postings
 from paytrace_abas.ledger import runs as _runs
+from paytrace_abas.ledger import settlement as _settlement
 from paytrace_abas.ledger import trail as _trail
 from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import (
     AppliedDecision,
     ClerkDecision,
+    CustomerCreation,
     DeadLetterRecord,
     RunItem,
     RunItemRow,
@@ -30,7 +32,6 @@ from paytrace_abas.ledger.records import (
 )
 from paytrace_abas.ledger.trail import Dispute, PaymentKey
 from paytrace_abas.models import (
-    CustomerCreation,
     CustomerLink,
     ManualBooking,
     PostingRecord,
@@ -260,12 +261,25 @@ class Ledger:
         return _decisions.manual_bookings_of(self._connection, transaction_ids)
 
     def manual_bookings_of_run(self, run_id: str) -> list[ManualBooking]:
-        return _decisions.manual_bookings_of_run(self._connection, run_id)
+        """A run's write-offs, then the settlement bookings it accepted: all by hand."""
+        return [
+            *_decisions.manual_bookings_of_run(self._connection, run_id),
+            *_settlement.settlement_bookings_of_run(self._connection, run_id),
+        ]
 
     def manual_bookings_paid_between(
         self, first_day: dt.date, last_day: dt.date
     ) -> list[ManualBooking]:
-        return _decisions.manual_bookings_paid_between(self._connection, first_day, last_day)
+        return [
+            *_decisions.manual_bookings_paid_between(self._connection, first_day, last_day),
+            *_settlement.settlement_bookings_between(self._connection, first_day, last_day),
+        ]
+
+    def propose_settlement_bookings(self, run_id: str, bookings: Iterable[ManualBooking]) -> None:
+        _settlement.propose_settlement_bookings(self._connection, run_id, bookings)
+
+    def accept_settlement_bookings(self, run_id: str, planned_run_id: str) -> list[ManualBooking]:
+        return _settlement.accept_settlement_bookings(self._connection, run_id, planned_run_id)
 
     # -- customers: learned links, payers, creations (customers.py) ----------------------------
 

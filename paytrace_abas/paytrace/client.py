@@ -44,19 +44,24 @@ def fetch_transactions(
     window: Window,
     progress: ProgressCallback | None = None,
     records_by_day: dict[dt.date, int] | None = None,
+    then: Callable[[PaytraceSession], None] | None = None,
 ) -> list[RawTransaction]:
     """Every transaction PayTrace exports for the window's pull days, de-duplicated.
 
-    ``records_by_day`` (when given) is filled with how many records each pulled day answered.
+    ``records_by_day`` (when given) is filled with how many records each pulled day answered;
+    ``then`` makes more requests on the same session (and token) once the days are pulled.
     """
     with PaytraceSession(settings, secrets) as session:
-        return pull_transactions(
+        records = pull_transactions(
             session,
             pull_days(window, settings.overlap_days),
             settings.parallel_requests,
             progress,
             records_by_day,
         )
+        if then is not None:
+            then(session)
+        return records
 
 
 def pull_days(window: Window, overlap_days: int) -> list[dt.date]:

@@ -86,6 +86,11 @@ def _load_json(path: Path, export: bool = True) -> Any:
             return decode_export(content.removeprefix(codecs.BOM_UTF8))
     except (ValueError, RecursionError):
         pass  # not an export body msgspec reads: json.loads words the error as before
+    return parse_json(path, content)
+
+
+def parse_json(path: Path, content: bytes) -> Any:
+    """Any PayTrace JSON body, amounts as Decimal; InputFileError naming line and column."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -20,6 +20,10 @@ _BATCH_NUMBER_KEYS = ("number", "batch_number")
 _BATCH_DAY_KEYS = ("settled", "settled_at", "settlement_date", "date", "when", "closed", "created")
 _BATCH_COUNT_KEYS = ("transaction_count", "tranx_count", "count")
 _BATCH_NET_KEYS = ("net_amount", "net", "amount")
+# The legacy API's SALESAMOUNT / REFUNDAMOUNT and, per brand, {VISA|...}{SALESAMOUNT|REFUNDAMOUNT}.
+_BATCH_SALES_KEYS = ("sales_amount", "sales")
+_BATCH_REFUND_KEYS = ("refund_amount", "refunds_amount", "refunds")
+BATCH_CARD_TYPES = ("VISA", "MASTERCARD", "AMEX", "DISCOVER", "DINERS", "JCB", "PRIVATE")
 
 BatchKey = tuple[int, "dt.date | None"]
 
@@ -34,6 +38,11 @@ class Batch:
     net_amount_cents: int | None
     source: str
     record: Mapping[str, Any] = field(repr=False, compare=False)
+    #: the batch's own totals (None where PayTrace gave none)
+    sales_cents: int | None = None
+    refunds_cents: int | None = None
+    #: card type -> (sales, refunds) in cents, for the brands the batch breaks down
+    card_totals: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def key(self) -> BatchKey:
@@ -87,7 +96,22 @@ def read_batch(record: Mapping[str, Any], source: str) -> Batch:
         net_amount_cents=_cents_or_none(_first(record, _BATCH_NET_KEYS), source),
         source=source,
         record=record,
+        sales_cents=_cents_or_none(_first(record, _BATCH_SALES_KEYS), source),
+        refunds_cents=_cents_or_none(_first(record, _BATCH_REFUND_KEYS), source),
+        card_totals=_card_totals(record, source),
     )
+
+
+def _card_totals(record: Mapping[str, Any], source: str) -> dict[str, tuple[int, int]]:
+    """Per brand (``visa_sales_amount``, ``visa_refund_amount``, ...) where the batch gives it."""
+    totals: dict[str, tuple[int, int]] = {}
+    for brand in BATCH_CARD_TYPES:
+        prefix = brand.lower()
+        sales = _cents_or_none(record.get(f"{prefix}_sales_amount"), source)
+        refunds = _cents_or_none(record.get(f"{prefix}_refund_amount"), source)
+        if sales is not None or refunds is not None:
+            totals[brand] = (abs(sales or 0), abs(refunds or 0))
+    return totals
 
 
 def read_customer(record: Mapping[str, Any], source: str) -> Customer:
@@ -155,4 +179,4 @@ def _cents_or_none(value: Any, source: str) -> int | None:
     try:
         return to_cents(value if isinstance(value, Decimal) else str(value))
     except MoneyError as exc:
-        raise SourceError(f"{source}: batch net amount: {exc}") from None
+        raise SourceError(f"{source}: batch amount: {exc}") from None

@@ -11,11 +11,13 @@ from tabulate import tabulate
 
 from paytrace_abas.frames import records
 from paytrace_abas.matching import category_totals, hit_rate, payment_hit_rate
+from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.models import CheckStep, DeliveryReport, ManualBooking, Outcome, Window
 from paytrace_abas.money import cents_to_decimal, format_cents
 from paytrace_abas.plan.document import Plan
 from paytrace_abas.plan.recheck import PlanReview
 from paytrace_abas.report.formats import share_text
+from paytrace_abas.report.settlement import batches_json, deposits_json, describe_settlement
 
 
 def console_summary(results: pd.DataFrame, currency: str, locale: str) -> str:
@@ -59,7 +61,7 @@ def describe_bookings(bookings: Sequence[ManualBooking]) -> str:
         day = booking.paid_on.isoformat()
         rows.append((booking.transaction_id, day, debit, credit, amount, booking.note))
     headers = ["reference (beleg)", "day", "debit", "credit", "amount", "note"]
-    title = f"book by hand in abas ({len(rows)} write-off(s) no sink posts):"
+    title = f"book by hand in abas ({len(rows)} booking(s) no sink posts):"
     return title + "\n" + tabulate(rows, headers=headers, disable_numparse=True)
 
 
@@ -88,6 +90,8 @@ class AppliedPlan(Protocol):
     def delivery(self) -> DeliveryReport: ...
     @property
     def dead_letters(self) -> int: ...
+    @property
+    def settlement_bookings(self) -> tuple[ManualBooking, ...]: ...
 
 
 def describe_apply(outcome: AppliedPlan) -> str:
@@ -110,8 +114,8 @@ def describe_apply(outcome: AppliedPlan) -> str:
             lines.append(f"  revised: {decision.transaction_id} (was '{decision.revises}')")
     for tid in review.withdrawn_bookings:
         lines.append(f"  write-off of {tid} withdrawn: reverse it in abas if it was booked by hand")
-    if review.bookings:
-        lines.append(describe_bookings(review.bookings))
+    if review.bookings or outcome.settlement_bookings:
+        lines.append(describe_bookings([*review.bookings, *outcome.settlement_bookings]))
     lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
     return "\n".join(lines)
 
@@ -151,6 +155,8 @@ class FinishedRun(Protocol):
     def recurring(self) -> pd.DataFrame | None: ...
     @property
     def trail(self) -> TrailLines | None: ...
+    @property
+    def settlement(self) -> Settlement: ...
 
 
 def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
@@ -167,6 +173,9 @@ def describe_reconcile(outcome: FinishedRun, currency: str, locale: str) -> str:
         counts = outcome.recurring["status"].value_counts()
         found = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing due"
         lines.append(f"recurring: {found}")
+    lines += describe_settlement(outcome.settlement)
+    if outcome.settlement.to_book:
+        lines.append(describe_bookings(outcome.settlement.to_book))
     if outcome.delivery is not None:
         lines.append(describe_retry(outcome.delivery, outcome.dead_letters))
     if outcome.trail is not None:
@@ -209,6 +218,8 @@ def run_json(outcome: FinishedRun) -> dict[str, Any]:
         "report": str(outcome.workbook_path),
         "plan": str(outcome.plan_path) if outcome.plan_path else None,
         "recurring": recurring_json(outcome.recurring),
+        "batches": batches_json(outcome.settlement.batches),
+        "deposits": deposits_json(outcome.settlement.deposits),
     }
 
 

@@ -69,7 +69,10 @@ def summarize_period(
         categories=category_totals(in_period),
         daily=_daily_totals(in_period),
         card_types=_money_totals(in_period, ["day", "card_type"]),
-        batches=_money_totals(in_period[in_period["batch_number"].notna()], ["batch_number"]),
+        # numbers wrap: a batch is its number on its settlement day
+        batches=_money_totals(
+            in_period[in_period["batch_number"].notna()], ["day", "batch_number"]
+        ),
         postings=_postings_in(postings, first_day, last_day),
         open_exceptions=_open_exceptions(latest, resolved, last_day),
     )
@@ -123,7 +126,10 @@ def _money_totals(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         refunded_cents=("refunded_cents", "sum"),
     )
     grouped["net_cents"] = grouped["received_cents"] - grouped["refunded_cents"]
-    return grouped.reset_index()[columns]
+    totals = grouped.reset_index()[columns]
+    if "batch_number" in keys:  # a key of several columns comes back as floats
+        totals["batch_number"] = totals["batch_number"].astype("Int64")
+    return totals
 
 
 def _postings_in(postings: pd.DataFrame, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:

@@ -35,7 +35,7 @@ _MONEY_COLUMNS = (
     Column("net_cents", Kind.MONEY, total=True),
 )
 CARD_TYPE_COLUMNS = (Column("day", Kind.DATE), Column("card_type"), *_MONEY_COLUMNS)
-BATCH_COLUMNS = (Column("batch_number", Kind.COUNT), *_MONEY_COLUMNS)
+BATCH_COLUMNS = (Column("day", Kind.DATE), Column("batch_number", Kind.COUNT), *_MONEY_COLUMNS)
 OPEN_EXCEPTION_COLUMNS = (
     Column("transaction_id"),
     Column("day", Kind.DATE),

@@ -33,6 +33,7 @@ from paytrace_abas.report.recurring_sheet import (
     recurring_sheet_rows,
 )
 from paytrace_abas.report.rows import report_frame, table_rows
+from paytrace_abas.report.settlement import SETTLEMENT_COLUMNS
 from paytrace_abas.report.styles import Styles
 from paytrace_abas.report.summary import SummaryFacts, write_summary
 from paytrace_abas.report.tables import (
@@ -180,10 +181,14 @@ def write_workbook(
     row_limit: int = EXCEL_MAX_ROWS,
     matched_rows_limit: int = MATCHED_ROWS_LIMIT,
     recurring: pd.DataFrame | None = None,
+    settlement: pd.DataFrame | None = None,
+    settled: Sequence[tuple[str, int, int]] = (),
 ) -> None:
     """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
     matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py);
-    ``recurring`` (models.RECURRING_COLUMNS) is the Recurring sheet when schedules were checked."""
+    ``recurring`` (models.RECURRING_COLUMNS) is the Recurring sheet when schedules were checked;
+    ``settlement`` rows (report/settlement.py) make the Settlement sheet, ``settled`` its
+    lines on the Summary."""
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -217,10 +222,7 @@ def write_workbook(
     book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, shown)
     files = write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
-    posting_columns: tuple[Column, ...] = POSTING_COLUMNS
-    if "abas_open_after" in posting_rows.columns:
-        posting_columns = (*POSTING_COLUMNS, *PREVIEW_COLUMNS)
-    book.table("postings", NEUTRAL_COLOUR, posting_columns, posting_rows)
+    _postings_and_settlement(book, posting_rows, settlement)
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
@@ -233,11 +235,23 @@ def write_workbook(
         sheets=book.written,
         files=files,
         syntax=any(key in RESOLVABLE for key, _ in book.written),
+        settled=settled,
     )
     write_summary(summary_sheet, styles, facts, language, page)
     _set_properties(workbook, header)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
+
+
+def _postings_and_settlement(
+    book: TableBook, posting_rows: pd.DataFrame, settlement: pd.DataFrame | None
+) -> None:
+    posting_columns: tuple[Column, ...] = POSTING_COLUMNS
+    if "abas_open_after" in posting_rows.columns:
+        posting_columns = (*POSTING_COLUMNS, *PREVIEW_COLUMNS)
+    book.table("postings", NEUTRAL_COLOUR, posting_columns, posting_rows)
+    if settlement is not None:
+        book.table("settlement", NEUTRAL_COLOUR, SETTLEMENT_COLUMNS, settlement)
 
 
 class TableBook:

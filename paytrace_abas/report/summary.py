@@ -47,6 +47,8 @@ class SummaryFacts:
     files: Sequence[tuple[Path, int]] = ()
     #: a sheet has a Resolution column: show its syntax
     syntax: bool = False
+    #: (text key, batches, cents) of the settlement, shown under the PayTrace total
+    settled: Sequence[tuple[str, int, int]] = ()
 
 
 def write_summary(
@@ -72,6 +74,7 @@ def write_summary(
         sheet.append([writer.cell(labels.text("no_transactions", language), font=_BOLD)])
         sheet.append([])
     writer.category_table(facts.results)
+    writer.settled(facts.settled)
     sheet.append([])
     writer.open_exceptions(facts.results)
     sheet.append([])
@@ -169,6 +172,12 @@ class _Summary:
                 self.money(int(results["amount_cents"].sum()), _BOLD, _TOP),
             ]
         )
+
+    def settled(self, lines: Sequence[tuple[str, int, int]]) -> None:
+        """Net settled money in batches, under the PayTrace total."""
+        for key, batches, cents in lines:
+            label = self.cell(labels.text(key, self.language))
+            self.sheet.append([label, None, self.count(batches), self.money(cents)])
 
     def open_exceptions(self, results: pd.DataFrame) -> None:
         """What still waits for a clerk, by the definition ``show`` and the period report
