@@ -23,7 +23,7 @@ from paytrace_abas.commands._run import recorded_run
 from paytrace_abas.commands.inputs import open_ledger, utc_now
 from paytrace_abas.config import Settings
 from paytrace_abas.config.failpoints import reached
-from paytrace_abas.config.settings import TOKEN_CUSTOMER_FIELDS
+from paytrace_abas.config.settings import TOKEN_FIELDS
 from paytrace_abas.errors import EXIT_FAILED, EXIT_OK, ConfigError, PaytraceAbasError, UsageError
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import Ledger
@@ -119,7 +119,7 @@ def sync_tokens(settings: Settings, now: dt.datetime | None = None) -> list[Toke
     Only the fields ``[abas.customer_fields]`` names are written; with none named, nothing.
     """
     configured = settings.abas.customer_fields
-    names = {key: configured[key] for key in TOKEN_CUSTOMER_FIELDS if configured.get(key)}
+    names = {key: configured[key] for key in TOKEN_FIELDS if configured.get(key)}
     if not names:
         return []
     if not settings.abas.base_url:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from paytrace_abas.config.settings import (
     IMPORT_FILE_COLUMNS,
     REFERENCE_FIELD_ALIASES,
     REFERENCE_FIELDS,
-    TOKEN_CUSTOMER_FIELDS,
+    TOKEN_FIELDS,
     AbasSettings,
     AccountRule,
     AccountSettings,
@@ -173,9 +173,7 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         customers_table=section.text("customers_table", defaults.customers_table),
         page_size=section.integer("page_size", defaults.page_size, minimum=1),
         open_item_fields=_field_map(section, "open_item_fields", DEFAULT_OPEN_ITEM_FIELDS),
-        customer_fields=_field_map(
-            section, "customer_fields", DEFAULT_CUSTOMER_FIELDS, TOKEN_CUSTOMER_FIELDS
-        ),
+        customer_fields=_field_map(section, "customer_fields", DEFAULT_CUSTOMER_FIELDS),
         new_customer_values=section.string_table("new_customer_values"),
         customers_import_file=section.path("customers_import_file", must_exist=False),
         preview=section.boolean("preview", defaults.preview),
@@ -226,13 +224,11 @@ def _check_import_fields(section: TomlSection, settings: AbasSettings) -> None:
             section.problem(key, f"must be one of the import file's fields ({';'.join(columns)})")
 
 
-def _field_map(
-    section: TomlSection, key: str, defaults: Mapping[str, str], optional: Iterable[str] = ()
-) -> dict[str, str]:
-    """Defaults overlaid with ``[abas.<key>]``; unknown canonical names are problems
-    (``optional`` names are known but have no default)."""
+def _field_map(section: TomlSection, key: str, defaults: Mapping[str, str]) -> dict[str, str]:
+    """Defaults overlaid with ``[abas.<key>]``; unknown canonical names are problems."""
     given = section.string_table(key)
-    for name in sorted(set(given) - set(defaults) - set(optional)):
+    known = set(defaults) | (set(TOKEN_FIELDS) if key == "customer_fields" else set())
+    for name in sorted(set(given) - known):
         section.problem(f"{key}.{name}", "is not a known canonical column")
     return {**defaults, **given}
 

@@ -138,7 +138,7 @@ DEFAULT_CUSTOMER_FIELDS: Mapping[str, str] = {
 }
 #: Optional customer fields the ``customers`` command writes (docs/customers.md), never read
 #: as customer master columns: the vault token reference, the masked card and its expiry.
-TOKEN_CUSTOMER_FIELDS = ("paytrace_id", "card_last4", "card_expiry")
+TOKEN_FIELDS = ("paytrace_id", "card_last4", "card_expiry")
 #: abas' language-independent name of the open-items table, looked up via ``/obj/meta``.
 OPEN_ITEMS_TABLE_NAME = "(OutstandingItems):(OutstandingItem)"
 
