@@ -1,11 +1,17 @@
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from paytrace_abas.abas.files import read_open_items_export
-from paytrace_abas.abas.normalize import normalize_open_items
+from paytrace_abas.abas.files import ExportTable, read_open_items_export
+from paytrace_abas.abas.normalize import (
+    _columns,
+    _normalize_row,
+    normalize_open_items,
+    open_items_frame,
+)
 from paytrace_abas.errors import InputFileError
 
 HEADER = (
@@ -115,3 +121,30 @@ def test_xlsx_export(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="abas open-items file .* does not exist"):
         load(tmp_path / "nope.csv")
+
+
+def test_the_column_wise_read_gives_what_the_row_by_row_read_gives() -> None:
+    amounts = ["1.234,56", "-0,50", "12,5", "+5", "7", "1 000,00", "999.999.999.999,99", "0,00"]
+    rows = [
+        {
+            "invoice_no": f" {400100 + n} ",
+            "customer_no": "10001",
+            "customer_name": "Müller GmbH " if n % 2 else "",
+            "invoice_date": "01.11.2026",
+            "due_date": "" if n % 3 else "30.11.2026",
+            "currency": "eur" if n % 2 else "USD",
+            "gross_amount": "" if n % 4 == 0 else amounts[(n + 3) % len(amounts)],
+            "open_amount": amount,
+            "discount_percent": ["", "2", "2,5", "0"][n % 4],
+            "discount_until": "" if n % 2 else "10.11.2026",
+        }
+        for n, amount in enumerate(amounts)
+    ]
+    table = ExportTable(Path("items.csv"), rows, list(range(2, 2 + len(rows))))
+    places = [f"items.csv line {line}" for line in table.line_numbers]
+    by_row = open_items_frame(
+        [_normalize_row(row, where) for row, where in zip(rows, places, strict=True)]
+    )
+    assert _columns(table, places) is not None  # the column-wise read took them all
+    pd.testing.assert_frame_equal(normalize_open_items(table), by_row)
+    assert by_row["open_cents"].tolist()[:3] == [123456, -50, 1250]

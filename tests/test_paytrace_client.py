@@ -74,8 +74,9 @@ def test_pull_days_reach_back_by_the_overlap_and_one_day_past_the_window() -> No
 
 
 def read_fields(record: dict[str, Any]) -> dict[str, Any]:
-    """What the export decoder keeps of a record: the fields the package reads, None if absent."""
-    return {name: record.get(name) for name in ExportRecord.__struct_fields__}
+    """What the export decoder keeps of a record: the fields the package reads that it has."""
+    fields = ExportRecord.__struct_fields__
+    return {name: record[name] for name in fields if record.get(name) is not None}
 
 
 def test_fetch_asks_one_day_per_request_and_returns_records_as_exported(

@@ -81,3 +81,36 @@ def test_up_to_the_limit_every_matched_row_stays_in_the_workbook(demo_copy: Path
     assert not list(workbook_path.parent.glob("*-matched.csv"))
     book = openpyxl.load_workbook(workbook_path)
     assert [row[0] for row in data_rows(book, "Matched")] == _matched_ids(document)
+
+
+def test_a_dry_runs_posting_lines_past_the_limit_go_to_a_csv_and_exceptions_stay(
+    demo_copy: Path,
+) -> None:
+    unlimited = _reconcile(demo_copy, "en_US", None)
+    full_book = openpyxl.load_workbook(Path(str(unlimited["report"])))
+    every_line = [row[:2] for row in data_rows(full_book, "Postings")]
+    assert len(every_line) > 10
+    exception_sheets = [
+        name for name in full_book.sheetnames if name not in {"Summary", "Matched", "Postings"}
+    ]
+    assert exception_sheets
+
+    limited = _reconcile(demo_copy, "en_US", 10)
+    workbook_path = Path(str(limited["report"]))
+    book = openpyxl.load_workbook(workbook_path)
+    on_sheet = [row[:2] for row in data_rows(book, "Postings")]
+    assert len(on_sheet) == 10
+    overflow = workbook_path.with_name(workbook_path.stem + "-postings.csv")
+    lines = list(csv.reader(overflow.read_text(encoding="utf-8-sig").splitlines()))
+    header = next(book["Postings"].iter_rows(max_row=1, values_only=True))
+    assert tuple(lines[0]) == header
+    in_csv = [(line[0], line[1] or None) for line in lines[1:]]
+    assert on_sheet + in_csv == every_line  # every planned line, in the plan's order, once
+    for name in exception_sheets:  # never cut
+        assert data_rows(book, name) == data_rows(full_book, name)
+
+    summary = book.worksheets[0]
+    links = {cell.hyperlink.target for row in summary.iter_rows() for cell in row if cell.hyperlink}
+    assert overflow.name in links
+    texts = {cell.value for row in summary.iter_rows() for cell in row}
+    assert "More posting lines, in a CSV file beside this workbook:" in texts

@@ -6,6 +6,7 @@ The frame is described in docs/contract.md#open_items.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,14 +48,9 @@ _DATES = ("invoice_date", "due_date", "discount_until")
 def _with_dates(table: ExportTable, places: list[str]) -> pd.DataFrame | None:
     """The frame with the date columns parsed for all rows at once (strptime per cell took
     half the time of a big export); None if any cell is bad."""
-    try:
-        rows = [
-            _normalize_row(row, where, parse_date=_keep)
-            for row, where in zip(table.rows, places, strict=True)
-        ]
-    except InputFileError:
+    frame = _columns(table, places)
+    if frame is None:
         return None
-    frame = pd.DataFrame(rows, columns=OPEN_ITEM_COLUMNS)
     for column in _DATES:
         given = frame[column].fillna("").astype(object)
         present = (given != "").to_numpy()
@@ -65,8 +61,67 @@ def _with_dates(table: ExportTable, places: list[str]) -> pd.DataFrame | None:
     return frame
 
 
-def _keep(text: str) -> str:
-    return text
+def _columns(table: ExportTable, places: list[str]) -> pd.DataFrame | None:
+    """The frame a column at a time, dates still text; None at the first cell that is missing
+    or not in its usual form (``_normalize_row`` then words it, or takes the unusual form)."""
+    rows = table.rows
+
+    def texts(column: str) -> list[str]:
+        return [row.get(column, "").strip() for row in rows]
+
+    columns: dict[str, Any] = {
+        name: texts(name) for name in ("invoice_no", "customer_no", "customer_name", "currency")
+    }
+    if any("" in columns[name] for name in ("invoice_no", "customer_no", "currency")):
+        return None
+    open_cents = _cents(texts("open_amount"))
+    gross_cents = _cents(texts("gross_amount"))
+    currencies = _each_distinct(columns["currency"], parse_currency)
+    discounts = _each_distinct(texts("discount_percent"), parse_percent_basis_points)
+    if open_cents is None or gross_cents is None or currencies is None or discounts is None:
+        return None
+    if None in open_cents:
+        return None
+    columns["currency"] = currencies
+    columns["gross_cents"] = [
+        o if g is None else g for o, g in zip(open_cents, gross_cents, strict=True)
+    ]
+    columns["open_cents"] = open_cents
+    columns["discount_bp"] = [bp or 0 for bp in discounts]
+    for name in _DATES:
+        columns[name] = [text or None for text in texts(name)]
+    columns["source_line"] = places
+    return pd.DataFrame({name: columns[name] for name in OPEN_ITEM_COLUMNS})
+
+
+#: the usual abas amount: digits (thousands dotted) and two decimals after a comma
+_PLAIN_AMOUNT = re.compile(r"-?(?:\d+|\d{1,3}(?:\.\d{3})+),\d\d")
+
+
+def _cents(texts: list[str]) -> list[int | None] | None:
+    """Cents per cell (None where empty), as ``parse_decimal_comma`` reads them; None if one
+    does not read. The usual form is read as the integer it is, any other by the parser."""
+    cents: list[int | None] = []
+    for text in texts:
+        if not text:
+            cents.append(None)
+        elif _PLAIN_AMOUNT.fullmatch(text) and len(text) < 16:  # far below MAX_CENTS
+            cents.append(int(text.replace(".", "").replace(",", "")))
+        else:
+            try:
+                cents.append(parse_decimal_comma(text))
+            except MoneyError:
+                return None
+    return cents
+
+
+def _each_distinct(texts: list[str], parse: Callable[[str], Any]) -> list[Any] | None:
+    """``parse`` of each distinct non-empty text once (None where empty); None if one fails."""
+    try:
+        parsed = {text: parse(text) for text in set(texts) if text}
+    except (MoneyError, ValueError):
+        return None
+    return [parsed[text] if text else None for text in texts]
 
 
 def _normalize_row(

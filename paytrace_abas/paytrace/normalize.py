@@ -28,6 +28,9 @@ from paytrace_abas.privacy import mask_pans
 _RECEIVED_KINDS = frozenset({"sale", "capture", "check"})
 NEGATIVE_SALE = "negative_sale"
 _TIMESTAMP_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+#: an amount as PayTrace usually writes it: two decimals, far below MAX_CENTS
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,12}\.[0-9][0-9]")
+_SHORTEST_PAN = 13
 _CARD_TYPE_BY_PREFIX = (
     ("34", "AMEX"),
     ("37", "AMEX"),
@@ -105,8 +108,10 @@ def _normalize_columns(
     try:
         created = [_time_text(_object(item.record, "created").get("at")) for item in items]
         settled = [_time_text(item.record.get("settled")) for item in items]
+        # a tuple per record, not a dict: a big day holds a million of them at once
         rows = [
-            _fields(item, currency, bool(text)) for item, text in zip(items, settled, strict=True)
+            tuple(_fields(item, currency, bool(text)).values())
+            for item, text in zip(items, settled, strict=True)
         ]
     except InputFileError:
         return None
@@ -114,7 +119,8 @@ def _normalize_columns(
     settled_at = _local_times(settled, items, zone, "settled")
     if created_at is None or settled_at is None or "" in created:
         return None
-    frame = pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=_FIELD_COLUMNS).reindex(columns=PAYMENT_COLUMNS)
+    del rows
     frame["created_at"] = created_at
     frame["settled_at"] = settled_at
     return frame
@@ -187,6 +193,10 @@ def _fields(item: RawTransaction, currency: str, is_settled: bool) -> dict[str, 
     }
 
 
+#: the columns ``_fields`` gives, in its order (the contract's, less the two times)
+_FIELD_COLUMNS = [c for c in PAYMENT_COLUMNS if c not in ("created_at", "settled_at")]
+
+
 def _object(record: dict[str, Any], key: str) -> dict[str, Any]:
     """A nested object of the record, or an empty one where PayTrace left it out."""
     value = record.get(key)
@@ -221,6 +231,8 @@ def _amount_cents(record: dict[str, Any], source: str) -> int:
     value = record.get("amount")
     if value is None or isinstance(value, bool):
         raise InputFileError(f"{source}: field amount is missing")
+    if isinstance(value, str) and _PLAIN_AMOUNT.fullmatch(value):
+        return abs(int(value.replace(".", "")))  # "485.18", what to_cents reads, without Decimal
     try:
         # PayTrace's sign for refunds is undocumented; the kind carries the direction.
         return abs(to_cents(value if isinstance(value, Decimal) else str(value)))
@@ -249,10 +261,14 @@ def _required_timestamp(value: Any, zone: ZoneInfo, source: str, field: str) -> 
 
 
 def _text(value: Any) -> str:
-    return mask_pans(str(value or "").strip())
+    text = str(value or "").strip()
+    # a card number has 13 digits at least: a shorter text holds none (most fields of a day)
+    return mask_pans(text) if len(text) >= _SHORTEST_PAN else text
 
 
 def _last4(masked: str) -> str:
+    if masked[-4:].isdecimal() and masked[-4:].isascii():  # the usual ************4242
+        return masked[-4:]
     digits = re.sub(r"\D", "", masked)
     return digits[-4:] if len(digits) >= 4 else ""
 
@@ -262,7 +278,7 @@ def _card_type(masked: str, record: dict[str, Any]) -> str:
     if explicit:
         return explicit
     # Only an export with include_bin shows leading digits; otherwise the brand is unknown.
-    leading = re.match(r"\d+", masked)
+    leading = re.match(r"\d+", masked) if masked[:1].isdecimal() else None
     if leading:
         for prefix, name in _CARD_TYPE_BY_PREFIX:
             if leading.group().startswith(prefix):

@@ -69,15 +69,15 @@ class Plan:
     postings: tuple[Posting, ...]
     decisions: tuple[ClerkDecision, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, records: bool = True) -> dict[str, Any]:
+        """``records=False`` keeps the dataclasses: msgspec encodes them alike, no dict each."""
         return {
             "format_version": PLAN_FORMAT_VERSION,
             "run_id": self.run_id,
             "window": {"from": self.window_from, "to": self.window_to},
             "input_hash": self.input_hash,
-            # Flat records of plain values: no deep copy (dataclasses.asdict) needed.
-            "postings": [_as_dict(posting, _POSTING_FIELDS) for posting in self.postings],
-            "decisions": [_as_dict(decision, _DECISION_FIELDS) for decision in self.decisions],
+            "postings": _as_dicts(self.postings, _POSTING_FIELDS) if records else self.postings,
+            "decisions": _as_dicts(self.decisions, _DECISION_FIELDS) if records else self.decisions,
         }
 
     def receipts(self) -> tuple[Receipt, ...]:
@@ -238,11 +238,10 @@ def plan_json(plan: Plan) -> bytes:
     msgspec encodes and indents the same document ten times faster; it writes text other than
     printable ASCII unescaped where ``json`` escapes it, so such a plan goes through ``json``.
     """
-    document = plan.to_json()
-    encoded = msgspec.json.format(msgspec.json.encode(document), indent=2)
+    encoded = msgspec.json.format(msgspec.json.encode(plan.to_json(records=False)), indent=2)
     if encoded.isascii() and b"\\" not in encoded and b"\x7f" not in encoded:
         return encoded + b"\n"
-    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(plan.to_json(), indent=2) + "\n").encode("utf-8")
 
 
 def read_plan(path: Path) -> Plan:
@@ -396,5 +395,6 @@ _POSTING_FIELDS = tuple(f.name for f in fields(Posting))
 _DECISION_FIELDS = tuple(f.name for f in fields(ClerkDecision))
 
 
-def _as_dict(record: object, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in names}
+def _as_dicts(records: tuple[Any, ...], names: tuple[str, ...]) -> list[Any]:
+    # Flat records of plain values: no deep copy (dataclasses.asdict) needed.
+    return [{name: getattr(record, name) for name in names} for record in records]

@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import fields
 
+import msgspec
+
 from paytrace_abas.config import ACCOUNT_RULE_TEXT, is_account
 from paytrace_abas.models import is_paytrace_id
 from paytrace_abas.money import cents_to_decimal
@@ -22,7 +24,14 @@ RUN_PLAN = "run"
 
 
 def canonical_plan(plan: Plan) -> str:
-    """The plan as one canonical JSON text: what the ledger keeps and compares."""
+    """The plan as one canonical JSON text: what the ledger keeps and compares.
+
+    msgspec writes the same text as ``json.dumps(..., sort_keys=True)`` without a dict per
+    posting, as long as nothing in it needs escaping; otherwise ``json`` writes it.
+    """
+    encoded = msgspec.json.encode(plan.to_json(records=False), order="sorted")
+    if encoded.isascii() and b"\\" not in encoded and b"\x7f" not in encoded:
+        return encoded.decode("ascii")
     return json.dumps(plan.to_json(), sort_keys=True, separators=(",", ":"))
 
 

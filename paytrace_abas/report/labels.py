@@ -195,6 +195,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "More matched rows, in a CSV file beside this workbook:",
         "de": "Weitere zugeordnete Zeilen, in einer CSV-Datei neben dieser Mappe:",
     },
+    "more_postings": {
+        "en": "More posting lines, in a CSV file beside this workbook:",
+        "de": "Weitere Buchungszeilen, in einer CSV-Datei neben dieser Mappe:",
+    },
     "total": {"en": "Total", "de": "Summe"},
     "continued_on": {"en": "Continued on sheet {name}.", "de": "Fortsetzung auf Blatt {name}."},
     "continued_from": {"en": "Continued from sheet {name}.", "de": "Fortsetzung von Blatt {name}."},

@@ -1,10 +1,12 @@
-"""Matched rows past ``[report] matched_rows_limit``: a CSV beside the workbook.
+"""Matched rows and posting lines past ``[report] matched_rows_limit``: CSVs beside the workbook.
 
 A sheet of a million matched rows makes a workbook that Excel opens in minutes, if at all; a
 clerk needs the exceptions, and the matched rows only to look one up. The first rows stay on
 the Matched sheet, the rest go to ``<workbook>-matched.csv`` with the same columns: UTF-8
 with a byte order mark (Excel then reads it as UTF-8), ``;`` and decimal commas for a German
-workbook (what Excel expects there), ``,`` and decimal points otherwise.
+workbook (what Excel expects there), ``,`` and decimal points otherwise. The Postings sheet,
+whose lines are mostly the matched payments' again, follows the same limit into
+``<workbook>-postings.csv`` (docs/workbook.md). Exception sheets are never cut.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ MATCHED_ROWS_LIMIT = 100_000
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
 
-def overflow_path(workbook: Path) -> Path:
-    """Where the matched rows past the limit go: beside the workbook, named after it."""
-    return workbook.with_name(f"{workbook.stem}-matched.csv")
+def overflow_path(workbook: Path, key: str = "matched") -> Path:
+    """Where a table's rows past the limit go (``key``: matched or postings): beside the
+    workbook, named after it."""
+    return workbook.with_name(f"{workbook.stem}-{key}.csv")
 
 
 def write_overflow(
@@ -43,7 +46,7 @@ def write_overflow(
     values the sheet would show (none when there are none)."""
     if frame.empty:
         return []
-    headers = [labels.column_label(column.key, language) for column in columns]
+    headers = [labels.column_label(column.label_key, language) for column in columns]
     rows = table_rows(frame, columns, language)
     return [(path, write_overflow_csv(path, columns, headers, rows, language))]
 

@@ -34,8 +34,15 @@ def _column_values(frame: pd.DataFrame, key: str, language: str) -> list[Any]:
     if derive is not None:
         return derive(frame, language)
     if key in frame.columns:
-        return [_plain(value) for value in frame[key].tolist()]
+        return _plain_values(frame[key])
     return [None] * len(frame)
+
+
+def _plain_values(column: pd.Series) -> list[Any]:
+    values = column.tolist()
+    if column.dtype != object or not any(isinstance(v, list | tuple) for v in values):
+        return values  # nothing to join: a column of numbers or plain text as it is
+    return [_plain(value) for value in values]
 
 
 def _plain(value: Any) -> Any:
@@ -117,7 +124,7 @@ _DERIVED: dict[str, Callable[[pd.DataFrame, str], list[Any]]] = {
     "applied": _sum_cents("applied_cents"),
     "discount": _copy("discount_cents"),
     "difference": _difference,
-    "invoices": lambda frame, language: [_plain(v) for v in frame["invoice_nos"].tolist()],
+    "invoices": lambda frame, language: _plain_values(frame["invoice_nos"]),
     "original_invoices": lambda frame, language: [
         _plain(v) for v in frame.get("original_invoice_nos", pd.Series([()] * len(frame)))
     ],

@@ -185,10 +185,10 @@ def write_workbook(
     settled: Sequence[tuple[str, int, int]] = (),
 ) -> None:
     """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
-    matched rows past ``matched_rows_limit`` go to a CSV beside it (report/overflow.py);
-    ``recurring`` (models.RECURRING_COLUMNS) is the Recurring sheet when schedules were checked;
-    ``settlement`` rows (report/settlement.py) make the Settlement sheet, ``settled`` its
-    lines on the Summary."""
+    matched rows and posting lines past ``matched_rows_limit`` go to CSVs beside it
+    (report/overflow.py); ``recurring`` (models.RECURRING_COLUMNS) is the Recurring sheet when
+    schedules were checked; ``settlement`` rows (report/settlement.py) make the Settlement
+    sheet, ``settled`` its lines on the Summary."""
     language = header.language
     workbook = Workbook(write_only=True)
     summary_sheet = workbook.create_sheet(labels.sheet_name("summary", language))
@@ -220,9 +220,13 @@ def write_workbook(
     matched = rows[rows["category"] == Category.MATCHED.value]
     shown, rest = matched.iloc[:matched_rows_limit], matched.iloc[matched_rows_limit:]
     book.table("matched", CATEGORY_COLOURS[Category.MATCHED], MATCHED_COLUMNS, shown)
-    files = write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
+    more_rows = write_overflow(overflow_path(path), MATCHED_COLUMNS, rest, language)
+    files = [("matched", *file) for file in more_rows]
     posting_rows = postings if postings is not None else _empty(POSTING_ROW_COLUMNS)
-    _postings_and_settlement(book, posting_rows, settlement)
+    more_lines = overflow_path(path, "postings")
+    files += _postings_and_settlement(
+        book, posting_rows, settlement, more_lines, matched_rows_limit
+    )
     not_money = rows[rows["category"].isin([c.value for c in NON_MONEY])]
     if not not_money.empty:
         book.table("not_money", CATEGORY_COLOURS[Category.VOID], NOT_MONEY_COLUMNS, not_money)
@@ -244,14 +248,22 @@ def write_workbook(
 
 
 def _postings_and_settlement(
-    book: TableBook, posting_rows: pd.DataFrame, settlement: pd.DataFrame | None
-) -> None:
+    book: TableBook,
+    posting_rows: pd.DataFrame,
+    settlement: pd.DataFrame | None,
+    more_lines: Path,
+    limit: int,
+) -> list[tuple[str, Path, int]]:
+    """The Postings sheet (lines past ``limit`` in the CSV ``more_lines``) and Settlement."""
     posting_columns: tuple[Column, ...] = POSTING_COLUMNS
     if "abas_open_after" in posting_rows.columns:
         posting_columns = (*POSTING_COLUMNS, *PREVIEW_COLUMNS)
-    book.table("postings", NEUTRAL_COLOUR, posting_columns, posting_rows)
+    # The lines of the matched payments once more: the same limit, the rest in a CSV beside.
+    book.table("postings", NEUTRAL_COLOUR, posting_columns, posting_rows.iloc[:limit])
+    more = write_overflow(more_lines, posting_columns, posting_rows.iloc[limit:], book.language)
     if settlement is not None:
         book.table("settlement", NEUTRAL_COLOUR, SETTLEMENT_COLUMNS, settlement)
+    return [("postings", *file) for file in more]
 
 
 class TableBook:
@@ -337,24 +349,18 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
 
 
 def planned_posting_rows(plan: Plan) -> pd.DataFrame:
-    """The plan's postings as Postings-sheet rows with status ``planned``."""
-    rows = [
-        {
-            "transaction_id": p.transaction_id,
-            "invoice_no": p.invoice_no,
-            "write_off_account": p.write_off_account,
-            "customer_no": p.customer_no,
-            "amount_cents": p.amount_cents,
-            "discount_cents": p.discount_cents,
-            "paid_on": dt.date.fromisoformat(p.paid_on),
-            "status": "planned",
-            "abas_document": "",
-            "attempts": 0,
-            "last_error": "",
-        }
-        for p in plan.postings
+    """The plan's postings as Postings-sheet rows with status ``planned``, column by column."""
+    postings, days = plan.postings, dict[str, dt.date]()
+    fixed = {"status": "planned", "abas_document": "", "attempts": 0, "last_error": ""}
+    columns: dict[str, list[Any]] = {
+        name: [getattr(p, name) for p in postings] for name in POSTING_ROW_COLUMNS[:6]
+    }
+    columns["paid_on"] = [
+        days.get(p.paid_on) or days.setdefault(p.paid_on, dt.date.fromisoformat(p.paid_on))
+        for p in postings
     ]
-    return pd.DataFrame(rows, columns=POSTING_ROW_COLUMNS)
+    columns |= {name: [value] * len(postings) for name, value in fixed.items()}
+    return pd.DataFrame(columns if postings else [], columns=POSTING_ROW_COLUMNS)
 
 
 def _header_lines(header: RunHeader) -> list[tuple[str, Any]]:

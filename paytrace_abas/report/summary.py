@@ -44,7 +44,8 @@ class SummaryFacts:
     postings: pd.DataFrame
     sheets: Sequence[tuple[str, WrittenTable]]
     #: (CSV file beside the workbook, rows) of matched rows past the sheet's limit
-    files: Sequence[tuple[Path, int]] = ()
+    #: (table key, file, rows) of the tables' rows past the limit, in CSV files beside it
+    files: Sequence[tuple[str, Path, int]] = ()
     #: a sheet has a Resolution column: show its syntax
     syntax: bool = False
     #: (text key, batches, cents) of the settlement, shown under the PayTrace total
@@ -252,11 +253,11 @@ class _Summary:
                 link.hyperlink = Hyperlink(ref="", location=f"'{name}'!A1", display=name)
                 self.sheet.append([link, None, self.count(count)])
 
-    def file_index(self, files: Sequence[tuple[Path, int]]) -> None:
+    def file_index(self, files: Sequence[tuple[str, Path, int]]) -> None:
         """Files beside the workbook, linked by name (the link works while they stay together)."""
-        for path, count in files:
+        for key, path, count in files:
             self.sheet.append([])
-            self.sheet.append([self.cell(labels.text("more_matched", self.language), _BOLD)])
+            self.sheet.append([self.cell(labels.text(f"more_{key}", self.language), _BOLD)])
             link = self.cell(path.name, font=_LINK)
             link.hyperlink = Hyperlink(ref="", target=path.name, display=path.name)
             self.sheet.append([link, None, self.count(count)])
