@@ -3,7 +3,9 @@
 Paging is sequential (``offset``/``limit``, one request in flight, as abas is asked), so the
 ceiling is the number of requests the paging needs times the latency: ``N // page_size + 1``
 requests (the last, short or empty, page says "no more"). The target is a ratio of at least
-0.8: decoding the JSON and the values, building the frame and HTTP may eat 20 %.
+0.8: decoding the JSON and the values, building the frame and HTTP may eat 20 %. The reader's
+pages overlap by one record (docs/abas.md), so it asks ``ceil((N - 1) / (page_size - 1))``
+pages: also 201 for the default 100,000 items in pages of 500, more for small pages.
 
     python bench/abas_read.py [--open-items 100000] [--page-size 500] [--latency 0.02]
 

@@ -19,6 +19,10 @@ _GERMAN_AMOUNT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?$|^[+-]?\d+(,\d+)?$"
 
 def to_cents(value: Decimal | int | str) -> int:
     """Exact integer cents of an amount; raises MoneyError on sub-cent precision or non-numbers."""
+    if type(value) is Decimal:
+        cents = _plain_cents(value)
+        if cents is not None:
+            return cents
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
@@ -30,6 +34,20 @@ def to_cents(value: Decimal | int | str) -> int:
     if amount != amount.quantize(_CENT):
         raise MoneyError(f"{value!r} has more than two decimal places")
     return int(amount.quantize(_CENT) * 100)
+
+
+def _plain_cents(amount: Decimal) -> int | None:
+    """Cents of a finite amount with at most two decimals inside the range, else None (the
+    careful path then says what is wrong). Half the time of that path, which counts when an
+    abas read brings 200,000 amounts."""
+    try:
+        rounded = amount.quantize(_CENT)
+    except InvalidOperation:  # infinite, or too many digits for the context
+        return None
+    if rounded != amount:  # sub-cent digits, or NaN
+        return None
+    cents = int(rounded.scaleb(2))
+    return cents if -MAX_CENTS < cents < MAX_CENTS else None
 
 
 def parse_decimal_comma(text: str) -> int:

@@ -112,6 +112,9 @@ class FakeAbasState:
     #: called with the exec call number after it committed and before the answer goes out
     #: (it may hold the answer until the client has given up on it)
     after_commit: Callable[[int], None] | None = None
+    #: called with a query's parameters before it is answered (it may change the data, as
+    #: other abas users do while a big table is read page by page)
+    before_query: Callable[[dict[str, str]], None] | None = None
     #: set when the fake stops: a simulated latency ends early rather than outlive the test
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -144,6 +147,21 @@ class FakeAbasState:
         """An open item by abas field name (``nummer``, ``ofbetr`` in cents, ``vom`` a date)."""
         with self.lock:
             self.open_items[str(fields["nummer"])] = dict(fields)
+            self._version += 1
+
+    def remove_open_items(self, numbers: list[str]) -> None:
+        """Open items filed away (cleared by someone else): gone from every selection."""
+        with self.lock:
+            for number in numbers:
+                del self.open_items[number]
+            self._version += 1
+
+    def insert_open_item(self, position: int, **fields: Any) -> None:
+        """An open item that appears at ``position`` of the table's order (a new invoice)."""
+        with self.lock:
+            items = list(self.open_items.items())
+            items.insert(position, (str(fields["nummer"]), dict(fields)))
+            self.open_items = dict(items)
             self._version += 1
 
     def withdraw(self, reference: str) -> Document:
@@ -455,6 +473,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _query(self, table: str, query: dict[str, str]) -> None:
         state = self.server.state
+        if state.before_query is not None:
+            state.before_query(query)
         try:
             selected = state.select(table, query.get("criteria", ""))
         except LookupError:

@@ -43,7 +43,7 @@ def test_the_rest_source_keys_and_their_defaults(tmp_path: Path) -> None:
     [
         ('source = "api"', '[abas] source is "api", so [abas] base_url and client are required'),
         ("preview = true", '[abas] preview needs sink = "api"'),
-        ("page_size = 0", "[abas] page_size must be at least 1, not 0"),
+        ("page_size = 1", "[abas] page_size must be at least 2, not 1"),
         ('[abas.open_item_fields]\nbalance = "saldo"', "open_item_fields.balance is not a known"),
         ('[abas.customer_fields]\nphone = "tele"', "customer_fields.phone is not a known"),
     ],

@@ -104,7 +104,11 @@ def _client(settings: AbasSettings = SETTINGS, secrets: Secrets = SECRETS) -> Ab
 def test_open_items_are_paged_with_criteria_head_fields_and_explicit_language() -> None:
     basic = "Basic " + base64.b64encode(f":{PASSWORD}".encode()).decode()
     headers = {"Authorization": basic, "Accept-Language": "de", "Accept": "application/json"}
-    for offset, page in ((0, [_item("1", 0), _item("2", 10.5)]), (2, [_item("3", 1248.5)])):
+    # pages overlap by one record: each starts where the one before ended (docs/abas.md)
+    pages = {0: ["1", "2"], 1: ["2", "3"], 2: ["3"]}
+    amounts = {"1": 0, "2": 10.5, "3": 1248.5}
+    for offset, numbers in pages.items():
+        page = [_item(number, amounts[number]) for number in numbers]
         responses.get(
             f"{ROOT}/obj/data/160:1",
             json=_page(*page),
@@ -125,7 +129,7 @@ def test_open_items_are_paged_with_criteria_head_fields_and_explicit_language() 
         dt.datetime(2026, 10, 10),
     )
     assert first["source_line"] == "abas 160:1 record (1,160,0)"
-    assert len(responses.calls) == 2
+    assert len(responses.calls) == 3
 
 
 @responses.activate

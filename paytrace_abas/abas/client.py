@@ -19,24 +19,30 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 
+from paytrace_abas.abas.codec import decode_json
 from paytrace_abas.abas.failures import classify_failure, connection_failure, unanswered_dialog
+from paytrace_abas.abas.paging import (
+    Answer,
+    Page,
+    Reading,
+    decoded_answer,
+    read_ahead,
+    usual_answer,
+)
 from paytrace_abas.config import AbasSettings, Secrets
 from paytrace_abas.errors import MaybeCommittedError, TransientSourceError
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _MAX_BACKOFF_SECONDS = 30.0
-#: JSON numbers become Decimal straight from their text: amounts never pass through a float
-_decode = msgspec.json.Decoder(float_hook=Decimal).decode
 
 #: answers after which a sent receipt may be committed anyway (a proxy gave up, abas went on)
 _MAYBE_COMMITTED_STATUS = frozenset({500, 502, 504})
@@ -103,12 +109,14 @@ class AbasClient:
         head_fields: str,
         page_size: int,
         max_pages: int | None = None,
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Page]:
         """Every record of a selection (or its first ``max_pages`` pages), page by page.
 
-        Paging is ``offset``/``limit``, never abas' default limit of 20. The next page is asked
-        for while the caller reads this one; abas still sees one request at a time. A page
-        shorter than ``page_size`` is the last.
+        Paging is ``offset``/``limit``, never abas' default limit of 20, with pages overlapping
+        by one record so that a table changing meanwhile loses nothing (abas/paging.py). A
+        thread asks for the pages one after the other while the caller decodes the ones it
+        has (at most two wait for it); abas still sees one request at a time. A page shorter
+        than ``page_size`` is the last.
         """
         path = f"/obj/data/{quote(table, safe=':')}"
         call = f"GET /obj/data/{table}"
@@ -116,22 +124,11 @@ class AbasClient:
         if criteria:  # optional in abas' API: an empty selection is left out, not sent empty
             params = {"criteria": criteria, **params}
 
-        def page(offset: int) -> list[dict[str, Any]]:
+        def page(offset: int) -> Answer:
             query = {**params, "offset": str(offset), "limit": str(page_size)}
-            return data_objects(self.get(path, query, call), call)
+            return self._retrying(lambda: self._page_once(path, query, call))
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abas-page") as ahead:
-            pending: Future[list[dict[str, Any]]] = ahead.submit(page, 0)
-            offset, pages = 0, 1
-            while True:
-                objects = pending.result()
-                full = len(objects) >= page_size and (max_pages is None or pages < max_pages)
-                if full:
-                    offset, pages = offset + page_size, pages + 1
-                    pending = ahead.submit(page, offset)
-                yield objects
-                if not full:
-                    return
+        return read_ahead(page, Reading(page_size, call), max_pages)
 
     def table_specs(self) -> list[dict[str, Any]]:
         """``GET /obj/meta``: the database groups with their ``tableSpec``."""
@@ -154,7 +151,7 @@ class AbasClient:
                 log.debug("abas logout failed: %s", exc)
         self._http.close()
 
-    def _retrying(self, attempt: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def _retrying(self, attempt: Callable[[], _T]) -> _T:
         tries = self.settings.max_attempts
         for number in range(1, tries + 1):
             try:
@@ -171,6 +168,21 @@ class AbasClient:
         ceiling = min(_MAX_BACKOFF_SECONDS, self.settings.backoff_seconds * 2.0 ** (attempt - 1))
         with self._rng_lock:
             return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    def _page_once(self, path: str, params: Mapping[str, str], call: str) -> Answer:
+        """One page of a query; its body is left for the caller to decode when it is the
+        usual answer, so that the next page can be on its way meanwhile."""
+        self._used = True
+        url = f"{self.root}{path}?{urlencode({**self._session, **params})}"
+        response = self._request("GET", url, None, self._headers, call)
+        if 200 <= response.status_code < 300:
+            usual = usual_answer(response.content)
+            if usual is not None:
+                request_id = response.headers.get("mw-request-id", "-")
+                status = response.status_code
+                log.debug("abas %s: HTTP %d, mw-request-id %s", call, status, request_id)
+                return usual
+        return decoded_answer(data_objects(self._answer("GET", response, call), call))
 
     def _once(
         self,
@@ -260,7 +272,7 @@ def _json(data: bytes) -> dict[str, Any] | None:
     if not data:
         return {}
     try:
-        payload = _decode(data)
+        payload = decode_json(data)
     except msgspec.DecodeError:
         return None
     return payload if isinstance(payload, dict) else None

@@ -14,6 +14,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from paytrace_abas.errors import MoneyError
 from paytrace_abas.money import (
     format_decimal_comma,
@@ -29,6 +31,9 @@ _RECORD_ID = re.compile(r"^\(\d+,\d+,\d+\)$")
 _ENUM = re.compile(r"^\(([A-Za-z][A-Za-z0-9_]*)\)$")
 _TRUE = frozenset({"ja", "yes", "true", "1", "j", "y"})
 _FALSE = frozenset({"nein", "no", "false", "0", "n"})
+
+#: JSON numbers become Decimal straight from their text: amounts never pass through a float
+decode_json = msgspec.json.Decoder(float_hook=Decimal).decode
 
 
 def field_entry(fields: Any, name: str) -> dict[str, Any] | None:
@@ -56,16 +61,27 @@ def raw_value(entry: dict[str, Any] | None) -> Any:
     """The typed ``value`` if abas sent one, else the ``text``; None when both are empty."""
     if not isinstance(entry, dict):
         return None
-    value = entry.get("value")
+    return pick(entry.get("value"), entry.get("text"))
+
+
+def pick(value: Any, text: Any) -> Any:
+    """Of a field's ``value`` and ``text``, the one to read (the rule of :func:`raw_value`)."""
     if value is not None and value != "":
         return value
-    text = entry.get("text")
     return text if text not in (None, "") else None
+
+
+# Each decoder comes twice: ``decode_*`` takes a field entry, ``*_of`` the value :func:`pick`
+# chose. A page decoded column by column (abas/columns.py) calls the ``*_of`` ones.
 
 
 def decode_text(entry: dict[str, Any] | None) -> str:
     """A field as plain text: ``(Identifier)`` enums unwrapped, surrounding blanks cut."""
-    value = raw_value(entry)
+    return text_of(raw_value(entry))
+
+
+def text_of(value: Any) -> str:
+    """:func:`decode_text` of a picked value."""
     if value is None:
         return ""
     if type(value) is str and not value.startswith("("):
@@ -79,7 +95,11 @@ def decode_text(entry: dict[str, Any] | None) -> str:
 
 def decode_cents(entry: dict[str, Any] | None) -> int | None:
     """Integer cents of an amount: a JSON number exactly, or text with a decimal comma."""
-    value = raw_value(entry)
+    return cents_of(raw_value(entry))
+
+
+def cents_of(value: Any) -> int | None:
+    """:func:`decode_cents` of a picked value."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -97,13 +117,21 @@ def decode_cents(entry: dict[str, Any] | None) -> int | None:
 
 def decode_percent_bp(entry: dict[str, Any] | None) -> int:
     """Basis points of a percentage (a number, or text like ``2,5``); 0 when empty."""
-    value = raw_value(entry)
+    return percent_bp_of(raw_value(entry))
+
+
+def percent_bp_of(value: Any) -> int:
+    """:func:`decode_percent_bp` of a picked value."""
     return 0 if value is None else parse_percent_basis_points(str(value))
 
 
 def decode_date(entry: dict[str, Any] | None) -> dt.date | None:
     """A date from ``DD.MM.YYYY``, ``DD.MM.YY``, ``YYYYMMDD`` or ISO text; None when empty."""
-    value = raw_value(entry)
+    return date_of(raw_value(entry))
+
+
+def date_of(value: Any) -> dt.date | None:
+    """:func:`decode_date` of a picked value."""
     if value is None:
         return None
     return _date(str(value).strip())

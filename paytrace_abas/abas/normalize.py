@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -33,9 +33,20 @@ def open_items_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return _canonical(pd.DataFrame(rows, columns=OPEN_ITEM_COLUMNS))
 
 
+def open_items_from_columns(columns: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """The canonical frame from parsed columns (the REST source decodes a page at a time);
+    amounts go to integers with their gaps, never through a float."""
+    frame = pd.DataFrame({column: _column(column, columns[column]) for column in OPEN_ITEM_COLUMNS})
+    return _canonical(frame)
+
+
+def _column(column: str, values: list[Any]) -> Any:
+    return pd.array(values, dtype="Int64") if column in _CENTS else values
+
+
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     _reject_duplicate_invoices(frame)
-    for column in ("gross_cents", "open_cents", "discount_bp"):
+    for column in _CENTS:
         frame[column] = frame[column].astype("Int64")
     for column in _DATES:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
@@ -43,6 +54,7 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 _DATES = ("invoice_date", "due_date", "discount_until")
+_CENTS = ("gross_cents", "open_cents", "discount_bp")
 
 
 def _with_dates(table: ExportTable, places: list[str]) -> pd.DataFrame | None:

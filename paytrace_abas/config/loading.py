@@ -171,7 +171,7 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         open_items_table=section.text("open_items_table", defaults.open_items_table),
         open_items_criteria=section.text("open_items_criteria", defaults.open_items_criteria),
         customers_table=section.text("customers_table", defaults.customers_table),
-        page_size=section.integer("page_size", defaults.page_size, minimum=1),
+        page_size=section.integer("page_size", defaults.page_size, minimum=2),
         open_item_fields=_field_map(section, "open_item_fields", DEFAULT_OPEN_ITEM_FIELDS),
         customer_fields=_field_map(section, "customer_fields", DEFAULT_CUSTOMER_FIELDS),
         new_customer_values=section.string_table("new_customer_values"),
