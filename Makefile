@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(BIN)/paytrace-abas --config config/demo.toml reconcile --date $(DEMO_DATE) --dry-run --out out/ \
 		--format json > out/demo-$(DEMO_DATE).json
 	@echo "JSON: out/demo-$(DEMO_DATE).json"
+	$(BIN)/python sample_data/clerk_decision.py out/
+	$(BIN)/paytrace-abas --config config/demo.toml customers
 
 # Message catalogs (docs/i18n.md): extract the marked texts, merge them into every language's
 # .po (new ones untranslated, gone ones dropped), compile the .mo files the package ships.

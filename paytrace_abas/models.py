@@ -64,6 +64,9 @@ REASON_PARAMETERS: dict[str, type] = {
     "count": np.int64,
     "day": np.int64,
     "share": np.float64,
+    # a payer a clerk's decision linked: when (days since 1970-01-01) and in which run
+    "link_day": np.int64,
+    "link_run": str,
 }
 
 PAYMENT_COLUMNS = [
@@ -309,6 +312,23 @@ class ManualBooking:
     currency: str
     paid_on: dt.date
     note: str
+
+
+@dataclass(frozen=True)
+class CustomerLink:
+    """A PayTrace customer a clerk's ``assign`` decision tied to one abas customer.
+
+    ``plan_run_id`` is the run whose workbook the clerk decided in, ``place`` the sheet and row.
+    """
+
+    paytrace_customer_id: str
+    customer_no: str
+    run_id: str
+    plan_run_id: str
+    transaction_id: str
+    place: str
+    note: str
+    linked_at: dt.datetime
 
 
 @dataclass(frozen=True)

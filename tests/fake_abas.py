@@ -334,19 +334,53 @@ class _Handler(BaseHTTPRequestHandler):
             state.exec_calls += 1
             call = state.exec_calls
         fault = state.draw_fault()
-        if fault in ("unavailable", "500"):
-            self._reply(503 if fault == "unavailable" else 500, {})
+        if self._answered_fault(fault):
             return
-        if fault == "locked":
-            self._error(409, "RECORD_LOCKED", "Datensatz ist gesperrt")
-            return
-        if body["closeAction"]["_type"] == "Cancel":
+        customers = body["initAction"].get("tableName") == CUSTOMERS_TABLE
+        if body["closeAction"]["_type"] == "Cancel" and not customers:
             self._preview(body)
             return
         if state.on_exec is not None and state.on_exec(call):
             self.close_connection = True
             return
+        if customers:
+            self._customer_editor(body)
+            return
         self._commit(body, call, lost_answer=fault == "lost_answer")
+
+    def _answered_fault(self, fault: str | None) -> bool:
+        """Answer a drawn fault that fails the call outright; False for none (or lost_answer)."""
+        if fault in ("unavailable", "500"):
+            self._reply(503 if fault == "unavailable" else 500, {})
+            return True
+        if fault == "locked":
+            self._error(409, "RECORD_LOCKED", "Datensatz ist gesperrt")
+            return True
+        return False
+
+    def _customer_editor(self, body: dict[str, Any]) -> None:
+        """The customer editor: NEW adds a customer (numbered by abas unless given), UPDATE
+        (``editRefID`` a customer number, ``NUMSW``) sets fields of one; both commit."""
+        state = self.server.state
+        head, _ = _editor(body)
+        init = body["initAction"]
+        with state.lock:
+            if init["editAction"] == "NEW":
+                numbers = [int(c["nummer"]) for c in state.customers if c["nummer"].isdigit()]
+                record = {"nummer": str(max(numbers, default=80000) + 1), **head}
+                state.customers.append(record)
+            else:
+                found = [c for c in state.customers if c["nummer"] == init.get("editRefID")]
+                if not found:
+                    self._error(400, "MISSING_OBJECT", f"Kunde {init.get('editRefID')} fehlt")
+                    return
+                record = found[0]
+                record.update(head)
+            state._version += 1
+            number = record["nummer"]
+        fields = {"id": {"value": f"({number},0,0)"}, "nummer": {"value": number, "text": number}}
+        self._reply(200, {"content": {"data": {"meta": {"id": f"({number},0,0)"},
+                                               "head": {"fields": fields}}}})  # fmt: skip
 
     def _preview(self, body: dict[str, Any]) -> None:
         _, rows = _editor(body)

@@ -189,7 +189,9 @@ def test_the_german_settlement_sheet_and_console_speak_german(demo_copy: Path) -
         "Gebühr außerhalb der Spanne",
         "Gutschrift ohne Batch",
     ]
-    assert rows[0][11].startswith("PayTrace-Batch 998 vom 25.11.2026 geht nicht auf: Erstattungen:")
+    assert str(rows[0][11]).startswith(
+        "PayTrace-Batch 998 vom 25.11.2026 geht nicht auf: Erstattungen:"
+    )
 
 
 def test_a_posting_run_lists_the_settlement_bookings_once(demo_copy: Path) -> None:

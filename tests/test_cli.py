@@ -191,6 +191,7 @@ def test_help_lists_commands_in_workflow_order_whole_with_exit_codes() -> None:
         "runs",
         "show",
         "report",
+        "customers",
     ]
     flat = " ".join(out.split())
     assert "exit 1 if any fails." in flat  # the whole first paragraph, not cut off at "..."

@@ -10,18 +10,21 @@ payment exactly once, none lost, none twice.
 Paths: the REST sink (inside a call with abas committing anyway, inside a call with the request
 dropped, after a timeout, before / after a send, after the ledger record), the file sink (a torn
 line, a whole line not yet synced, after the fsync), ``apply``, ``retry-dead-letters``, and the
-operator's slips of issue 18 (the import file moved away, the ledger lost). A few kills at a
+operator's slips of issue 18 (the import file moved away, the ledger lost), and
+``customers --create-missing --apply`` (each new abas customer once). A few kills at a
 random moment stay as extra trials; they assert exactly once only.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +42,7 @@ from paytrace_abas.errors import ConfigError
 from paytrace_abas.ledger import POSTED, Ledger
 from tests.fake_abas import FakeAbas
 from tests.support.cli import run_cli
+from tests.support.customers import ABAS_CUSTOMERS, PROFILES, customers_config, profile
 from tests.support.days import Day, assert_exactly_once, import_file_receipts, write_day
 from tests.support.waiting import DEADLINE_SECONDS, wait_until
 
@@ -379,3 +383,36 @@ def test_a_fail_point_needs_a_known_name_and_a_count_of_at_least_one(text: str) 
 def test_every_fail_point_is_tried_by_a_trial() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert [point for point in POINTS if f'"{point}:' not in source] == []
+
+
+@pytest.mark.parametrize("fail_point", ["customers.before_send:2", "customers.after_send:2"])
+def test_a_killed_create_missing_run_and_its_rerun_create_each_customer_once(
+    tmp_path: Path, fail_point: str
+) -> None:
+    """``customers --create-missing --apply`` killed before / after abas took the second new
+    customer; the rerun asks abas by the reference and creates what is still missing."""
+    # One company's three vault profiles (three cards): a name pairs with none of their abas
+    # customers, so only the ledger and the reference keep the rerun from creating them again.
+    new = [profile(f"V-NEW-{n}", "New Customer", "1 Elm Street", "99201") for n in (1, 2, 3)]
+    abas = FakeAbas(password=PASSWORD, customers=[dict(c) for c in ABAS_CUSTOMERS])
+    with abas as fake:
+        config = customers_config(
+            tmp_path,
+            abas_url=fake.base_url,
+            abas_extra='[abas.customer_fields]\npaytrace_id = "yptid"',
+        )
+        (tmp_path / "profiles.json").write_text(json.dumps({"customers": [*PROFILES, *new]}))
+        stderr = tmp_path / "crashed-run.stderr"
+        with stderr.open("wb") as sink:
+            process = subprocess.Popen(
+                [str(SCRIPT), "--config", str(config), "customers", "--create-missing", "--apply"],
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+                env={**os.environ, FAILPOINT_ENV_VAR: fail_point},
+            )
+        returncode = process.wait(timeout=DEADLINE_SECONDS)
+        assert_died_at(Crash(returncode, stderr.read_text(errors="replace")), fail_point)
+        rerun = run_cli(config, "customers", "--create-missing", "--apply")
+        assert rerun.exit_code == 0, rerun.output
+        created = Counter(c["yptid"] for c in fake.state.customers if c.get("yptid"))
+    assert created == {"V-NEW": 1, "V-NEW-1": 1, "V-NEW-2": 1, "V-NEW-3": 1}

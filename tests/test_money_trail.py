@@ -431,6 +431,8 @@ def demo_commands() -> list[list[str]]:
             continue
         line = line.split(" > ", 1)[0]  # the JSON run's output file: the test reads stdout
         words = [variables.get(word[2:-1], word) for word in line.split()]
+        if words[0].endswith("/python"):
+            continue  # the demo's clerk (sample_data/clerk_decision.py), see test_customer_links
         assert words[0].endswith("/paytrace-abas") and words[1:3] == [
             "--config",
             "config/demo.toml",
@@ -455,9 +457,9 @@ def test_make_demo_posts_the_day_before_once_and_shows_the_money_trail(demo_copy
         "512330632",
         "512330639",
     ]
-    console = results[1].output  # the sample day's table; the last run prints its JSON
+    console = results[1].output  # the sample day's table; the third run prints its JSON
     assert "dry run, nothing posted" in console
-    assert json.loads(results[-1].stdout)["dry_run"] is True
+    assert json.loads(results[2].stdout)["dry_run"] is True
     assert (
         "refunds and voids of payments already in abas:\n  Refund 512330625 undoes payment "
         "512330618, posted to invoice 400213 on 2026-11-24 — reverse the receipt in abas."

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from paytrace_abas import __version__
+from paytrace_abas.cli.customers import customers_command
 from paytrace_abas.cli.support import (
     WorkflowGroup,
     arm_fail_point,
@@ -377,6 +378,9 @@ def report_command(ctx: click.Context, first: str, last: str, out_dir: str | Non
     except PaytraceAbasError as exc:
         fail(exc)
     click.echo(f"workbook: {path}")
+
+
+cli.add_command(customers_command)
 
 
 def main(argv: list[str] | None = None, prog: Callable[..., Any] = cli) -> None:

@@ -16,6 +16,7 @@ from paytrace_abas.commands._run import (
     post_receipts,
     recorded_run,
 )
+from paytrace_abas.commands.customer_links import learn_from_decisions
 from paytrace_abas.commands.inputs import load_open_items, open_ledger, utc_now
 from paytrace_abas.config import Settings
 from paytrace_abas.errors import EXIT_DEAD_LETTERS, EXIT_OK, ConfigError, InputFileError
@@ -73,6 +74,7 @@ def apply_plan_file(
         # Decisions first: a crash before the receipts are recorded leaves them for a rerun,
         # which finds the same decision and posts the receipts then.
         ledger.record_decisions(run_id, plan.run_id, review.decisions, review.bookings)
+        learned = learn_from_decisions(ledger, run_id, plan, review.decisions, started)
         settled = tuple(ledger.accept_settlement_bookings(run_id, plan.run_id))
         delivery = post_receipts(ledger, settings, run_id, review.receipts)
         _carry_plan_run(ledger, run_id, plan, [d.transaction_id for d in review.decisions])
@@ -84,6 +86,7 @@ def apply_plan_file(
             "already_in_ledger": len(review.skipped),
             "decisions_applied": len(review.decisions),
             "book_by_hand": len(review.bookings) + len(settled),
+            "links_learned": len(learned),
             "posted_now": delivery.count(Outcome.POSTED),
             "found_in_abas": delivery.count(Outcome.FOUND),
             "dead_letters": dead_letters,

@@ -17,6 +17,7 @@ from paytrace_abas.commands._run import (
     post_receipts,
     recorded_run,
 )
+from paytrace_abas.commands.customer_links import exception_payers, payer_ids
 from paytrace_abas.commands.inputs import (
     empty_weekdays,
     load_abas_inputs,
@@ -207,6 +208,7 @@ def _reconcile_in_ledger(
         paid_before,
         customers=customers,
         posted_invoices=posted_invoices(ledger, payments, already_posted),
+        learned_links=ledger.links_of(payer_ids(payments)),
     )
     # reasons in the clerk's words, for the workbook, the JSON, the ledger's exceptions
     results = with_reasons(results, settings.report.workbook_language, settings.report.locale)
@@ -261,6 +263,7 @@ def _reconcile_in_ledger(
     # committed as they happen: that is what makes posting exactly once).
     days = business_day(payments, settings.paytrace.zone)
     ledger.record_run_item_rows(run_id, run_item_rows(snapshot_items(results, payments, days)))
+    ledger.record_payers(run_id, exception_payers(results, payments))
     record_trail(ledger, run_id, payments, disputes, dry_run)
     settlement = settling.record_settlement(ledger, run_id, settlement, dry_run)
     dead_letters = ledger.count_in_state("dead_letter")

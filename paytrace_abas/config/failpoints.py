@@ -29,6 +29,8 @@ POINTS = (
     "import_file.mid_line",  # half of the receipt's text written: a torn line
     "import_file.after_line",  # the receipt's first line written whole, not yet fsynced
     "import_file.after_fsync",  # the receipt's lines written and fsynced
+    "customers.before_send",  # a new customer is durably `sending`, nothing sent yet
+    "customers.after_send",  # abas (or the import file) holds the customer; the ledger not yet
 )
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from paytrace_abas.config.settings import (
     IMPORT_FILE_COLUMNS,
     REFERENCE_FIELD_ALIASES,
     REFERENCE_FIELDS,
+    TOKEN_FIELDS,
     AbasSettings,
     AccountRule,
     AccountSettings,
@@ -151,6 +152,7 @@ def _read_paytrace(section: TomlSection) -> PaytraceSettings:
         parallel_requests=section.integer(
             "parallel_requests", defaults.parallel_requests, minimum=1
         ),
+        customers_file=section.path("customers_file", must_exist=True),
         recurring=section.boolean("recurring", defaults.recurring),
         recurring_file=section.path("recurring_file", must_exist=True),
     )
@@ -172,6 +174,8 @@ def _read_abas(section: TomlSection) -> AbasSettings:
         page_size=section.integer("page_size", defaults.page_size, minimum=2),
         open_item_fields=_field_map(section, "open_item_fields", DEFAULT_OPEN_ITEM_FIELDS),
         customer_fields=_field_map(section, "customer_fields", DEFAULT_CUSTOMER_FIELDS),
+        new_customer_values=section.string_table("new_customer_values"),
+        customers_import_file=section.path("customers_import_file", must_exist=False),
         preview=section.boolean("preview", defaults.preview),
         import_file=section.path("import_file", must_exist=False),
         base_url=section.url("base_url", ""),
@@ -223,7 +227,8 @@ def _check_import_fields(section: TomlSection, settings: AbasSettings) -> None:
 def _field_map(section: TomlSection, key: str, defaults: Mapping[str, str]) -> dict[str, str]:
     """Defaults overlaid with ``[abas.<key>]``; unknown canonical names are problems."""
     given = section.string_table(key)
-    for name in sorted(set(given) - set(defaults)):
+    known = set(defaults) | (set(TOKEN_FIELDS) if key == "customer_fields" else set())
+    for name in sorted(set(given) - known):
         section.problem(f"{key}.{name}", "is not a known canonical column")
     return {**defaults, **given}
 

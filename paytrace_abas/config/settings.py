@@ -71,6 +71,8 @@ class PaytraceSettings:
     retry_budget_seconds: float = 120.0
     #: day-sized export requests in flight at once
     parallel_requests: int = 4
+    #: file mode: vault profiles as the body of /v1/customer/export (``customers`` command)
+    customers_file: Path | None = None
     #: check recurring schedules: pulled over the API (source "api") ...
     recurring: bool = False
     #: ... or read from this file, the API's answer body (docs/customers.md#recurring-billing)
@@ -134,6 +136,9 @@ DEFAULT_CUSTOMER_FIELDS: Mapping[str, str] = {
     "country": "staat",
     "email": "email",
 }
+#: Optional customer fields the ``customers`` command writes (docs/customers.md), never read
+#: as customer master columns: the vault token reference, the masked card and its expiry.
+TOKEN_FIELDS = ("paytrace_id", "card_last4", "card_expiry")
 #: abas' language-independent name of the open-items table, looked up via ``/obj/meta``.
 OPEN_ITEMS_TABLE_NAME = "(OutstandingItems):(OutstandingItem)"
 
@@ -155,6 +160,10 @@ class AbasSettings:
     customer_fields: Mapping[str, str] = field(
         default_factory=lambda: dict(DEFAULT_CUSTOMER_FIELDS)
     )
+    #: abas field -> fixed value for customers ``customers --create-missing`` creates
+    new_customer_values: Mapping[str, str] = field(default_factory=dict)
+    #: file sink: the EDP import file new customers are appended to (docs/customers.md)
+    customers_import_file: Path | None = None
     #: dry runs open the editor per receipt, read what abas computes, and cancel
     preview: bool = False
     import_file: Path | None = None

@@ -208,3 +208,15 @@ def posting_record(rows: list[sqlite3.Row]) -> PostingRecord:
         document=head["document"],
         updated_at=str(head["updated_at"]),
     )
+
+
+@dataclass(frozen=True)
+class CustomerCreation:
+    """An abas customer created (or being created) for a PayTrace vault profile."""
+
+    paytrace_customer_id: str
+    #: "sending" from before the request until abas (or the import file) holds it, then "created"
+    state: str
+    customer_no: str
+    run_id: str
+    updated_at: str

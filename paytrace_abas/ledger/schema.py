@@ -296,4 +296,40 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
             "CREATE INDEX settlement_bookings_booked_on ON settlement_bookings (booked_on)",
         ),
     ),
+    (
+        11,
+        (
+            # Links a clerk's `assign` taught: PayTrace customer -> abas customer, with where
+            # the decision came from (docs/customers.md#links-learned-from-the-clerk).
+            """CREATE TABLE customer_links (
+                paytrace_customer_id TEXT PRIMARY KEY,
+                customer_no TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                plan_run_id TEXT NOT NULL,
+                transaction_id TEXT NOT NULL,
+                place TEXT NOT NULL,
+                note TEXT NOT NULL,
+                linked_at TEXT NOT NULL
+            )""",
+            # Who paid each exception of a run (the PayTrace customer id), so that apply knows
+            # whom a clerk's decision links: the plan holds abas customers only.
+            """CREATE TABLE payment_payers (
+                transaction_id TEXT PRIMARY KEY,
+                paytrace_customer_id TEXT NOT NULL,
+                run_id TEXT NOT NULL
+            )""",
+            # abas customers created for PayTrace profiles: "sending" is written before the
+            # request, so a rerun after a crash asks abas instead of creating a second one.
+            """CREATE TABLE customer_creations (
+                paytrace_customer_id TEXT PRIMARY KEY,
+                state TEXT NOT NULL CHECK (state IN ('sending', 'created')),
+                customer_no TEXT NOT NULL DEFAULT '',
+                run_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            # "abas-only customers with card payments" asks the postings by customer.
+            "CREATE INDEX postings_customer ON postings (customer_no)",
+        ),
+    ),
 ]

@@ -2,8 +2,9 @@
 
 Each record kind keeps its SQL in a module of plain functions over the connection: ``runs.py``
 (runs, run items, the watermark), ``postings.py`` (receipts and their state machine, dead
-letters), ``decisions.py`` (carried-forward exceptions, clerks' decisions, write-offs). A
-``Ledger`` method hands its arguments to the function of the same name; read its docstring there.
+letters), ``decisions.py`` (carried-forward exceptions, clerks' decisions, write-offs),
+``customers.py`` (learned links, payers, customer creations). A ``Ledger`` method hands its
+arguments to the function of the same name; read its docstring there.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from paytrace_abas.ledger import customers as _customers
 from paytrace_abas.ledger import decisions as _decisions
 from paytrace_abas.ledger import postings as _postings
 from paytrace_abas.ledger import runs as _runs
@@ -22,13 +24,20 @@ from paytrace_abas.ledger.connection import LedgerConnection
 from paytrace_abas.ledger.records import (
     AppliedDecision,
     ClerkDecision,
+    CustomerCreation,
     DeadLetterRecord,
     RunItem,
     RunItemRow,
     SupersededDecision,
 )
 from paytrace_abas.ledger.trail import Dispute, PaymentKey
-from paytrace_abas.models import ManualBooking, PostingRecord, Receipt, RunRecord
+from paytrace_abas.models import (
+    CustomerLink,
+    ManualBooking,
+    PostingRecord,
+    Receipt,
+    RunRecord,
+)
 
 
 class Ledger:
@@ -271,6 +280,37 @@ class Ledger:
 
     def accept_settlement_bookings(self, run_id: str, planned_run_id: str) -> list[ManualBooking]:
         return _settlement.accept_settlement_bookings(self._connection, run_id, planned_run_id)
+
+    # -- customers: learned links, payers, creations (customers.py) ----------------------------
+
+    def record_payers(self, run_id: str, payers: Iterable[tuple[str, str]]) -> None:
+        _customers.record_payers(self._connection, run_id, payers)
+
+    def payers_of(self, transaction_ids: Iterable[str]) -> dict[str, str]:
+        return _customers.payers_of(self._connection, transaction_ids)
+
+    def learn_links(self, links: Iterable[CustomerLink]) -> None:
+        _customers.learn_links(self._connection, links)
+
+    def links_of(self, paytrace_customer_ids: Iterable[str]) -> dict[str, CustomerLink]:
+        return _customers.links_of(self._connection, paytrace_customer_ids)
+
+    def all_links(self) -> list[CustomerLink]:
+        return _customers.all_links(self._connection)
+
+    def remove_link(self, paytrace_customer_id: str) -> bool:
+        return _customers.remove_link(self._connection, paytrace_customer_id)
+
+    def customers_with_postings(self, customer_nos: Iterable[str]) -> set[str]:
+        return _customers.customers_with_postings(self._connection, customer_nos)
+
+    def creations_of(self, paytrace_customer_ids: Iterable[str]) -> dict[str, CustomerCreation]:
+        return _customers.creations_of(self._connection, paytrace_customer_ids)
+
+    def mark_creation(
+        self, paytrace_customer_id: str, state: str, run_id: str, customer_no: str = ""
+    ) -> None:
+        _customers.mark_creation(self._connection, paytrace_customer_id, state, run_id, customer_no)
 
     # -- the money trail: payers' keys, dispute files, disputes (trail.py) ---------------------
 

@@ -23,7 +23,7 @@ from paytrace_abas.matching.card_state import (
     mark_already_posted,
 )
 from paytrace_abas.matching.customer_pass import match_on_customer_amount
-from paytrace_abas.matching.payer_pass import find_payers_by_name
+from paytrace_abas.matching.payer_pass import add_link_evidence, find_payers_by_name
 from paytrace_abas.matching.payers import customer_directory
 from paytrace_abas.matching.prepared import (
     Payments,
@@ -43,7 +43,7 @@ from paytrace_abas.matching.shapes import learn_shape
 from paytrace_abas.matching.texts import how_many, joined_by_payment
 from paytrace_abas.matching.verdicts import Verdicts, claims_from_ledger, results_frame
 from paytrace_abas.memory import collector_paused
-from paytrace_abas.models import CUSTOMER_COLUMNS, Category
+from paytrace_abas.models import CUSTOMER_COLUMNS, Category, CustomerLink
 
 
 def match_payments(
@@ -55,20 +55,22 @@ def match_payments(
     *,
     customers: pd.DataFrame | None = None,
     posted_invoices: Mapping[str, Sequence[str]] | None = None,
+    learned_links: Mapping[str, CustomerLink] | None = None,
 ) -> pd.DataFrame:
     """One result row per payment, in the payments' order (RESULT_COLUMNS of models.py).
 
     ``already_posted`` maps transaction ids posted by earlier runs to their abas document and
     ``posted_invoices`` to the invoices they were posted to; ``paid_before`` maps invoice
     numbers paid by earlier runs to the paying transaction. ``customers`` is the abas customer
-    master (CUSTOMER_COLUMNS), if there is one. No input frame is changed.
+    master (CUSTOMER_COLUMNS), if there is one; ``learned_links`` the links clerks' decisions
+    taught, by PayTrace customer id (the customer map wins over them). No input frame is changed.
     """
     ledger = LedgerFacts(already_posted or {}, paid_before or {}, posted_invoices or {})
     master = customers if customers is not None else pd.DataFrame(columns=CUSTOMER_COLUMNS)
     # Millions of small objects (texts, lists) are made here and none forms a cycle: without
     # pausing the cyclic collector it walks them all again and again (seconds per million).
     with collector_paused():
-        return _match(payments, open_items, settings, ledger, master)
+        return _match(payments, open_items, settings, ledger, master, learned_links or {})
 
 
 def _match(
@@ -77,10 +79,12 @@ def _match(
     settings: MatchingSettings,
     ledger: LedgerFacts,
     customers: pd.DataFrame,
+    learned_links: Mapping[str, CustomerLink],
 ) -> pd.DataFrame:
     item_index = index_open_items(open_items, settings)
     directory = customer_directory(open_items, customers, item_index.customers)
-    prepared = build_payments(payments, item_index, settings, directory)
+    linked_to = {payer: link.customer_no for payer, link in learned_links.items()}
+    prepared = build_payments(payments, item_index, settings, directory, linked_to)
     verdicts = Verdicts(len(prepared))
     classify_card_state(prepared, verdicts)
     mark_already_posted(prepared, item_index, verdicts, ledger)
@@ -91,6 +95,7 @@ def _match(
     match_on_customer_amount(by_name.payments, item_index, settings, verdicts, claimed_by)
     mark_unmatched(prepared, verdicts, tokens)
     by_name.add_evidence(verdicts)
+    add_link_evidence(payments, prepared, settings, learned_links, verdicts)
     return results_frame(by_name.payments, item_index, verdicts)
 
 

@@ -9,6 +9,8 @@ the amount is compared with.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +22,7 @@ from paytrace_abas.matching.groups import Ints
 from paytrace_abas.matching.payers import CustomerDirectory
 from paytrace_abas.matching.prepared import OpenItemIndex, Payments
 from paytrace_abas.matching.verdicts import Verdicts
+from paytrace_abas.models import CustomerLink
 
 
 @dataclass(frozen=True)
@@ -89,4 +92,30 @@ def _with_payers(
         payer=payer,
         payer_code=payer_code,
         input_columns={**payments.input_columns, "payer": in_input},
+    )
+
+
+def add_link_evidence(
+    payments: pd.DataFrame,
+    prepared: Payments,
+    settings: MatchingSettings,
+    learned_links: Mapping[str, CustomerLink],
+    verdicts: Verdicts,
+) -> None:
+    """The reason of each payment whose payer a clerk's link named says so, with when and where
+    (not where ``[matching.customer_map]`` names the payer: the map wins)."""
+    if not learned_links:
+        return
+    ids = payments["paytrace_customer_id"].to_numpy(dtype=object, na_value="")[prepared.order]
+    linked = pd.Series(ids, dtype=object).isin(list(learned_links)).to_numpy()
+    pays = np.asarray(
+        [pay for pay in np.flatnonzero(linked) if str(ids[pay]) not in settings.customer_map],
+        dtype=np.int64,
+    )
+    links = [learned_links[str(ids[pay])] for pay in pays]
+    verdicts.add_to_reason(
+        pays,
+        "payer_linked",
+        link_day=[(link.linked_at.date() - dt.date(1970, 1, 1)).days for link in links],
+        link_run=[link.plan_run_id for link in links],
     )

@@ -6,6 +6,7 @@ integer positions: ``item`` is a row of :class:`OpenItemIndex`, ``pay`` a row of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,8 +142,14 @@ def build_payments(
     item_index: OpenItemIndex,
     settings: MatchingSettings,
     directory: CustomerDirectory,
+    learned_links: Mapping[str, str] | None = None,
 ) -> Payments:
-    """Payments sorted by creation time, then transaction id (stable under any input order)."""
+    """Payments sorted by creation time, then transaction id (stable under any input order).
+
+    The payer is the abas customer ``[matching] customer_map`` names, else the one a clerk's
+    decision linked (``learned_links``: PayTrace customer id -> abas customer), else the
+    PayTrace customer id itself.
+    """
     ids = _texts(payments["transaction_id"])
     created = pd.to_datetime(payments["created_at"], utc=True).to_numpy(dtype="datetime64[ns]")
     order = ordered_rows(created.astype(np.int64), _sortable(ids))
@@ -150,7 +157,7 @@ def build_payments(
     # the strings lie in memory in sequence) and rebuilt from its few distinct values, so that
     # later look-ups, comparisons and gathers touch a few shared objects, not a million.
     ref_codes, refs = _coded(_texts(payments["paytrace_customer_id"]))
-    payers = _payers(refs, settings)
+    payers = _payers(refs, settings, learned_links or {})
     payer_codes = item_index.customers.get_indexer(pd.Index(payers, dtype=object)).astype(np.int64)
     payer_in_input = payers[ref_codes]
     is_customer = directory.is_customer(payers) | (payer_codes >= 0)
@@ -199,12 +206,16 @@ def _sortable(ids: npt.NDArray[np.object_]) -> np.ndarray:
 
 
 def _payers(
-    paytrace_customer_id: npt.NDArray[np.object_], settings: MatchingSettings
+    paytrace_customer_id: npt.NDArray[np.object_],
+    settings: MatchingSettings,
+    learned_links: Mapping[str, str],
 ) -> np.ndarray:
-    if not settings.customer_map:
+    if not settings.customer_map and not learned_links:
         return paytrace_customer_id
-    mapped = pd.Series(paytrace_customer_id, dtype=object).map(dict(settings.customer_map))
-    return mapped.fillna(pd.Series(paytrace_customer_id, dtype=object)).to_numpy(dtype=object)
+    ids = pd.Series(paytrace_customer_id, dtype=object)
+    # The configured map always wins over a learned link (docs/customers.md).
+    payer_of = {**learned_links, **settings.customer_map}
+    return ids.map(payer_of).fillna(ids).to_numpy(dtype=object)
 
 
 def _column(payments: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:

@@ -183,6 +183,12 @@ def fetch_batch_transactions(session: PaytraceSession, batch: Batch) -> list[Raw
     return kept
 
 
+def fetch_profiles(settings: PaytraceSettings, secrets: Secrets) -> list[Customer]:
+    """Every vault customer profile over the API (``customers`` command)."""
+    with PaytraceSession(settings, secrets) as session:
+        return fetch_customers(session)
+
+
 def fetch_customers(session: PaytraceSession, customer_id: str = "") -> list[Customer]:
     """Vault customer profiles (all, or the one with ``customer_id``)."""
     payload = {"customer_id": customer_id} if customer_id else {}

@@ -10,6 +10,7 @@ from typing import Any
 
 from paytrace_abas.errors import InputFileError
 from paytrace_abas.paytrace.normalize import RawTransaction
+from paytrace_abas.paytrace.records import Customer, read_customer
 from paytrace_abas.paytrace.wire import decode_export
 from paytrace_abas.privacy import mask_pans
 
@@ -61,14 +62,28 @@ def export_transactions(body: Any, origin: str) -> list[dict[str, Any]]:
     return transactions
 
 
-def _load_json(path: Path) -> Any:
+def read_customers_file(path: Path) -> list[Customer]:
+    """Vault profiles from a file holding the body of ``/v1/customer/export``."""
+    if not path.is_file():
+        raise InputFileError(f"PayTrace customers file {path} does not exist")
+    body = _load_json(path, export=False)
+    records = body.get("customers") if isinstance(body, dict) else None
+    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+        raise InputFileError(f'{path}: "customers" must be a list of objects')
+    return [
+        read_customer(record, f"{path}: customers[{index}]") for index, record in enumerate(records)
+    ]
+
+
+def _load_json(path: Path, export: bool = True) -> Any:
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read PayTrace export file {path}: {exc.strerror}") from None
     try:
         # The API's decoder, so both sources hand normalization the same records.
-        return decode_export(content.removeprefix(codecs.BOM_UTF8))
+        if export:
+            return decode_export(content.removeprefix(codecs.BOM_UTF8))
     except (ValueError, RecursionError):
         pass  # not an export body msgspec reads: json.loads words the error as before
     return parse_json(path, content)

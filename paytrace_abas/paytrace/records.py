@@ -61,6 +61,12 @@ class Customer:
     #: ``YYYY-MM``; PayTrace exports two-digit years
     card_expires: str
     source: str
+    #: the profile's billing address (``billing_address``)
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = ""
 
 
 def paytrace_day(value: Any) -> dt.date | None:
@@ -121,7 +127,17 @@ def read_customer(record: Mapping[str, Any], source: str) -> Customer:
         card_last4=digits[-4:] if len(digits) >= 4 else "",
         card_expires=_expiry(card.get("expiration_month"), card.get("expiration_year")),
         source=source,
+        street=_street(billing),
+        city=_text(billing.get("city")),
+        state=_text(billing.get("state")),
+        zip=_text(billing.get("zip")),
+        country=_text(billing.get("country")),
     )
+
+
+def _street(billing: Mapping[str, Any]) -> str:
+    lines = (_text(billing.get("street_address")), _text(billing.get("street_address2")))
+    return " ".join(line for line in lines if line)
 
 
 def _expiry(month: Any, year: Any) -> str:

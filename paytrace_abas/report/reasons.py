@@ -135,6 +135,8 @@ REASONS: dict[str, Part] = {
             "Pays {paid_cents} of {due_cents} open on invoices {invoices}; {gap_cents} stays open",
         )
     ),
+    # a payer a clerk's earlier decision linked (docs/customers.md)
+    "payer_linked": Part(N_("Payer linked by the clerk on {link_day} (run {link_run})")),
     "discount_too_small": Part(N_("Even the {extra_cents} cash discount does not explain it")),
     "discount_lapsed": Part(
         N_("A {lapsed_cents} cash discount would explain it, but it ran out on {day}")
@@ -335,7 +337,7 @@ def _formatted(name: str, results: pd.DataFrame, rows: np.ndarray, locale: str) 
     """A placeholder's values at ``rows`` as texts (an object array), formatted for the locale."""
     if name.endswith("_cents"):
         return amount_texts(_column(results, name, rows, default=0), locale)
-    if name == "day":
+    if name == "day" or name.endswith("_day"):
         values = _column(results, name, rows, default=0)
         days = {d: _day_text(d, locale) for d in np.unique(values).tolist()}
         return np.asarray([days[d] for d in values.tolist()], dtype=object)
