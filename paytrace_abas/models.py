@@ -167,34 +167,6 @@ SCHEDULE_COLUMNS = [
     "description",
     "source_line",
 ]
-#: What the recurring check found per schedule and due day (JSON ``recurring``, Recurring sheet).
-RECURRING_COLUMNS = [
-    "schedule_id",
-    "customer_no",
-    "paytrace_customer_id",
-    "amount_cents",
-    "due_on",
-    "status",
-    "transaction_id",
-    "card_expires",
-    # worded at the edge from the code and its parameters (docs/i18n.md#reasons)
-    "reason",
-    "reason_code",
-    "reason_other",
-    "reason_detail",
-    "reason_day",
-]
-
-
-class RecurringStatus(StrEnum):
-    """The outcome of one schedule's due day (or next charge, for an expiring card)."""
-
-    CHARGED = "charged"
-    DECLINED = "declined"
-    MISSING = "missing"
-    CARD_EXPIRING = "card_expiring"
-
-
 #: Columns of the optional dead-letter frame.
 DEAD_LETTER_COLUMNS = [
     "transaction_id",

@@ -92,7 +92,7 @@ class RunOutcome:
     exit_code: int = EXIT_OK
     #: the customer master the run read (abas customers table or customers file)
     customers: pd.DataFrame | None = None
-    #: recurring schedules checked (models.RECURRING_COLUMNS); None when none are configured
+    #: recurring schedules checked (matching/recurring.py); None when none are configured
     recurring: pd.DataFrame | None = None
     trail: Trail | None = None  # what refunds, voids and chargebacks undo (the alert's lines)
     #: batches, deposits, fees and the bookings to make by hand (docs/settlement.md)

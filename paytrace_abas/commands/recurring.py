@@ -14,8 +14,8 @@ from paytrace_abas.config import Settings
 from paytrace_abas.errors import InputFileError, SourceError
 from paytrace_abas.frames import records
 from paytrace_abas.ledger import Ledger
-from paytrace_abas.matching.recurring import Payers, check_schedules
-from paytrace_abas.models import RecurringStatus, Window
+from paytrace_abas.matching.recurring import Payers, RecurringStatus, check_schedules
+from paytrace_abas.models import Window
 from paytrace_abas.paytrace.client import fetch_recurring_payments
 from paytrace_abas.paytrace.normalize import RawTransaction, normalize_transactions
 from paytrace_abas.paytrace.recurring import (
@@ -80,7 +80,7 @@ def check_recurring(
     payers: Payers,
     now: dt.datetime,
 ) -> pd.DataFrame:
-    """The Recurring rows of the window (models.RECURRING_COLUMNS).
+    """The Recurring rows of the window (matching.recurring.RECURRING_COLUMNS).
 
     A due day is judged once it is over in the PayTrace time zone. Charges are looked for
     among everything the run pulled and the charges the recurring export names; over the API

@@ -12,12 +12,41 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from paytrace_abas.frames import records
-from paytrace_abas.models import RECURRING_COLUMNS, RecurringStatus, Window
+from paytrace_abas.models import Window
+
+#: What the recurring check found per schedule and due day (JSON ``recurring``, Recurring sheet).
+RECURRING_COLUMNS = [
+    "schedule_id",
+    "customer_no",
+    "paytrace_customer_id",
+    "amount_cents",
+    "due_on",
+    "status",
+    "transaction_id",
+    "card_expires",
+    # worded at the edge from the code and its parameters (docs/i18n.md#reasons)
+    "reason",
+    "reason_code",
+    "reason_other",
+    "reason_detail",
+    "reason_day",
+]
+
+
+class RecurringStatus(StrEnum):
+    """The outcome of one schedule's due day (or next charge, for an expiring card)."""
+
+    CHARGED = "charged"
+    DECLINED = "declined"
+    MISSING = "missing"
+    CARD_EXPIRING = "card_expiring"
+
 
 _STEPS = {"monthly": relativedelta(months=1), "yearly": relativedelta(years=1)}
 #: kinds of transaction a schedule charges with; anything else (a refund) is no charge

@@ -186,7 +186,7 @@ def write_workbook(
 ) -> None:
     """Write the run workbook; ``postings`` and ``dead_letters`` follow the *_COLUMNS above;
     matched rows and posting lines past ``matched_rows_limit`` go to CSVs beside it
-    (report/overflow.py); ``recurring`` (models.RECURRING_COLUMNS) is the Recurring sheet when
+    (report/overflow.py); ``recurring`` (matching/recurring.py) is the Recurring sheet when
     schedules were checked; ``settlement`` rows (report/settlement.py) make the Settlement
     sheet, ``settled`` its lines on the Summary."""
     language = header.language
