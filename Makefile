@@ -50,14 +50,14 @@ deadcode: $(STAMP)
 	$(BIN)/vulture
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test: lint typecheck deadcode unit
 
 # The same checks without the long trials (crash trials, property runs, LibreOffice rendering):
 # for the edit-test loop; `make test` still runs everything before a commit lands.
 quick: lint typecheck deadcode
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n auto -m "not slow"
 
 # The suite three times in a row on a busy machine: two CPU-bound processes compete for the
 # cores the whole time. A test that passes only on an idle machine fails here. The trap stops
@@ -71,7 +71,7 @@ test-stress: $(STAMP)
 	echo "test-stress: load processes $$first and $$second started"; \
 	for run in $$(seq $(STRESS_RUNS)); do \
 		echo "test-stress: run $$run of $(STRESS_RUNS) under load"; \
-		$(BIN)/pytest || { echo "test-stress: run $$run FAILED"; exit 1; }; \
+		$(BIN)/pytest -n auto || { echo "test-stress: run $$run FAILED"; exit 1; }; \
 	done; \
 	echo "test-stress: all $(STRESS_RUNS) runs passed under load"
 
