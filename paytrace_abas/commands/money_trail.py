@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,6 @@ from paytrace_abas.matching.originals import (
     window_sales,
 )
 from paytrace_abas.models import Window
-from paytrace_abas.money import cents_to_decimal
 from paytrace_abas.paytrace.chargebacks import (
     content_hash,
     dispute_files,
@@ -37,6 +36,8 @@ from paytrace_abas.paytrace.chargebacks import (
     with_original_payer,
 )
 from paytrace_abas.report.catalog import N_, translator
+from paytrace_abas.report.disputes import Dispute as DisputeLine
+from paytrace_abas.report.disputes import dispute_line, with_dispute_status
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +255,10 @@ def trail_of_run(
     done, so that a payment this run posted counts as posted)."""
     facts = original_facts(ledger, results, payments, originals)
     lookback = settings.matching.refund_lookback_days
-    language = settings.report.workbook_language
-    return describe_trail(results, payments, originals, facts, lookback, language)
+    report = settings.report
+    return describe_trail(
+        results, payments, originals, facts, lookback, report.workbook_language, report.locale
+    )
 
 
 def describe_trail(
@@ -265,6 +268,7 @@ def describe_trail(
     facts: Mapping[str, OriginalFacts],
     lookback_days: int,
     language: str = "en",
+    locale: str = "en_US",
 ) -> Trail:
     """Results plus ``original_transaction_id``, ``original_invoice_nos``,
     ``original_candidates`` and ``dispute_status``; each undoing row's reason says what it
@@ -301,10 +305,13 @@ def describe_trail(
                 sentence = trail_reason(
                     kinds[tid], tid, original, candidates[tid], facts, lookback_days, say
                 )
-            reasons[position] = _with_dispute(sentence, statuses.get(tid, ""), say)
+            reasons[position] = with_dispute_status(sentence, statuses.get(tid, ""), language)
             fact = facts.get(original) if original is not None else None
             if tid in statuses:
-                disputes.append(_chargeback_line(tid, original, fact, statuses[tid], payments))
+                line = _chargeback_line(
+                    tid, original, fact, statuses[tid], payments, language, locale
+                )
+                disputes.append(line)
             elif fact is not None and fact.posted_on is not None:
                 reversals.append(sentence)
     enriched = results.copy()
@@ -334,29 +341,22 @@ def _dispute_statuses(payments: pd.DataFrame) -> dict[str, str]:
     )
 
 
-def _with_dispute(sentence: str, status: str, say: Callable[[str], str]) -> str:
-    if not status:
-        return sentence
-    words = {
-        "open": N_("Dispute open."),
-        "won": N_("Dispute won: the money comes back."),
-        "lost": N_("Dispute lost."),
-    }
-    return f"{say(words[status])} {sentence}"
-
-
 def _chargeback_line(
-    tid: str, undone: str | None, fact: OriginalFacts | None, status: str, payments: pd.DataFrame
+    tid: str,
+    undone: str | None,
+    fact: OriginalFacts | None,
+    status: str,
+    payments: pd.DataFrame,
+    language: str,
+    locale: str,
 ) -> str:
     """One alert line: the dispute, the sale it disputes, that sale's invoice and customer."""
     row = payments[payments["transaction_id"].astype(str) == tid].iloc[0]
     customer = (fact.customer_no if fact else "") or str(row.get("paytrace_customer_id") or "")
-    invoices = ", ".join(fact.invoice_nos) if fact else ""
-    return (
-        f"chargeback {case_number(tid)} ({status}) disputes payment {undone or 'unknown'}"
-        f" of customer {customer or 'unknown'}, invoice {invoices or 'unknown'},"
-        f" amount {cents_to_decimal(int(row['amount_cents'])):,} {row['currency']}"
+    dispute = DisputeLine(
+        case_number(tid), status, undone, customer, fact.invoice_nos if fact else ()
     )
+    return dispute_line(dispute, int(row["amount_cents"]), str(row["currency"]), language, locale)
 
 
 def record_trail(
