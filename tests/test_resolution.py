@@ -201,6 +201,21 @@ def test_the_problems_are_worded_in_the_clerks_language() -> None:
     ]
 
 
+def test_an_amount_with_thousands_separators_is_refused_in_the_clerks_language() -> None:
+    with pytest.raises(ResolutionError) as caught:
+        resolve_decisions(
+            [row("P2", "zuordnen 400300=1.234,56", number=3)],
+            PAYMENTS,
+            OPEN_ITEMS,
+            RUN_PLAN,
+            ("USD", "de_DE"),
+        )
+    assert in_language(caught.value, "de").problems == [
+        "Blatt „Exceptions“, Zeile 3, Spalte P (Resolution): „1.234,56“ ist kein Betrag wie "
+        "100,00 oder 100.00 (ohne Tausenderpunkte)",
+    ]
+
+
 def test_two_decisions_cannot_spend_the_same_open_amount() -> None:
     with pytest.raises(ResolutionError) as caught:
         resolve_decisions(

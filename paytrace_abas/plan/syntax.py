@@ -175,5 +175,8 @@ def _parse_write_off(text: str) -> WriteOff:
 def _amount(text: str) -> int:
     try:
         return parse_clerk_amount(text)
-    except MoneyError as exc:
-        raise ClerkTextError("{error}", error=str(exc)) from None
+    except MoneyError:
+        raise ClerkTextError(
+            N_("'{amount}' is not an amount like 100.00 or 100,00 (no thousands separators)"),
+            amount=text,
+        ) from None
