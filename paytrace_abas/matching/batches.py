@@ -8,7 +8,7 @@ agree; a difference is ``batch_mismatch`` with both figures.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,12 +45,27 @@ class Said:
 
 def english(parts: Sequence[Said]) -> str:
     """The parts in English, amounts as ``1,234.56`` and days as ISO dates (logs, tests)."""
+    return worded(
+        parts,
+        lambda template: template,
+        lambda name, v: plain_amount(v) if name.endswith("_cents") else v,
+    )
 
-    def value(name: str, v: Any) -> Any:
-        return plain_amount(v) if name.endswith("_cents") else v
 
+def worded(
+    parts: Sequence[Said],
+    template_of: Callable[[str], str],
+    value_of: Callable[[str, Any], Any],
+) -> str:
+    """The parts as one text: each template (``template_of``: in which language) filled with
+    its values as ``value_of`` writes them."""
     return join_parts(
-        [part.template.format(**{k: value(k, v) for k, v in part.values.items()}) for part in parts]
+        [
+            template_of(part.template).format(
+                **{name: value_of(name, v) for name, v in part.values.items()}
+            )
+            for part in parts
+        ]
     )
 
 

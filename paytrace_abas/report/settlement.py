@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from babel.dates import format_date
 
-from paytrace_abas.matching.batches import BatchResult, Said, join_parts
+from paytrace_abas.matching.batches import BatchResult, Said, worded
 from paytrace_abas.matching.deposits import DepositResult
 from paytrace_abas.matching.settlement import Settlement
 from paytrace_abas.report.catalog import N_, translate
@@ -71,14 +71,7 @@ def _worded(parts: Sequence[Said], language: str, locale: str) -> str:
             return format_date(v, "medium", locale=locale)
         return v
 
-    return join_parts(
-        [
-            translate(part.template, language).format(
-                **{name: value(name, v) for name, v in part.values.items()}
-            )
-            for part in parts
-        ]
-    )
+    return worded(parts, lambda template: translate(template, language), value)
 
 
 def status_name(code: str, language: str) -> str:
